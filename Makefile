@@ -1,0 +1,43 @@
+# Quick start: `make demo` runs the example tree under tend, `make check` builds
+# and runs every test. Both install what is missing with apt-get when run as root.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+DEB_PACKAGES = cmake g++ make pkg-config libcap-ng-dev libspdlog-dev libfmt-dev \
+               libcli11-dev libgtest-dev util-linux libcap2-bin procps
+DEB_HEADERS = /usr/include/cap-ng.h /usr/include/spdlog/spdlog.h /usr/include/CLI/CLI.hpp \
+              /usr/include/gtest/gtest.h /usr/include/fmt/format.h
+
+.PHONY: all deps build check unit integration demo clean
+
+all: build
+
+deps:
+	@missing=0; for f in $(DEB_HEADERS); do [ -e $$f ] || missing=1; done; \
+	command -v cmake >/dev/null && command -v g++ >/dev/null && command -v capsh >/dev/null || missing=1; \
+	if [ $$missing = 1 ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y $(DEB_PACKAGES); \
+	  else echo "missing build dependencies; as root run: apt-get install -y $(DEB_PACKAGES)" >&2; exit 1; fi; \
+	fi
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD) -j $(JOBS)
+
+unit: build
+	$(BUILD)/tend_unit_tests
+
+integration: build
+	$(BUILD)/tend_integration_tests
+
+check: build
+	ctest --test-dir $(BUILD) --output-on-failure -j 2
+
+# Runs the example tree. As root it uses the users the examples name; as a
+# normal user it runs everything as you (--as-me).
+demo: build
+	@if [ "$$(id -u)" = 0 ]; then as_me=; else as_me=--as-me; fi; \
+	$(BUILD)/tend $$as_me --services-dir services.d.example \
+	  --cont-init-dir cont-init.d.example --cont-finish-dir /nonexistent
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,114 @@
+// A service directory, parsed.
+//
+// Every setting of a service is a file in its directory (s6 style). This header
+// describes the parsed, validated form; nothing here touches a process. Parsing
+// happens once in the setup of each service start attempt, in the parent, so a
+// broken file fails only that service and never reaches the event loop as an
+// exception.
+#pragma once
+
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tend::config {
+
+enum class RestartPolicy { Always, OnFailure, Never };
+
+// One `limits` line: resource (RLIMIT_*), soft and hard values (RLIM_INFINITY
+// for `unlimited`), and the name as written, for error messages.
+struct ResourceLimit {
+    int resource = 0;
+    rlim_t soft = 0;
+    rlim_t hard = 0;
+    std::string name;
+
+    bool operator==(const ResourceLimit&) const = default;
+};
+
+// One entry of `env/`: a value, or std::nullopt when the file was empty (unset).
+struct EnvdirEntry {
+    std::string name;
+    std::optional<std::string> value;
+
+    bool operator==(const EnvdirEntry&) const = default;
+};
+
+struct ServiceConfig {
+    std::string name;                     // directory name
+    std::filesystem::path dir;            // the service dir itself
+    std::filesystem::path run;            // dir/run, checked: regular, executable
+    std::optional<std::filesystem::path> finish;  // dir/finish when present
+
+    bool down = false;                    // `down` exists
+    bool primary = false;                 // `primary` exists
+    std::optional<std::string> user;      // `user`, trimmed, not yet resolved
+    std::vector<EnvdirEntry> envdir;      // `env/`, sorted by name
+    bool keep_env = false;                // `keep-env`
+    std::optional<std::vector<std::string>> import_env;  // `import-env` names
+    bool allow_new_privs = false;         // `allow-new-privs`
+    std::optional<std::uint64_t> capabilities;  // `capabilities`: bit N = cap N
+    std::vector<ResourceLimit> limits;    // `limits`
+    std::filesystem::path workdir;        // `workdir` resolved against dir; default dir
+    std::optional<mode_t> umask;          // `umask`
+    std::optional<int> notification_fd;   // `notification-fd`, 3..1023
+    std::vector<std::string> depends;     // `depends`
+    RestartPolicy restart = RestartPolicy::Always;
+    std::optional<std::chrono::milliseconds> timeout_kill;  // default: --services-grace
+    std::chrono::milliseconds timeout_finish{5000};
+    int down_signal = 15;                 // SIGTERM
+
+    // Non-fatal findings (e.g. both keep-env and import-env), each a full
+    // message naming the file.
+    std::vector<std::string> warnings;
+};
+
+// A fatal problem with one service dir. `message()` is "<file>: <reason>".
+struct ConfigError {
+    std::filesystem::path file;
+    std::string reason;
+
+    std::string message() const { return file.string() + ": " + reason; }
+};
+
+// Parse and validate one service dir. Never throws.
+std::expected<ServiceConfig, ConfigError> parse_service_dir(const std::filesystem::path& dir);
+
+// The service dirs of a services dir, sorted by name. Hidden entries and
+// anything that is not a directory are skipped; each skip is described in
+// `skipped` (for debug logging). A missing services dir gives an empty list.
+std::vector<std::filesystem::path> list_service_dirs(const std::filesystem::path& services_dir,
+                                                     std::vector<std::string>& skipped);
+
+// Executable regular files of a cont-init / cont-finish dir in byte order of
+// name. Hidden and non-executable entries are skipped with a message in
+// `warnings`. A missing dir gives an empty list.
+std::vector<std::filesystem::path> list_scripts(const std::filesystem::path& dir,
+                                                std::vector<std::string>& warnings);
+
+// Parsers for single files, exposed for unit tests. Errors are reasons
+// without the path.
+// `capabilities`: names separated by blanks, commas or newlines; case and the
+// CAP_ prefix optional; bit N of the result = capability N (libcap-ng names).
+std::expected<std::uint64_t, std::string> parse_capabilities(std::string_view text);
+// `limits`: a line each, `NAME VALUE` or `NAME SOFT:HARD`; K/M/G = 1024 powers;
+// `unlimited`/`infinity`. Names: nofile nproc core as fsize memlock stack cpu.
+std::expected<std::vector<ResourceLimit>, std::string> parse_limits(std::string_view text);
+// `umask`: octal, 3 or 4 digits.
+std::expected<mode_t, std::string> parse_umask(std::string_view text);
+// Milliseconds for timeout-kill / timeout-finish: a non-negative decimal integer.
+std::expected<std::chrono::milliseconds, std::string> parse_milliseconds(std::string_view text);
+
+// Signal names: "SIGTERM", "TERM", "term", "15". Returns nullopt if unknown.
+std::optional<int> parse_signal(std::string_view text);
+// "SIGTERM" for 15, "SIG15" style fallback for unnamed numbers.
+std::string signal_name(int signo);
+
+}  // namespace tend::config

@@ -1,0 +1,51 @@
+// tend's own messages: `tend: <level>: <message>` on stderr, or one JSON
+// object a line with --log-format=json. Backed by spdlog; only logger.cpp
+// includes spdlog, everything else formats with fmt and calls these.
+//
+// Logging never throws: a failed write of a log line is dropped, because PID 1
+// must not die because its stderr went away.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <string_view>
+
+namespace tend::log {
+
+enum class Level { Error = 0, Warn = 1, Info = 2, Debug = 3, Trace = 4 };
+enum class Format { Text, Json };
+
+// verbosity 0..4: 0 errors only, 1 +warnings, 2 +info (default), 3 +debug, 4 +trace.
+void setup(int verbosity, Format format);
+bool enabled(Level level);
+void write(Level level, std::string_view message) noexcept;
+
+// Renders one message as it would be written (without the newline); pure, for tests.
+std::string render(Level level, std::string_view message, Format format);
+
+template <typename... Args>
+void error(fmt::format_string<Args...> f, Args&&... args) noexcept {
+    try { write(Level::Error, fmt::format(f, std::forward<Args>(args)...)); } catch (...) {}
+}
+template <typename... Args>
+void warn(fmt::format_string<Args...> f, Args&&... args) noexcept {
+    if (!enabled(Level::Warn)) return;
+    try { write(Level::Warn, fmt::format(f, std::forward<Args>(args)...)); } catch (...) {}
+}
+template <typename... Args>
+void info(fmt::format_string<Args...> f, Args&&... args) noexcept {
+    if (!enabled(Level::Info)) return;
+    try { write(Level::Info, fmt::format(f, std::forward<Args>(args)...)); } catch (...) {}
+}
+template <typename... Args>
+void debug(fmt::format_string<Args...> f, Args&&... args) noexcept {
+    if (!enabled(Level::Debug)) return;
+    try { write(Level::Debug, fmt::format(f, std::forward<Args>(args)...)); } catch (...) {}
+}
+template <typename... Args>
+void trace(fmt::format_string<Args...> f, Args&&... args) noexcept {
+    if (!enabled(Level::Trace)) return;
+    try { write(Level::Trace, fmt::format(f, std::forward<Args>(args)...)); } catch (...) {}
+}
+
+}  // namespace tend::log

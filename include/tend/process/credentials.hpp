@@ -1,0 +1,67 @@
+// Resolving a service's `user` file to numeric credentials.
+//
+// tend is a static binary, so there is no NSS: it reads the image's
+// /etc/passwd and /etc/group itself. Resolution happens in the parent before
+// fork, so the child only has to apply plain numbers.
+#pragma once
+
+#include <sys/types.h>
+
+#include <expected>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tend::process {
+
+struct PasswdEntry {
+    std::string name;
+    uid_t uid = 0;
+    gid_t gid = 0;
+    std::string home;
+    std::string shell;
+};
+
+struct GroupEntry {
+    std::string name;
+    gid_t gid = 0;
+    std::vector<std::string> members;
+};
+
+// Where the user database lives; tests point these at temp files.
+struct UserDatabase {
+    std::filesystem::path passwd = "/etc/passwd";
+    std::filesystem::path group = "/etc/group";
+};
+
+// Parsed database files. Malformed lines are skipped (as libc does).
+std::vector<PasswdEntry> parse_passwd(std::string_view content);
+std::vector<GroupEntry> parse_group(std::string_view content);
+
+struct Credentials {
+    uid_t uid = 0;
+    gid_t gid = 0;
+    std::vector<gid_t> groups;            // supplementary groups, exactly
+    std::optional<std::string> user_name; // passwd name of uid, if any
+    std::string home = "/";               // passwd home of uid, else "/"
+};
+
+// Resolve `name`, `name:group`, `uid`, `uid:gid` (group may be a name or a
+// number). Rules (SPEC):
+//  - a name must exist in passwd; its gid is the passwd gid unless a group is given;
+//  - supplementary groups = exactly the /etc/group entries that list the
+//    user's passwd name as a member (the primary gid is not added; this is
+//    the SPEC's "its /etc/group memberships"); none for numeric ids without a
+//    passwd entry, and none when a name:group or uid:gid override is given
+//    for a numeric uid without passwd entry;
+//  - a bare number uses that uid's passwd gid when an entry exists, else the same number;
+//  - HOME/user_name come from the passwd entry of the target uid when there is one.
+// Errors are reasons ("unknown user 'www'", "unknown group 'web'", "bad uid '12x'").
+std::expected<Credentials, std::string> resolve_user(std::string_view spec, const UserDatabase& db = {});
+
+// Credentials of tend's own process (for services without `user`).
+Credentials current_credentials(const UserDatabase& db = {});
+
+}  // namespace tend::process

@@ -1,0 +1,53 @@
+// Building a service's environment.
+//
+// Layers, later wins (SPEC "Decisions on the fine points"):
+//  1. the container env (keep-env) or the listed subset (import-env); keep-env
+//     wins when both exist;
+//  2. PATH (only if layer 1 set none); HOME, USER, LOGNAME of the target user
+//     whenever the service has a `user` file; TEND_SERVICE always;
+//  3. env/, where an entry without value unsets.
+// With neither keep-env nor a `user` file, HOME/USER/LOGNAME still come from
+// tend's own user (SPEC: a cleared environment still holds them).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "tend/config/service_config.hpp"
+#include "tend/process/credentials.hpp"
+
+namespace tend::process {
+
+// An ordered environment: NAME=value strings, unique names, sorted by name.
+class Environment {
+public:
+    Environment() = default;
+    // From "NAME=value" strings (e.g. environ). Entries without '=' are ignored.
+    static Environment from_strings(const std::vector<std::string>& entries);
+    static Environment from_environ(char** envp);
+
+    void set(std::string_view name, std::string_view value);
+    void unset(std::string_view name);
+    std::optional<std::string> get(std::string_view name) const;
+    bool contains(std::string_view name) const;
+    // "NAME=value" strings, sorted by name.
+    std::vector<std::string> to_strings() const;
+    std::size_t size() const { return vars_.size(); }
+
+private:
+    std::vector<std::pair<std::string, std::string>> vars_;  // sorted by name
+};
+
+struct EnvironmentInputs {
+    const Environment* container = nullptr;  // snapshot taken at setup
+    std::string default_path;                // --default-path
+    const Credentials* credentials = nullptr; // target credentials (resolved user or tend's own)
+};
+
+Environment build_service_environment(const config::ServiceConfig& service,
+                                      const EnvironmentInputs& inputs);
+
+}  // namespace tend::process
