@@ -1,1 +1,42 @@
-int main() { return 0; }
+// tend: PID 1 of a container.
+//
+// main is the setup phase: it may fail loudly (bad options, no epoll). Once
+// Init::run() starts, the loop phase must not die: every error from there on
+// is logged and handled.
+#include <cstdio>
+#include <exception>
+
+#include "tend/config/options.hpp"
+#include "tend/core/init.hpp"
+#include "tend/log/logger.hpp"
+#include "tend/sys/fd.hpp"
+#include "tend/sys/signals.hpp"
+
+extern char** environ;
+
+int main(int argc, char** argv) {
+    // First: no signal may be lost, and no fd we open may land on 0, 1 or 2.
+    tend::sys::block_all_signals();
+    tend::sys::ensure_standard_fds();
+    tend::sys::close_inherited_fds();
+
+    try {
+        auto parsed = tend::config::parse_command_line(argc, argv);
+        if (parsed.kind == tend::config::ParsedCommandLine::Kind::Exit) return parsed.exit_code;
+        tend::log::setup(parsed.options.verbosity, parsed.options.log_format);
+
+        auto init = tend::core::Init::create(std::move(parsed.options), environ);
+        if (!init) {
+            tend::log::error("{}", init.error());
+            return 111;
+        }
+        return (*init)->run();
+    } catch (const std::exception& error) {
+        // Only reachable from setup or an allocation failure: say so and exit.
+        std::fprintf(stderr, "tend: error: %s\n", error.what());
+        return 111;
+    } catch (...) {
+        std::fprintf(stderr, "tend: error: unexpected failure\n");
+        return 111;
+    }
+}

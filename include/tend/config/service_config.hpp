@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tend::config {
@@ -110,5 +111,13 @@ std::expected<std::chrono::milliseconds, std::string> parse_milliseconds(std::st
 std::optional<int> parse_signal(std::string_view text);
 // "SIGTERM" for 15, "SIG15" style fallback for unnamed numbers.
 std::string signal_name(int signo);
+
+// A service name (a `depends` line, a `tend ctl` argument): non-empty, at most
+// 255 bytes, no '/', not starting with '.', no control bytes.
+bool is_valid_service_name(std::string_view name);
+// Syntax of a `user` value: `name`, `name:group`, `uid` or `uid:gid`. Names
+// are [A-Za-z0-9._-], may end with '$', never start with '-'; numbers are
+// decimal below 4294967295. Existence is not checked (resolve_user does).
+std::expected<void, std::string> check_user_syntax(std::string_view spec);
 
 }  // namespace tend::config

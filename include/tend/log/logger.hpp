@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <string>
 #include <string_view>
 
 namespace tend::log {
@@ -22,6 +24,9 @@ void write(Level level, std::string_view message) noexcept;
 
 // Renders one message as it would be written (without the newline); pure, for tests.
 std::string render(Level level, std::string_view message, Format format);
+// Same, with the JSON "time" taken from `time` instead of the clock.
+std::string render(Level level, std::string_view message, Format format,
+                   std::chrono::system_clock::time_point time);
 
 template <typename... Args>
 void error(fmt::format_string<Args...> f, Args&&... args) noexcept {

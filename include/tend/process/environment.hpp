@@ -7,7 +7,12 @@
 //     whenever the service has a `user` file; TEND_SERVICE always;
 //  3. env/, where an entry without value unsets.
 // With neither keep-env nor a `user` file, HOME/USER/LOGNAME still come from
-// tend's own user (SPEC: a cleared environment still holds them).
+// tend's own user (SPEC: a cleared environment still holds them); values that
+// import-env brought in are kept, since they already belong to that user.
+// With keep-env and no `user` file the container's values stay as they are.
+// A target without passwd name gets no USER/LOGNAME (removed if layer 1 had
+// them). An empty default_path sets no PATH. Everything not named by these
+// rules stays out: container secrets never reach a cleared service.
 #pragma once
 
 #include <optional>
@@ -22,13 +27,19 @@
 namespace tend::process {
 
 // An ordered environment: NAME=value strings, unique names, sorted by name.
+// Like a standard container, members may throw std::bad_alloc; from_strings,
+// from_environ and build_service_environment catch it and return an empty
+// environment (which leaks nothing) instead.
 class Environment {
 public:
     Environment() = default;
-    // From "NAME=value" strings (e.g. environ). Entries without '=' are ignored.
+    // From "NAME=value" strings (e.g. environ). Entries without '=' or with an
+    // empty name are ignored; of duplicate names the first wins (as getenv).
     static Environment from_strings(const std::vector<std::string>& entries);
     static Environment from_environ(char** envp);
 
+    // Names that are empty or contain '=' or NUL are ignored: they could not
+    // be read back from "NAME=value".
     void set(std::string_view name, std::string_view value);
     void unset(std::string_view name);
     std::optional<std::string> get(std::string_view name) const;
@@ -44,9 +55,12 @@ private:
 struct EnvironmentInputs {
     const Environment* container = nullptr;  // snapshot taken at setup
     std::string default_path;                // --default-path
-    const Credentials* credentials = nullptr; // target credentials (resolved user or tend's own)
+    // Target credentials (resolved user or tend's own). Null with a `user`
+    // file removes HOME/USER/LOGNAME rather than keep the container's.
+    const Credentials* credentials = nullptr;
 };
 
+// Never throws.
 Environment build_service_environment(const config::ServiceConfig& service,
                                       const EnvironmentInputs& inputs);
 

@@ -1,0 +1,96 @@
+// tend as an init: the stages of SPEC.md around one event loop.
+//
+// Phases:
+//   ContInit          cont-init scripts, one at a time, as tend's user
+//   Running           services supervised; the CMD runs (after --wait-ready)
+//   StoppingPrimary   the CMD got the shutdown signal, primary services their
+//                     down-signal; SIGKILL after --services-grace
+//   StoppingServices  services stop in reverse dependency order
+//   ContFinish        cont-finish scripts, each bounded by --finish-timeout
+//   KillAll           SIGTERM to everything left (kill(-1) only as PID 1),
+//                     SIGKILL after --kill-grace
+//   Done              exit with the primary's code
+//
+// Setup (before run()) may fail loudly and exit. From run() on, nothing may
+// throw or exit early: errors are logged with their cause and the loop goes on.
+// Each phase ends as soon as there is nothing left to wait for.
+#pragma once
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <expected>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tend/config/options.hpp"
+#include "tend/core/clock.hpp"
+#include "tend/core/process_ops.hpp"
+#include "tend/core/supervisor.hpp"
+#include "tend/log/output_router.hpp"
+#include "tend/process/environment.hpp"
+#include "tend/sys/event_loop.hpp"
+
+namespace tend::core {
+
+enum class Phase { ContInit, Running, StoppingPrimary, StoppingServices, ContFinish, KillAll, Done };
+const char* to_string(Phase phase);
+
+class Init {
+public:
+    // Setup phase: signal fd, event loop, environment snapshot. Returns an
+    // error message when tend cannot run at all.
+    static std::expected<std::unique_ptr<Init>, std::string> create(config::Options options, char** envp);
+
+    // Runs every stage and returns tend's exit code.
+    int run();
+
+private:
+    Init(config::Options options, sys::EventLoop loop, sys::UniqueFd signal_fd, process::Environment container_env);
+
+    void on_signal();
+    void on_sigchld();
+    void on_timer();
+    void rearm_timer();
+
+    void start_next_script();
+    void script_exited(int wait_status);
+    void enter_running();
+    void maybe_start_cmd();
+    void start_cmd();
+    void primary_exited(int code);
+    void begin_shutdown(int signo);
+    void advance_shutdown();
+    void enter_phase(Phase phase);
+
+    config::Options options_;
+    sys::EventLoop loop_;
+    sys::UniqueFd signal_fd_;
+    process::Environment container_env_;
+    MonotonicClock clock_;
+    SystemProcessOps ops_;
+    std::unique_ptr<log::OutputRouter> router_;
+    std::unique_ptr<Supervisor> supervisor_;
+    bool is_pid1_ = false;
+
+    Phase phase_ = Phase::ContInit;
+    std::vector<std::filesystem::path> scripts_;  // of the current script phase
+    std::size_t next_script_ = 0;
+    pid_t script_pid_ = 0;
+
+    pid_t cmd_pid_ = 0;
+    bool cmd_started_ = false;
+    bool services_started_ = false;
+    int shutdown_signal_ = SIGTERM;
+    bool shutdown_requested_ = false;
+    bool primary_done_ = false;
+    std::optional<int> exit_code_;
+    bool children_left_ = true;
+    bool sigkill_sent_ = false;
+    std::optional<TimePoint> phase_deadline_;
+    std::optional<TimePoint> ready_deadline_;
+};
+
+}  // namespace tend::core

@@ -1,0 +1,131 @@
+// The services of the services dir: loading, starting in dependency order,
+// supervising, stopping in reverse dependency order.
+//
+// Each service is a ServiceMachine plus the process facts the machine does
+// not know (pids, pipes, resolved credentials). The supervisor turns kernel
+// facts into machine events and machine actions into system calls through
+// ProcessOps. It runs entirely inside the event loop, so nothing here may
+// throw or exit: a service that cannot be configured is "refused" and logged
+// once, with its path and the reason; the others run.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tend/config/options.hpp"
+#include "tend/config/service_config.hpp"
+#include "tend/core/clock.hpp"
+#include "tend/core/process_ops.hpp"
+#include "tend/core/service_machine.hpp"
+#include "tend/log/output_router.hpp"
+#include "tend/process/credentials.hpp"
+#include "tend/process/environment.hpp"
+#include "tend/process/spawn.hpp"
+#include "tend/sys/event_loop.hpp"
+
+namespace tend::core {
+
+struct SupervisorContext {
+    const config::Options* options = nullptr;
+    const process::Environment* container_env = nullptr;
+    process::Credentials own_credentials;
+    bool cmd_given = false;      // with a CMD, `primary` files are ignored
+    log::OutputRouter* router = nullptr;  // set with --log-prefix
+};
+
+struct ServiceRecord {
+    std::string name;
+    std::filesystem::path dir;
+    std::optional<config::ServiceConfig> config;
+    std::string refusal;  // why it never starts (config error, dependency problem)
+
+    // Resolved in the parent at load time.
+    process::Credentials credentials;
+    std::optional<process::IdentityChange> identity;
+    std::vector<std::string> envp;
+    process::CapabilityPlan capabilities;
+
+    std::unique_ptr<ServiceMachine> machine;
+    std::vector<std::size_t> dependencies;  // indices
+    std::vector<std::size_t> dependants;
+    bool primary = false;
+
+    pid_t pid = 0;         // main process while it runs
+    pid_t pgid = 0;        // its process group, kept until the group is gone
+    pid_t finish_pid = 0;  // finish script while it runs
+    sys::UniqueFd notification;  // read end of the readiness pipe
+
+    bool refused() const { return !refusal.empty(); }
+};
+
+class Supervisor {
+public:
+    Supervisor(sys::EventLoop& loop, const Clock& clock, ProcessOps& ops, SupervisorContext context);
+
+    // Reads and checks every service dir. Never fails as a whole.
+    void load(const std::filesystem::path& services_dir);
+    // Starts every service without a `down` file, respecting dependencies.
+    void start_all();
+
+    // A reaped child: returns false when it is none of ours.
+    bool on_child_exit(pid_t pid, int wait_status);
+    // After a batch of reaps: notices process groups that emptied.
+    void after_reap();
+    // Delivers due deadlines.
+    void on_timer();
+    std::optional<TimePoint> next_deadline() const;
+
+    // Shutdown: stops the primary services first, then the rest in reverse
+    // dependency order as their dependants reach Down.
+    void stop_primaries();
+    bool primaries_down() const;
+    void stop_all();
+    bool all_down() const;
+
+    bool has_primary() const;
+    void signal_primaries(int signo);
+    // Every started (not down, not refused) service is running and ready.
+    bool all_ready() const;
+    // Names of services that should be up but are not ready, for messages.
+    std::vector<std::string> not_ready() const;
+
+    std::size_t size() const { return services_.size(); }
+    const std::vector<ServiceRecord>& services() const { return services_; }
+
+    // Called when a primary service's main process ended (exit code as the
+    // shell reports it) or it could not be started.
+    std::function<void(int code)> on_primary_exit;
+    // Called after any service changed state (readiness, up, down).
+    std::function<void()> on_change;
+
+private:
+    void prepare(ServiceRecord& record);
+    void resolve_dependencies();
+    void dispatch(ServiceRecord& record, const Event& event);
+    void execute(ServiceRecord& record, const Action& action);
+    void spawn_main(ServiceRecord& record);
+    void spawn_finish(ServiceRecord& record, const ExitInfo& exit);
+    process::SpawnPlan base_plan(const ServiceRecord& record) const;
+    void attach_output(const std::string& label, process::SpawnPlan& plan, std::vector<sys::UniqueFd>& keep_alive,
+                       const ServiceRecord& record);
+    void watch_notification(ServiceRecord& record, sys::UniqueFd read_end);
+    void on_notification(std::size_t index);
+    bool dependencies_ready(const ServiceRecord& record) const;
+    void start_waiting();
+    void continue_shutdown();
+
+    sys::EventLoop& loop_;
+    const Clock& clock_;
+    ProcessOps& ops_;
+    SupervisorContext context_;
+    std::vector<ServiceRecord> services_;
+    bool stopping_all_ = false;
+    bool in_dispatch_ = false;
+};
+
+}  // namespace tend::core

@@ -1,0 +1,18 @@
+// Capability facts about tend itself, read with libcap-ng in the parent.
+//
+// The child applies capability plans with raw prctl/capset calls (see
+// spawn.cpp), because between fork and exec only async-signal-safe calls are
+// allowed; deciding what is possible happens here, before fork.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace tend::process {
+
+// tend's permitted set, bit N = capability N.
+std::uint64_t own_permitted_capabilities();
+// "CAP_NET_BIND_SERVICE, CAP_SYS_ADMIN" for a mask.
+std::string capability_names(std::uint64_t mask);
+
+}  // namespace tend::process

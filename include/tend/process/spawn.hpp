@@ -1,0 +1,106 @@
+// Starting a process with exactly the privileges its plan allows.
+//
+// Everything is decided in the parent: argv, envp, numeric ids, group list,
+// limits and capability masks are laid out in plain arrays before fork, so
+// the child makes only async-signal-safe system calls, in the SPEC's order:
+//
+//   setsid/setpgid -> rlimits, umask, chdir -> capabilities prepared
+//   (bounding set, keep-caps) -> setgroups -> setresgid -> setresuid ->
+//   verify (ids equal the target; setresuid(0) fails for a non-root target)
+//   -> capability sets and ambient caps -> no_new_privs -> signal mask and
+//   dispositions reset -> stdio and notification fd -> exec
+//
+// A failing step writes (stage, errno) to a close-on-exec status pipe and the
+// child exits; the parent reads the pipe until exec closes it, so spawn()
+// returns either a running pid or the exact stage that failed.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tend/config/service_config.hpp"
+
+namespace tend::process {
+
+enum class SpawnStage : int {
+    Fork,
+    Session,
+    Terminal,
+    Rlimit,
+    Umask,
+    Chdir,
+    BoundingSet,
+    KeepCaps,
+    Setgroups,
+    Setresgid,
+    Setresuid,
+    VerifyIds,
+    Capabilities,
+    AmbientCaps,
+    NoNewPrivs,
+    Signals,
+    Stdio,
+    NotificationFd,
+    Exec,
+};
+
+// "set resource limit", "change to user", ... for `cannot <stage>: <error>`.
+const char* describe(SpawnStage stage);
+
+struct SpawnFailure {
+    SpawnStage stage = SpawnStage::Fork;
+    int error = 0;
+    std::string detail;  // e.g. the limit's name for SpawnStage::Rlimit
+
+    // "cannot set limit nofile: Operation not permitted"
+    std::string message() const;
+};
+
+enum class GroupMode {
+    NewSession,       // services, finish and cont-init scripts: setsid
+    NewProcessGroup,  // the CMD: its own group, possibly the tty's foreground
+};
+
+struct IdentityChange {
+    uid_t uid = 0;
+    gid_t gid = 0;
+    std::vector<gid_t> groups;
+    bool set_groups = true;  // false when the group list already matches
+};
+
+struct CapabilityPlan {
+    bool manage = false;         // false: keep tend's own sets untouched
+    std::uint64_t keep = 0;      // bit N = capability N
+    bool raise_ambient = false;  // non-root target with kept capabilities
+    // Without CAP_SETPCAP the bounding set cannot shrink. With no_new_privs a
+    // leftover bounding capability cannot be gained by exec, so the caller
+    // may allow that instead of refusing the start.
+    bool bounding_best_effort = false;
+};
+
+struct SpawnPlan {
+    std::string executable;  // path passed to execve
+    std::vector<std::string> argv;
+    std::vector<std::string> envp;  // NAME=value
+    GroupMode group = GroupMode::NewSession;
+    bool take_terminal = false;  // make the new group the foreground of tty fd 0
+    std::vector<config::ResourceLimit> limits;
+    std::optional<mode_t> umask;
+    std::optional<std::string> workdir;
+    std::optional<IdentityChange> identity;
+    CapabilityPlan capabilities;
+    bool no_new_privs = false;
+    int stdout_fd = -1;  // -1: inherit tend's
+    int stderr_fd = -1;
+    int notification_fd_number = -1;  // fd number the service writes to
+    int notification_fd = -1;         // our pipe's write end to place there
+};
+
+std::expected<pid_t, SpawnFailure> spawn(const SpawnPlan& plan);
+
+}  // namespace tend::process

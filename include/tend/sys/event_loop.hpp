@@ -1,0 +1,63 @@
+// The one event loop: epoll over signalfd, pipes and a single timerfd.
+//
+// tend never polls: the loop blocks in epoll_wait with no timeout, and the
+// timerfd is armed only for the earliest deadline someone asked for, so an
+// idle tend makes zero wakeups. Handlers are looked up at dispatch time with
+// a generation tag, so a handler removed (and its fd number reused) by an
+// earlier handler of the same batch is never called with a stale event.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+
+#include "tend/core/clock.hpp"
+#include "tend/sys/fd.hpp"
+
+namespace tend::sys {
+
+class EventLoop {
+public:
+    using Handler = std::function<void(std::uint32_t events)>;
+
+    // Creates the epoll fd and the timerfd. Setup phase: may fail.
+    static std::expected<EventLoop, int> create();
+
+    EventLoop(EventLoop&&) = default;
+    EventLoop& operator=(EventLoop&&) = default;
+
+    // Watches `fd` (which the caller keeps open) for `events` (EPOLLIN, ...).
+    // Returns errno on failure.
+    std::expected<void, int> add(int fd, std::uint32_t events, Handler handler);
+    std::expected<void, int> modify(int fd, std::uint32_t events);
+    void remove(int fd);
+    bool watching(int fd) const { return handlers_.contains(fd); }
+
+    // Arms the timer for an absolute monotonic deadline (nullopt disarms).
+    // When it fires, the timer handler runs once.
+    void set_timer(std::optional<core::TimePoint> deadline);
+    void on_timer(std::function<void()> handler) { timer_handler_ = std::move(handler); }
+
+    // Waits for events (blocking, no timeout) and dispatches them. EINTR is
+    // not an error; other epoll errors are returned as errno.
+    std::expected<void, int> run_once();
+
+private:
+    EventLoop() = default;
+
+    struct Entry {
+        std::uint32_t generation;
+        std::shared_ptr<Handler> handler;
+    };
+
+    UniqueFd epoll_;
+    UniqueFd timer_;
+    std::function<void()> timer_handler_;
+    std::unordered_map<int, Entry> handlers_;
+    std::uint32_t next_generation_ = 1;
+};
+
+}  // namespace tend::sys

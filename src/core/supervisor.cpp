@@ -1,0 +1,498 @@
+#include "tend/core/supervisor.hpp"
+
+#include <signal.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "tend/log/logger.hpp"
+#include "tend/process/capabilities.hpp"
+
+namespace tend::core {
+namespace {
+
+bool same_groups(std::vector<gid_t> a, std::vector<gid_t> b) {
+    std::sort(a.begin(), a.end());
+    std::sort(b.begin(), b.end());
+    return a == b;
+}
+
+std::vector<gid_t> current_groups() {
+    int count = ::getgroups(0, nullptr);
+    if (count <= 0) return {};
+    std::vector<gid_t> groups(static_cast<std::size_t>(count));
+    count = ::getgroups(count, groups.data());
+    groups.resize(count < 0 ? 0 : static_cast<std::size_t>(count));
+    return groups;
+}
+
+}  // namespace
+
+Supervisor::Supervisor(sys::EventLoop& loop, const Clock& clock, ProcessOps& ops, SupervisorContext context)
+    : loop_(loop), clock_(clock), ops_(ops), context_(std::move(context)) {}
+
+void Supervisor::load(const std::filesystem::path& services_dir) {
+    std::vector<std::string> skipped;
+    auto dirs = config::list_service_dirs(services_dir, skipped);
+    for (const auto& note : skipped) log::debug("{}", note);
+    services_.reserve(dirs.size());
+    for (const auto& dir : dirs) {
+        ServiceRecord record;
+        record.dir = dir;
+        record.name = dir.filename().string();
+        auto parsed = config::parse_service_dir(dir);
+        if (!parsed) {
+            record.refusal = parsed.error().message();
+        } else {
+            record.config = std::move(*parsed);
+            for (const auto& warning : record.config->warnings) log::warn("service {}: {}", record.name, warning);
+            prepare(record);
+        }
+        services_.push_back(std::move(record));
+    }
+    resolve_dependencies();
+    for (auto& record : services_) {
+        if (record.refused()) log::error("service {}: not started: {}", record.name, record.refusal);
+    }
+    log::debug("{} service(s) in {}", services_.size(), services_dir.string());
+}
+
+// Everything a start needs that does not change between starts: credentials,
+// environment, capability plan. Failures refuse the service.
+void Supervisor::prepare(ServiceRecord& record) {
+    const config::ServiceConfig& cfg = *record.config;
+    const config::Options& options = *context_.options;
+
+    record.credentials = context_.own_credentials;
+    if (cfg.user) {
+        auto resolved = process::resolve_user(*cfg.user);
+        if (!resolved) {
+            record.refusal = (cfg.dir / "user").string() + ": " + resolved.error();
+            return;
+        }
+        const uid_t own_uid = ::getuid();
+        const gid_t own_gid = ::getgid();
+        const bool already_there = resolved->uid == own_uid && ::geteuid() == own_uid && resolved->gid == own_gid &&
+                                   ::getegid() == own_gid && same_groups(resolved->groups, current_groups());
+        if (options.as_me) {
+            if (!already_there)
+                log::info("service {}: --as-me: running as tend's own user instead of '{}'", record.name, *cfg.user);
+            // The environment still describes tend's user: that is who it runs as.
+        } else {
+            record.credentials = *resolved;
+            if (!already_there) record.identity = process::IdentityChange{resolved->uid, resolved->gid, resolved->groups, true};
+        }
+    }
+
+    const uid_t target_uid = record.identity ? record.identity->uid : ::geteuid();
+    const bool non_root = target_uid != 0;
+    record.capabilities.manage = non_root || cfg.capabilities.has_value();
+    record.capabilities.keep = cfg.capabilities.value_or(0);
+    record.capabilities.raise_ambient = non_root && record.capabilities.keep != 0;
+    record.capabilities.bounding_best_effort = !cfg.allow_new_privs;
+    if (cfg.capabilities) {
+        std::uint64_t missing = record.capabilities.keep & ~process::own_permitted_capabilities();
+        if (missing != 0) {
+            record.refusal = (cfg.dir / "capabilities").string() + ": tend does not have " +
+                             process::capability_names(missing) + " to give";
+            return;
+        }
+    }
+
+    process::EnvironmentInputs inputs{context_.container_env, options.default_path, &record.credentials};
+    record.envp = process::build_service_environment(cfg, inputs).to_strings();
+
+    if (cfg.primary) {
+        if (context_.cmd_given) {
+            log::debug("service {}: `primary` ignored: a CMD was given", record.name);
+        } else {
+            record.primary = true;
+        }
+    }
+
+    ServiceSettings settings;
+    settings.restart = record.primary ? config::RestartPolicy::Never : cfg.restart;
+    settings.has_finish = cfg.finish.has_value();
+    settings.has_notification_fd = cfg.notification_fd.has_value();
+    settings.down_signal = cfg.down_signal;
+    settings.timeout_kill = cfg.timeout_kill.value_or(options.services_grace);
+    settings.timeout_finish = cfg.timeout_finish;
+    record.machine = std::make_unique<ServiceMachine>(settings);
+}
+
+void Supervisor::resolve_dependencies() {
+    auto index_of = [&](const std::string& name) -> std::optional<std::size_t> {
+        for (std::size_t i = 0; i < services_.size(); ++i)
+            if (services_[i].name == name) return i;
+        return std::nullopt;
+    };
+    for (auto& record : services_) {
+        if (record.refused()) continue;
+        for (const auto& name : record.config->depends) {
+            auto index = index_of(name);
+            if (!index) {
+                record.refusal = (record.dir / "depends").string() + ": no service named '" + name + "'";
+                break;
+            }
+            record.dependencies.push_back(*index);
+        }
+    }
+    // Cycles: a depth-first walk; every service on a cycle is refused.
+    enum class Mark { None, Visiting, Done };
+    std::vector<Mark> marks(services_.size(), Mark::None);
+    std::vector<std::size_t> stack;
+    std::function<void(std::size_t)> visit = [&](std::size_t i) {
+        marks[i] = Mark::Visiting;
+        stack.push_back(i);
+        for (std::size_t dep : services_[i].dependencies) {
+            if (marks[dep] == Mark::Visiting) {
+                std::string cycle;
+                auto start = std::find(stack.begin(), stack.end(), dep);
+                for (auto it = start; it != stack.end(); ++it) cycle += services_[*it].name + " -> ";
+                cycle += services_[dep].name;
+                for (auto it = start; it != stack.end(); ++it) {
+                    auto& member = services_[*it];
+                    if (!member.refused())
+                        member.refusal = (member.dir / "depends").string() + ": dependency cycle " + cycle;
+                }
+            } else if (marks[dep] == Mark::None) {
+                visit(dep);
+            }
+        }
+        stack.pop_back();
+        marks[i] = Mark::Done;
+    };
+    for (std::size_t i = 0; i < services_.size(); ++i)
+        if (marks[i] == Mark::None) visit(i);
+    // A refused dependency refuses its dependants, transitively.
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (auto& record : services_) {
+            if (record.refused()) continue;
+            for (std::size_t dep : record.dependencies) {
+                if (services_[dep].refused()) {
+                    record.refusal = (record.dir / "depends").string() + ": dependency '" + services_[dep].name +
+                                     "' is refused";
+                    changed = true;
+                    break;
+                }
+            }
+        }
+    }
+    for (std::size_t i = 0; i < services_.size(); ++i)
+        for (std::size_t dep : services_[i].dependencies) services_[dep].dependants.push_back(i);
+}
+
+bool Supervisor::dependencies_ready(const ServiceRecord& record) const {
+    return std::all_of(record.dependencies.begin(), record.dependencies.end(),
+                       [&](std::size_t dep) { return services_[dep].machine && services_[dep].machine->ready(); });
+}
+
+void Supervisor::start_all() {
+    for (auto& record : services_) {
+        if (record.refused()) {
+            if (record.primary || (record.config && record.config->primary && !context_.cmd_given)) {
+                // A primary that cannot exist ends the container, as a CMD that cannot run would.
+                if (on_primary_exit) on_primary_exit(126);
+            }
+            continue;
+        }
+        if (record.config->down) {
+            log::debug("service {}: has a down file, not started", record.name);
+            continue;
+        }
+        dispatch(record, {EventKind::Start, 0, false, dependencies_ready(record)});
+    }
+}
+
+void Supervisor::start_waiting() {
+    if (stopping_all_) return;
+    for (auto& record : services_) {
+        if (record.machine && record.machine->state() == ServiceState::Waiting && dependencies_ready(record))
+            dispatch(record, {EventKind::DependenciesReady});
+    }
+}
+
+void Supervisor::dispatch(ServiceRecord& record, const Event& event) {
+    const ServiceState before = record.machine->state();
+    const bool was_ready = record.machine->ready();
+    auto actions = record.machine->handle(event, clock_.now());
+    for (const auto& action : actions) execute(record, action);
+    const ServiceState after = record.machine->state();
+    if (before != after) log::debug("service {}: {} -> {}", record.name, to_string(before), to_string(after));
+    if (after == ServiceState::Down && before != ServiceState::Down) record.pgid = 0;
+    if (before != after || was_ready != record.machine->ready()) {
+        if (!in_dispatch_) {
+            in_dispatch_ = true;
+            start_waiting();
+            if (stopping_all_) continue_shutdown();
+            in_dispatch_ = false;
+            if (on_change) on_change();
+        }
+    }
+}
+
+void Supervisor::execute(ServiceRecord& record, const Action& action) {
+    switch (action.kind) {
+        case ActionKind::Spawn:
+            spawn_main(record);
+            break;
+        case ActionKind::SignalGroup:
+            ops_.signal_group(record.pgid, action.signal);
+            break;
+        case ActionKind::KillGroup:
+            log::warn("service {}: still running after timeout-kill, sending SIGKILL", record.name);
+            ops_.signal_group(record.pgid, SIGKILL);
+            break;
+        case ActionKind::RunFinish:
+            spawn_finish(record, action.exit);
+            break;
+        case ActionKind::KillFinish:
+            log::warn("service {}: finish still running after timeout-finish, sending SIGKILL", record.name);
+            if (record.finish_pid > 0) ops_.signal_group(record.finish_pid, SIGKILL);
+            break;
+    }
+}
+
+process::SpawnPlan Supervisor::base_plan(const ServiceRecord& record) const {
+    const config::ServiceConfig& cfg = *record.config;
+    process::SpawnPlan plan;
+    plan.envp = record.envp;
+    plan.group = process::GroupMode::NewSession;
+    plan.limits = cfg.limits;
+    plan.umask = cfg.umask;
+    plan.workdir = cfg.workdir.string();
+    plan.identity = record.identity;
+    plan.capabilities = record.capabilities;
+    plan.no_new_privs = !cfg.allow_new_privs;
+    return plan;
+}
+
+// --log-prefix: a stdout and a stderr pipe per process, owned by the
+// service's user so it can reopen /dev/stdout and /proc/self/fd/1.
+void Supervisor::attach_output(const std::string& label, process::SpawnPlan& plan,
+                               std::vector<sys::UniqueFd>& keep_alive, const ServiceRecord& record) {
+    if (!context_.router) return;
+    for (int stream = 0; stream < 2; ++stream) {
+        auto pipe = sys::make_pipe();
+        if (!pipe) {
+            log::error("service {}: cannot create output pipe: {}", record.name, std::strerror(pipe.error()));
+            continue;
+        }
+        if (record.identity && ::fchown(pipe->write.get(), record.identity->uid, record.identity->gid) != 0)
+            log::warn("service {}: cannot give its output pipe to uid {}: {}", record.name, record.identity->uid,
+                      std::strerror(errno));
+        (stream == 0 ? plan.stdout_fd : plan.stderr_fd) = pipe->write.get();
+        keep_alive.push_back(std::move(pipe->write));
+        context_.router->add_source(label, std::move(pipe->read), stream == 0 ? log::Stream::Out : log::Stream::Err);
+    }
+}
+
+void Supervisor::spawn_main(ServiceRecord& record) {
+    const config::ServiceConfig& cfg = *record.config;
+    process::SpawnPlan plan = base_plan(record);
+    plan.executable = cfg.run.string();
+    plan.argv = {cfg.run.string()};
+
+    std::vector<sys::UniqueFd> child_ends;  // closed in the parent after spawn
+    attach_output(record.name, plan, child_ends, record);
+    sys::UniqueFd notification_read;
+    if (cfg.notification_fd) {
+        auto pipe = sys::make_pipe();
+        if (!pipe) {
+            log::error("service {}: cannot create notification pipe: {}", record.name, std::strerror(pipe.error()));
+            dispatch(record, {EventKind::SpawnFailed});
+            return;
+        }
+        sys::set_nonblocking(pipe->read.get());
+        plan.notification_fd_number = *cfg.notification_fd;
+        plan.notification_fd = pipe->write.get();
+        notification_read = std::move(pipe->read);
+        child_ends.push_back(std::move(pipe->write));
+    }
+
+    auto pid = ops_.spawn(plan);
+    child_ends.clear();
+    if (!pid) {
+        log::error("service {}: {}", record.name, pid.error().message());
+        dispatch(record, {EventKind::SpawnFailed});
+        if (record.primary && on_primary_exit)
+            on_primary_exit(pid.error().stage == process::SpawnStage::Exec && pid.error().error == ENOENT ? 127 : 126);
+        return;
+    }
+    record.pid = *pid;
+    record.pgid = *pid;
+    log::info("service {}: started (pid {})", record.name, *pid);
+    if (notification_read) watch_notification(record, std::move(notification_read));
+    dispatch(record, {EventKind::Spawned});
+}
+
+void Supervisor::watch_notification(ServiceRecord& record, sys::UniqueFd read_end) {
+    if (record.notification) loop_.remove(record.notification.get());
+    record.notification = std::move(read_end);
+    std::size_t index = static_cast<std::size_t>(&record - services_.data());
+    auto added = loop_.add(record.notification.get(), EPOLLIN, [this, index](std::uint32_t) { on_notification(index); });
+    if (!added) log::error("service {}: cannot watch notification-fd: {}", record.name, std::strerror(added.error()));
+}
+
+// s6 readiness: only a newline makes the service ready; EOF without one never does.
+void Supervisor::on_notification(std::size_t index) {
+    ServiceRecord& record = services_[index];
+    char buffer[512];
+    for (;;) {
+        ssize_t n = ::read(record.notification.get(), buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EAGAIN) return;
+        bool newline = n > 0 && std::memchr(buffer, '\n', static_cast<std::size_t>(n)) != nullptr;
+        if (n > 0 && !newline) continue;
+        loop_.remove(record.notification.get());
+        record.notification.reset();
+        if (newline) {
+            log::info("service {}: ready", record.name);
+            dispatch(record, {EventKind::Ready});
+        }
+        return;
+    }
+}
+
+void Supervisor::spawn_finish(ServiceRecord& record, const ExitInfo& exit) {
+    const config::ServiceConfig& cfg = *record.config;
+    process::SpawnPlan plan = base_plan(record);
+    plan.executable = cfg.finish->string();
+    plan.argv = {cfg.finish->string(), std::to_string(exit.code), std::to_string(exit.signal)};
+    std::vector<sys::UniqueFd> child_ends;
+    attach_output(record.name, plan, child_ends, record);
+    auto pid = ops_.spawn(plan);
+    child_ends.clear();
+    if (!pid) {
+        log::error("service {}: finish: {}", record.name, pid.error().message());
+        dispatch(record, {EventKind::FinishExited});
+        return;
+    }
+    record.finish_pid = *pid;
+}
+
+bool Supervisor::on_child_exit(pid_t pid, int wait_status) {
+    for (auto& record : services_) {
+        if (!record.machine) continue;
+        if (record.pid == pid) {
+            record.pid = 0;
+            ExitInfo exit = exit_info(wait_status);
+            if (exit.signal != 0)
+                log::info("service {}: killed by {}", record.name, config::signal_name(exit.signal));
+            else
+                log::info("service {}: exited with code {}", record.name, exit.code);
+            bool group_empty = !ops_.group_alive(record.pgid);
+            if (record.notification) {
+                loop_.remove(record.notification.get());
+                record.notification.reset();
+            }
+            dispatch(record, {EventKind::MainExited, wait_status, group_empty});
+            if (record.primary && on_primary_exit) on_primary_exit(exit.shell_code());
+            return true;
+        }
+        if (record.finish_pid == pid) {
+            record.finish_pid = 0;
+            dispatch(record, {EventKind::FinishExited});
+            return true;
+        }
+    }
+    return false;
+}
+
+void Supervisor::after_reap() {
+    for (auto& record : services_) {
+        if (record.machine && record.machine->state() == ServiceState::Draining && !ops_.group_alive(record.pgid))
+            dispatch(record, {EventKind::GroupEmpty});
+    }
+}
+
+void Supervisor::on_timer() {
+    TimePoint now = clock_.now();
+    for (auto& record : services_) {
+        if (record.machine && record.machine->deadline() && *record.machine->deadline() <= now)
+            dispatch(record, {EventKind::Timer});
+    }
+}
+
+std::optional<TimePoint> Supervisor::next_deadline() const {
+    std::optional<TimePoint> earliest;
+    for (const auto& record : services_) {
+        if (!record.machine) continue;
+        auto deadline = record.machine->deadline();
+        if (deadline && (!earliest || *deadline < *earliest)) earliest = deadline;
+    }
+    return earliest;
+}
+
+void Supervisor::stop_primaries() {
+    for (auto& record : services_)
+        if (record.primary && record.machine) dispatch(record, {EventKind::Stop});
+}
+
+bool Supervisor::primaries_down() const {
+    return std::all_of(services_.begin(), services_.end(), [](const ServiceRecord& r) {
+        return !r.primary || !r.machine || r.machine->idle();
+    });
+}
+
+void Supervisor::stop_all() {
+    stopping_all_ = true;
+    continue_shutdown();
+}
+
+// A service is stopped once every dependant of it is down, so php-fpm is
+// still there while nginx drains its last requests.
+void Supervisor::continue_shutdown() {
+    bool progressed = true;
+    while (progressed) {
+        progressed = false;
+        for (auto& record : services_) {
+            if (!record.machine || record.machine->stop_requested() || record.machine->idle()) {
+                if (record.machine && record.machine->idle() && !record.machine->stop_requested()) {
+                    // Down already (never started, or finished for good): mark it.
+                    record.machine->handle({EventKind::Stop}, clock_.now());
+                    progressed = true;
+                }
+                continue;
+            }
+            bool dependants_down = std::all_of(record.dependants.begin(), record.dependants.end(), [&](std::size_t d) {
+                return !services_[d].machine || services_[d].machine->idle();
+            });
+            if (!dependants_down) continue;
+            dispatch(record, {EventKind::Stop});
+            progressed = true;
+        }
+    }
+}
+
+bool Supervisor::all_down() const {
+    return std::all_of(services_.begin(), services_.end(),
+                       [](const ServiceRecord& r) { return !r.machine || r.machine->idle(); });
+}
+
+bool Supervisor::has_primary() const {
+    return std::any_of(services_.begin(), services_.end(), [](const ServiceRecord& r) {
+        return r.primary || (r.config && r.config->primary && r.refused());
+    });
+}
+
+void Supervisor::signal_primaries(int signo) {
+    for (auto& record : services_)
+        if (record.primary && record.pid > 0) ops_.signal_group(record.pgid, signo);
+}
+
+std::vector<std::string> Supervisor::not_ready() const {
+    std::vector<std::string> names;
+    for (const auto& record : services_) {
+        if (record.refused() || !record.machine || record.config->down) continue;
+        if (!record.machine->ready()) names.push_back(record.name);
+    }
+    return names;
+}
+
+bool Supervisor::all_ready() const { return not_ready().empty(); }
+
+}  // namespace tend::core

@@ -1,0 +1,163 @@
+#include "tend/log/output_router.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <string>
+
+#include "tend/log/logger.hpp"
+
+namespace tend::log {
+namespace {
+
+// A non-blocking fd for tend's stdout/stderr that does not change the flags
+// the CMD and unprefixed children share. Reopening /proc/self/fd/N gives a new
+// open file description for a pipe, terminal or file; a socket cannot be
+// reopened, so there we fall back to a dup (writes may then block).
+sys::UniqueFd open_output(int fd) {
+    struct stat st{};
+    if (::fstat(fd, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+        std::string path = "/proc/self/fd/" + std::to_string(fd);
+        int flags = O_WRONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
+        if (S_ISREG(st.st_mode)) flags |= O_APPEND;
+        int reopened = ::open(path.c_str(), flags);
+        if (reopened >= 0) return sys::UniqueFd(reopened);
+    }
+    return sys::UniqueFd(::fcntl(fd, F_DUPFD_CLOEXEC, 3));
+}
+
+}  // namespace
+
+OutputRouter::OutputRouter(sys::EventLoop& loop) : loop_(loop) {
+    for (int stream = 0; stream < 2; ++stream) {
+        out_fd_[stream] = open_output(stream + 1);
+        queues_[stream] = std::make_unique<OutputQueue>(out_fd_[stream].get());
+    }
+}
+
+OutputRouter::~OutputRouter() {
+    for (auto& source : sources_) loop_.remove(source->fd.get());
+    for (int stream = 0; stream < 2; ++stream)
+        if (watching_output_[stream]) loop_.remove(out_fd_[stream].get());
+}
+
+void OutputRouter::add_source(const std::string& name, sys::UniqueFd read_end, Stream stream) {
+    sys::set_nonblocking(read_end.get());
+    auto source = std::make_unique<Source>(Source{std::move(read_end), LineSplitter(name + " | "), stream});
+    Source* raw = source.get();
+    source->paused = paused_;
+    auto added = loop_.add(raw->fd.get(), paused_ ? 0U : EPOLLIN,
+                           [this, raw](std::uint32_t events) { on_readable(raw, events); });
+    if (!added) {
+        log::error("--log-prefix: cannot watch the output of {}: {}", name, std::strerror(added.error()));
+        return;
+    }
+    sources_.push_back(std::move(source));
+}
+
+void OutputRouter::on_readable(Source* source, std::uint32_t events) {
+    const Stream stream = source->stream;  // `source` may be gone after close_source
+    OutputQueue& queue = *queues_[static_cast<int>(stream)];
+    char buffer[16384];
+    // Read a bounded amount per wakeup so one chatty service cannot starve the loop.
+    for (int round = 0; round < 4 && !queue.full(); ++round) {
+        ssize_t n = ::read(source->fd.get(), buffer, sizeof buffer);
+        if (n > 0) {
+            std::string lines;
+            source->splitter.feed(std::string_view(buffer, static_cast<std::size_t>(n)), lines);
+            queue.append(lines);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EAGAIN) break;
+        close_source(source);  // EOF or error: the writer is gone
+        break;
+    }
+    (void)events;
+    on_writable(stream);
+}
+
+void OutputRouter::close_source(Source* source) {
+    std::string rest;
+    source->splitter.flush(rest);
+    queues_[static_cast<int>(source->stream)]->append(rest);
+    loop_.remove(source->fd.get());
+    std::erase_if(sources_, [source](const std::unique_ptr<Source>& s) { return s.get() == source; });
+}
+
+void OutputRouter::on_writable(Stream stream) {
+    int index = static_cast<int>(stream);
+    OutputQueue& queue = *queues_[index];
+    if (!queue.write_some()) {
+        // Nobody reads our output any more; keep the services running anyway.
+        log::debug("--log-prefix: writing to fd {} failed: {}", index + 1, std::strerror(errno));
+    }
+    bool want_out = !queue.empty();
+    if (want_out && !watching_output_[index]) {
+        auto added = loop_.add(out_fd_[index].get(), EPOLLOUT, [this, stream](std::uint32_t) { on_writable(stream); });
+        watching_output_[index] = added.has_value();
+    } else if (!want_out && watching_output_[index]) {
+        loop_.remove(out_fd_[index].get());
+        watching_output_[index] = false;
+    }
+    update_backpressure();
+}
+
+bool OutputRouter::any_full() const { return queues_[0]->full() || queues_[1]->full(); }
+
+// While a queue is full, every source stops being read (services block on
+// their pipes); reading resumes when it drained below the mark.
+void OutputRouter::update_backpressure() {
+    bool pause = any_full();
+    if (pause == paused_) return;
+    paused_ = pause;
+    for (auto& source : sources_) {
+        source->paused = pause;
+        loop_.modify(source->fd.get(), pause ? 0U : EPOLLIN);
+    }
+}
+
+void OutputRouter::drain_all(int deadline_ms) {
+    using clock = std::chrono::steady_clock;
+    auto deadline = clock::now() + std::chrono::milliseconds(deadline_ms);
+    auto remaining_ms = [&] {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
+        return static_cast<int>(std::max<long long>(0, left));
+    };
+    // Whatever is still in the pipes, then the partial lines.
+    while (!sources_.empty()) {
+        Source* source = sources_.front().get();
+        OutputQueue& queue = *queues_[static_cast<int>(source->stream)];
+        char buffer[16384];
+        ssize_t n = ::read(source->fd.get(), buffer, sizeof buffer);
+        if (n > 0) {
+            std::string lines;
+            source->splitter.feed(std::string_view(buffer, static_cast<std::size_t>(n)), lines);
+            queue.append(lines);
+            if (queue.full()) {
+                pollfd out{queue.fd(), POLLOUT, 0};
+                ::poll(&out, 1, remaining_ms());
+                if (!queue.write_some() || remaining_ms() == 0) break;
+            }
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        close_source(source);
+    }
+    for (auto& queue : queues_) {
+        while (!queue->empty() && remaining_ms() > 0) {
+            pollfd out{queue->fd(), POLLOUT, 0};
+            ::poll(&out, 1, remaining_ms());
+            if (!queue->write_some()) break;
+        }
+    }
+}
+
+}  // namespace tend::log
