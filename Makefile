@@ -7,7 +7,7 @@ DEB_PACKAGES = cmake g++ make pkg-config libcap-ng-dev libspdlog-dev libfmt-dev 
 DEB_HEADERS = /usr/include/cap-ng.h /usr/include/spdlog/spdlog.h /usr/include/CLI/CLI.hpp \
               /usr/include/gtest/gtest.h /usr/include/fmt/format.h
 
-.PHONY: all deps build check unit integration demo clean
+.PHONY: all deps configure tend build check unit integration demo clean
 
 all: build
 
@@ -19,9 +19,14 @@ deps:
 	  else echo "missing build dependencies; as root run: apt-get install -y $(DEB_PACKAGES)" >&2; exit 1; fi; \
 	fi
 
-build: deps
+configure: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: configure
 	cmake --build $(BUILD) -j $(JOBS)
+
+tend: configure
+	cmake --build $(BUILD) -j $(JOBS) --target tend
 
 unit: build
 	$(BUILD)/tend_unit_tests
@@ -34,7 +39,7 @@ check: build
 
 # Runs the example tree. As root it uses the users the examples name; as a
 # normal user it runs everything as you (--as-me).
-demo: build
+demo: tend
 	@if [ "$$(id -u)" = 0 ]; then as_me=; else as_me=--as-me; fi; \
 	$(BUILD)/tend $$as_me --services-dir services.d.example \
 	  --cont-init-dir cont-init.d.example --cont-finish-dir /nonexistent

@@ -94,6 +94,12 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
         if (result.exit_code != 0) result.exit_code = 2;
         return result;
     }
+    // Services chdir to their own dir before exec, so every path must be absolute.
+    for (auto* dir : {&o.services_dir, &o.cont_init_dir, &o.cont_finish_dir, &o.runtime_dir}) {
+        std::error_code ignored;
+        auto absolute = std::filesystem::absolute(*dir, ignored);
+        if (!ignored) *dir = absolute.lexically_normal();
+    }
     o.command = app.remaining();
     if (!o.command.empty() && o.command.front() == "--") o.command.erase(o.command.begin());
     return result;

@@ -194,6 +194,18 @@ void Sandbox::cont_finish(std::string_view name, std::string_view body, mode_t m
     write_file(cont_finish_dir() / name, script(body), mode);
 }
 
+std::string Sandbox::helper_shell_command_for_any_user(
+    std::vector<std::string> mode_and_args) const {
+    const fs::path copy = root() / "itest-helper";
+    if (!file_exists(copy)) {
+        std::error_code ec;
+        fs::copy_file(self_exe(), copy, ec);
+        if (ec) ADD_FAILURE() << "copy " << self_exe() << " to " << copy << ": " << ec.message();
+        ::chmod(copy.c_str(), 0755);
+    }
+    return helper_shell_command(std::move(mode_and_args), copy);
+}
+
 std::vector<std::string> Sandbox::default_args() const {
     return {"--services-dir", services_dir().string(), "--cont-init-dir",
             cont_init_dir().string(), "--cont-finish-dir", cont_finish_dir().string()};
@@ -576,9 +588,11 @@ std::vector<std::string> helper_command(std::vector<std::string> mode_and_args) 
     return command;
 }
 
-std::string helper_shell_command(std::vector<std::string> mode_and_args) {
+std::string helper_shell_command(std::vector<std::string> mode_and_args, const fs::path& exe) {
+    std::vector<std::string> command = helper_command(std::move(mode_and_args));
+    command.front() = exe.string();
     std::string text;
-    for (const auto& word : helper_command(std::move(mode_and_args))) {
+    for (const auto& word : command) {
         if (!text.empty()) text += ' ';
         text += shell_quote(word);
     }
@@ -639,7 +653,7 @@ int count_zombies() {
     int zombies = 0;
     while (dirent* entry = ::readdir(proc)) {
         if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
-        char path[64];
+        char path[300];
         std::snprintf(path, sizeof path, "/proc/%s/stat", entry->d_name);
         int fd = ::open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0) continue;

@@ -23,6 +23,8 @@
 
 #include <sys/types.h>
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -122,6 +124,10 @@ public:
     ServiceDir service(std::string_view name) const;
     void cont_init(std::string_view name, std::string_view body, mode_t mode = 0755) const;
     void cont_finish(std::string_view name, std::string_view body, mode_t mode = 0755) const;
+
+    // helper_shell_command() with a copy of this binary inside the sandbox,
+    // for services that run as another user (the build dir may be private).
+    std::string helper_shell_command_for_any_user(std::vector<std::string> mode_and_args) const;
 
     // --services-dir/--cont-init-dir/--cont-finish-dir pointing into the sandbox.
     std::vector<std::string> default_args() const;
@@ -247,11 +253,21 @@ bool logs_path_with_reason(std::string_view log, std::string_view path);
 fs::path self_exe();
 std::vector<std::string> helper_command(std::vector<std::string> mode_and_args);
 // The same as one sh-quoted string, for scripts.
-std::string helper_shell_command(std::vector<std::string> mode_and_args);
+std::string helper_shell_command(std::vector<std::string> mode_and_args,
+                                 const fs::path& exe = self_exe());
 
 // Skips the current test unless we are root and can create PID namespaces.
 // (Call as: TEND_REQUIRE_NAMESPACES(); at the top of every test.)
 std::optional<std::string> namespace_unavailable_reason();
+
+// Names value-parameterised tests after their case's `name` member:
+// INSTANTIATE_TEST_SUITE_P(X, Y, Values(...), ParamName{}).
+struct ParamName {
+    template <typename Param>
+    std::string operator()(const ::testing::TestParamInfo<Param>& case_info) const {
+        return std::string(case_info.param.name);
+    }
+};
 
 }  // namespace tend::itest
 

@@ -94,7 +94,7 @@ INSTANTIATE_TEST_SUITE_P(
                       InitFailureCase{"KilledBySigkill", "kill -KILL $$\nsleep 5\n", 137},
                       // Also proves tend unblocks signals for the scripts it runs.
                       InitFailureCase{"KilledBySigterm", "kill -TERM $$\nsleep 5\n", 143}),
-    [](const auto& info) { return std::string(info.param.name); });
+    ParamName{});
 
 struct ContinueCase {
     const char* name;
@@ -131,7 +131,7 @@ INSTANTIATE_TEST_SUITE_P(
     Spellings, ContInitContinue,
     ::testing::Values(ContinueCase{"Option", {"--on-init-failure=continue"}, {}},
                       ContinueCase{"EnvironmentTwin", {}, {{"TEND_ON_INIT_FAILURE", "continue"}}}),
-    [](const auto& info) { return std::string(info.param.name); });
+    ParamName{});
 
 }  // namespace
 }  // namespace tend::itest
