@@ -19,15 +19,14 @@ namespace {
 
 // A non-blocking fd for tend's stdout/stderr that does not change the flags
 // the CMD and unprefixed children share. Reopening /proc/self/fd/N gives a new
-// open file description for a pipe, terminal or file; a socket cannot be
-// reopened, so there we fall back to a dup (writes may then block).
+// open file description for a pipe or terminal. A regular file never blocks
+// and must keep one shared offset with tend's own log lines, and a socket
+// cannot be reopened: both get a dup (writes to a socket may then block).
 sys::UniqueFd open_output(int fd) {
     struct stat st{};
-    if (::fstat(fd, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+    if (::fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))) {
         std::string path = "/proc/self/fd/" + std::to_string(fd);
-        int flags = O_WRONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
-        if (S_ISREG(st.st_mode)) flags |= O_APPEND;
-        int reopened = ::open(path.c_str(), flags);
+        int reopened = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
         if (reopened >= 0) return sys::UniqueFd(reopened);
     }
     return sys::UniqueFd(::fcntl(fd, F_DUPFD_CLOEXEC, 3));

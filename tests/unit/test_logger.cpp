@@ -494,9 +494,11 @@ TEST_F(LoggerState, ClosedStderrIsSurvived) {
 }
 
 TEST(LoggerDefaults, TextAtVerbosityTwoBeforeSetupAndNoThreads) {
+    const std::string previous_style = GTEST_FLAG_GET(death_test_style);
     GTEST_FLAG_SET(death_test_style, "threadsafe");
     EXPECT_EXIT(check_defaults_in_fresh_process(), ::testing::ExitedWithCode(0),
                 "^tend: info: default-probe 42\n$");
+    GTEST_FLAG_SET(death_test_style, previous_style);
 }
 
 }  // namespace

@@ -1,0 +1,187 @@
+// The supervisor against a fake ProcessOps: dependency order at start and at
+// shutdown, refusals, readiness through a real notification pipe.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "tend/core/supervisor.hpp"
+
+using namespace tend;
+namespace fs = std::filesystem;
+
+namespace {
+
+class FakeOps final : public core::ProcessOps {
+public:
+    std::expected<pid_t, process::SpawnFailure> spawn(const process::SpawnPlan& plan) override {
+        pid_t pid = next_pid++;
+        std::string name = fs::path(plan.executable).parent_path().filename().string();
+        spawned.push_back(name);
+        pids[name] = pid;
+        alive.insert(pid);
+        if (plan.notification_fd >= 0) notify_fds[name] = ::fcntl(plan.notification_fd, F_DUPFD_CLOEXEC, 3);
+        return pid;
+    }
+    void signal_group(pid_t pgid, int signo) override { signals.push_back({pgid, signo}); }
+    bool group_alive(pid_t pgid) override { return alive.contains(pgid); }
+
+    pid_t next_pid = 100;
+    std::vector<std::string> spawned;
+    std::map<std::string, pid_t> pids;
+    std::set<pid_t> alive;
+    std::map<std::string, int> notify_fds;
+    std::vector<std::pair<pid_t, int>> signals;
+};
+
+class SupervisorTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        char pattern[] = "/tmp/tend-supervisor-XXXXXX";
+        root = ::mkdtemp(pattern);
+        loop.emplace(std::move(*sys::EventLoop::create()));
+        options.services_dir = root;
+    }
+    void TearDown() override {
+        for (auto& [name, fd] : ops.notify_fds) ::close(fd);
+        fs::remove_all(root);
+    }
+    void service(const std::string& name, std::map<std::string, std::string> files = {}) {
+        fs::create_directories(root / name);
+        std::ofstream(root / name / "run") << "#!/bin/sh\n";
+        fs::permissions(root / name / "run", fs::perms::owner_all);
+        for (const auto& [file, content] : files) std::ofstream(root / name / file) << content;
+    }
+    core::Supervisor& make() {
+        core::SupervisorContext context;
+        context.options = &options;
+        context.container_env = &env;
+        context.own_credentials = process::current_credentials();
+        supervisor = std::make_unique<core::Supervisor>(*loop, clock, ops, context);
+        supervisor->load(root);
+        return *supervisor;
+    }
+    // Names of the services signalled with `signo`, in the order they were.
+    std::vector<std::string> signalled(int signo) {
+        std::vector<std::string> names;
+        for (auto [pgid, sig] : ops.signals)
+            for (auto& [name, pid] : ops.pids)
+                if (pid == pgid && sig == signo) names.push_back(name);
+        return names;
+    }
+    void exit_service(const std::string& name) {
+        pid_t pid = ops.pids.at(name);
+        ops.alive.erase(pid);
+        EXPECT_TRUE(supervisor->on_child_exit(pid, SIGTERM));
+    }
+    const core::ServiceRecord& record(const std::string& name) {
+        for (const auto& r : supervisor->services())
+            if (r.name == name) return r;
+        throw std::runtime_error("no service " + name);
+    }
+
+    fs::path root;
+    std::optional<sys::EventLoop> loop;
+    core::FakeClock clock;
+    FakeOps ops;
+    config::Options options;
+    process::Environment env;
+    std::unique_ptr<core::Supervisor> supervisor;
+};
+
+TEST_F(SupervisorTest, DependantStartsOnlyWhenItsDependencyIsReady) {
+    service("php", {{"notification-fd", "3\n"}});
+    service("nginx", {{"depends", "php\n"}});
+    auto& sup = make();
+    sup.start_all();
+    EXPECT_EQ(ops.spawned, std::vector<std::string>{"php"});
+    EXPECT_EQ(record("nginx").machine->state(), core::ServiceState::Waiting);
+
+    // Bytes without a newline do not make it ready.
+    ASSERT_EQ(::write(ops.notify_fds.at("php"), "x", 1), 1);
+    ASSERT_TRUE(loop->run_once());
+    EXPECT_EQ(ops.spawned, std::vector<std::string>{"php"});
+
+    ASSERT_EQ(::write(ops.notify_fds.at("php"), "\n", 1), 1);
+    ASSERT_TRUE(loop->run_once());
+    EXPECT_EQ(ops.spawned, (std::vector<std::string>{"php", "nginx"}));
+    EXPECT_TRUE(sup.all_ready());
+}
+
+TEST_F(SupervisorTest, ShutdownSignalsADependencyOnlyAfterItsDependantsExited) {
+    service("db");
+    service("app", {{"depends", "db\n"}});
+    service("web", {{"depends", "app\n"}});
+    auto& sup = make();
+    sup.start_all();
+    ASSERT_EQ(ops.spawned, (std::vector<std::string>{"db", "app", "web"}));
+
+    sup.stop_all();
+    EXPECT_EQ(signalled(SIGTERM), std::vector<std::string>{"web"});
+    exit_service("web");
+    EXPECT_EQ(signalled(SIGTERM), (std::vector<std::string>{"web", "app"}));
+    exit_service("app");
+    EXPECT_EQ(signalled(SIGTERM), (std::vector<std::string>{"web", "app", "db"}));
+    EXPECT_FALSE(sup.all_down());
+    exit_service("db");
+    EXPECT_TRUE(sup.all_down());
+}
+
+TEST_F(SupervisorTest, CyclesAndMissingDependenciesRefuseOnlyTheServicesInvolved) {
+    service("a", {{"depends", "b\n"}});
+    service("b", {{"depends", "a\n"}});
+    service("self", {{"depends", "self\n"}});
+    service("orphan", {{"depends", "nowhere\n"}});
+    service("after-orphan", {{"depends", "orphan\n"}});
+    service("fine");
+    auto& sup = make();
+    sup.start_all();
+    EXPECT_EQ(ops.spawned, std::vector<std::string>{"fine"});
+    EXPECT_NE(record("a").refusal.find("dependency cycle"), std::string::npos) << record("a").refusal;
+    EXPECT_NE(record("b").refusal.find("dependency cycle"), std::string::npos);
+    EXPECT_NE(record("self").refusal.find("self -> self"), std::string::npos) << record("self").refusal;
+    EXPECT_NE(record("orphan").refusal.find("no service named 'nowhere'"), std::string::npos);
+    EXPECT_NE(record("orphan").refusal.find((root / "orphan" / "depends").string()), std::string::npos);
+    EXPECT_NE(record("after-orphan").refusal.find("'orphan' is refused"), std::string::npos);
+}
+
+TEST_F(SupervisorTest, ADownDependencyMakesItsDependantWait) {
+    service("db", {{"down", ""}});
+    service("app", {{"depends", "db\n"}});
+    auto& sup = make();
+    sup.start_all();
+    EXPECT_TRUE(ops.spawned.empty());
+    EXPECT_EQ(record("app").machine->state(), core::ServiceState::Waiting);
+    EXPECT_EQ(sup.not_ready(), std::vector<std::string>{"app"});
+}
+
+TEST_F(SupervisorTest, UnknownChildrenAreNotOurs) {
+    service("one");
+    auto& sup = make();
+    sup.start_all();
+    EXPECT_FALSE(sup.on_child_exit(4242, 0));
+    EXPECT_EQ(record("one").machine->state(), core::ServiceState::Running);
+}
+
+TEST_F(SupervisorTest, LeftoversInTheGroupAreSignalledBeforeTheRestart) {
+    service("leaky", {{"down-signal", "SIGQUIT\n"}});
+    auto& sup = make();
+    sup.start_all();
+    pid_t pid = ops.pids.at("leaky");
+    // Main exits but its group still has members.
+    EXPECT_TRUE(sup.on_child_exit(pid, 1 << 8));
+    EXPECT_EQ(signalled(SIGQUIT), std::vector<std::string>{"leaky"});
+    EXPECT_EQ(record("leaky").machine->state(), core::ServiceState::Draining);
+    ops.alive.erase(pid);
+    sup.after_reap();
+    EXPECT_EQ(record("leaky").machine->state(), core::ServiceState::Backoff);
+    clock.advance(core::Duration{100});
+    sup.on_timer();
+    EXPECT_EQ(ops.spawned, (std::vector<std::string>{"leaky", "leaky"}));
+}
+
+}  // namespace
