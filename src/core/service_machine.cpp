@@ -102,7 +102,12 @@ std::vector<Action> ServiceMachine::handle(const Event& event, TimePoint now) {
                 state_ = ServiceState::Draining;
                 begin_stop(actions, now);
             } else {
-                state_ = ServiceState::Draining;  // keeps the Stopping deadline
+                // Stopping already: a member forked after the first signal
+                // never got it, so the rest of the group gets it again; the
+                // Stopping deadline stays.
+                state_ = ServiceState::Draining;
+                actions.push_back({ActionKind::SignalGroup, settings_.down_signal});
+                actions.push_back({ActionKind::SignalGroup, SIGCONT});
             }
             break;
 

@@ -330,11 +330,15 @@ std::expected<Credentials, std::string> resolve_user_or_throw(std::string_view s
     }
 
     if (entry) {
-        auto group_list = groups.get();
-        if (!group_list) {
-            return std::unexpected(group_list.error());
+        // SPEC: supplementary groups come with a user *name*; numeric ids get
+        // none, even when a passwd entry exists for the uid.
+        if (!all_digits(user_part)) {
+            auto group_list = groups.get();
+            if (!group_list) {
+                return std::unexpected(group_list.error());
+            }
+            result.groups = memberships_of(**group_list, entry->name);
         }
-        result.groups = memberships_of(**group_list, entry->name);
         result.user_name = entry->name;
         result.home = home_of(*entry);
     }

@@ -73,6 +73,8 @@ struct InitFailureCase {
     const char* name;
     const char* body;
     int expected_exit;
+
+    friend void PrintTo(const InitFailureCase& c, std::ostream* os) { *os << c.name; }
 };
 
 class ContInitFailure : public ::testing::TestWithParam<InitFailureCase> {};
@@ -100,6 +102,8 @@ struct ContinueCase {
     const char* name;
     std::vector<std::string> args;
     std::map<std::string, std::string> env;
+
+    friend void PrintTo(const ContinueCase& c, std::ostream* os) { *os << c.name; }
 };
 
 class ContInitContinue : public ::testing::TestWithParam<ContinueCase> {};

@@ -14,6 +14,8 @@ struct CmdCase {
     const char* name;
     std::vector<std::string> command;
     int expected_exit;
+
+    friend void PrintTo(const CmdCase& c, std::ostream* os) { *os << c.name; }
 };
 
 class PrimaryCmd : public ::testing::TestWithParam<CmdCase> {};

@@ -73,6 +73,8 @@ TEST(Shutdown, SigtermStopsEveryServiceProcessGroupFastAndExitsZero) {
 struct StopSignalCase {
     const char* name;
     int signo;
+
+    friend void PrintTo(const StopSignalCase& c, std::ostream* os) { *os << c.name; }
 };
 
 class ShutdownSignal : public ::testing::TestWithParam<StopSignalCase> {};

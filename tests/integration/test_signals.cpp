@@ -65,6 +65,8 @@ struct ForwardCase {
     const char* name;
     std::vector<std::string> args;
     std::map<std::string, std::string> env;
+
+    friend void PrintTo(const ForwardCase& c, std::ostream* os) { *os << c.name; }
 };
 
 class ForwardSignals : public ::testing::TestWithParam<ForwardCase> {};

@@ -189,6 +189,21 @@ TEST(ServiceMachine, StopSendsDownSignalThenKillsAfterTimeoutKill) {
     EXPECT_FALSE(h.machine.deadline().has_value());
 }
 
+TEST(ServiceMachine, LeftoversAtAStopGetTheDownSignalAgainWithTheSameDeadline) {
+    ServiceSettings settings;
+    settings.timeout_kill = Duration{1000};
+    Harness h(settings);
+    h.start();
+    h.send({EventKind::Stop});
+    h.clock.advance(Duration{300});
+    auto actions = h.send({EventKind::MainExited, exited(0), false});
+    EXPECT_EQ(actions, (std::vector<Action>{{ActionKind::SignalGroup, SIGTERM}, {ActionKind::SignalGroup, SIGCONT}}));
+    EXPECT_EQ(h.machine.state(), ServiceState::Draining);
+    EXPECT_EQ(h.delay().count(), 700);
+    h.send({EventKind::GroupEmpty});
+    EXPECT_EQ(h.machine.state(), ServiceState::Down);
+}
+
 TEST(ServiceMachine, CooperativeStopEndsAtOnceWithoutRestart) {
     Harness h;
     h.start();
