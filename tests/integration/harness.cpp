@@ -462,13 +462,19 @@ bool wait_until(const std::function<bool()>& condition, Clock::duration timeout)
 
 std::string sh_wait_for_file(std::string_view path_word, int seconds) {
     return fmt::format(
-        "tend_itest_i=0; while [ ! -e {0} ] && [ $tend_itest_i -lt {1} ]; do sleep 0.01; "
+        "tend_itest_i=0; while [ ! -s {0} ] && [ $tend_itest_i -lt {1} ]; do sleep 0.01; "
         "tend_itest_i=$((tend_itest_i+1)); done\n",
         path_word, seconds * 100);
 }
 
 bool wait_for_file(const fs::path& file, Clock::duration timeout) {
-    return wait_until([&] { return file_exists(file); }, timeout);
+    return wait_until(
+        [&] {
+            std::error_code ec;
+            auto size = fs::file_size(file, ec);
+            return !ec && size > 0;
+        },
+        timeout);
 }
 
 bool wait_for_text(const fs::path& file, std::string_view needle, Clock::duration timeout) {

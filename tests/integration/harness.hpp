@@ -214,13 +214,16 @@ fs::path tend_binary();
 
 // ---------------------------------------------------------------------------
 // Waiting (polls every few ms up to the timeout; true when the condition held)
+//
+// A "file" is waited for until it is non-empty: `echo x > f` creates f before
+// writing, and a reader must never act on the empty moment in between.
 
 bool wait_until(const std::function<bool()>& condition, Clock::duration timeout = 10s);
 bool wait_for_file(const fs::path& file, Clock::duration timeout = 10s);
 bool wait_for_text(const fs::path& file, std::string_view needle, Clock::duration timeout = 10s);
 bool wait_for_lines(const fs::path& file, std::size_t count, Clock::duration timeout = 10s);
 
-// Shell code that waits up to `seconds` for a file to exist, polling every
+// Shell code that waits up to `seconds` for a file to be non-empty, polling every
 // 10 ms; `path_word` is a shell word such as "$OUT/ready".
 std::string sh_wait_for_file(std::string_view path_word, int seconds = 10);
 

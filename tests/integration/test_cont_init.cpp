@@ -25,7 +25,8 @@ TEST(ContInit, RunsExecutableScriptsInByteOrderAsRootWithContainerEnvironment) {
     sandbox.cont_init(".hidden", reporting_script(".hidden"));
     sandbox.cont_init("not-executable", reporting_script("not-executable"), 0644);
     sandbox.service("svc").run(
-        "wc -l < \"$OUT/init.order\" > \"$OUT/svc.saw\"\n"
+        "wc -l < \"$OUT/init.order\" > \"$OUT/svc.saw.tmp\"\n"
+        "mv \"$OUT/svc.saw.tmp\" \"$OUT/svc.saw\"\n"
         "exec sleep 1000\n");
 
     RunResult r = run_tend(

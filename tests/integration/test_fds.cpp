@@ -44,7 +44,7 @@ TEST(FileDescriptors, ServiceAndCmdSeeExactlyStdioAndInheritedFdsAreClosed) {
     const pid_t tend_pid = tend.tend_pid();
     ASSERT_GT(tend_pid, 0);
     const auto targets = fd_targets(tend_pid);
-    write_file(sandbox.out("go"), "");
+    write_file(sandbox.out("go"), "go\n");
     RunResult r = tend.wait();
 
     ASSERT_FALSE(r.timed_out) << r.diagnostics();

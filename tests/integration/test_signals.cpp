@@ -100,7 +100,7 @@ TEST_P(ForwardSignals, SigtermGoesToTheCmdAndShutdownWaitsForItsExit) {
     EXPECT_FALSE(file_exists(sandbox.out("svc.stopped")))
         << "services must keep running until the CMD exits";
 
-    write_file(sandbox.out("go"), "");
+    write_file(sandbox.out("go"), "go\n");
     RunResult r = tend.wait();
     ASSERT_FALSE(r.timed_out) << r.diagnostics();
     EXPECT_EQ(r.exit_code, 0) << "the CMD's own exit code\n" << r.diagnostics();

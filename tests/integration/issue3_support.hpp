@@ -1,0 +1,173 @@
+// Shared pieces of the issue-3 integration tests (capabilities, limits,
+// umask, workdir, log prefix, readiness, dependencies).
+//
+// Design: header-only on top of harness.hpp, which another helper owns. It
+// adds what those tests read from /proc (capability masks, rlimits) and the
+// one pattern they all use: start tend, wait until services have reported
+// what they got, then stop tend with SIGTERM. Reports are written to a
+// temporary name and renamed, so a report that exists is complete.
+#pragma once
+
+#include <signal.h>
+
+#include <gtest/gtest.h>
+#include <fmt/format.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unistd.h>
+#include <vector>
+
+#include "harness.hpp"
+
+namespace tend::itest::issue3 {
+
+// ---------------------------------------------------------------------------
+// Capabilities as /proc/PID/status shows them
+
+inline constexpr int kCapChown = 0;
+inline constexpr int kCapDacOverride = 1;
+inline constexpr int kCapKill = 5;
+inline constexpr int kCapNetBindService = 10;
+inline constexpr int kCapNetRaw = 13;
+inline constexpr int kCapSysAdmin = 21;
+inline constexpr int kCapMknod = 27;
+
+constexpr std::uint64_t cap_bit(int cap) { return std::uint64_t{1} << cap; }
+
+// The five sets, in the order the issue names them.
+struct CapSets {
+    std::uint64_t effective = 0;
+    std::uint64_t permitted = 0;
+    std::uint64_t inheritable = 0;
+    std::uint64_t bounding = 0;
+    std::uint64_t ambient = 0;
+};
+
+// "%016x", as the kernel prints masks: assertion messages compare like /proc.
+inline std::string hex_mask(std::uint64_t mask) { return fmt::format("{:016x}", mask); }
+
+inline std::optional<std::uint64_t> parse_hex_mask(const std::string& text) {
+    if (text.empty() || text.size() > 16) return std::nullopt;
+    std::uint64_t value = 0;
+    for (char c : text) {
+        int digit;
+        if (c >= '0' && c <= '9')
+            digit = c - '0';
+        else if (c >= 'a' && c <= 'f')
+            digit = c - 'a' + 10;
+        else
+            return std::nullopt;
+        value = value << 4 | static_cast<std::uint64_t>(digit);
+    }
+    return value;
+}
+
+// nullopt when any of the five lines is missing or malformed.
+inline std::optional<CapSets> cap_sets_from_status(std::string_view status_text) {
+    const auto fields = parse_proc_status(status_text);
+    auto mask = [&](const char* key) -> std::optional<std::uint64_t> {
+        auto it = fields.find(key);
+        if (it == fields.end()) return std::nullopt;
+        return parse_hex_mask(it->second);
+    };
+    auto eff = mask("CapEff"), prm = mask("CapPrm"), inh = mask("CapInh"), bnd = mask("CapBnd"),
+         amb = mask("CapAmb");
+    if (!eff || !prm || !inh || !bnd || !amb) return std::nullopt;
+    return CapSets{*eff, *prm, *inh, *bnd, *amb};
+}
+
+// Each of the five sets compared with its expected mask, in hex.
+inline void expect_cap_sets(const CapSets& got, const CapSets& want) {
+    EXPECT_EQ(hex_mask(got.effective), hex_mask(want.effective)) << "CapEff";
+    EXPECT_EQ(hex_mask(got.permitted), hex_mask(want.permitted)) << "CapPrm";
+    EXPECT_EQ(hex_mask(got.inheritable), hex_mask(want.inheritable)) << "CapInh";
+    EXPECT_EQ(hex_mask(got.bounding), hex_mask(want.bounding)) << "CapBnd";
+    EXPECT_EQ(hex_mask(got.ambient), hex_mask(want.ambient)) << "CapAmb";
+}
+
+inline CapSets all_five(std::uint64_t mask) { return {mask, mask, mask, mask, mask}; }
+
+// ---------------------------------------------------------------------------
+// /proc/PID/limits
+
+struct LimitPair {
+    std::string soft;
+    std::string hard;
+    friend bool operator==(const LimitPair&, const LimitPair&) = default;
+    friend void PrintTo(const LimitPair& pair, std::ostream* os) {
+        *os << pair.soft << ":" << pair.hard;
+    }
+};
+
+// "Max open files            1000                 2000                 files"
+// -> {"Max open files": {"1000", "2000"}}. The name ends at the first run of
+// two blanks; the header line is skipped.
+inline std::map<std::string, LimitPair> parse_proc_limits(std::string_view text) {
+    std::map<std::string, LimitPair> limits;
+    for (const auto& line : lines_containing(text, "Max ")) {
+        std::size_t gap = line.find("  ");
+        if (gap == std::string::npos) continue;
+        auto words = split_words(std::string_view(line).substr(gap));
+        if (words.size() < 2) continue;
+        limits[line.substr(0, gap)] = {words[0], words[1]};
+    }
+    return limits;
+}
+
+// ---------------------------------------------------------------------------
+// Scripts and runs
+
+// Shell lines copying `source` (a file of the service, e.g. /proc/$$/status)
+// to $OUT/<report> atomically.
+inline std::string sh_report(std::string_view source, std::string_view report) {
+    return fmt::format("cat {0} > \"$OUT/{1}.tmp\" && mv \"$OUT/{1}.tmp\" \"$OUT/{1}\"\n", source,
+                       report);
+}
+
+// A run script body: report /proc/$$/status (and optionally more), then stay up.
+inline std::string reporting_run(std::string_view report_name) {
+    return sh_report("/proc/$$/status", report_name) + "exec sleep 1000\n";
+}
+
+// Starts tend, waits for every report file, then SIGTERMs it. Missing reports
+// fail the test but the run still ends cleanly.
+inline RunResult run_until_files(const Sandbox& sandbox, const std::vector<std::string>& reports,
+                                 TendOptions options = {}) {
+    TendProcess tend(sandbox, std::move(options));
+    for (const auto& name : reports)
+        EXPECT_TRUE(wait_for_file(sandbox.out(name), 10s))
+            << "no report " << name << "\n--- tend stderr so far ---\n"
+            << tend.current_err();
+    tend.signal(SIGTERM);
+    return tend.wait();
+}
+
+// The host pid of tend's own /proc status, for comparing a service with it.
+inline std::string tend_status(TendProcess& tend) {
+    pid_t pid = tend.tend_pid();
+    if (pid <= 0) return {};
+    return read_file(fmt::format("/proc/{}/status", pid));
+}
+
+// Lines of tend's stderr at error level that mention `needle`.
+inline std::vector<std::string> error_lines_about(std::string_view log, std::string_view needle) {
+    std::vector<std::string> found;
+    for (auto& line : lines_containing(log, needle))
+        if (contains(line, "error")) found.push_back(line);
+    return found;
+}
+
+// Absolute path of a program, or "" when it is not installed.
+inline std::string find_program(std::string_view name) {
+    for (const char* dir : {"/usr/sbin", "/usr/bin", "/sbin", "/bin"}) {
+        std::string path = fmt::format("{}/{}", dir, name);
+        if (::access(path.c_str(), X_OK) == 0) return path;
+    }
+    return {};
+}
+
+}  // namespace tend::itest::issue3
