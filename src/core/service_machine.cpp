@@ -18,6 +18,12 @@ const char* to_string(ServiceState state) {
     return "unknown";
 }
 
+// s6: a timeout of 0 means no timeout at all.
+std::optional<TimePoint> ServiceMachine::after(Duration timeout, TimePoint now) {
+    if (timeout.count() == 0) return std::nullopt;
+    return now + timeout;
+}
+
 void ServiceMachine::spawn(std::vector<Action>& actions) {
     state_ = ServiceState::Starting;
     deadline_.reset();
@@ -30,7 +36,7 @@ void ServiceMachine::begin_stop(std::vector<Action>& actions, TimePoint now) {
     actions.push_back({ActionKind::SignalGroup, settings_.down_signal});
     actions.push_back({ActionKind::SignalGroup, SIGCONT});
     kill_sent_ = false;
-    deadline_ = now + settings_.timeout_kill;
+    deadline_ = after(settings_.timeout_kill, now);
 }
 
 // Main process and its group are gone: finish script, then restart or rest.
@@ -38,7 +44,7 @@ void ServiceMachine::after_group_gone(std::vector<Action>& actions, TimePoint no
     if (settings_.has_finish && last_exit_) {
         state_ = ServiceState::Finishing;
         kill_sent_ = false;
-        deadline_ = now + settings_.timeout_finish;
+        deadline_ = after(settings_.timeout_finish, now);
         actions.push_back({ActionKind::RunFinish, 0, *last_exit_});
         return;
     }
@@ -138,7 +144,7 @@ std::vector<Action> ServiceMachine::handle(const Event& event, TimePoint now) {
                     if (!kill_sent_) {
                         actions.push_back({ActionKind::KillGroup});
                         kill_sent_ = true;
-                        deadline_ = now + settings_.timeout_kill;
+                        deadline_ = after(settings_.timeout_kill, now);
                     } else {
                         // SIGKILL did not empty the group (uninterruptible sleep,
                         // or a member we cannot see die): stop waiting for it.

@@ -137,10 +137,10 @@ TEST(PrivilegeDrop, NamesResolveFromTheImagesPasswdAndGroupFiles) {
         EXPECT_EQ(split_words(status.at("Gid")), repeated("5002"));
         EXPECT_EQ(status.at("NoNewPrivs"), "1");
     }
-    // SPEC: a bare uid takes its passwd gid. "No supplementary groups for
-    // numeric ids" is read as "for ids without a passwd entry": a bare uid that
-    // has one behaves like its name (as with `docker run --user 4242`).
-    expect_identity(sandbox, "bare-uid", {.uid = "4242", .gid = "4343", .groups = {"5001", "5002"}});
+    // SPEC: a bare uid takes its passwd gid; numeric ids get no supplementary
+    // groups, even when a passwd entry exists.
+    expect_identity(sandbox, "bare-uid",
+                    {.uid = "4242", .gid = "4343", .groups = {}, .primary_gid_may_be_listed = false});
 }
 
 TEST(PrivilegeDrop, UnknownUserFailsThatServiceOnlyNamingTheFile) {

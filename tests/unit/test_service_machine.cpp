@@ -204,6 +204,21 @@ TEST(ServiceMachine, LeftoversAtAStopGetTheDownSignalAgainWithTheSameDeadline) {
     EXPECT_EQ(h.machine.state(), ServiceState::Down);
 }
 
+TEST(ServiceMachine, ZeroTimeoutsMeanNoTimeoutAsInS6) {
+    ServiceSettings settings;
+    settings.timeout_kill = Duration{0};
+    settings.timeout_finish = Duration{0};
+    settings.has_finish = true;
+    Harness h(settings);
+    h.start();
+    h.send({EventKind::Stop});
+    EXPECT_EQ(h.machine.state(), ServiceState::Stopping);
+    EXPECT_FALSE(h.machine.deadline().has_value());
+    h.send({EventKind::MainExited, exited(0), true});
+    EXPECT_EQ(h.machine.state(), ServiceState::Finishing);
+    EXPECT_FALSE(h.machine.deadline().has_value());
+}
+
 TEST(ServiceMachine, CooperativeStopEndsAtOnceWithoutRestart) {
     Harness h;
     h.start();

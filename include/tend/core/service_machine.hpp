@@ -73,8 +73,8 @@ struct ServiceSettings {
     bool has_finish = false;
     bool has_notification_fd = false;  // ready only when it says so
     int down_signal = 15;
-    Duration timeout_kill{3000};
-    Duration timeout_finish{5000};
+    Duration timeout_kill{3000};    // 0: never SIGKILL (s6)
+    Duration timeout_finish{5000};  // 0: finish may run forever (s6)
     BackoffSettings backoff{};
 };
 
@@ -99,6 +99,7 @@ private:
     void after_group_gone(std::vector<Action>& actions, TimePoint now);
     void decide_restart(bool failed, Duration uptime, TimePoint now);
     void spawn(std::vector<Action>& actions);
+    static std::optional<TimePoint> after(Duration timeout, TimePoint now);
 
     ServiceSettings settings_;
     RestartBackoff backoff_;
