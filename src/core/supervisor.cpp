@@ -36,7 +36,14 @@ Supervisor::Supervisor(sys::EventLoop& loop, const Clock& clock, ProcessOps& ops
 void Supervisor::load(const std::filesystem::path& services_dir) {
     std::vector<std::string> skipped;
     auto dirs = config::list_service_dirs(services_dir, skipped);
-    for (const auto& note : skipped) log::debug("{}", note);
+    // Hidden entries and plain files (a README) are expected: debug. Anything
+    // else (an unreadable services dir, a dangling symlink) is worth a warning.
+    for (const auto& note : skipped) {
+        if (note.ends_with(": hidden, skipped") || note.ends_with(": not a directory, skipped"))
+            log::debug("{}", note);
+        else
+            log::warn("{}", note);
+    }
     services_.reserve(dirs.size());
     for (const auto& dir : dirs) {
         ServiceRecord record;

@@ -62,6 +62,10 @@ TempDir::TempDir(std::string_view prefix) {
 
 TempDir::~TempDir() {
     if (path_.empty()) return;
+    if (const char* keep = std::getenv("TEND_ITEST_KEEP"); keep != nullptr && *keep != '\0') {
+        std::fprintf(stderr, "TEND_ITEST_KEEP: kept %s\n", path_.c_str());
+        return;
+    }
     std::error_code ignored;
     fs::remove_all(path_, ignored);
 }

@@ -45,7 +45,8 @@ using Clock = std::chrono::steady_clock;
 // ---------------------------------------------------------------------------
 // Files
 
-// A fresh directory under /tmp, removed recursively with everything in it.
+// A fresh directory under /tmp, removed recursively with everything in it
+// (kept, and its path printed, when TEND_ITEST_KEEP is set: for debugging).
 class TempDir {
 public:
     explicit TempDir(std::string_view prefix = "tend-itest");
