@@ -127,13 +127,13 @@ void Init::on_signal() {
                 bool primary_running = cmd_pid_ > 0 || (phase_ == Phase::Running && supervisor_->has_primary());
                 if (options_.forward_signals && primary_running && phase_ == Phase::Running) {
                     log::info("forwarding {} to the primary", config::signal_name(signo));
-                    if (cmd_pid_ > 0) ops_.signal_group(cmd_pid_, signo);
+                    if (cmd_pid_ > 0) ops_.signal_group(cmd_pid_, signo, cmd_owner());
                     supervisor_->signal_primaries(signo);
                 } else if (phase_ == Phase::ContInit && script_pid_ > 0 && !shutdown_requested_) {
                     log::info("received {} during cont-init: stopping", config::signal_name(signo));
                     shutdown_requested_ = true;
                     shutdown_signal_ = signo;
-                    ops_.signal_group(script_pid_, signo);
+                    ops_.signal_group(script_pid_, signo, nullptr);
                 } else {
                     begin_shutdown(signo);
                 }
@@ -143,7 +143,7 @@ void Init::on_signal() {
             case SIGUSR1:
             case SIGUSR2:
             case SIGWINCH:
-                if (cmd_pid_ > 0) ops_.signal_group(cmd_pid_, signo);
+                if (cmd_pid_ > 0) ops_.signal_group(cmd_pid_, signo, cmd_owner());
                 supervisor_->signal_primaries(signo);
                 break;
             default:
@@ -195,14 +195,14 @@ void Init::on_timer() {
             case Phase::StoppingPrimary:
                 if (cmd_pid_ > 0) {
                     log::warn("CMD still running after --services-grace, sending SIGKILL");
-                    ops_.signal_group(cmd_pid_, SIGKILL);
+                    ops_.signal_group(cmd_pid_, SIGKILL, cmd_owner());
                 }
                 break;
             case Phase::ContFinish:
                 if (script_pid_ > 0) {
                     log::warn("{}: still running after --finish-timeout, sending SIGKILL",
                               scripts_[next_script_ - 1].string());
-                    ops_.signal_group(script_pid_, SIGKILL);
+                    ops_.signal_group(script_pid_, SIGKILL, nullptr);
                 }
                 break;
             case Phase::KillAll:
@@ -329,6 +329,7 @@ void Init::start_cmd() {
             return;
         }
         plan.identity = process::IdentityChange{credentials->uid, credentials->gid, credentials->groups, true};
+        cmd_identity_ = plan.identity;
         plan.capabilities.manage = credentials->uid != 0;
         plan.capabilities.bounding_best_effort = true;
         plan.no_new_privs = true;
@@ -360,13 +361,13 @@ void Init::begin_shutdown(int signo) {
     shutdown_requested_ = true;
     shutdown_signal_ = signo;
     if (phase_ == Phase::ContInit) {
-        if (script_pid_ > 0) ops_.signal_group(script_pid_, signo);
+        if (script_pid_ > 0) ops_.signal_group(script_pid_, signo, nullptr);
         return;  // the script's exit moves on to cont-finish
     }
     log::info("shutting down");
     enter_phase(Phase::StoppingPrimary);
     if (cmd_pid_ > 0) {
-        ops_.signal_group(cmd_pid_, signo);
+        ops_.signal_group(cmd_pid_, signo, cmd_owner());
         phase_deadline_ = clock_.now() + options_.services_grace;
     }
     supervisor_->stop_primaries();

@@ -1,6 +1,7 @@
 #include "tend/core/supervisor.hpp"
 
 #include <signal.h>
+#include <linux/capability.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -26,6 +27,10 @@ std::vector<gid_t> current_groups() {
     count = ::getgroups(count, groups.data());
     groups.resize(count < 0 ? 0 : static_cast<std::size_t>(count));
     return groups;
+}
+
+const process::IdentityChange* owner(const ServiceRecord& record) {
+    return record.identity ? &*record.identity : nullptr;
 }
 
 }  // namespace
@@ -89,7 +94,20 @@ void Supervisor::prepare(ServiceRecord& record) {
             // The environment still describes tend's user: that is who it runs as.
         } else {
             record.credentials = *resolved;
-            if (!already_there) record.identity = process::IdentityChange{resolved->uid, resolved->gid, resolved->groups, true};
+            if (!already_there) {
+                // Refuse once, clearly, instead of failing every restart in the child.
+                constexpr std::uint64_t needed =
+                    process::capability_bit(CAP_SETUID) | process::capability_bit(CAP_SETGID);
+                std::uint64_t missing = needed & ~process::own_effective_capabilities();
+                if (missing != 0) {
+                    record.refusal = (cfg.dir / "user").string() + ": tend cannot switch to uid " +
+                                     std::to_string(resolved->uid) + ": it lacks " +
+                                     process::capability_names(missing) +
+                                     " (give the container these capabilities, or run tend with --as-me)";
+                    return;
+                }
+                record.identity = process::IdentityChange{resolved->uid, resolved->gid, resolved->groups, true};
+            }
         }
     }
 
@@ -247,18 +265,18 @@ void Supervisor::execute(ServiceRecord& record, const Action& action) {
             spawn_main(record);
             break;
         case ActionKind::SignalGroup:
-            ops_.signal_group(record.pgid, action.signal);
+            ops_.signal_group(record.pgid, action.signal, owner(record));
             break;
         case ActionKind::KillGroup:
             log::warn("service {}: still running after timeout-kill, sending SIGKILL", record.name);
-            ops_.signal_group(record.pgid, SIGKILL);
+            ops_.signal_group(record.pgid, SIGKILL, owner(record));
             break;
         case ActionKind::RunFinish:
             spawn_finish(record, action.exit);
             break;
         case ActionKind::KillFinish:
             log::warn("service {}: finish still running after timeout-finish, sending SIGKILL", record.name);
-            if (record.finish_pid > 0) ops_.signal_group(record.finish_pid, SIGKILL);
+            if (record.finish_pid > 0) ops_.signal_group(record.finish_pid, SIGKILL, owner(record));
             break;
     }
 }
@@ -488,7 +506,7 @@ bool Supervisor::has_primary() const {
 
 void Supervisor::signal_primaries(int signo) {
     for (auto& record : services_)
-        if (record.primary && record.pid > 0) ops_.signal_group(record.pgid, signo);
+        if (record.primary && record.pid > 0) ops_.signal_group(record.pgid, signo, owner(record));
 }
 
 std::vector<std::string> Supervisor::not_ready() const {

@@ -6,15 +6,20 @@
 
 namespace tend::process {
 
-std::uint64_t own_permitted_capabilities() {
+namespace {
+std::uint64_t own_capabilities(capng_type_t set) {
     capng_clear(CAPNG_SELECT_BOTH);
     if (capng_get_caps_process() != 0) return 0;
     std::uint64_t mask = 0;
     for (unsigned cap = 0; cap < 64; ++cap) {
-        if (capng_have_capability(CAPNG_PERMITTED, cap) == 1) mask |= std::uint64_t{1} << cap;
+        if (capng_have_capability(set, cap) == 1) mask |= capability_bit(cap);
     }
     return mask;
 }
+}  // namespace
+
+std::uint64_t own_permitted_capabilities() { return own_capabilities(CAPNG_PERMITTED); }
+std::uint64_t own_effective_capabilities() { return own_capabilities(CAPNG_EFFECTIVE); }
 
 std::string capability_names(std::uint64_t mask) {
     std::string text;

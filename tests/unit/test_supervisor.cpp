@@ -27,7 +27,9 @@ public:
         if (plan.notification_fd >= 0) notify_fds[name] = ::fcntl(plan.notification_fd, F_DUPFD_CLOEXEC, 3);
         return pid;
     }
-    void signal_group(pid_t pgid, int signo) override { signals.push_back({pgid, signo}); }
+    void signal_group(pid_t pgid, int signo, const process::IdentityChange*) override {
+        signals.push_back({pgid, signo});
+    }
     bool group_alive(pid_t pgid) override { return alive.contains(pgid); }
 
     pid_t next_pid = 100;

@@ -81,6 +81,8 @@ private:
     pid_t script_pid_ = 0;
 
     pid_t cmd_pid_ = 0;
+    std::optional<process::IdentityChange> cmd_identity_;  // with --cmd-user
+    const process::IdentityChange* cmd_owner() const { return cmd_identity_ ? &*cmd_identity_ : nullptr; }
     bool cmd_started_ = false;
     bool services_started_ = false;
     int shutdown_signal_ = SIGTERM;

@@ -18,7 +18,11 @@ public:
     virtual ~ProcessOps() = default;
     virtual std::expected<pid_t, process::SpawnFailure> spawn(const process::SpawnPlan& plan) = 0;
     // kill(-pgid, signo); errors (ESRCH: already gone) are not actionable.
-    virtual void signal_group(pid_t pgid, int signo) = 0;
+    // `owner` is the identity the group runs as (nullptr: tend's own): root
+    // without CAP_KILL (--cap-drop ALL --cap-add SETUID,SETGID) may not
+    // signal another uid's processes, so the signal is then sent from a
+    // short-lived child that switched to that uid.
+    virtual void signal_group(pid_t pgid, int signo, const process::IdentityChange* owner) = 0;
     // True while any process is left in the group.
     virtual bool group_alive(pid_t pgid) = 0;
 };
@@ -26,7 +30,7 @@ public:
 class SystemProcessOps final : public ProcessOps {
 public:
     std::expected<pid_t, process::SpawnFailure> spawn(const process::SpawnPlan& plan) override;
-    void signal_group(pid_t pgid, int signo) override;
+    void signal_group(pid_t pgid, int signo, const process::IdentityChange* owner) override;
     bool group_alive(pid_t pgid) override;
 };
 

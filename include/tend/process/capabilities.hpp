@@ -10,8 +10,10 @@
 
 namespace tend::process {
 
-// tend's permitted set, bit N = capability N.
+// tend's permitted and effective sets, bit N = capability N.
 std::uint64_t own_permitted_capabilities();
+std::uint64_t own_effective_capabilities();
+constexpr std::uint64_t capability_bit(unsigned cap) { return std::uint64_t{1} << cap; }
 // "CAP_NET_BIND_SERVICE, CAP_SYS_ADMIN" for a mask.
 std::string capability_names(std::uint64_t mask);
 
