@@ -26,7 +26,7 @@ void ensure_standard_fds() {
     for (int fd = 0; fd <= 2; ++fd) {
         if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
         // open() returns the lowest free fd, which is this one.
-        int opened = ::open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+        int opened = ::open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);  // no O_CLOEXEC: stdio, inherited on purpose
         if (opened >= 0 && opened != fd) {
             ::dup2(opened, fd);
             ::close(opened);

@@ -119,6 +119,105 @@ inline std::map<std::string, LimitPair> parse_proc_limits(std::string_view text)
 }
 
 // ---------------------------------------------------------------------------
+// JSON log lines
+
+// A flat JSON object whose values are strings or plain numbers -> {key: value}
+// (strings unescaped; \uXXXX decoded for the BMP). nullopt for anything else,
+// including trailing bytes: strict enough to catch unescaped quotes or
+// control bytes in a message, small enough to read in one go.
+inline std::optional<std::map<std::string, std::string>> parse_flat_json_object(std::string_view text) {
+    std::size_t at = 0;
+    auto skip_blanks = [&] {
+        while (at < text.size() && (text[at] == ' ' || text[at] == '\t')) ++at;
+    };
+    auto take = [&](char c) {
+        skip_blanks();
+        if (at < text.size() && text[at] == c) {
+            ++at;
+            return true;
+        }
+        return false;
+    };
+    auto append_utf8 = [](std::string& out, unsigned code) {
+        if (code < 0x80) {
+            out += static_cast<char>(code);
+        } else if (code < 0x800) {
+            out += static_cast<char>(0xC0 | (code >> 6));
+            out += static_cast<char>(0x80 | (code & 0x3F));
+        } else {
+            out += static_cast<char>(0xE0 | (code >> 12));
+            out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+            out += static_cast<char>(0x80 | (code & 0x3F));
+        }
+    };
+    auto string_value = [&]() -> std::optional<std::string> {
+        if (!take('"')) return std::nullopt;
+        std::string value;
+        while (at < text.size()) {
+            const auto c = static_cast<unsigned char>(text[at++]);
+            if (c == '"') return value;
+            if (c < 0x20) return std::nullopt;  // control bytes must be escaped
+            if (c != '\\') {
+                value += static_cast<char>(c);
+                continue;
+            }
+            if (at >= text.size()) return std::nullopt;
+            const char escape = text[at++];
+            switch (escape) {
+                case '"': value += '"'; break;
+                case '\\': value += '\\'; break;
+                case '/': value += '/'; break;
+                case 'b': value += '\b'; break;
+                case 'f': value += '\f'; break;
+                case 'n': value += '\n'; break;
+                case 'r': value += '\r'; break;
+                case 't': value += '\t'; break;
+                case 'u': {
+                    if (at + 4 > text.size()) return std::nullopt;
+                    unsigned code = 0;
+                    for (int i = 0; i < 4; ++i) {
+                        const char h = text[at++];
+                        code <<= 4;
+                        if (h >= '0' && h <= '9') code |= static_cast<unsigned>(h - '0');
+                        else if (h >= 'a' && h <= 'f') code |= static_cast<unsigned>(h - 'a' + 10);
+                        else if (h >= 'A' && h <= 'F') code |= static_cast<unsigned>(h - 'A' + 10);
+                        else return std::nullopt;
+                    }
+                    append_utf8(value, code);
+                    break;
+                }
+                default: return std::nullopt;
+            }
+        }
+        return std::nullopt;
+    };
+    auto number_value = [&]() -> std::optional<std::string> {
+        skip_blanks();
+        std::size_t start = at;
+        if (at < text.size() && text[at] == '-') ++at;
+        while (at < text.size() && ((text[at] >= '0' && text[at] <= '9') || text[at] == '.')) ++at;
+        if (at == start) return std::nullopt;
+        return std::string(text.substr(start, at - start));
+    };
+
+    std::map<std::string, std::string> object;
+    if (!take('{')) return std::nullopt;
+    if (!take('}')) {
+        do {
+            auto key = string_value();
+            if (!key || !take(':')) return std::nullopt;
+            skip_blanks();
+            auto value = at < text.size() && text[at] == '"' ? string_value() : number_value();
+            if (!value || !object.emplace(*key, *value).second) return std::nullopt;
+        } while (take(','));
+        if (!take('}')) return std::nullopt;
+    }
+    skip_blanks();
+    if (at != text.size()) return std::nullopt;
+    return object;
+}
+
+// ---------------------------------------------------------------------------
 // Scripts and runs
 
 // Shell lines copying `source` (a file of the service, e.g. /proc/$$/status)
@@ -146,11 +245,16 @@ inline RunResult run_until_files(const Sandbox& sandbox, const std::vector<std::
     return tend.wait();
 }
 
-// The host pid of tend's own /proc status, for comparing a service with it.
+// tend's own /proc/PID/status, read on the host, to compare a service with.
 inline std::string tend_status(TendProcess& tend) {
     pid_t pid = tend.tend_pid();
     if (pid <= 0) return {};
     return read_file(fmt::format("/proc/{}/status", pid));
+}
+
+// Waits until tend's stdout so far contains `needle`.
+inline bool wait_for_out(const TendProcess& tend, std::string_view needle, Clock::duration timeout = 10s) {
+    return wait_until([&] { return contains(tend.current_out(), needle); }, timeout);
 }
 
 // Lines of tend's stderr at error level that mention `needle`.

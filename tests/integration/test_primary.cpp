@@ -102,8 +102,9 @@ TEST(Primary, PrimaryServiceExitHaltsEverythingWithItsCode) {
     Sandbox sandbox;
     sandbox.service("other").run(
         "trap 'echo stopped > \"$OUT/other.stopped\"; exit 0' TERM\n"
+        "sleep 1000 &\n"  // forked before reporting: the stop signal reaches it
         "echo up > \"$OUT/other.up\"\n"
-        "sleep 1000 & wait\n");
+        "wait\n");
     sandbox.service("main").flag("primary").run(
         "echo start >> \"$OUT/main.starts\"\n" + sh_wait_for_file("\"$OUT/other.up\"") + "exit 5\n");
     sandbox.cont_finish("finish", "echo ran > \"$OUT/cont-finish\"\n");

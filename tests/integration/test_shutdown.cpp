@@ -46,8 +46,9 @@ TEST(Shutdown, SigtermStopsEveryServiceProcessGroupFastAndExitsZero) {
         "wait\n");
     sandbox.service("trapping").run(
         "trap 'echo term > \"$OUT/trapping.term\"; exit 0' TERM\n"
+        "sleep 1000 &\n"  // forked before reporting: the stop signal reaches it
         "echo $$ > \"$OUT/trapping.pid\"\n"
-        "sleep 1000 & wait\n");
+        "wait\n");
     sandbox.service("plain").run("echo $$ > \"$OUT/plain.pid\"\nexec sleep 1000\n");
     sandbox.cont_finish(
         "report", alive_report_script({"with-child.pid", "with-child.child", "trapping.pid",
@@ -84,8 +85,9 @@ TEST_P(ShutdownSignal, StartsShutdownAndExitsZeroWithoutPrimary) {
     Sandbox sandbox;
     sandbox.service("svc").run(
         "trap 'echo stopped > \"$OUT/svc.stopped\"; exit 0' TERM\n"
+        "sleep 1000 &\n"  // forked before reporting: the stop signal reaches it
         "echo up > \"$OUT/svc.up\"\n"
-        "sleep 1000 & wait\n");
+        "wait\n");
     TendProcess tend(sandbox);
     ASSERT_TRUE(wait_for_file(sandbox.out("svc.up"), 10s)) << tend.current_err();
     auto [r, shutdown_time] = stop_with(tend, GetParam().signo);
@@ -100,6 +102,29 @@ INSTANTIATE_TEST_SUITE_P(Signals, ShutdownSignal,
                                            StopSignalCase{"Sigint", SIGINT},
                                            StopSignalCase{"Sigquit", SIGQUIT}),
                          ParamName{});
+
+// SPEC: when a service's main process exits, the rest of its process group
+// gets the down-signal. A child forked while the service handles its stop
+// signal must not make the shutdown wait for timeout-kill.
+TEST(Shutdown, ChildForkedWhileStoppingGetsTheDownSignalWhenTheMainProcessExits) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    sandbox.service("late-forker").run(
+        "trap 'sleep 1000 & echo $! > \"$OUT/late.child\"; exit 0' TERM\n"
+        "sleep 1000 &\n"
+        "echo up > \"$OUT/up\"\n"
+        "wait\n");
+    sandbox.cont_finish("report", alive_report_script({"late.child"}));
+    TendProcess tend(sandbox);
+    ASSERT_TRUE(wait_for_file(sandbox.out("up"), 10s)) << tend.current_err();
+    auto [r, shutdown_time] = stop_with(tend, SIGTERM);
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+    EXPECT_EQ(r.exit_code, 0) << r.diagnostics();
+    EXPECT_EQ(read_lines(sandbox.out("at-cont-finish")), std::vector<std::string>{"late.child gone"});
+    EXPECT_LT(shutdown_time, 1500ms) << "the late child should get SIGTERM, not wait for SIGKILL at "
+                                        "timeout-kill (3 s)\n"
+                                     << r.diagnostics();
+}
 
 TEST(Shutdown, ServiceIgnoringSigtermIsKilledAfterItsTimeoutKill) {
     TEND_REQUIRE_NAMESPACES();

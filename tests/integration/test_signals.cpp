@@ -79,8 +79,9 @@ TEST_P(ForwardSignals, SigtermGoesToTheCmdAndShutdownWaitsForItsExit) {
     Sandbox sandbox;
     sandbox.service("svc").run(
         "trap 'echo stopped > \"$OUT/svc.stopped\"; exit 0' TERM\n"
+        "sleep 1000 &\n"  // forked before reporting: the stop signal reaches it
         "echo up > \"$OUT/svc.up\"\n"
-        "sleep 1000 & wait\n");
+        "wait\n");
     // On SIGTERM the CMD only notes it; it exits 0 when the test says so.
     const std::string cmd =
         "trap 'echo TERM >> \"$OUT/cmd.term\"' TERM\n"

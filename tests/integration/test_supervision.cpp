@@ -126,5 +126,27 @@ TEST(Supervision, RestartedServiceNeverRunsBesideLeftoversOfItsPreviousLife) {
         << "the previous run's background child was still alive at restart\n" << r.diagnostics();
 }
 
+// The leftovers of a crashed service get its down-signal (SIGTERM) at once,
+// so a cooperative leftover does not delay the restart to timeout-kill (3 s).
+TEST(Supervision, LeftoversGetTheDownSignalAtOnceSoTheRestartIsNotDelayed) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    sandbox.service("leaky").run(
+        "date +%s%N >> \"$OUT/leaky.starts\"\n"
+        "if [ \"$(wc -l < \"$OUT/leaky.starts\")\" -ge 2 ]; then exec sleep 1000; fi\n"
+        "sleep 1000 &\n"
+        "exit 1\n");
+    TendProcess tend(sandbox);
+    EXPECT_TRUE(wait_for_lines(sandbox.out("leaky.starts"), 2, 10s)) << tend.current_err();
+    tend.signal(SIGTERM);
+    RunResult r = tend.wait();
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+    const auto starts = read_lines(sandbox.out("leaky.starts"));
+    ASSERT_EQ(starts.size(), 2u) << r.diagnostics();
+    const auto gap_ms = (std::stoll(starts[1]) - std::stoll(starts[0])) / 1'000'000;
+    EXPECT_LT(gap_ms, 1500) << "restart waited for SIGKILL of the leftover\n" << r.diagnostics();
+    EXPECT_GE(gap_ms, 90) << "the first restart comes after 100 ms";
+}
+
 }  // namespace
 }  // namespace tend::itest

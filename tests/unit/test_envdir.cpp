@@ -10,6 +10,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "scratch.hpp"
 #include <fcntl.h>
 
 #include "without_dac.hpp"
@@ -23,30 +25,9 @@ using tend::config::EnvdirEntry;
 using tend::config::envdir_value;
 using tend::config::read_envdir;
 
-class ScratchDir {
-public:
-    ScratchDir() {
-        char pattern[] = "/tmp/tend-envdir-XXXXXX";
-        const char* created = ::mkdtemp(pattern);
-        if (created == nullptr) std::abort();
-        path_ = created;
-    }
-    ~ScratchDir() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    const fs::path& path() const { return path_; }
+using tend::testing::ScratchDir;
 
-private:
-    fs::path path_;
-};
-
-void write_file(const fs::path& file, const std::string& content) {
-    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    ASSERT_GE(fd, 0) << file;
-    ASSERT_EQ(::write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
-    ::close(fd);
-}
+using tend::testing::write_file;
 
 // --- the value of one file ------------------------------------------------------
 

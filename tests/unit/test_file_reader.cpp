@@ -14,6 +14,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "scratch.hpp"
 #include <fcntl.h>
 
 #include "without_dac.hpp"
@@ -29,30 +31,9 @@ using tend::config::kMaxConfigFileBytes;
 using tend::config::meaningful_lines;
 using tend::config::read_small_file;
 
-class ScratchDir {
-public:
-    ScratchDir() {
-        char pattern[] = "/tmp/tend-file-reader-XXXXXX";
-        const char* created = ::mkdtemp(pattern);
-        if (created == nullptr) std::abort();
-        path_ = created;
-    }
-    ~ScratchDir() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    const fs::path& path() const { return path_; }
+using tend::testing::ScratchDir;
 
-private:
-    fs::path path_;
-};
-
-void write_file(const fs::path& file, const std::string& content, mode_t mode = 0644) {
-    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-    ASSERT_GE(fd, 0) << file;
-    ASSERT_EQ(::write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
-    ::close(fd);
-}
+using tend::testing::write_file;
 
 std::size_t open_fd_count() {
     std::size_t count = 0;

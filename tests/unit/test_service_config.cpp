@@ -18,6 +18,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "scratch.hpp"
 #include <fcntl.h>
 
 #include "without_dac.hpp"
@@ -35,31 +37,9 @@ using tend::config::ResourceLimit;
 using tend::config::RestartPolicy;
 using tend::config::ServiceConfig;
 
-class ScratchDir {
-public:
-    ScratchDir() {
-        char pattern[] = "/tmp/tend-service-config-XXXXXX";
-        const char* created = ::mkdtemp(pattern);
-        if (created == nullptr) std::abort();
-        path_ = created;
-    }
-    ~ScratchDir() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    const fs::path& path() const { return path_; }
+using tend::testing::ScratchDir;
 
-private:
-    fs::path path_;
-};
-
-void write_file(const fs::path& file, const std::string& content, mode_t mode = 0644) {
-    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-    ASSERT_GE(fd, 0) << file;
-    ASSERT_EQ(::write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
-    ::close(fd);
-    ASSERT_EQ(::chmod(file.c_str(), mode), 0);  // not filtered by the umask
-}
+using tend::testing::write_file;
 
 void write_script(const fs::path& file, mode_t mode = 0755) { write_file(file, "#!/bin/sh\nexec true\n", mode); }
 
