@@ -14,6 +14,7 @@ void add_milliseconds(CLI::App& app, const std::string& flag, std::chrono::milli
     app.add_option_function<long long>(
            flag, [&target](long long value) { target = std::chrono::milliseconds(value); }, help)
         ->envname(env)
+        ->type_name("MS")
         ->check(CLI::Range(0LL, 86'400'000LL))
         ->default_str(std::to_string(target.count()));
 }
@@ -35,30 +36,36 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
     }
 
     CLI::App app{"tend: a minimal container init and process supervisor.\n"
+                 "  tend [OPTIONS] [--] [CMD [ARGS...]]\n"
                  "Every option can also be set with the environment variable shown as Env.",
                  "tend"};
     app.set_version_flag("--version", std::string("tend ") + TEND_VERSION);
     app.prefix_command();  // the first positional starts the CMD; everything after is its args
 
     app.add_option("--services-dir", o.services_dir, "Directory of service dirs")
-        ->envname("TEND_SERVICES_DIR")->capture_default_str();
+        ->envname("TEND_SERVICES_DIR")->type_name("DIR")->capture_default_str();
     app.add_option("--cont-init-dir", o.cont_init_dir, "Scripts run as root before the services")
-        ->envname("TEND_CONT_INIT_DIR")->capture_default_str();
+        ->envname("TEND_CONT_INIT_DIR")->type_name("DIR")->capture_default_str();
     app.add_option("--cont-finish-dir", o.cont_finish_dir, "Scripts run after the services stopped")
-        ->envname("TEND_CONT_FINISH_DIR")->capture_default_str();
+        ->envname("TEND_CONT_FINISH_DIR")->type_name("DIR")->capture_default_str();
     app.add_option("--runtime-dir", o.runtime_dir, "Directory for the control socket (reserved)")
-        ->envname("TEND_RUNTIME_DIR")->capture_default_str();
-    std::map<std::string, InitFailure> init_failure{{"stop", InitFailure::Stop}, {"continue", InitFailure::Continue}};
-    app.add_option("--on-init-failure", o.on_init_failure, "stop: a failing cont-init script ends the boot; continue: warn")
+        ->envname("TEND_RUNTIME_DIR")->type_name("DIR")->capture_default_str();
+    app.add_option_function<std::string>(
+           "--on-init-failure",
+           [&o](const std::string& value) {
+               o.on_init_failure = value == "continue" ? InitFailure::Continue : InitFailure::Stop;
+           },
+           "stop: a failing cont-init script ends the boot; continue: warn and go on")
         ->envname("TEND_ON_INIT_FAILURE")
-        ->transform(CLI::CheckedTransformer(init_failure, CLI::ignore_case))
+        ->type_name("stop|continue")
+        ->transform(CLI::IsMember({"stop", "continue"}, CLI::ignore_case))
         ->default_str("stop");
     app.add_flag("--forward-signals", o.forward_signals, "SIGTERM/SIGINT/SIGQUIT go to the primary; shutdown when it exits")
         ->envname("TEND_FORWARD_SIGNALS");
     app.add_flag("--as-me", o.as_me, "Local testing: run every service as tend's own user, ignoring `user` files")
         ->envname("TEND_AS_ME");
     app.add_option("--cmd-user", o.cmd_user, "Run the CMD as this user (name, name:group, uid, uid:gid)")
-        ->envname("TEND_CMD_USER");
+        ->envname("TEND_CMD_USER")->type_name("USER");
     add_milliseconds(app, "--services-grace", o.services_grace, "TEND_SERVICES_GRACE",
                      "Default timeout-kill of services and the CMD, in ms");
     add_milliseconds(app, "--finish-timeout", o.finish_timeout, "TEND_FINISH_TIMEOUT",
@@ -66,13 +73,16 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
     add_milliseconds(app, "--kill-grace", o.kill_grace, "TEND_KILL_GRACE",
                      "Time between the final SIGTERM and SIGKILL to every remaining process, in ms");
     app.add_option("--default-path", o.default_path, "PATH of services with a cleared environment")
-        ->envname("TEND_DEFAULT_PATH")->capture_default_str();
+        ->envname("TEND_DEFAULT_PATH")->type_name("PATH")->capture_default_str();
     app.add_option("--verbosity", o.verbosity, "0 errors, 1 warnings, 2 info, 3 debug, 4 trace")
-        ->envname("TEND_VERBOSITY")->check(CLI::Range(0, 4))->capture_default_str();
-    std::map<std::string, log::Format> formats{{"text", log::Format::Text}, {"json", log::Format::Json}};
-    app.add_option("--log-format", o.log_format, "Format of tend's own messages: text or json")
+        ->envname("TEND_VERBOSITY")->type_name("0..4")->check(CLI::Range(0, 4))->capture_default_str();
+    app.add_option_function<std::string>(
+           "--log-format",
+           [&o](const std::string& value) { o.log_format = value == "json" ? log::Format::Json : log::Format::Text; },
+           "Format of tend's own messages")
         ->envname("TEND_LOG_FORMAT")
-        ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case))
+        ->type_name("text|json")
+        ->transform(CLI::IsMember({"text", "json"}, CLI::ignore_case))
         ->default_str("text");
     app.add_flag("--log-prefix", o.log_prefix, "Prefix each service output line with its name")
         ->envname("TEND_LOG_PREFIX");
@@ -82,9 +92,10 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
            "--ready-timeout", [&o](long long value) { o.ready_timeout = std::chrono::milliseconds(value); },
            "With --wait-ready: give up after this many ms and shut down (default: wait forever)")
         ->envname("TEND_READY_TIMEOUT")
+        ->type_name("MS")
         ->check(CLI::Range(0LL, 86'400'000LL));
     app.add_option("--control-group", o.control_group, "Group allowed to use the control socket (reserved)")
-        ->envname("TEND_CONTROL_GROUP");
+        ->envname("TEND_CONTROL_GROUP")->type_name("GROUP");
 
     try {
         app.parse(argc, argv);

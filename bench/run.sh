@@ -1,0 +1,351 @@
+#!/usr/bin/env bash
+# bench/run.sh [path-to-tend]
+#
+# Measures tend against tini, tini-static, dumb-init, catatonit (and s6-svscan
+# for the supervision case) in one run, and prints a markdown report (also
+# written to bench/results.md, or to $RESULTS). Every number is reported next
+# to the same number for the anchors, as a ratio: on a shared VM the absolute
+# values move from run to run, the ratios much less. See bench/README.md.
+#
+# Every init, tend included, runs as PID 1 of a fresh PID namespace
+# (unshare --pid --fork --mount-proc), so tend's final kill(-1) only reaches
+# the namespace. tend is never started outside one.
+#
+# Tunables (environment): ROUNDS, RUNS_PER_ROUND, WARMUP (startup),
+# IDLE_REPS, IDLE_SECONDS, SHUTDOWN_RUNS, ORPHANS, REAP_RUNS, RESULTS,
+# TEND_EXTRA_ARGS (appended to every tend command line).
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TEND_GIVEN=${1:-$BENCH_DIR/../build/tend}
+RESULTS=${RESULTS:-$BENCH_DIR/results.md}
+
+ROUNDS=${ROUNDS:-5}
+RUNS_PER_ROUND=${RUNS_PER_ROUND:-10}
+WARMUP=${WARMUP:-3}
+IDLE_REPS=${IDLE_REPS:-3}
+IDLE_SECONDS=${IDLE_SECONDS:-3}
+SHUTDOWN_RUNS=${SHUTDOWN_RUNS:-20}
+ORPHANS=${ORPHANS:-2000}
+REAP_RUNS=${REAP_RUNS:-7}
+TEND_EXTRA_ARGS=${TEND_EXTRA_ARGS:-}
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+# --- tools -----------------------------------------------------------------
+# command -> Debian package; installed when missing and we are root.
+declare -A PACKAGE_OF=(
+    [unshare]=util-linux [hyperfine]=hyperfine [valgrind]=valgrind [gcc]=gcc
+    [strip]=binutils [readelf]=binutils [python3]=python3 [tini]=tini
+    [tini-static]=tini [dumb-init]=dumb-init [catatonit]=catatonit
+    [s6-svscan]=s6 [callgrind_annotate]=valgrind
+)
+missing_packages=()
+for tool in "${!PACKAGE_OF[@]}"; do
+    command -v "$tool" >/dev/null 2>&1 || missing_packages+=("${PACKAGE_OF[$tool]}")
+done
+if ((${#missing_packages[@]})); then
+    mapfile -t missing_packages < <(printf '%s\n' "${missing_packages[@]}" | sort -u)
+    if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        say "installing ${missing_packages[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get install -y --no-install-recommends "${missing_packages[@]}" >&2 ||
+            { apt-get update >&2 && apt-get install -y --no-install-recommends "${missing_packages[@]}" >&2; } ||
+            say "warning: could not install some of: ${missing_packages[*]}"
+    else
+        say "warning: missing packages ${missing_packages[*]} (run as root to install them)"
+    fi
+fi
+for tool in unshare hyperfine gcc python3 strip readelf; do
+    command -v "$tool" >/dev/null 2>&1 || die "$tool is required"
+done
+
+[[ -x $TEND_GIVEN ]] || die "no executable tend at $TEND_GIVEN (build it, or pass its path)"
+
+WORK=$(mktemp -d /tmp/tend-bench.XXXXXX)
+DATA=$WORK/data
+mkdir -p "$DATA"
+cleanup() {
+    # Only the jobs this script started.
+    local job
+    for job in $(jobs -p); do kill -KILL "$job" 2>/dev/null || true; done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# A private copy: the build dir may be rebuilt by someone else during the run.
+cp "$TEND_GIVEN" "$WORK/tend"
+TEND=$WORK/tend
+
+UNSHARE=(unshare --pid --fork --mount-proc)
+if [[ $(id -u) != 0 ]]; then
+    UNSHARE=(unshare --user --map-root-user --pid --fork --mount-proc)
+fi
+"${UNSHARE[@]}" /bin/true || die "cannot create a PID namespace with: ${UNSHARE[*]}"
+
+gcc -O2 -Wall -Wextra -o "$WORK/orphans" "$BENCH_DIR/orphans.c" || die "cannot compile orphans.c"
+
+# --- the inits under test ----------------------------------------------------
+NO_DIRS="--services-dir /nonexistent --cont-init-dir /nonexistent --cont-finish-dir /nonexistent"
+INIT_NAMES=()
+declare -A INIT_CMD=()
+add_init() { # name prefix-words...
+    local name=$1; shift
+    if command -v "$1" >/dev/null 2>&1 || [[ -x $1 ]]; then
+        INIT_NAMES+=("$name")
+        INIT_CMD[$name]="$(command -v "$1") ${*:2}"
+    else
+        say "warning: $1 not found, $name is left out"
+    fi
+}
+# shellcheck disable=SC2086
+add_init tend "$TEND" $NO_DIRS $TEND_EXTRA_ARGS --
+add_init tini tini --
+add_init tini-static tini-static --
+add_init dumb-init dumb-init
+add_init catatonit catatonit --
+[[ -n ${INIT_CMD[tini]:-} ]] || die "tini is the reference anchor and is missing"
+
+# One cooperative service: a shell that execs into sleep.
+mkdir -p "$WORK/services/svc" "$WORK/scan/svc"
+printf '#!/bin/sh\nexec sleep 1000\n' >"$WORK/services/svc/run"
+cp "$WORK/services/svc/run" "$WORK/scan/svc/run"
+chmod +x "$WORK/services/svc/run" "$WORK/scan/svc/run"
+TEND_WITH_SERVICE="$TEND --services-dir $WORK/services --cont-init-dir /nonexistent --cont-finish-dir /nonexistent $TEND_EXTRA_ARGS"
+
+# --- metadata ----------------------------------------------------------------
+{
+    echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "kernel=$(uname -srm)"
+    echo "cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+    echo "cores=$(nproc)"
+    echo "load_start=$(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "tend_path=$TEND_GIVEN"
+    echo "tend_sha256=$(sha256sum "$TEND" | cut -c1-16)"
+    echo "tend_version=$("${UNSHARE[@]}" "$TEND" --version 2>&1 | head -1)"
+    for package in tini dumb-init catatonit s6 hyperfine valgrind; do
+        echo "version_$package=$(dpkg-query -W -f '${Version}' "$package" 2>/dev/null || echo '?')"
+    done
+    echo "perf_instructions=$(perf stat -x, -e instructions true 2>&1 >/dev/null | head -1 | cut -d, -f1 || true)"
+    echo "unshare=${UNSHARE[*]}"
+    echo "orphans=$ORPHANS"
+    echo "idle_seconds=$IDLE_SECONDS"
+} >"$DATA/meta"
+
+# --- helpers -----------------------------------------------------------------
+# Counts the descendants of $1 whose comm is "sleep" into SLEEPS, without
+# forking (a fork costs milliseconds here).
+count_sleeps() {
+    local stack=("$1") pid file kid comm
+    local -a kids
+    SLEEPS=0
+    while ((${#stack[@]})); do
+        pid=${stack[-1]}
+        unset 'stack[-1]'
+        for file in /proc/"$pid"/task/*/children; do
+            kids=()
+            read -r -a kids <"$file" 2>/dev/null || true
+            for kid in "${kids[@]}"; do
+                stack+=("$kid")
+                comm=
+                read -r comm <"/proc/$kid/comm" 2>/dev/null || true
+                [[ $comm == sleep ]] && SLEEPS=$((SLEEPS + 1))
+            done
+        done
+    done
+    return 0
+}
+
+# Sets INIT_PID to the init (the child of unshare $1) once $2 sleeps run below it.
+wait_until_running() {
+    local unshare_pid=$1 wanted=$2 tries=0 first
+    INIT_PID=
+    while ((tries++ < 1000)); do
+        first=
+        read -r first _ <"/proc/$unshare_pid/task/$unshare_pid/children" 2>/dev/null || true
+        if [[ -n $first ]]; then
+            INIT_PID=$first
+            count_sleeps "$INIT_PID"
+            ((SLEEPS >= wanted)) && return 0
+        fi
+        sleep 0.01
+    done
+    return 1
+}
+
+# SIGTERM to the init, SIGKILL after 10 s; returns when the namespace is gone.
+stop_namespace() {
+    local unshare_pid=$1 init_pid=$2 tries=0
+    kill -TERM "$init_pid" 2>/dev/null || true
+    while kill -0 "$unshare_pid" 2>/dev/null && ((tries++ < 1000)); do sleep 0.01; done
+    kill -KILL "$init_pid" 2>/dev/null || true
+    wait "$unshare_pid" 2>/dev/null || true
+}
+
+context_switches() { # pid -> "voluntary nonvoluntary", summed over its threads
+    awk '/^voluntary_ctxt_switches/ {v += $2} /^nonvoluntary_ctxt_switches/ {n += $2}
+         END {print v + 0, n + 0}' /proc/"$1"/task/*/status 2>/dev/null
+}
+
+# --- 1. startup: X -- /bin/true -------------------------------------------------
+say "1/6 startup overhead: $ROUNDS rounds x $RUNS_PER_ROUND runs (+$WARMUP warmup) per init"
+startup_rows=("no init (unshare /bin/true)" "${INIT_NAMES[@]}")
+startup_cmd() {
+    if [[ $1 == no\ init* ]]; then echo "${UNSHARE[*]} /bin/true"; else echo "${UNSHARE[*]} ${INIT_CMD[$1]} /bin/true"; fi
+}
+for ((round = 0; round < ROUNDS; round++)); do
+    # Rotate the order so that no init is always measured first or last.
+    args=()
+    for ((i = 0; i < ${#startup_rows[@]}; i++)); do
+        row=${startup_rows[$(((i + round) % ${#startup_rows[@]}))]}
+        args+=(-n "$row" "$(startup_cmd "$row")")
+    done
+    hyperfine -N --style none --warmup "$WARMUP" --runs "$RUNS_PER_ROUND" \
+        --export-json "$DATA/startup.$round.json" "${args[@]}" >/dev/null 2>&1 ||
+        say "warning: hyperfine round $round failed"
+done
+
+# --- 2. instructions (callgrind) ----------------------------------------------
+say "2/6 instructions (callgrind)"
+: >"$DATA/instructions.tsv"
+if command -v valgrind >/dev/null 2>&1; then
+    for name in "${INIT_NAMES[@]}"; do
+        out=$WORK/callgrind.$name
+        # shellcheck disable=SC2086
+        "${UNSHARE[@]}" valgrind --tool=callgrind --callgrind-out-file="$out.%p" \
+            ${INIT_CMD[$name]} /bin/true >/dev/null 2>"$WORK/valgrind.$name.log" || true
+        # Inside the namespace the init is PID 1, so its profile is $out.1.
+        instructions=$(sed -n 's/^summary: //p' "$out.1" 2>/dev/null | head -1)
+        printf '%s\t%s\n' "$name" "${instructions:-NA}" >>"$DATA/instructions.tsv"
+    done
+    if command -v callgrind_annotate >/dev/null 2>&1 && [[ -f $WORK/callgrind.tend.1 ]]; then
+        callgrind_annotate "$WORK/callgrind.tend.1" 2>/dev/null |
+            awk '/file:function/ {on = 1; getline; next} on && NF {print} on && !NF && n++ {exit}' |
+            head -10 >"$DATA/tend_profile.txt" || true
+    fi
+fi
+
+# --- 3. binary size ---------------------------------------------------------
+say "3/6 binary sizes"
+: >"$DATA/size.tsv"
+size_row() { # name binary
+    local stripped=$WORK/stripped.$1 linkage needed
+    strip -o "$stripped" "$2" 2>/dev/null || cp "$2" "$stripped"
+    if readelf -l "$2" 2>/dev/null | grep -q INTERP; then linkage=dynamic; else linkage=static; fi
+    needed=$(readelf -d "$2" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | paste -sd' ' -)
+    printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$(stat -c %s "$2")" "$(stat -c %s "$stripped")" "$linkage" "${needed:--}" >>"$DATA/size.tsv"
+}
+for name in "${INIT_NAMES[@]}"; do
+    read -r binary _ <<<"${INIT_CMD[$name]}"
+    size_row "$name" "$binary"
+done
+command -v s6-svscan >/dev/null 2>&1 && size_row s6-svscan "$(command -v s6-svscan)"
+command -v s6-supervise >/dev/null 2>&1 && size_row s6-supervise "$(command -v s6-supervise)"
+
+# --- 4. idle memory and wakeups ---------------------------------------------
+say "4/6 idle memory and wakeups: $IDLE_REPS x ${IDLE_SECONDS}s per init"
+: >"$DATA/idle.tsv"
+idle_probe() { # row-name sleeps-to-wait-for command...
+    local row=$1 wanted=$2 unshare_pid rss pss before after
+    shift 2
+    "${UNSHARE[@]}" "$@" </dev/null >/dev/null 2>&1 &
+    unshare_pid=$!
+    if ! wait_until_running "$unshare_pid" "$wanted"; then
+        say "warning: $row did not start"
+        [[ -n $INIT_PID ]] && stop_namespace "$unshare_pid" "$INIT_PID"
+        return 0
+    fi
+    sleep 1 # let start-up finish: we want the idle state
+    rss=$(awk '/^Rss:/ {print $2}' "/proc/$INIT_PID/smaps_rollup")
+    pss=$(awk '/^Pss:/ {print $2}' "/proc/$INIT_PID/smaps_rollup")
+    before=$(context_switches "$INIT_PID")
+    sleep "$IDLE_SECONDS"
+    after=$(context_switches "$INIT_PID")
+    stop_namespace "$unshare_pid" "$INIT_PID"
+    read -r v0 n0 <<<"$before"
+    read -r v1 n1 <<<"$after"
+    printf '%s\t%s\t%s\t%s\t%s\n' "$row" "$rss" "$pss" $((v1 - v0)) $((n1 - n0)) >>"$DATA/idle.tsv"
+}
+for ((rep = 0; rep < IDLE_REPS; rep++)); do
+    for name in "${INIT_NAMES[@]}"; do
+        # shellcheck disable=SC2086
+        idle_probe "$name" 1 ${INIT_CMD[$name]} sleep 10
+    done
+    # shellcheck disable=SC2086
+    idle_probe "tend, 1 service, no CMD" 1 $TEND_WITH_SERVICE
+    if command -v s6-svscan >/dev/null 2>&1; then
+        idle_probe "s6-svscan, 1 service" 1 "$(command -v s6-svscan)" "$WORK/scan"
+    fi
+done
+
+# --- 5. shutdown latency -------------------------------------------------------
+say "5/6 shutdown latency: $SHUTDOWN_RUNS runs per case"
+: >"$DATA/shutdown.tsv"
+shutdown_probe() { # case row sleeps-to-wait-for command...
+    local case=$1 row=$2 wanted=$3 unshare_pid watchdog t0 t1 status=0
+    shift 3
+    "${UNSHARE[@]}" "$@" </dev/null >/dev/null 2>&1 &
+    unshare_pid=$!
+    if ! wait_until_running "$unshare_pid" "$wanted"; then
+        say "warning: $row did not start"
+        [[ -n $INIT_PID ]] && stop_namespace "$unshare_pid" "$INIT_PID"
+        return 0
+    fi
+    sleep 15 &
+    watchdog=$!
+    sleep 0.2 # the init is idle again, the watchdog's fork is done
+    t0=$EPOCHREALTIME
+    kill -TERM "$INIT_PID"
+    wait -n "$unshare_pid" "$watchdog" || status=$?
+    t1=$EPOCHREALTIME
+    if kill -0 "$unshare_pid" 2>/dev/null; then
+        say "warning: $row did not stop within 15 s"
+        stop_namespace "$unshare_pid" "$INIT_PID"
+        t1=NA
+    fi
+    kill "$watchdog" 2>/dev/null || true
+    wait "$watchdog" 2>/dev/null || true
+    if [[ $t1 == NA ]]; then
+        printf '%s\t%s\tNA\t%s\n' "$case" "$row" "$status" >>"$DATA/shutdown.tsv"
+    else
+        printf '%s\t%s\t%s\t%s\n' "$case" "$row" \
+            "$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", (b - a) * 1000}')" "$status" >>"$DATA/shutdown.tsv"
+    fi
+}
+for ((run = 0; run < SHUTDOWN_RUNS; run++)); do
+    for name in "${INIT_NAMES[@]}"; do
+        # shellcheck disable=SC2086
+        shutdown_probe "CMD sleep 1000" "$name" 1 ${INIT_CMD[$name]} sleep 1000
+    done
+    # shellcheck disable=SC2086
+    shutdown_probe "1 service + CMD sleep 1000" tend 2 $TEND_WITH_SERVICE -- sleep 1000
+    # shellcheck disable=SC2086
+    shutdown_probe "1 service, no CMD" tend 1 $TEND_WITH_SERVICE
+    if command -v s6-svscan >/dev/null 2>&1; then
+        shutdown_probe "1 service, no CMD" s6-svscan 1 "$(command -v s6-svscan)" "$WORK/scan"
+    fi
+done
+
+# --- 6. reaping -----------------------------------------------------------------
+say "6/6 reaping $ORPHANS orphans: $REAP_RUNS runs per init and mode"
+: >"$DATA/reap.tsv"
+for ((run = 0; run < REAP_RUNS; run++)); do
+    for mode in stream burst; do
+        for name in "${INIT_NAMES[@]}"; do
+            # shellcheck disable=SC2086
+            if result=$("${UNSHARE[@]}" ${INIT_CMD[$name]} "$WORK/orphans" "$mode" "$ORPHANS" 2>/dev/null) &&
+                read -r total tail <<<"$result" && [[ -n $tail ]]; then
+                printf '%s\t%s\t%s\t%s\n' "$mode" "$name" "$total" "$tail" >>"$DATA/reap.tsv"
+            else
+                say "warning: reaping run failed for $name ($mode)"
+            fi
+        done
+    done
+done
+
+echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$DATA/meta"
+python3 "$BENCH_DIR/report.py" "$DATA" "${INIT_NAMES[@]}" >"$WORK/report.md"
+cat "$WORK/report.md"
+cp "$WORK/report.md" "$RESULTS"
+say "report written to $RESULTS"
