@@ -27,7 +27,7 @@ IDLE_REPS=${IDLE_REPS:-3}
 IDLE_SECONDS=${IDLE_SECONDS:-3}
 SHUTDOWN_RUNS=${SHUTDOWN_RUNS:-20}
 ORPHANS=${ORPHANS:-2000}
-REAP_RUNS=${REAP_RUNS:-7}
+REAP_RUNS=${REAP_RUNS:-9}
 TEND_EXTRA_ARGS=${TEND_EXTRA_ARGS:-}
 
 say() { printf 'bench: %s\n' "$*" >&2; }
@@ -296,7 +296,7 @@ shutdown_probe() { # case row sleeps-to-wait-for command...
     watchdog=$!
     sleep 0.2 # the init is idle again, the watchdog's fork is done
     t0=$EPOCHREALTIME
-    kill -TERM "$INIT_PID"
+    kill -TERM "$INIT_PID" 2>/dev/null || true
     wait -n "$unshare_pid" "$watchdog" || status=$?
     t1=$EPOCHREALTIME
     if kill -0 "$unshare_pid" 2>/dev/null; then
@@ -328,6 +328,8 @@ for ((run = 0; run < SHUTDOWN_RUNS; run++)); do
 done
 
 # --- 6. reaping -----------------------------------------------------------------
+# Sampled here: the burst of runnable orphans below inflates the load average itself.
+echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$DATA/meta"
 say "6/6 reaping $ORPHANS orphans: $REAP_RUNS runs per init and mode"
 : >"$DATA/reap.tsv"
 for ((run = 0; run < REAP_RUNS; run++)); do
@@ -344,7 +346,6 @@ for ((run = 0; run < REAP_RUNS; run++)); do
     done
 done
 
-echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$DATA/meta"
 python3 "$BENCH_DIR/report.py" "$DATA" "${INIT_NAMES[@]}" >"$WORK/report.md"
 cat "$WORK/report.md"
 cp "$WORK/report.md" "$RESULTS"

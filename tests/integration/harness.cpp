@@ -471,6 +471,12 @@ std::string sh_wait_for_file(std::string_view path_word, int seconds) {
         path_word, seconds * 100);
 }
 
+std::string sh_background_sleep() {
+    return "sleep 1000 & tend_itest_child=$!\n"
+           "while read -r tend_itest_comm < /proc/$tend_itest_child/comm && "
+           "[ \"$tend_itest_comm\" != sleep ]; do :; done\n";
+}
+
 bool wait_for_file(const fs::path& file, Clock::duration timeout) {
     return wait_until(
         [&] {

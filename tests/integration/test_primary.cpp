@@ -102,7 +102,7 @@ TEST(Primary, PrimaryServiceExitHaltsEverythingWithItsCode) {
     Sandbox sandbox;
     sandbox.service("other").run(
         "trap 'echo stopped > \"$OUT/other.stopped\"; exit 0' TERM\n"
-        "sleep 1000 &\n"  // forked before reporting: the stop signal reaches it
+        + sh_background_sleep() +  // before reporting: the stop signal must reach it
         "echo up > \"$OUT/other.up\"\n"
         "wait\n");
     sandbox.service("main").flag("primary").run(

@@ -47,6 +47,10 @@ TEST(Reaping, TenThousandDoubleForkOrphansLeaveNoZombieAndDoNotDisturbServices) 
                                  << r.diagnostics();
     EXPECT_EQ(read_lines(sandbox.out("steady.alive")), starts)
         << "the service's process was not alive after the storm";
+    // Before the shutdown, the only word about the service is its start.
+    const std::string before_shutdown = r.err.substr(0, r.err.find("shutting down"));
+    EXPECT_EQ(lines_containing(before_shutdown, "service steady").size(), 1u)
+        << "an orphan's exit was taken for the service's\n" << r.diagnostics();
     RecordProperty("orphan_report", report);
 }
 

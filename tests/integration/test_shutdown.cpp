@@ -46,7 +46,7 @@ TEST(Shutdown, SigtermStopsEveryServiceProcessGroupFastAndExitsZero) {
         "wait\n");
     sandbox.service("trapping").run(
         "trap 'echo term > \"$OUT/trapping.term\"; exit 0' TERM\n"
-        "sleep 1000 &\n"  // forked before reporting: the stop signal reaches it
+        + sh_background_sleep() +  // before reporting: the stop signal must reach it
         "echo $$ > \"$OUT/trapping.pid\"\n"
         "wait\n");
     sandbox.service("plain").run("echo $$ > \"$OUT/plain.pid\"\nexec sleep 1000\n");
@@ -85,7 +85,7 @@ TEST_P(ShutdownSignal, StartsShutdownAndExitsZeroWithoutPrimary) {
     Sandbox sandbox;
     sandbox.service("svc").run(
         "trap 'echo stopped > \"$OUT/svc.stopped\"; exit 0' TERM\n"
-        "sleep 1000 &\n"  // forked before reporting: the stop signal reaches it
+        + sh_background_sleep() +  // before reporting: the stop signal must reach it
         "echo up > \"$OUT/svc.up\"\n"
         "wait\n");
     TendProcess tend(sandbox);
@@ -110,8 +110,14 @@ TEST(Shutdown, ChildForkedWhileStoppingGetsTheDownSignalWhenTheMainProcessExits)
     TEND_REQUIRE_NAMESPACES();
     Sandbox sandbox;
     sandbox.service("late-forker").run(
-        "trap 'sleep 1000 & echo $! > \"$OUT/late.child\"; exit 0' TERM\n"
-        "sleep 1000 &\n"
+        // The late child is a real `sleep` (exec'd) before the main process
+        // exits, so only a second down-signal can stop it quickly.
+        "late() {\n" + sh_background_sleep() +
+        "  echo $tend_itest_child > \"$OUT/late.child\"\n"
+        "  exit 0\n"
+        "}\n"
+        "trap late TERM\n" +
+        sh_background_sleep() +
         "echo up > \"$OUT/up\"\n"
         "wait\n");
     sandbox.cont_finish("report", alive_report_script({"late.child"}));

@@ -79,7 +79,7 @@ TEST_P(ForwardSignals, SigtermGoesToTheCmdAndShutdownWaitsForItsExit) {
     Sandbox sandbox;
     sandbox.service("svc").run(
         "trap 'echo stopped > \"$OUT/svc.stopped\"; exit 0' TERM\n"
-        "sleep 1000 &\n"  // forked before reporting: the stop signal reaches it
+        + sh_background_sleep() +  // before reporting: the stop signal must reach it
         "echo up > \"$OUT/svc.up\"\n"
         "wait\n");
     // On SIGTERM the CMD only notes it; it exits 0 when the test says so.
