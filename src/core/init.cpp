@@ -57,6 +57,9 @@ std::expected<std::unique_ptr<Init>, std::string> Init::create(config::Options o
     auto added = init->loop_.add(sfd, EPOLLIN, [self](std::uint32_t) { self->on_signal(); });
     if (!added) return std::unexpected(std::string("cannot watch the signalfd: ") + std::strerror(added.error()));
     init->loop_.on_timer([self] { self->on_timer(); });
+    // From here on a stuck reader of stderr costs log lines, never the loop.
+    init->log_fd_ = sys::open_nonblocking_output(2);
+    if (init->log_fd_) log::set_output_fd(init->log_fd_.get());
     return init;
 }
 
@@ -88,6 +91,8 @@ Init::Init(config::Options options, sys::EventLoop loop, sys::UniqueFd signal_fd
         advance_shutdown();
     };
 }
+
+Init::~Init() { log::set_output_fd(-1); }  // log_fd_ closes with us
 
 int Init::run() {
     std::vector<std::string> warnings;

@@ -9,6 +9,8 @@
 #include <spdlog/logger.h>
 #include <spdlog/sinks/base_sink.h>
 
+#include <sys/socket.h>
+
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -25,6 +27,8 @@ namespace {
 constexpr int kDefaultVerbosity = 2;
 constexpr int kMaxVerbosity = 4;
 constexpr int kStderrFd = 2;
+// Where lines go: fd 2 until set_output_fd() gives a non-blocking one.
+std::atomic<int> g_output_fd{kStderrFd};
 
 // Plain atomics, constant-initialised: logging works before setup() and even
 // from other translation units' static initialisers.
@@ -147,8 +151,18 @@ void append_timestamp(std::string& out, std::chrono::system_clock::time_point ti
 // unless it takes only part). EINTR is retried; anything else (EAGAIN on a
 // full non-blocking stderr, EPIPE, EBADF) drops the rest of the line.
 void write_line(int fd, std::string_view line) noexcept {
+    bool socket = true;  // until the kernel says otherwise: send() never blocks a socket
     while (!line.empty()) {
-        const ssize_t written = ::write(fd, line.data(), line.size());
+        ssize_t written = -1;
+        if (socket) {
+            written = ::send(fd, line.data(), line.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (written < 0 && errno == ENOTSOCK) {
+                socket = false;
+                continue;
+            }
+        } else {
+            written = ::write(fd, line.data(), line.size());
+        }
         if (written > 0) {
             line.remove_prefix(static_cast<std::size_t>(written));
         } else if (written < 0 && errno == EINTR) {
@@ -167,7 +181,7 @@ protected:
                                       std::string_view(msg.payload.data(), msg.payload.size()),
                                       g_format.load(std::memory_order_relaxed), msg.time);
             line += '\n';
-            write_line(kStderrFd, line);
+            write_line(g_output_fd.load(std::memory_order_relaxed), line);
         } catch (...) {
             // Out of memory while formatting: the line is lost, tend goes on.
         }
@@ -197,6 +211,8 @@ void setup(int verbosity, Format format) {
     g_verbosity.store(clamped, std::memory_order_relaxed);
     g_format.store(format, std::memory_order_relaxed);
 }
+
+void set_output_fd(int fd) { g_output_fd.store(fd < 0 ? kStderrFd : fd, std::memory_order_relaxed); }
 
 bool enabled(Level level) {
     return static_cast<int>(level) <= g_verbosity.load(std::memory_order_relaxed);

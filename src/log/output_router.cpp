@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/epoll.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,28 +14,9 @@
 #include "tend/log/logger.hpp"
 
 namespace tend::log {
-namespace {
-
-// A non-blocking fd for tend's stdout/stderr that does not change the flags
-// the CMD and unprefixed children share. Reopening /proc/self/fd/N gives a new
-// open file description for a pipe or terminal. A regular file never blocks
-// and must keep one shared offset with tend's own log lines, and a socket
-// cannot be reopened: both get a dup (writes to a socket may then block).
-sys::UniqueFd open_output(int fd) {
-    struct stat st{};
-    if (::fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))) {
-        std::string path = "/proc/self/fd/" + std::to_string(fd);
-        int reopened = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-        if (reopened >= 0) return sys::UniqueFd(reopened);
-    }
-    return sys::UniqueFd(::fcntl(fd, F_DUPFD_CLOEXEC, 3));
-}
-
-}  // namespace
-
 OutputRouter::OutputRouter(sys::EventLoop& loop) : loop_(loop) {
     for (int stream = 0; stream < 2; ++stream) {
-        out_fd_[stream] = open_output(stream + 1);
+        out_fd_[stream] = sys::open_nonblocking_output(stream + 1);
         queues_[stream] = std::make_unique<OutputQueue>(out_fd_[stream].get());
     }
 }

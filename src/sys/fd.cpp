@@ -3,11 +3,13 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
+#include <string>
 
 namespace tend::sys {
 
@@ -52,6 +54,16 @@ void close_inherited_fds() {
     long max = ::sysconf(_SC_OPEN_MAX);
     if (max < 0 || max > 65536) max = 65536;
     for (int fd = 3; fd < max; ++fd) ::close(fd);
+}
+
+UniqueFd open_nonblocking_output(int fd) {
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))) {
+        std::string path = "/proc/self/fd/" + std::to_string(fd);
+        int reopened = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+        if (reopened >= 0) return UniqueFd(reopened);
+    }
+    return UniqueFd(::fcntl(fd, F_DUPFD_CLOEXEC, 3));
 }
 
 bool set_nonblocking(int fd, bool on) {

@@ -257,6 +257,21 @@ inline bool wait_for_out(const TendProcess& tend, std::string_view needle, Clock
     return wait_until([&] { return contains(tend.current_out(), needle); }, timeout);
 }
 
+// CPU time (user + system) a process has used so far, from /proc/PID/stat;
+// nullopt when it is gone.
+inline std::optional<std::chrono::milliseconds> cpu_time(pid_t pid) {
+    const std::string stat = read_file(fmt::format("/proc/{}/stat", pid));
+    // "pid (comm) state ..." : comm may hold blanks, fields count from the last ')'.
+    const std::size_t paren = stat.rfind(')');
+    if (paren == std::string::npos) return std::nullopt;
+    const auto fields = split_words(std::string_view(stat).substr(paren + 1));
+    // fields[0] is the state (field 3); utime and stime are fields 14 and 15.
+    if (fields.size() < 13) return std::nullopt;
+    const long ticks_per_second = ::sysconf(_SC_CLK_TCK);
+    const long long ticks = std::stoll(fields[11]) + std::stoll(fields[12]);
+    return std::chrono::milliseconds(ticks * 1000 / (ticks_per_second > 0 ? ticks_per_second : 100));
+}
+
 // Lines of tend's stderr at error level that mention `needle`.
 inline std::vector<std::string> error_lines_about(std::string_view log, std::string_view needle) {
     std::vector<std::string> found;

@@ -201,7 +201,8 @@ TEST(LogPrefix, NonRootServiceCanOpenItsStdoutAndStderrByPath) {
 // tend's stdout is a FIFO whose reader waits 2 s before reading. The service
 // writes ~5 MB: it must be held back (it cannot have finished when the reader
 // starts: buffers stay bounded), tend must keep supervising meanwhile (a
-// crashing service keeps being restarted), and once the reader drains, every
+// crashing service keeps being restarted) without spinning on the blocked
+// output, and once the reader drains, every
 // line arrives, in order.
 TEST(LogPrefixBackpressure, SlowReaderGetsEveryLineInOrderAndTendKeepsWorking) {
     TEND_REQUIRE_NAMESPACES();
@@ -217,7 +218,11 @@ TEST(LogPrefixBackpressure, SlowReaderGetsEveryLineInOrderAndTendKeepsWorking) {
         "exec \"$@\" > \"$OUT/fifo\"";
     TendProcess tend(sandbox, {.args = {"--log-prefix"},
                                .launcher_script = "OUT=" + shell_quote(sandbox.out_dir().string()) + "\n" + launcher});
+    ASSERT_TRUE(wait_for_file(sandbox.out("svc.started"), 10s)) << tend.current_err();
+    const pid_t tend_pid = tend.tend_pid();
+    const auto cpu_at_start = cpu_time(tend_pid);
     ASSERT_TRUE(wait_for_file(sandbox.out("reader.started"), 10s)) << tend.current_err();
+    const auto cpu_while_blocked = cpu_time(tend_pid);
     const bool done_before_reader = file_exists(sandbox.out("svc.done"));
     const std::size_t blip_starts = lines_containing(tend.current_err(), "service blip: started").size();
     const auto last_line = fmt::format("svc | {}\n", kLines);
@@ -231,6 +236,10 @@ TEST(LogPrefixBackpressure, SlowReaderGetsEveryLineInOrderAndTendKeepsWorking) {
     EXPECT_TRUE(file_exists(sandbox.out("svc.started"))) << r.diagnostics();
     EXPECT_FALSE(done_before_reader)
         << "the service wrote 5 MB before anyone read tend's stdout: no backpressure";
+    ASSERT_TRUE(cpu_at_start && cpu_while_blocked);
+    // About 2 s of wall time with the output blocked: waiting, not spinning.
+    EXPECT_LT(*cpu_while_blocked - *cpu_at_start, 500ms)
+        << "tend burnt CPU while its stdout was full (busy loop?)";
     EXPECT_GE(blip_starts, 2U) << "tend stopped supervising while its stdout was full\n" << r.err;
 
     const std::string slow = read_file(sandbox.out("slow"));

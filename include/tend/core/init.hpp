@@ -44,6 +44,8 @@ public:
     // error message when tend cannot run at all.
     static std::expected<std::unique_ptr<Init>, std::string> create(config::Options options, char** envp);
 
+    ~Init();
+
     // Runs every stage and returns tend's exit code.
     int run();
 
@@ -68,6 +70,7 @@ private:
     config::Options options_;
     sys::EventLoop loop_;
     sys::UniqueFd signal_fd_;
+    sys::UniqueFd log_fd_;  // non-blocking view of stderr for tend's own messages
     process::Environment container_env_;
     MonotonicClock clock_;
     SystemProcessOps ops_;

@@ -20,6 +20,10 @@ enum class Format { Text, Json };
 // verbosity 0..4: 0 errors only, 1 +warnings, 2 +info (default), 3 +debug, 4 +trace.
 void setup(int verbosity, Format format);
 bool enabled(Level level);
+// Sends lines to `fd` instead of 2 (a non-blocking duplicate of stderr, so a
+// stuck reader of tend's stderr drops log lines instead of stopping PID 1);
+// a negative fd goes back to 2. The caller keeps `fd` open.
+void set_output_fd(int fd);
 void write(Level level, std::string_view message) noexcept;
 
 // Renders one message as it would be written (without the newline); pure, for tests.

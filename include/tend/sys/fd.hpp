@@ -50,4 +50,12 @@ void close_inherited_fds();
 
 bool set_nonblocking(int fd, bool on = true);
 
+// A close-on-exec fd for writing to `fd` (tend's stdout or stderr) that never
+// blocks tend, without changing the flags of `fd` itself, which children share.
+// Pipes and terminals are reopened through /proc/self/fd (a new open file
+// description, made O_NONBLOCK); a regular file never blocks and must keep one
+// offset, and a socket cannot be reopened: both get a plain duplicate (write to
+// a socket with send(MSG_DONTWAIT)).
+UniqueFd open_nonblocking_output(int fd);
+
 }  // namespace tend::sys
