@@ -29,16 +29,17 @@ OutputRouter::~OutputRouter() {
 
 void OutputRouter::add_source(const std::string& name, sys::UniqueFd read_end, Stream stream) {
     sys::set_nonblocking(read_end.get());
-    auto source = std::make_unique<Source>(Source{std::move(read_end), LineSplitter(name + " | "), stream});
-    Source* raw = source.get();
-    source->paused = paused_;
-    auto added = loop_.add(raw->fd.get(), paused_ ? 0U : EPOLLIN,
-                           [this, raw](std::uint32_t events) { on_readable(raw, events); });
-    if (!added) {
-        log::error("--log-prefix: cannot watch the output of {}: {}", name, std::strerror(added.error()));
-        return;
-    }
-    sources_.push_back(std::move(source));
+    sources_.push_back(std::make_unique<Source>(Source{std::move(read_end), LineSplitter(name + " | "), stream}));
+    if (!paused_ && !watch(sources_.back().get())) sources_.pop_back();
+}
+
+// A paused source is out of the epoll set altogether: EPOLLHUP is reported
+// even for an empty event mask, and a closed pipe we may not read yet would
+// wake the loop for nothing, forever.
+bool OutputRouter::watch(Source* source) {
+    auto added = loop_.add(source->fd.get(), EPOLLIN, [this, source](std::uint32_t events) { on_readable(source, events); });
+    if (!added) log::error("--log-prefix: cannot watch a service's output: {}", std::strerror(added.error()));
+    return added.has_value();
 }
 
 void OutputRouter::on_readable(Source* source, std::uint32_t events) {
@@ -98,8 +99,11 @@ void OutputRouter::update_backpressure() {
     if (pause == paused_) return;
     paused_ = pause;
     for (auto& source : sources_) {
-        source->paused = pause;
-        loop_.modify(source->fd.get(), pause ? 0U : EPOLLIN);
+        if (pause) {
+            loop_.remove(source->fd.get());
+        } else {
+            watch(source.get());
+        }
     }
 }
 

@@ -9,16 +9,18 @@
 #pragma once
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
-#include <unistd.h>
 #include <vector>
 
 #include "harness.hpp"

@@ -198,49 +198,56 @@ TEST(LogPrefix, NonRootServiceCanOpenItsStdoutAndStderrByPath) {
     }
 }
 
-// tend's stdout is a FIFO whose reader waits 2 s before reading. The service
-// writes ~5 MB: it must be held back (it cannot have finished when the reader
-// starts: buffers stay bounded), tend must keep supervising meanwhile (a
-// crashing service keeps being restarted) without spinning on the blocked
-// output, and once the reader drains, every
+// tend's stdout is a FIFO (the launcher opens it before exec'ing tend, so
+// tend stays PID 1); `reader` is the shell code that reads it, started in the
+// background with the FIFO as its stdin.
+std::string fifo_launcher(const Sandbox& sandbox, std::string_view reader) {
+    return fmt::format(
+        "OUT={}\n"
+        "mkfifo \"$OUT/fifo\" || exit 99\n"
+        "{{ {} }} < \"$OUT/fifo\" &\n"
+        "exec \"$@\" > \"$OUT/fifo\"",
+        shell_quote(sandbox.out_dir().string()), reader);
+}
+
+// A service writing ~5 MB: echo started, seq, echo done, stay up.
+std::string flood_run(int lines) {
+    return fmt::format("echo > \"$OUT/svc.started\"\nseq 1 {}\necho > \"$OUT/svc.done\"\nexec sleep 1000\n",
+                       lines);
+}
+
+// The reader waits 2 s before reading. The service must be held back (it
+// cannot have finished when the reader starts: buffers stay bounded), tend
+// must wait rather than spin meanwhile, and once the reader drains, every
 // line arrives, in order.
-TEST(LogPrefixBackpressure, SlowReaderGetsEveryLineInOrderAndTendKeepsWorking) {
+TEST(LogPrefixBackpressure, SlowReaderGetsEveryLineInOrder) {
     TEND_REQUIRE_NAMESPACES();
     constexpr int kLines = 750000;
     Sandbox sandbox;
-    sandbox.service("svc").run(fmt::format(
-        "echo > \"$OUT/svc.started\"\nseq 1 {}\necho > \"$OUT/svc.done\"\nexec sleep 1000\n", kLines));
-    sandbox.service("blip").run("exit 3\n");
+    sandbox.service("svc").run(flood_run(kLines));
 
-    const std::string launcher =
-        "mkfifo \"$OUT/fifo\" || exit 99\n"
-        "{ sleep 2; echo > \"$OUT/reader.started\"; exec cat > \"$OUT/slow\"; } < \"$OUT/fifo\" &\n"
-        "exec \"$@\" > \"$OUT/fifo\"";
-    TendProcess tend(sandbox, {.args = {"--log-prefix"},
-                               .launcher_script = "OUT=" + shell_quote(sandbox.out_dir().string()) + "\n" + launcher});
+    TendProcess tend(sandbox,
+                     {.args = {"--log-prefix"},
+                      .launcher_script = fifo_launcher(
+                          sandbox, "sleep 2; echo > \"$OUT/reader.started\"; exec cat > \"$OUT/slow\";")});
     ASSERT_TRUE(wait_for_file(sandbox.out("svc.started"), 10s)) << tend.current_err();
     const pid_t tend_pid = tend.tend_pid();
     const auto cpu_at_start = cpu_time(tend_pid);
     ASSERT_TRUE(wait_for_file(sandbox.out("reader.started"), 10s)) << tend.current_err();
     const auto cpu_while_blocked = cpu_time(tend_pid);
     const bool done_before_reader = file_exists(sandbox.out("svc.done"));
-    const std::size_t blip_starts = lines_containing(tend.current_err(), "service blip: started").size();
-    const auto last_line = fmt::format("svc | {}\n", kLines);
     EXPECT_TRUE(wait_for_file(sandbox.out("svc.done"), 20s)) << tend.current_err();
-    EXPECT_TRUE(wait_for_text(sandbox.out("slow"), last_line, 20s)) << tend.current_err();
+    EXPECT_TRUE(wait_for_text(sandbox.out("slow"), fmt::format("svc | {}\n", kLines), 20s)) << tend.current_err();
     tend.signal(SIGTERM);
     RunResult r = tend.wait();
     ASSERT_FALSE(r.timed_out) << r.diagnostics();
     EXPECT_EQ(r.exit_code, 0) << r.diagnostics();
 
-    EXPECT_TRUE(file_exists(sandbox.out("svc.started"))) << r.diagnostics();
     EXPECT_FALSE(done_before_reader)
         << "the service wrote 5 MB before anyone read tend's stdout: no backpressure";
     ASSERT_TRUE(cpu_at_start && cpu_while_blocked);
     // About 2 s of wall time with the output blocked: waiting, not spinning.
-    EXPECT_LT(*cpu_while_blocked - *cpu_at_start, 500ms)
-        << "tend burnt CPU while its stdout was full (busy loop?)";
-    EXPECT_GE(blip_starts, 2U) << "tend stopped supervising while its stdout was full\n" << r.err;
+    EXPECT_LT(*cpu_while_blocked - *cpu_at_start, 500ms) << "tend burnt CPU while its stdout was full";
 
     const std::string slow = read_file(sandbox.out("slow"));
     std::string expected;
@@ -249,14 +256,45 @@ TEST(LogPrefixBackpressure, SlowReaderGetsEveryLineInOrderAndTendKeepsWorking) {
     if (slow != expected) {
         std::size_t at = 0;
         while (at < slow.size() && at < expected.size() && slow[at] == expected[at]) ++at;
-        std::size_t line_start = expected.rfind('\n', at == 0 ? 0 : at - 1);
-        line_start = line_start == std::string::npos ? 0 : line_start + 1;
+        const std::size_t line_start = at == 0 ? 0 : expected.rfind('\n', at - 1) + 1;  // npos + 1 == 0
         ADD_FAILURE() << "tend's stdout differs from the service's output: got " << slow.size()
-                      << " bytes, expected " << expected.size() << "; first difference at byte " << at
-                      << ", expected line \"" << expected.substr(line_start, expected.find('\n', line_start) - line_start)
-                      << "\", got \"" << slow.substr(line_start, std::min<std::size_t>(60, slow.size() - std::min(line_start, slow.size())))
-                      << "\"";
+                      << " bytes, expected " << expected.size() << "; first difference in expected line \""
+                      << expected.substr(line_start, expected.find('\n', line_start) - line_start)
+                      << "\", got \"" << slow.substr(std::min(line_start, slow.size()), 40) << "\"";
     }
+}
+
+// Nobody reads tend's stdout for now. A service that keeps crashing (and so
+// keeps closing its output pipes) must still be restarted on schedule, and
+// tend must not turn the hang-ups of pipes it is not reading into a busy loop.
+TEST(LogPrefixBackpressure, SupervisionGoesOnWithoutSpinningWhileStdoutIsFull) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    sandbox.service("svc").run(flood_run(750000));
+    sandbox.service("blip").run("echo > \"$OUT/blip.started\"\nexit 3\n");
+
+    TendProcess tend(sandbox, {.args = {"--log-prefix"}, .launcher_script = fifo_launcher(sandbox, "exec sleep 1000;")});
+    ASSERT_TRUE(wait_for_file(sandbox.out("svc.started"), 10s)) << tend.current_err();
+    ASSERT_TRUE(wait_for_file(sandbox.out("blip.started"), 10s)) << tend.current_err();
+    const pid_t tend_pid = tend.tend_pid();
+    const auto cpu_before = cpu_time(tend_pid);
+    const auto starts_before = lines_containing(tend.current_err(), "service blip: started").size();
+    // A measurement window, not synchronisation: restarts come at 0.1, 0.2,
+    // 0.4, 0.8 s of backoff, so 1.5 s holds at least two.
+    std::this_thread::sleep_for(1500ms);
+    const auto cpu_after = cpu_time(tend_pid);
+    const auto starts_after = lines_containing(tend.current_err(), "service blip: started").size();
+    const bool svc_done = file_exists(sandbox.out("svc.done"));
+    tend.signal(SIGTERM);
+    RunResult r = tend.wait();
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+    EXPECT_EQ(r.exit_code, 0) << r.diagnostics();
+
+    EXPECT_FALSE(svc_done) << "the service was not held back";
+    EXPECT_GE(starts_after - starts_before, 2U) << "tend stopped restarting services while its stdout was full\n"
+                                                << r.err;
+    ASSERT_TRUE(cpu_before && cpu_after);
+    EXPECT_LT(*cpu_after - *cpu_before, 300ms) << "tend burnt CPU over 1.5 s while its stdout was full";
 }
 
 // Nobody ever reads tend's stdout: a SIGTERM must still be handled at once
@@ -264,15 +302,10 @@ TEST(LogPrefixBackpressure, SlowReaderGetsEveryLineInOrderAndTendKeepsWorking) {
 TEST(LogPrefixBackpressure, SigtermIsHandledWhileStdoutIsFull) {
     TEND_REQUIRE_NAMESPACES();
     Sandbox sandbox;
-    sandbox.service("svc").run(
-        "echo > \"$OUT/svc.started\"\nseq 1 750000\necho > \"$OUT/svc.done\"\nexec sleep 1000\n");
+    sandbox.service("svc").run(flood_run(750000));
 
-    const std::string launcher =
-        "mkfifo \"$OUT/fifo\" || exit 99\n"
-        "{ exec sleep 1000; } < \"$OUT/fifo\" &\n"
-        "exec \"$@\" > \"$OUT/fifo\"";
     TendProcess tend(sandbox, {.args = {"--log-prefix"},
-                               .launcher_script = "OUT=" + shell_quote(sandbox.out_dir().string()) + "\n" + launcher,
+                               .launcher_script = fifo_launcher(sandbox, "exec sleep 1000;"),
                                .timeout = 20s});
     ASSERT_TRUE(wait_for_file(sandbox.out("svc.started"))) << tend.current_err();
     // The service needs far less than this to fill every buffer on the way.
@@ -324,6 +357,8 @@ struct VerbosityCase {
     const char* name;
     const char* verbosity;
     bool errors, warnings, infos;
+
+    friend void PrintTo(const VerbosityCase& c, std::ostream* os) { *os << c.name; }
 };
 
 class Verbosity : public ::testing::TestWithParam<VerbosityCase> {};

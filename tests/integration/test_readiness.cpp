@@ -64,6 +64,8 @@ TEST(Readiness, OnlyANewlineOnTheNotificationFdMakesAServiceReady) {
 struct NeverReadyCase {
     const char* name;
     const char* run;
+
+    friend void PrintTo(const NeverReadyCase& c, std::ostream* os) { *os << c.name; }
 };
 
 class NeverReady : public ::testing::TestWithParam<NeverReadyCase> {};
@@ -107,6 +109,8 @@ INSTANTIATE_TEST_SUITE_P(
 struct WaitReadyCase {
     const char* name;
     bool wait_ready;
+
+    friend void PrintTo(const WaitReadyCase& c, std::ostream* os) { *os << c.name; }
 };
 
 class WaitReady : public ::testing::TestWithParam<WaitReadyCase> {};

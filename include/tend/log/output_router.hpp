@@ -5,7 +5,7 @@
 // through a separate non-blocking open file description (so the CMD, which
 // shares the terminal or pipe, never sees O_NONBLOCK). While an output queue
 // is above its high-water mark every source pipe is taken out of the epoll
-// set: services then block on their full pipes, as on a full terminal, and
+// set (not just masked: a hung-up pipe reports EPOLLHUP regardless): services then block on their full pipes, as on a full terminal, and
 // tend keeps serving signals and children with bounded buffers.
 #pragma once
 
@@ -38,9 +38,9 @@ private:
         sys::UniqueFd fd;
         LineSplitter splitter;
         Stream stream;
-        bool paused = false;
     };
 
+    bool watch(Source* source);
     void on_readable(Source* source, std::uint32_t events);
     void close_source(Source* source);
     void on_writable(Stream stream);
