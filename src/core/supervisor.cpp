@@ -509,10 +509,18 @@ void Supervisor::signal_primaries(int signo) {
         if (record.primary && record.pid > 0) ops_.signal_group(record.pgid, signo, owner(record));
 }
 
+// A service that waits, directly or through others, for a `down` service is
+// not "started": it must not hold back --wait-ready forever.
+bool Supervisor::held_by_down(const ServiceRecord& record) const {
+    if (record.config && record.config->down) return true;
+    return std::any_of(record.dependencies.begin(), record.dependencies.end(),
+                       [&](std::size_t dep) { return held_by_down(services_[dep]); });
+}
+
 std::vector<std::string> Supervisor::not_ready() const {
     std::vector<std::string> names;
     for (const auto& record : services_) {
-        if (record.refused() || !record.machine || record.config->down) continue;
+        if (record.refused() || !record.machine || held_by_down(record)) continue;
         if (!record.machine->ready()) names.push_back(record.name);
     }
     return names;

@@ -89,7 +89,8 @@ public:
 
     bool has_primary() const;
     void signal_primaries(int signo);
-    // Every started (not down, not refused) service is running and ready.
+    // Every started service is running and ready. Not started: refused
+    // services, `down` ones and those waiting for a `down` dependency.
     bool all_ready() const;
     // Names of services that should be up but are not ready, for messages.
     std::vector<std::string> not_ready() const;
@@ -116,6 +117,7 @@ private:
     void watch_notification(ServiceRecord& record, sys::UniqueFd read_end);
     void on_notification(std::size_t index);
     bool dependencies_ready(const ServiceRecord& record) const;
+    bool held_by_down(const ServiceRecord& record) const;
     void start_waiting();
     void continue_shutdown();
 
