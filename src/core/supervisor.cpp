@@ -54,6 +54,15 @@ void Supervisor::load(const std::filesystem::path& services_dir) {
         ServiceRecord record;
         record.dir = dir;
         record.name = dir.filename().string();
+        // Decided before parsing: a primary whose dir is broken must still end
+        // the container instead of leaving it running without its purpose.
+        std::error_code ignored;
+        if (std::filesystem::exists(std::filesystem::symlink_status(dir / "primary", ignored))) {
+            if (context_.cmd_given)
+                log::debug("service {}: `primary` ignored: a CMD was given", record.name);
+            else
+                record.primary = true;
+        }
         auto parsed = config::parse_service_dir(dir);
         if (!parsed) {
             record.refusal = parsed.error().message();
@@ -128,14 +137,6 @@ void Supervisor::prepare(ServiceRecord& record) {
 
     process::EnvironmentInputs inputs{context_.container_env, options.default_path, &record.credentials};
     record.envp = process::build_service_environment(cfg, inputs).to_strings();
-
-    if (cfg.primary) {
-        if (context_.cmd_given) {
-            log::debug("service {}: `primary` ignored: a CMD was given", record.name);
-        } else {
-            record.primary = true;
-        }
-    }
 
     ServiceSettings settings;
     settings.restart = record.primary ? config::RestartPolicy::Never : cfg.restart;
@@ -218,10 +219,8 @@ bool Supervisor::dependencies_ready(const ServiceRecord& record) const {
 void Supervisor::start_all() {
     for (auto& record : services_) {
         if (record.refused()) {
-            if (record.primary || (record.config && record.config->primary && !context_.cmd_given)) {
-                // A primary that cannot exist ends the container, as a CMD that cannot run would.
-                if (on_primary_exit) on_primary_exit(126);
-            }
+            // A primary that cannot exist ends the container, as a CMD that cannot run would.
+            if (record.primary && on_primary_exit) on_primary_exit(126);
             continue;
         }
         if (record.config->down) {
@@ -475,14 +474,8 @@ void Supervisor::continue_shutdown() {
     while (progressed) {
         progressed = false;
         for (auto& record : services_) {
-            if (!record.machine || record.machine->stop_requested() || record.machine->idle()) {
-                if (record.machine && record.machine->idle() && !record.machine->stop_requested()) {
-                    // Down already (never started, or finished for good): mark it.
-                    record.machine->handle({EventKind::Stop}, clock_.now());
-                    progressed = true;
-                }
-                continue;
-            }
+            // Down services (never started, or done for good) need no stop.
+            if (!record.machine || record.machine->stop_requested() || record.machine->idle()) continue;
             bool dependants_down = std::all_of(record.dependants.begin(), record.dependants.end(), [&](std::size_t d) {
                 return !services_[d].machine || services_[d].machine->idle();
             });
@@ -500,7 +493,7 @@ bool Supervisor::all_down() const {
 
 bool Supervisor::has_primary() const {
     return std::any_of(services_.begin(), services_.end(), [](const ServiceRecord& r) {
-        return r.primary || (r.config && r.config->primary && r.refused());
+        return r.primary;
     });
 }
 

@@ -189,3 +189,32 @@ TEST_F(SupervisorTest, LeftoversInTheGroupAreSignalledBeforeTheRestart) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(SupervisorTest, APrimaryWhoseDirIsBrokenEndsTheContainerWith126) {
+    service("app", {{"primary", ""}, {"down-signal", "SIGNOPE\n"}});
+    service("worker");
+    auto& sup = make();
+    std::vector<int> codes;
+    sup.on_primary_exit = [&](int code) { codes.push_back(code); };
+    EXPECT_TRUE(sup.has_primary());
+    sup.start_all();
+    EXPECT_EQ(codes, std::vector<int>{126});
+    EXPECT_NE(record("app").refusal.find("down-signal"), std::string::npos) << record("app").refusal;
+}
+
+TEST_F(SupervisorTest, APrimaryServiceIsNeverRestartedAndReportsItsCode) {
+    service("app", {{"primary", ""}});
+    auto& sup = make();
+    std::vector<int> codes;
+    sup.on_primary_exit = [&](int code) { codes.push_back(code); };
+    sup.start_all();
+    pid_t pid = ops.pids.at("app");
+    ops.alive.erase(pid);
+    EXPECT_TRUE(sup.on_child_exit(pid, 5 << 8));
+    EXPECT_EQ(codes, std::vector<int>{5});
+    EXPECT_EQ(record("app").machine->state(), core::ServiceState::Down);
+}
+
+}  // namespace
