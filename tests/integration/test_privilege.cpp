@@ -47,8 +47,9 @@ struct Expected {
     std::string uid{};
     std::string gid{};
     std::set<std::string> groups{};
-    // Also accepted: groups plus the primary gid (initgroups(3) style).
-    bool primary_gid_may_be_listed = true;
+    // Also accepted: groups plus the primary gid (initgroups(3) style). tend
+    // lists exactly the /etc/group memberships (README), so off by default.
+    bool primary_gid_may_be_listed = false;
 };
 
 void expect_identity(const Sandbox& sandbox, const std::string& service, const Expected& want) {
