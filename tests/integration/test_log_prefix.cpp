@@ -156,11 +156,13 @@ TEST(LogPrefix, PartialLastLineIsFlushedAtExitAndAtShutdown) {
     TEND_REQUIRE_NAMESPACES();
     Sandbox sandbox;
     sandbox.service("exits").restart("never").run("printf 'first\\nno newline at the end'\n");
-    sandbox.service("lingers").run("printf 'pending' >&2\nexec sleep 1000\n");
+    sandbox.service("lingers").run("printf 'pending' >&2\necho up > \"$OUT/lingers.up\"\nexec sleep 1000\n");
 
     TendProcess tend(sandbox, {.args = {"--log-prefix"}});
     EXPECT_TRUE(wait_for_out(tend, "exits | no newline at the end\n"))
         << "partial line not flushed at EOF\n--- stdout ---\n" << tend.current_out();
+    // The partial line is in the pipe before the shutdown starts.
+    ASSERT_TRUE(wait_for_file(sandbox.out("lingers.up"))) << tend.current_err();
     EXPECT_TRUE(tend.running());
     tend.signal(SIGTERM);
     RunResult r = tend.wait();
