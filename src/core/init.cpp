@@ -129,16 +129,11 @@ void Init::on_signal() {
             case SIGTERM:
             case SIGINT:
             case SIGQUIT: {
-                bool primary_running = cmd_pid_ > 0 || (phase_ == Phase::Running && supervisor_->has_primary());
-                if (options_.forward_signals && primary_running && phase_ == Phase::Running) {
+                bool primary_running = phase_ == Phase::Running && (cmd_pid_ > 0 || supervisor_->has_primary());
+                if (options_.forward_signals && primary_running) {
                     log::info("forwarding {} to the primary", config::signal_name(signo));
                     if (cmd_pid_ > 0) ops_.signal_group(cmd_pid_, signo, cmd_owner());
                     supervisor_->signal_primaries(signo);
-                } else if (phase_ == Phase::ContInit && script_pid_ > 0 && !shutdown_requested_) {
-                    log::info("received {} during cont-init: stopping", config::signal_name(signo));
-                    shutdown_requested_ = true;
-                    shutdown_signal_ = signo;
-                    ops_.signal_group(script_pid_, signo, nullptr);
                 } else {
                     begin_shutdown(signo);
                 }
@@ -291,7 +286,6 @@ void Init::script_exited(int wait_status) {
 void Init::enter_running() {
     enter_phase(Phase::Running);
     supervisor_->load(options_.services_dir);
-    services_started_ = true;
     supervisor_->start_all();
     if (phase_ != Phase::Running) return;  // a refused primary already ended it
     if (options_.command.empty() && !supervisor_->has_primary() && supervisor_->size() == 0) {
@@ -364,8 +358,8 @@ void Init::begin_shutdown(int signo) {
         return;
     }
     shutdown_requested_ = true;
-    shutdown_signal_ = signo;
     if (phase_ == Phase::ContInit) {
+        log::info("received {} during cont-init: stopping", config::signal_name(signo));
         if (script_pid_ > 0) ops_.signal_group(script_pid_, signo, nullptr);
         return;  // the script's exit moves on to cont-finish
     }

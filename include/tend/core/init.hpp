@@ -87,8 +87,6 @@ private:
     std::optional<process::IdentityChange> cmd_identity_;  // with --cmd-user
     const process::IdentityChange* cmd_owner() const { return cmd_identity_ ? &*cmd_identity_ : nullptr; }
     bool cmd_started_ = false;
-    bool services_started_ = false;
-    int shutdown_signal_ = SIGTERM;
     bool shutdown_requested_ = false;
     bool primary_done_ = false;
     std::optional<int> exit_code_;
