@@ -477,6 +477,12 @@ std::string sh_background_sleep() {
            "[ \"$tend_itest_comm\" != sleep ]; do :; done\n";
 }
 
+std::string sh_stoppable_service() {
+    return "trap 'echo stopped > \"$OUT/svc.stopped\"; exit 0' TERM\n" + sh_background_sleep() +
+           "echo up > \"$OUT/svc.up\"\n"
+           "wait\n";
+}
+
 bool wait_for_file(const fs::path& file, Clock::duration timeout) {
     return wait_until(
         [&] {

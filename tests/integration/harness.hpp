@@ -234,6 +234,10 @@ std::string sh_wait_for_file(std::string_view path_word, int seconds = 10);
 // traps, which would swallow a stop signal that the real `sleep` must get.
 std::string sh_background_sleep();
 
+// A service body that traps SIGTERM (writes $OUT/svc.stopped, exits 0), has a
+// background child, and writes $OUT/svc.up once both are in place.
+std::string sh_stoppable_service();
+
 // ---------------------------------------------------------------------------
 // Reading /proc and /etc formats
 

@@ -84,10 +84,7 @@ TEST_P(ShutdownSignal, StartsShutdownAndExitsZeroWithoutPrimary) {
     TEND_REQUIRE_NAMESPACES();
     Sandbox sandbox;
     sandbox.service("svc").run(
-        "trap 'echo stopped > \"$OUT/svc.stopped\"; exit 0' TERM\n"
-        + sh_background_sleep() +  // before reporting: the stop signal must reach it
-        "echo up > \"$OUT/svc.up\"\n"
-        "wait\n");
+        sh_stoppable_service());
     TendProcess tend(sandbox);
     ASSERT_TRUE(wait_for_file(sandbox.out("svc.up"), 10s)) << tend.current_err();
     auto [r, shutdown_time] = stop_with(tend, GetParam().signo);

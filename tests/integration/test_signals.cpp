@@ -78,10 +78,7 @@ TEST_P(ForwardSignals, SigtermGoesToTheCmdAndShutdownWaitsForItsExit) {
     TEND_REQUIRE_NAMESPACES();
     Sandbox sandbox;
     sandbox.service("svc").run(
-        "trap 'echo stopped > \"$OUT/svc.stopped\"; exit 0' TERM\n"
-        + sh_background_sleep() +  // before reporting: the stop signal must reach it
-        "echo up > \"$OUT/svc.up\"\n"
-        "wait\n");
+        sh_stoppable_service());
     // On SIGTERM the CMD only notes it; it exits 0 when the test says so.
     const std::string cmd =
         "trap 'echo TERM >> \"$OUT/cmd.term\"' TERM\n"
