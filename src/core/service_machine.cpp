@@ -137,7 +137,13 @@ std::vector<Action> ServiceMachine::handle(const Event& event, TimePoint now) {
             if (!deadline_ || now < *deadline_) break;
             switch (state_) {
                 case ServiceState::Backoff:
-                    spawn(actions);
+                    if (event.dependencies_ready) {
+                        spawn(actions);
+                    } else {
+                        // A dependency went down meanwhile: wait for it again.
+                        state_ = ServiceState::Waiting;
+                        deadline_.reset();
+                    }
                     break;
                 case ServiceState::Stopping:
                 case ServiceState::Draining:

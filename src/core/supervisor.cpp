@@ -437,7 +437,7 @@ void Supervisor::on_timer() {
     TimePoint now = clock_.now();
     for (auto& record : services_) {
         if (record.machine && record.machine->deadline() && *record.machine->deadline() <= now)
-            dispatch(record, {EventKind::Timer});
+            dispatch(record, {EventKind::Timer, 0, false, dependencies_ready(record)});
     }
 }
 

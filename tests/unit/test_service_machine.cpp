@@ -263,6 +263,17 @@ TEST(ServiceMachine, WaitsForDependenciesThenSpawns) {
     EXPECT_EQ(h.machine.state(), ServiceState::Starting);
 }
 
+TEST(ServiceMachine, ARestartWaitsForDependenciesThatAreNotReadyAnyMore) {
+    Harness h;
+    h.start();
+    h.send({EventKind::MainExited, exited(1), true});
+    h.clock.set(*h.machine.deadline());
+    EXPECT_TRUE(h.send({EventKind::Timer, 0, false, false}).empty());
+    EXPECT_EQ(h.machine.state(), ServiceState::Waiting);
+    EXPECT_FALSE(h.machine.deadline().has_value());
+    EXPECT_EQ(h.send({EventKind::DependenciesReady}), (std::vector<Action>{{ActionKind::Spawn}}));
+}
+
 TEST(ServiceMachine, ReadinessNeedsTheNotificationWhenConfigured) {
     ServiceSettings settings;
     settings.has_notification_fd = true;

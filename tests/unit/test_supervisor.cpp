@@ -218,3 +218,31 @@ TEST_F(SupervisorTest, APrimaryServiceIsNeverRestartedAndReportsItsCode) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(SupervisorTest, ACrashedDependantRestartsOnlyOnceItsDependencyIsReadyAgain) {
+    service("php", {{"notification-fd", "3\n"}});
+    service("nginx", {{"depends", "php\n"}});
+    auto& sup = make();
+    sup.start_all();
+    ASSERT_EQ(::write(ops.notify_fds.at("php"), "\n", 1), 1);
+    ASSERT_TRUE(loop->run_once());
+    ASSERT_EQ(ops.spawned, (std::vector<std::string>{"php", "nginx"}));
+
+    // php restarts and is not ready yet when nginx's backoff ends.
+    ::close(ops.notify_fds.at("php"));
+    ops.notify_fds.erase("php");
+    exit_service("php");
+    exit_service("nginx");
+    clock.advance(core::Duration{100});
+    sup.on_timer();
+    EXPECT_EQ(ops.spawned, (std::vector<std::string>{"php", "nginx", "php"}));
+    EXPECT_EQ(record("nginx").machine->state(), core::ServiceState::Waiting);
+
+    ASSERT_EQ(::write(ops.notify_fds.at("php"), "\n", 1), 1);
+    ASSERT_TRUE(loop->run_once());
+    EXPECT_EQ(ops.spawned, (std::vector<std::string>{"php", "nginx", "php", "nginx"}));
+}
+
+}  // namespace

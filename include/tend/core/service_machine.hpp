@@ -46,7 +46,7 @@ struct Event {
     EventKind kind;
     int wait_status = 0;       // MainExited
     bool group_empty = false;  // MainExited: nothing else left in the group
-    bool dependencies_ready = true;  // Start
+    bool dependencies_ready = true;  // Start, and Timer in Backoff
 };
 
 enum class ActionKind {
