@@ -77,7 +77,12 @@ Init::Init(config::Options options, sys::EventLoop loop, sys::UniqueFd signal_fd
             log::warn("not PID 1 and cannot become a child subreaper: {}; orphans will not be reaped",
                       std::strerror(error));
     }
-    if (options_.log_prefix) router_ = std::make_unique<log::OutputRouter>(loop_);
+    if (options_.log_prefix) {
+        router_ = std::make_unique<log::OutputRouter>(loop_);
+        log::set_line_writer(
+            [](void* router, std::string_view line) { static_cast<log::OutputRouter*>(router)->write_own_line(line); },
+            router_.get());
+    }
     SupervisorContext context;
     context.options = &options_;
     context.container_env = &container_env_;
@@ -92,7 +97,10 @@ Init::Init(config::Options options, sys::EventLoop loop, sys::UniqueFd signal_fd
     };
 }
 
-Init::~Init() { log::set_output_fd(-1); }  // log_fd_ closes with us
+Init::~Init() {  // router_ and log_fd_ go with us
+    log::set_line_writer(nullptr, nullptr);
+    log::set_output_fd(-1);
+}
 
 int Init::run() {
     std::vector<std::string> warnings;

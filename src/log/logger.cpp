@@ -27,8 +27,12 @@ namespace {
 constexpr int kDefaultVerbosity = 2;
 constexpr int kMaxVerbosity = 4;
 constexpr int kStderrFd = 2;
-// Where lines go: fd 2 until set_output_fd() gives a non-blocking one.
+// Where lines go: fd 2 until set_output_fd() gives a non-blocking one, or a
+// LineWriter (the --log-prefix router) when one is set.
 std::atomic<int> g_output_fd{kStderrFd};
+LineWriter g_line_writer = nullptr;
+void* g_line_writer_context = nullptr;
+bool g_in_line_writer = false;  // a writer that logs must not recurse into itself
 
 // Plain atomics, constant-initialised: logging works before setup() and even
 // from other translation units' static initialisers.
@@ -181,7 +185,13 @@ protected:
                                       std::string_view(msg.payload.data(), msg.payload.size()),
                                       g_format.load(std::memory_order_relaxed), msg.time);
             line += '\n';
-            write_line(g_output_fd.load(std::memory_order_relaxed), line);
+            if (g_line_writer != nullptr && !g_in_line_writer) {
+                g_in_line_writer = true;
+                g_line_writer(g_line_writer_context, line);
+                g_in_line_writer = false;
+            } else {
+                write_line(g_output_fd.load(std::memory_order_relaxed), line);
+            }
         } catch (...) {
             // Out of memory while formatting: the line is lost, tend goes on.
         }
@@ -210,6 +220,11 @@ void setup(int verbosity, Format format) {
     const int clamped = verbosity < 0 ? 0 : (verbosity > kMaxVerbosity ? kMaxVerbosity : verbosity);
     g_verbosity.store(clamped, std::memory_order_relaxed);
     g_format.store(format, std::memory_order_relaxed);
+}
+
+void set_line_writer(LineWriter writer, void* context) {
+    g_line_writer = writer;
+    g_line_writer_context = context;
 }
 
 void set_output_fd(int fd) { g_output_fd.store(fd < 0 ? kStderrFd : fd, std::memory_order_relaxed); }

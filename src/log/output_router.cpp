@@ -14,6 +14,10 @@
 #include "tend/log/logger.hpp"
 
 namespace tend::log {
+namespace {
+// How far past the stderr queue's high-water mark tend's own lines may go.
+constexpr std::size_t kOwnLinesSlack = 256 * 1024;
+}  // namespace
 OutputRouter::OutputRouter(sys::EventLoop& loop) : loop_(loop) {
     for (int stream = 0; stream < 2; ++stream) {
         out_fd_[stream] = sys::open_nonblocking_output(stream + 1);
@@ -88,6 +92,13 @@ void OutputRouter::on_writable(Stream stream) {
         watching_output_[index] = false;
     }
     update_backpressure();
+}
+
+void OutputRouter::write_own_line(std::string_view line) {
+    OutputQueue& queue = *queues_[static_cast<int>(Stream::Err)];
+    if (queue.size() > 4 * kOwnLinesSlack) return;
+    queue.append(line);
+    on_writable(Stream::Err);
 }
 
 bool OutputRouter::any_full() const { return queues_[0]->full() || queues_[1]->full(); }

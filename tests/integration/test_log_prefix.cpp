@@ -392,3 +392,58 @@ INSTANTIATE_TEST_SUITE_P(Levels, Verbosity,
 
 }  // namespace
 }  // namespace tend::itest
+
+namespace tend::itest {
+namespace {
+
+// tend's own log lines and a service's long stderr lines share tend's stderr.
+// With a slow reader the pipe takes partial writes; still every line must be
+// whole: either tend's own or a prefixed service line, never one inside the
+// other.
+TEST(LogPrefixStderr, OwnLinesNeverLandInsideAServiceLine) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    // 300 lines of 3000 bytes on stderr: 900 KB, far more than a pipe holds.
+    sandbox.service("noisy").run(
+        "line=$(printf '%03000d' 0)\n"
+        "i=0; while [ $i -lt 300 ]; do echo \"$i$line\" >&2; i=$((i+1)); done\n"
+        "echo > \"$OUT/noisy.done\"\nexec sleep 1000\n");
+    // A crash loop keeps tend logging meanwhile; each start is counted.
+    sandbox.service("blip").run("echo >> \"$OUT/blip.starts\"\nexit 3\n");
+    const std::string launcher = fmt::format(
+        "OUT={}\n"
+        "mkfifo \"$OUT/errfifo\" || exit 99\n"
+        "{{ sleep 1; exec cat > \"$OUT/stderr\"; }} < \"$OUT/errfifo\" &\n"
+        "exec \"$@\" 2> \"$OUT/errfifo\"",
+        shell_quote(sandbox.out_dir().string()));
+    TendProcess tend(sandbox, {.args = {"--log-prefix"}, .launcher_script = launcher});
+    ASSERT_TRUE(wait_for_file(sandbox.out("noisy.done"), 20s));
+    ASSERT_TRUE(wait_for_text(sandbox.out("stderr"), "noisy | 299", 20s));
+    tend.signal(SIGTERM);
+    RunResult r = tend.wait();
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+
+    const auto lines = read_lines(sandbox.out("stderr"));
+    std::size_t noisy = 0, own = 0;
+    for (const auto& line : lines) {
+        if (line.starts_with("noisy | ")) {
+            ++noisy;
+            EXPECT_EQ(line.size(), std::string("noisy | ").size() + 3000 + std::to_string(noisy - 1).size())
+                << "line " << noisy - 1 << " is not whole";
+        } else if (line.starts_with("tend: ")) {
+            ++own;
+            EXPECT_LT(line.size(), 200u) << line.substr(0, 200);
+        } else {
+            ADD_FAILURE() << "neither tend's nor a prefixed line: " << line.substr(0, 120);
+        }
+    }
+    EXPECT_EQ(noisy, 300u);
+    EXPECT_GE(own, 3u) << "the crash loop should have logged meanwhile";
+    // While the pipe was full, tend's own lines waited in order; none is lost.
+    std::size_t logged_starts = 0;
+    for (const auto& line : lines) logged_starts += line.starts_with("tend: info: service blip: started") ? 1 : 0;
+    EXPECT_EQ(logged_starts, read_lines(sandbox.out("blip.starts")).size());
+}
+
+}  // namespace
+}  // namespace tend::itest

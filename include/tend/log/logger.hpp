@@ -24,6 +24,12 @@ bool enabled(Level level);
 // stuck reader of tend's stderr drops log lines instead of stopping PID 1);
 // a negative fd goes back to 2. The caller keeps `fd` open.
 void set_output_fd(int fd);
+// Hands every rendered line (with its newline) to `writer` instead of an fd:
+// with --log-prefix the router queues tend's lines with the services' stderr
+// lines, so a partial pipe write can never put one inside another. A writer
+// that logs gets its own line written to the fd. nullptr restores the fd.
+using LineWriter = void (*)(void* context, std::string_view line);
+void set_line_writer(LineWriter writer, void* context);
 void write(Level level, std::string_view message) noexcept;
 
 // Renders one message as it would be written (without the newline); pure, for tests.

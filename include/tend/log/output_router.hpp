@@ -32,6 +32,10 @@ public:
     // queues out (blocking, bounded by `deadline_ms`). Called at exit.
     void drain_all(int deadline_ms);
     std::size_t source_count() const { return sources_.size(); }
+    // One of tend's own log lines (with its newline), queued for tend's
+    // stderr in order with the services' lines. Dropped when the queue is far
+    // past its high-water mark: tend's stderr has been stuck for a long time.
+    void write_own_line(std::string_view line);
 
 private:
     struct Source {
