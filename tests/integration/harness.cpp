@@ -219,6 +219,16 @@ std::vector<std::string> Sandbox::default_args() const {
 // ---------------------------------------------------------------------------
 // Running tend
 
+RunResult run_until_files(const Sandbox& sandbox, const std::vector<std::string>& files, TendOptions options) {
+    TendProcess tend(sandbox, std::move(options));
+    for (const auto& name : files)
+        EXPECT_TRUE(wait_for_file(sandbox.out(name), 10s))
+            << "no report " << name << "\n--- tend stderr so far ---\n"
+            << tend.current_err();
+    tend.signal(SIGTERM);
+    return tend.wait();
+}
+
 fs::path tend_binary() {
     std::error_code ec;
     fs::path canonical = fs::canonical(TEND_BINARY, ec);

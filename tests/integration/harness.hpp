@@ -212,6 +212,11 @@ private:
 // Starts tend and waits for it to exit (or to hit the deadline).
 RunResult run_tend(const Sandbox& sandbox, TendOptions options = {});
 
+// Starts tend, waits until every named file of the out dir was written (each
+// missing one fails the test), then stops tend with SIGTERM.
+RunResult run_until_files(const Sandbox& sandbox, const std::vector<std::string>& files,
+                          TendOptions options = {});
+
 fs::path tend_binary();
 
 // ---------------------------------------------------------------------------

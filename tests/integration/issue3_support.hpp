@@ -234,19 +234,6 @@ inline std::string reporting_run(std::string_view report_name) {
     return sh_report("/proc/$$/status", report_name) + "exec sleep 1000\n";
 }
 
-// Starts tend, waits for every report file, then SIGTERMs it. Missing reports
-// fail the test but the run still ends cleanly.
-inline RunResult run_until_files(const Sandbox& sandbox, const std::vector<std::string>& reports,
-                                 TendOptions options = {}) {
-    TendProcess tend(sandbox, std::move(options));
-    for (const auto& name : reports)
-        EXPECT_TRUE(wait_for_file(sandbox.out(name), 10s))
-            << "no report " << name << "\n--- tend stderr so far ---\n"
-            << tend.current_err();
-    tend.signal(SIGTERM);
-    return tend.wait();
-}
-
 // tend's own /proc/PID/status, read on the host, to compare a service with.
 inline std::string tend_status(TendProcess& tend) {
     pid_t pid = tend.tend_pid();

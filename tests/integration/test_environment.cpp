@@ -34,17 +34,6 @@ constexpr std::string_view kReportEnvRun =
     "mv \"$OUT/$TEND_SERVICE.env.tmp\" \"$OUT/$TEND_SERVICE.env\"\n"
     "exec sleep 1000\n";
 
-// Runs tend until every service in `reports` has written its report file.
-RunResult run_until_reported(const Sandbox& sandbox, const std::vector<std::string>& reports,
-                             TendOptions options) {
-    TendProcess tend(sandbox, std::move(options));
-    for (const auto& report : reports)
-        EXPECT_TRUE(wait_for_file(sandbox.out(report), 10s))
-            << report << " was not written\n" << tend.current_err();
-    tend.signal(SIGTERM);
-    return tend.wait();
-}
-
 Env env_of(const Sandbox& sandbox, const std::string& service) {
     return parse_environ(read_file(sandbox.out(service + ".env")));
 }
@@ -63,7 +52,7 @@ TEST(Environment, ClearedEnvironmentIsExactlyTheSpecSetAndHidesSecretsFromChildr
              "cat /proc/$child/environ > \"$OUT/child.env.tmp\"\n"
              "mv \"$OUT/child.env.tmp\" \"$OUT/child.env\"\n"
              "wait\n");
-    RunResult r = run_until_reported(sandbox, {"child.env"}, {.env = container_env()});
+    RunResult r = run_until_files(sandbox, {"child.env"}, {.env = container_env()});
     ASSERT_FALSE(r.timed_out) << r.diagnostics();
     EXPECT_EQ(r.exit_code, 0) << r.diagnostics();
 
@@ -84,7 +73,7 @@ TEST(Environment, NumericUserWithoutPasswdEntryGetsHomeSlashAndNoUserOrLogname) 
     TEND_REQUIRE_NAMESPACES();
     Sandbox sandbox;
     sandbox.service("numeric").user("12345:12345").run(kReportEnvRun);
-    RunResult r = run_until_reported(sandbox, {"numeric.env"}, {.env = container_env()});
+    RunResult r = run_until_files(sandbox, {"numeric.env"}, {.env = container_env()});
     ASSERT_FALSE(r.timed_out) << r.diagnostics();
     EXPECT_EQ(env_of(sandbox, "numeric"), (Env{{"PATH", std::string(kDefaultPath)},
                                                {"HOME", "/"},
@@ -102,7 +91,7 @@ TEST(Environment, DefaultPathOptionAndItsEnvironmentTwinSetTheClearedPath) {
             options.env["TEND_DEFAULT_PATH"] = "/opt/custom/bin:/usr/bin:/bin";
         else
             options.args = {"--default-path=/opt/custom/bin:/usr/bin:/bin"};
-        RunResult r = run_until_reported(sandbox, {"svc.env"}, options);
+        RunResult r = run_until_files(sandbox, {"svc.env"}, options);
         ASSERT_FALSE(r.timed_out) << r.diagnostics();
         const Env env = env_of(sandbox, "svc");
         ASSERT_TRUE(env.contains("PATH")) << r.diagnostics();
@@ -119,7 +108,7 @@ TEST(Environment, KeepEnvStartsFromTheContainerEnvironmentAndEnvdirWins) {
         .env("OVERRIDE", "from-envdir\n")
         .env("EMPTY_ME", "")  // an empty file unsets what keep-env brought in
         .run(kReportEnvRun);
-    RunResult r = run_until_reported(sandbox, {"kept.env"}, {.env = container_env()});
+    RunResult r = run_until_files(sandbox, {"kept.env"}, {.env = container_env()});
     ASSERT_FALSE(r.timed_out) << r.diagnostics();
     const Env env = env_of(sandbox, "kept");
     ASSERT_FALSE(env.empty()) << r.diagnostics();
@@ -138,7 +127,7 @@ TEST(Environment, ImportEnvStartsFromTheListedContainerVariablesOnly) {
         .file("import-env", "IMPORT_ME\nPATH\nNOT_IN_CONTAINER\n")
         .run(kReportEnvRun);
     sandbox.service("without-path").file("import-env", "IMPORT_ME\n").run(kReportEnvRun);
-    RunResult r = run_until_reported(sandbox, {"with-path.env", "without-path.env"},
+    RunResult r = run_until_files(sandbox, {"with-path.env", "without-path.env"},
                                      {.env = container_env()});
     ASSERT_FALSE(r.timed_out) << r.diagnostics();
 
@@ -163,7 +152,7 @@ TEST(Environment, KeepEnvWinsOverImportEnvWithAWarningNamingTheService) {
         .flag("keep-env")
         .file("import-env", "IMPORT_ME\n")
         .run(kReportEnvRun);
-    RunResult r = run_until_reported(sandbox, {"both-files.env"}, {.env = container_env()});
+    RunResult r = run_until_files(sandbox, {"both-files.env"}, {.env = container_env()});
     ASSERT_FALSE(r.timed_out) << r.diagnostics();
     const Env env = env_of(sandbox, "both-files");
     EXPECT_EQ(env.at("SECRET"), "hunter2") << r.diagnostics();
@@ -186,7 +175,7 @@ TEST(Environment, EnvdirFirstLineTrailingBlanksNulAndEmptyFiles) {
         .env("EMPTY_ME", "")        // empty: unset
         .env("NO_NEWLINE", "plain")
         .run(kReportEnvRun);
-    RunResult r = run_until_reported(sandbox, {"envdir.env"}, {.env = container_env()});
+    RunResult r = run_until_files(sandbox, {"envdir.env"}, {.env = container_env()});
     ASSERT_FALSE(r.timed_out) << r.diagnostics();
     const Env env = env_of(sandbox, "envdir");
     ASSERT_TRUE(env.contains("TEND_SERVICE")) << r.diagnostics();

@@ -18,14 +18,6 @@ std::map<std::string, std::string> status_of(const Sandbox& sandbox, const std::
     return parse_proc_status(read_file(sandbox.out(name + ".status")));
 }
 
-RunResult run_until_files(const Sandbox& sandbox, const std::vector<std::string>& files, TendOptions options = {}) {
-    TendProcess tend(sandbox, std::move(options));
-    for (const auto& file : files)
-        EXPECT_TRUE(wait_for_file(sandbox.out(file), 10s)) << file << "\n" << tend.current_err();
-    tend.signal(SIGTERM);
-    return tend.wait();
-}
-
 TEST(Options, CmdUserDropsTheCmdLikeAService) {
     TEND_REQUIRE_NAMESPACES();
     Sandbox sandbox;

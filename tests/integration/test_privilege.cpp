@@ -31,18 +31,6 @@ std::set<std::string> as_set(const std::vector<std::string>& words) {
     return {words.begin(), words.end()};
 }
 
-// Runs tend on the sandbox until every named service has reported, then
-// stops it with SIGTERM.
-RunResult run_until_reported(const Sandbox& sandbox, const std::vector<std::string>& services,
-                             TendOptions options = {}) {
-    TendProcess tend(sandbox, std::move(options));
-    for (const auto& name : services)
-        EXPECT_TRUE(wait_for_file(sandbox.out(name + ".status"), 10s))
-            << name << " did not report\n" << tend.current_err();
-    tend.signal(SIGTERM);
-    return tend.wait();
-}
-
 struct Expected {
     std::string uid{};
     std::string gid{};
@@ -80,7 +68,7 @@ TEST(PrivilegeDrop, NobodyHasAllIdsItsGroupsNoNewPrivsAndCannotRegainRoot) {
     TEND_REQUIRE_NAMESPACES();
     Sandbox sandbox;
     sandbox.service("svc").user("nobody").run(kReportingRun);
-    RunResult r = run_until_reported(sandbox, {"svc"});
+    RunResult r = run_until_files(sandbox, {"svc.status"});
     ASSERT_FALSE(r.timed_out) << r.diagnostics();
     EXPECT_EQ(r.exit_code, 0) << r.diagnostics();
     expect_identity(sandbox, "svc",
@@ -93,7 +81,7 @@ TEST(PrivilegeDrop, NumericUidGidWithoutPasswdEntryHasNoSupplementaryGroups) {
     TEND_REQUIRE_NAMESPACES();
     Sandbox sandbox;
     sandbox.service("svc").user("12345:12345").run(kReportingRun);
-    RunResult r = run_until_reported(sandbox, {"svc"});
+    RunResult r = run_until_files(sandbox, {"svc.status"});
     ASSERT_FALSE(r.timed_out) << r.diagnostics();
     EXPECT_EQ(r.exit_code, 0) << r.diagnostics();
     expect_identity(sandbox, "svc",
@@ -125,7 +113,7 @@ TEST(PrivilegeDrop, NamesResolveFromTheImagesPasswdAndGroupFiles) {
     sandbox.service("name-and-group").user("alice:ops").run(kReportingRun);
     sandbox.service("bare-uid").user("4242").run(kReportingRun);
 
-    RunResult r = run_until_reported(sandbox, {"by-name", "name-and-group", "bare-uid"},
+    RunResult r = run_until_files(sandbox, {"by-name.status", "name-and-group.status", "bare-uid.status"},
                                      {.bind_mounts = {{passwd, "/etc/passwd"}, {group, "/etc/group"}}});
     ASSERT_FALSE(r.timed_out) << r.diagnostics();
     EXPECT_EQ(r.exit_code, 0) << r.diagnostics();
