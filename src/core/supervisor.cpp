@@ -20,15 +20,6 @@ bool same_groups(std::vector<gid_t> a, std::vector<gid_t> b) {
     return a == b;
 }
 
-std::vector<gid_t> current_groups() {
-    int count = ::getgroups(0, nullptr);
-    if (count <= 0) return {};
-    std::vector<gid_t> groups(static_cast<std::size_t>(count));
-    count = ::getgroups(count, groups.data());
-    groups.resize(count < 0 ? 0 : static_cast<std::size_t>(count));
-    return groups;
-}
-
 const process::IdentityChange* owner(const ServiceRecord& record) {
     return record.identity ? &*record.identity : nullptr;
 }
@@ -39,6 +30,9 @@ Supervisor::Supervisor(sys::EventLoop& loop, const Clock& clock, ProcessOps& ops
     : loop_(loop), clock_(clock), ops_(ops), context_(std::move(context)) {}
 
 void Supervisor::load(const std::filesystem::path& services_dir) {
+    // tend's own capabilities, read once for every service's checks.
+    own_permitted_caps_ = process::own_permitted_capabilities();
+    own_effective_caps_ = process::own_effective_capabilities();
     std::vector<std::string> skipped;
     auto dirs = config::list_service_dirs(services_dir, skipped);
     // Hidden entries and plain files (a README) are expected: debug. Anything
@@ -93,10 +87,9 @@ void Supervisor::prepare(ServiceRecord& record) {
             record.refusal = (cfg.dir / "user").string() + ": " + resolved.error();
             return;
         }
-        const uid_t own_uid = ::getuid();
-        const gid_t own_gid = ::getgid();
-        const bool already_there = resolved->uid == own_uid && ::geteuid() == own_uid && resolved->gid == own_gid &&
-                                   ::getegid() == own_gid && same_groups(resolved->groups, current_groups());
+        const process::Credentials& own = context_.own_credentials;
+        const bool already_there = resolved->uid == own.uid && ::geteuid() == own.uid && resolved->gid == own.gid &&
+                                   ::getegid() == own.gid && same_groups(resolved->groups, own.groups);
         if (options.as_me) {
             if (!already_there)
                 log::info("service {}: --as-me: running as tend's own user instead of '{}'", record.name, *cfg.user);
@@ -107,7 +100,7 @@ void Supervisor::prepare(ServiceRecord& record) {
                 // Refuse once, clearly, instead of failing every restart in the child.
                 constexpr std::uint64_t needed =
                     process::capability_bit(CAP_SETUID) | process::capability_bit(CAP_SETGID);
-                std::uint64_t missing = needed & ~process::own_effective_capabilities();
+                std::uint64_t missing = needed & ~own_effective_caps_;
                 if (missing != 0) {
                     record.refusal = (cfg.dir / "user").string() + ": tend cannot switch to uid " +
                                      std::to_string(resolved->uid) + ": it lacks " +
@@ -127,7 +120,7 @@ void Supervisor::prepare(ServiceRecord& record) {
     record.capabilities.raise_ambient = non_root && record.capabilities.keep != 0;
     record.capabilities.bounding_best_effort = !cfg.allow_new_privs;
     if (cfg.capabilities) {
-        std::uint64_t missing = record.capabilities.keep & ~process::own_permitted_capabilities();
+        std::uint64_t missing = record.capabilities.keep & ~own_permitted_caps_;
         if (missing != 0) {
             record.refusal = (cfg.dir / "capabilities").string() + ": tend does not have " +
                              process::capability_names(missing) + " to give";

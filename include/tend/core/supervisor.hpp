@@ -126,6 +126,8 @@ private:
     ProcessOps& ops_;
     SupervisorContext context_;
     std::vector<ServiceRecord> services_;
+    std::uint64_t own_permitted_caps_ = 0;
+    std::uint64_t own_effective_caps_ = 0;
     bool stopping_all_ = false;
     bool in_dispatch_ = false;
 };
