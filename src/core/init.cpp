@@ -15,9 +15,11 @@ namespace {
 
 // The CMD's executable, searched in the container's PATH like execvp would,
 // but in the parent so the child only calls execve.
-std::optional<std::string> find_executable(const std::string& name, const process::Environment& env) {
+// Without PATH in the container env, the same --default-path services get.
+std::optional<std::string> find_executable(const std::string& name, const process::Environment& env,
+                                           const std::string& default_path) {
     if (name.find('/') != std::string::npos) return name;
-    std::string path = env.get("PATH").value_or("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    std::string path = env.get("PATH").value_or(default_path);
     std::size_t start = 0;
     while (start <= path.size()) {
         std::size_t end = path.find(':', start);
@@ -316,7 +318,7 @@ void Init::maybe_start_cmd() {
 void Init::start_cmd() {
     cmd_started_ = true;
     const std::string& name = options_.command.front();
-    auto executable = find_executable(name, container_env_);
+    auto executable = find_executable(name, container_env_, options_.default_path);
     if (!executable) {
         log::error("CMD {}: not found in PATH", name);
         primary_exited(127);
