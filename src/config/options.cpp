@@ -86,6 +86,11 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
         ->default_str("text");
     app.add_flag("--log-prefix", o.log_prefix, "Prefix each service output line with its name")
         ->envname("TEND_LOG_PREFIX");
+    app.add_flag("--inherit-output", o.inherit_output,
+                 "Services write straight to tend's stdout/stderr instead of pipes they own")
+        ->envname("TEND_INHERIT_OUTPUT");
+    add_milliseconds(app, "--drain-timeout", o.drain_timeout, "TEND_DRAIN_TIMEOUT",
+                     "At exit, how long buffered service output may take to be written, in ms");
     app.add_flag("--wait-ready", o.wait_ready, "Start the CMD only when every started service is ready")
         ->envname("TEND_WAIT_READY");
     app.add_option_function<long long>(

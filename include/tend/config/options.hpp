@@ -34,6 +34,8 @@ struct Options {
     int verbosity = 2;
     log::Format log_format = log::Format::Text;
     bool log_prefix = false;
+    bool inherit_output = false;          // services share tend's stdout/stderr (no pipes)
+    std::chrono::milliseconds drain_timeout{5000};  // output left at exit: how long to write it out
     bool wait_ready = false;
     std::optional<std::chrono::milliseconds> ready_timeout;
     std::optional<std::string> control_group;
