@@ -470,7 +470,9 @@ std::string help_text() {
             const std::string default_words =
                 spec.describe_default != nullptr ? spec.describe_default(defaults) : std::string("off");
             std::string sentence(spec.help);
-            if (!sentence.empty() && sentence[0] >= 'a' && sentence[0] <= 'z') sentence[0] = static_cast<char>(sentence[0] - 'a' + 'A');
+            if (!sentence.empty() && sentence[0] >= 'a' && sentence[0] <= 'z') {
+                sentence[0] = static_cast<char>(sentence[0] - 'a' + 'A');
+            }
             out += wrapped(sentence + ". Default: " + default_words + ".", 6, 80);
         }
     }
