@@ -269,6 +269,17 @@ std::expected<void, std::string> apply(Options& options, const Setting& setting)
     return setting.spec->apply(options, setting.value);
 }
 
+// Options that are each valid but not together: checked once all are set,
+// wherever each came from.
+std::optional<std::string> combination_error(const Options& options) {
+    // tend cannot prefix lines it never sees.
+    if (options.log_prefix && options.inherit_output) {
+        return "--log-prefix needs the services' output to pass through tend; "
+               "it cannot be combined with --inherit-output";
+    }
+    return std::nullopt;
+}
+
 bool is_option_word(std::string_view word) { return word.size() > 1 && word.front() == '-'; }
 
 // Words of `text` on lines of at most `width` columns, each indented; a word
@@ -431,6 +442,8 @@ std::expected<CommandLine, UsageError> parse_options(const std::vector<std::stri
             return error(printable(setting.source) + ": " + applied.error());
         }
     }
+
+    if (auto conflict = combination_error(options)) return error(std::move(*conflict));
 
     // Services chdir to their own dir before exec, so every path must be absolute.
     for (auto* dir : {&options.services_dir, &options.cont_init_dir, &options.cont_finish_dir, &options.runtime_dir}) {

@@ -108,17 +108,19 @@ TEST(CommandLine, ZeroIsAcceptedExceptForTheReadyTimeout) {
 }
 
 TEST(CommandLine, FlagsAndTheirValues) {
-    Options o = parse_ok({"--as-me", "--forward-signals", "--wait-ready", "--log-prefix", "--inherit-output"});
+    Options o = parse_ok({"--as-me", "--forward-signals", "--wait-ready", "--log-prefix"});
     EXPECT_TRUE(o.as_me);
     EXPECT_TRUE(o.forward_signals);
     EXPECT_TRUE(o.wait_ready);
     EXPECT_TRUE(o.log_prefix);
-    EXPECT_TRUE(o.inherit_output);
-    o = parse_ok({"--as-me=no"}, {{"TEND_LOG_PREFIX", "true"}, {"TEND_INHERIT_OUTPUT", "ON"}, {"TEND_WAIT_READY", "0"}});
+    EXPECT_FALSE(o.inherit_output);
+    EXPECT_TRUE(parse_ok({"--inherit-output"}).inherit_output);
+    o = parse_ok({"--as-me=no"}, {{"TEND_LOG_PREFIX", "true"}, {"TEND_INHERIT_OUTPUT", "Off"}, {"TEND_WAIT_READY", "0"}});
     EXPECT_FALSE(o.as_me);
     EXPECT_TRUE(o.log_prefix);
-    EXPECT_TRUE(o.inherit_output);
+    EXPECT_FALSE(o.inherit_output);
     EXPECT_FALSE(o.wait_ready);
+    EXPECT_TRUE(parse_ok({}, {{"TEND_INHERIT_OUTPUT", "ON"}, {"TEND_FORWARD_SIGNALS", "Yes"}}).inherit_output);
     EXPECT_EQ(error_of({}, {{"TEND_AS_ME", "maybe"}}),
               "TEND_AS_ME=maybe: not a yes/no value (1, true, yes, on or 0, false, no, off)");
 }
@@ -144,8 +146,8 @@ TEST(Environment, EveryOptionHasItsTwin) {
                                     {"TEND_DEFAULT_PATH", "/bin"},
                                     {"TEND_VERBOSITY", "4"},
                                     {"TEND_LOG_FORMAT", "json"},
-                                    {"TEND_LOG_PREFIX", "1"},
-                                    {"TEND_INHERIT_OUTPUT", "1"},
+                                    {"TEND_LOG_PREFIX", "1"},  // --inherit-output excludes it: see below
+                                    {"TEND_INHERIT_OUTPUT", "0"},
                                     {"TEND_DRAIN_TIMEOUT", "2s"},
                                     {"TEND_WAIT_READY", "1"},
                                     {"TEND_READY_TIMEOUT", "1h"},
@@ -165,7 +167,7 @@ TEST(Environment, EveryOptionHasItsTwin) {
     EXPECT_EQ(o.verbosity, 4);
     EXPECT_EQ(o.log_format, tend::log::Format::Json);
     EXPECT_TRUE(o.log_prefix);
-    EXPECT_TRUE(o.inherit_output);
+    EXPECT_FALSE(o.inherit_output);
     EXPECT_EQ(o.drain_timeout, 2000ms);
     EXPECT_TRUE(o.wait_ready);
     EXPECT_EQ(o.ready_timeout, std::optional<std::chrono::milliseconds>(3600000ms));
@@ -234,6 +236,14 @@ TEST(Mistakes, ValuesNameTheirOptionOrVariable) {
     EXPECT_EQ(error_of({}, {{"TEND_ON_INIT_FAILURE", "ignore"}}), "TEND_ON_INIT_FAILURE=ignore: not stop or continue");
     EXPECT_EQ(error_of({"--services-dir="}), "--services-dir=: empty: a directory is expected");
     EXPECT_EQ(error_of({"--cmd-user="}), "--cmd-user=: empty: a user is expected");
+}
+
+TEST(Mistakes, OptionsThatCannotGoTogether) {
+    const std::string message =
+        "--log-prefix needs the services' output to pass through tend; it cannot be combined with --inherit-output";
+    EXPECT_EQ(error_of({"--log-prefix", "--inherit-output"}), message);
+    EXPECT_EQ(error_of({"--inherit-output"}, {{"TEND_LOG_PREFIX", "1"}}), message);
+    EXPECT_TRUE(parse_ok({"--inherit-output"}, {{"TEND_LOG_PREFIX", "0"}}).inherit_output);
 }
 
 TEST(Mistakes, AMissingValueIsNotTakenFromTheNextOption) {
