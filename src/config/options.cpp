@@ -72,7 +72,9 @@ std::expected<void, std::string> set_word(std::optional<std::string>& target, st
     return {};
 }
 
-// Durations: see duration.hpp. `zero` says what 0 means here, or refuses it.
+// Durations: see duration.hpp. 0 is no limit or "at once" depending on the
+// option (init.cpp reads it); only --ready-timeout refuses it, because giving
+// up before anything could be ready is never what was meant.
 std::expected<std::chrono::milliseconds, std::string> duration_value(std::string_view value, bool zero_allowed) {
     auto parsed = parse_duration(value);
     if (!parsed) return std::unexpected(parsed.error());
@@ -144,8 +146,8 @@ const std::array<OptionSpec, 20> kOptions{{
          return {};
      },
      [](const Options&) { return std::string("none (wait forever)"); }},
-    {"default-path", "PATH", Group::StartUp, "PATH of services with a cleared environment, and the CMD's lookup when the container has no PATH",
-     nullptr,
+    {"default-path", "PATH", Group::StartUp,
+     "PATH of services with a cleared environment, and the CMD's lookup when the container has no PATH", nullptr,
      [](Options& o, std::string_view v) -> std::expected<void, std::string> {
          if (v.empty()) return std::unexpected(std::string("empty: a PATH is expected"));
          o.default_path = std::string(v);

@@ -126,7 +126,8 @@ TEST(OptionMistakes, AnUnknownOptionIsNamedNotRunAsTheCmd) {
     WouldStart would_start(sandbox);
     RunResult r = run_tend(sandbox, {.args = {"--service-dir", "/srv/services"},
                                      .command = sandbox.sh("echo ran > \"$OUT/cmd\"\n")});
-    expect_refused_with_one_line(sandbox, r, "tend: error: unknown option --service-dir (did you mean --services-dir?)");
+    expect_refused_with_one_line(sandbox, r,
+                                 "tend: error: unknown option --service-dir (did you mean --services-dir?)");
 }
 
 TEST(OptionMistakes, AnUnknownOptionWithoutACmd) {

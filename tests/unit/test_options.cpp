@@ -115,7 +115,8 @@ TEST(CommandLine, FlagsAndTheirValues) {
     EXPECT_TRUE(o.log_prefix);
     EXPECT_FALSE(o.inherit_output);
     EXPECT_TRUE(parse_ok({"--inherit-output"}).inherit_output);
-    o = parse_ok({"--as-me=no"}, {{"TEND_LOG_PREFIX", "true"}, {"TEND_INHERIT_OUTPUT", "Off"}, {"TEND_WAIT_READY", "0"}});
+    o = parse_ok({"--as-me=no"},
+                 {{"TEND_LOG_PREFIX", "true"}, {"TEND_INHERIT_OUTPUT", "Off"}, {"TEND_WAIT_READY", "0"}});
     EXPECT_FALSE(o.as_me);
     EXPECT_TRUE(o.log_prefix);
     EXPECT_FALSE(o.inherit_output);
