@@ -15,6 +15,7 @@
 #include <new>
 #include <system_error>
 
+#include "tend/config/duration.hpp"
 #include "tend/config/envdir.hpp"
 #include "tend/config/file_reader.hpp"
 
@@ -322,19 +323,19 @@ private:
             else return fail(file("restart"), "unknown policy " + in_quotes(**restart) + " (always, on-failure or never)");
         }
 
-        auto timeout_kill = read_value("timeout-kill", "milliseconds");
+        auto timeout_kill = read_value("timeout-kill", "a duration (3000 = milliseconds, 500ms, 3s, 2m, 1h)");
         if (!timeout_kill) return std::unexpected(timeout_kill.error());
         if (*timeout_kill) {
-            const auto ms = parse_milliseconds(**timeout_kill);
-            if (!ms) return fail(file("timeout-kill"), ms.error());
+            const auto ms = parse_duration(**timeout_kill);
+            if (!ms) return fail(file("timeout-kill"), in_quotes(**timeout_kill) + ": " + ms.error());
             config_.timeout_kill = *ms;
         }
 
-        auto timeout_finish = read_value("timeout-finish", "milliseconds");
+        auto timeout_finish = read_value("timeout-finish", "a duration (3000 = milliseconds, 500ms, 3s, 2m, 1h)");
         if (!timeout_finish) return std::unexpected(timeout_finish.error());
         if (*timeout_finish) {
-            const auto ms = parse_milliseconds(**timeout_finish);
-            if (!ms) return fail(file("timeout-finish"), ms.error());
+            const auto ms = parse_duration(**timeout_finish);
+            if (!ms) return fail(file("timeout-finish"), in_quotes(**timeout_finish) + ": " + ms.error());
             config_.timeout_finish = *ms;
         }
 
