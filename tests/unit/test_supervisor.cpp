@@ -197,7 +197,7 @@ TEST_F(SupervisorTest, APrimaryWhoseDirIsBrokenEndsTheContainerWith126) {
     service("worker");
     auto& sup = make();
     std::vector<int> codes;
-    sup.on_primary_exit = [&](int code) { codes.push_back(code); };
+    sup.on_primary_exit = [&](int code, const std::string&) { codes.push_back(code); };
     EXPECT_TRUE(sup.has_primary());
     sup.start_all();
     EXPECT_EQ(codes, std::vector<int>{126});
@@ -208,7 +208,7 @@ TEST_F(SupervisorTest, APrimaryServiceIsNeverRestartedAndReportsItsCode) {
     service("app", {{"primary", ""}});
     auto& sup = make();
     std::vector<int> codes;
-    sup.on_primary_exit = [&](int code) { codes.push_back(code); };
+    sup.on_primary_exit = [&](int code, const std::string&) { codes.push_back(code); };
     sup.start_all();
     pid_t pid = ops.pids.at("app");
     ops.alive.erase(pid);
