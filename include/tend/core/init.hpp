@@ -7,8 +7,10 @@
 //                     down-signal; SIGKILL after --services-grace
 //   StoppingServices  services stop in reverse dependency order
 //   ContFinish        cont-finish scripts, each bounded by --finish-timeout
-//   KillAll           SIGTERM to everything left (kill(-1) only as PID 1),
-//                     SIGKILL after --kill-grace
+//   KillAll           SIGTERM to everything left (kill(-1) only as PID 1;
+//                     a helper per uid tend may not signal, see final_sweep);
+//                     after --kill-grace PID 1 exits (the namespace ends
+//                     with it), a subreaper SIGKILLs and waits once more
 //   Done              exit with the primary's code
 //
 // Setup (before run()) may fail loudly and exit. From run() on, nothing may
