@@ -40,13 +40,15 @@ const std::string kWithoutCapKill = "exec capsh --drop=cap_kill -- -c 'exec \"$@
 const std::string kWithoutCapKillAsSubreaper = "exec capsh --drop=cap_kill -- -c '\"$@\"; exit $?' sh \"$@\"";
 
 // The CMD (uid 4242) records tend's status, starts `worker` in the
-// background, waits until the worker says it is in place, and exits 3.
-std::vector<std::string> cmd_leaving_a_worker(const Sandbox& sandbox, std::string_view worker) {
+// background, waits until the worker says it is in place, and ends with
+// `end` (exits 3 by default).
+std::vector<std::string> cmd_leaving_a_worker(const Sandbox& sandbox, std::string_view worker,
+                                              std::string_view end = "exit 3") {
     return sandbox.sh(fmt::format("cat /proc/$PPID/status > \"$OUT/tend.status\"\n"
                                   "( {} ) &\n"
                                   "{}"
-                                  "exit 3\n",
-                                  worker, sh_wait_for_file("\"$OUT/worker.ready\"")));
+                                  "{}\n",
+                                  worker, sh_wait_for_file("\"$OUT/worker.ready\""), end));
 }
 
 void expect_tend_had_no_cap_kill(const Sandbox& sandbox) {
@@ -79,6 +81,27 @@ TEST(FinalSweep, WithoutCapKillAWorkerOfAnotherUidGetsSigtermAndTendExitsWhenItI
     EXPECT_TRUE(contains(r.err, "shutting down: CMD exited with code 3")) << r.diagnostics();
     EXPECT_FALSE(contains(r.err, "left after")) << r.diagnostics();
     EXPECT_FALSE(contains(r.err, "SIGKILL")) << r.diagnostics();
+    EXPECT_FALSE(contains(r.err, "cannot send")) << r.diagnostics();
+}
+
+// The case: the CMD is killed (`podman kill`), its worker is left.
+TEST(FinalSweep, WithoutCapKillTheWorkerOfAKilledCmdGetsSigtermAndTendExitsWith137) {
+    TEND_REQUIRE_NAMESPACES();
+    TEND_REQUIRE_CAPSH();
+    Sandbox sandbox;
+    sandbox.service("idle").run("exec sleep 1000\n");
+    const std::string worker = "trap 'echo term > \"$OUT/worker.term\"; exit 0' TERM\n"
+                               "echo $$ > \"$OUT/worker.ready\"\n"
+                               "while :; do sleep 0.05; done";
+    RunResult r = run_tend(sandbox, {.args = {"--cmd-user", "4242", "--kill-grace=60000"},
+                                     .command = cmd_leaving_a_worker(sandbox, worker, "kill -KILL $$"),
+                                     .launcher_script = kWithoutCapKill});
+    ASSERT_FALSE(r.timed_out) << "tend waited for --kill-grace: the worker never got SIGTERM\n" << r.diagnostics();
+    expect_tend_had_no_cap_kill(sandbox);
+    EXPECT_EQ(r.exit_code, 137) << r.diagnostics();
+    EXPECT_EQ(read_file(sandbox.out("worker.term")), "term\n") << r.diagnostics();
+    EXPECT_TRUE(contains(r.err, "shutting down: CMD killed by SIGKILL")) << r.diagnostics();
+    EXPECT_FALSE(contains(r.err, "left after")) << r.diagnostics();
     EXPECT_FALSE(contains(r.err, "cannot send")) << r.diagnostics();
 }
 
