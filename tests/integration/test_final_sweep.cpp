@@ -127,6 +127,35 @@ TEST(FinalSweep, WithoutCapKillAWorkerIgnoringSigtermIsCountedAndEndsWithTheName
     EXPECT_FALSE(contains(r.err, "cannot send")) << r.diagnostics();
 }
 
+// Without CAP_KILL and without CAP_SETUID no helper can reach another uid:
+// tend says so with the count and the cause, and never claims a signal.
+// The uid-4242 process is started by the launcher before it execs tend, so
+// it becomes tend's child.
+TEST(FinalSweep, WhenNoHelperCanSwitchTheProcessesNotSignalledAreCountedWithTheCause) {
+    TEND_REQUIRE_NAMESPACES();
+    TEND_REQUIRE_CAPSH();
+    Sandbox sandbox;
+    sandbox.service("idle").run("echo up > \"$OUT/idle.up\"\nexec sleep 1000\n");
+    TendProcess tend(sandbox, {.args = {"--kill-grace=300"},
+                               .launcher_script = "setpriv --reuid 4242 --regid 4242 --clear-groups sleep 1000 &\n"
+                                                  "exec capsh --drop=cap_kill,cap_setuid -- -c 'exec \"$@\"' sh \"$@\""});
+    ASSERT_TRUE(wait_for_file(sandbox.out("idle.up"))) << tend.current_err();
+    const auto caps = cap_sets_from_status(read_file(fmt::format("/proc/{}/status", tend.tend_pid())));
+    ASSERT_TRUE(tend.signal(SIGTERM));
+    RunResult r = tend.wait();
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+    ASSERT_TRUE(caps.has_value());
+    ASSERT_EQ(caps->effective & (cap_bit(kCapKill) | cap_bit(kCapSetuid)), 0U) << "tend kept CAP_KILL or CAP_SETUID";
+    EXPECT_EQ(r.exit_code, 0) << r.diagnostics();
+    const auto cannot = lines_containing(r.err, "cannot send SIGTERM to 1 process of uid 4242");
+    ASSERT_EQ(cannot.size(), 1U) << r.diagnostics();
+    EXPECT_TRUE(contains(cannot.front(), "warning")) << cannot.front();
+    EXPECT_TRUE(contains(cannot.front(), "Operation not permitted")) << cannot.front();
+    EXPECT_EQ(lines_containing(r.err, "warning: 1 process left after --kill-grace (300 ms)").size(), 1U)
+        << r.diagnostics();
+    EXPECT_FALSE(contains(r.err, "SIGKILL")) << r.diagnostics();
+}
+
 // As a subreaper tend signals only its descendants, by pid; the one of
 // another uid gets SIGTERM, then SIGKILL, from a helper, and tend exits once
 // it is gone, without claiming anything survived.
