@@ -467,7 +467,6 @@ void Init::enter_phase(Phase phase) {
     }
 }
 
-
 // kill(-1) (or the descendants' pids) first, then one helper per uid that
 // tend could not signal itself; what no helper reached is counted, so later
 // messages never claim a signal that was not delivered.

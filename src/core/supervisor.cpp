@@ -250,7 +250,8 @@ void Supervisor::start_all() {
     for (auto& record : services_) {
         if (record.refused()) {
             // A primary that cannot exist ends the container, as a CMD that cannot run would.
-            if (record.primary && on_primary_exit) on_primary_exit(126, "primary service " + record.name + " is refused");
+            if (record.primary && on_primary_exit)
+                on_primary_exit(126, "primary service " + record.name + " is refused");
             continue;
         }
         if (record.config->down) {
@@ -445,11 +446,11 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status) {
                 record.notification.reset();
             }
             dispatch(record, {EventKind::MainExited, wait_status, group_empty});
-            if (record.primary && on_primary_exit)
-                on_primary_exit(exit.shell_code(), "primary service " + record.name + " " +
-                                                       (exit.signal != 0 ? std::string("killed by ") +
-                                                                               config::signal_name(exit.signal)
-                                                                         : "exited with code " + std::to_string(exit.code)));
+            if (record.primary && on_primary_exit) {
+                std::string how = exit.signal != 0 ? std::string("killed by ") + config::signal_name(exit.signal)
+                                                   : "exited with code " + std::to_string(exit.code);
+                on_primary_exit(exit.shell_code(), "primary service " + record.name + " " + how);
+            }
             return true;
         }
         if (record.finish_pid == pid) {
