@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "tend/log/logger.hpp"
+#include "tend/sys/final_sweep.hpp"
 #include "tend/sys/reaper.hpp"
 #include "tend/sys/signals.hpp"
 
@@ -30,6 +31,16 @@ std::optional<std::string> find_executable(const std::string& name, const proces
         start = end + 1;
     }
     return std::nullopt;
+}
+
+std::string count_processes(std::size_t count) {
+    return std::to_string(count) + (count == 1 ? " process" : " processes");
+}
+
+// "exited with code 3" or "killed by SIGKILL", for the shutdown reason.
+std::string describe_exit(const ExitInfo& exit) {
+    if (exit.signal != 0) return std::string("killed by ") + config::signal_name(exit.signal);
+    return "exited with code " + std::to_string(exit.code);
 }
 
 }  // namespace
@@ -92,7 +103,7 @@ Init::Init(config::Options options, sys::EventLoop loop, sys::UniqueFd signal_fd
     context.cmd_given = !options_.command.empty();
     context.router = router_.get();
     supervisor_ = std::make_unique<Supervisor>(loop_, clock_, ops_, std::move(context));
-    supervisor_->on_primary_exit = [this](int code) { primary_exited(code); };
+    supervisor_->on_primary_exit = [this](int code, const std::string& reason) { primary_exited(code, reason); };
     supervisor_->on_change = [this] {
         maybe_start_cmd();
         advance_shutdown();
@@ -108,6 +119,10 @@ int Init::run() {
     std::vector<std::string> warnings;
     scripts_ = config::list_scripts(options_.cont_init_dir, warnings);
     for (const auto& warning : warnings) log::warn("{}", warning);
+    {
+        std::vector<std::string> said_later;  // cont-finish warns when it runs
+        had_scripts_ = !scripts_.empty() || !config::list_scripts(options_.cont_finish_dir, said_later).empty();
+    }
     phase_ = Phase::ContInit;
     start_next_script();
 
@@ -116,8 +131,21 @@ int Init::run() {
         auto result = loop_.run_once();
         if (!result) log::error("event loop: epoll_wait failed: {}", std::strerror(result.error()));
     }
+    const int code = exit_code_.value_or(0);
+    say("exiting with code " + std::to_string(code));
     if (router_) router_->drain_all(static_cast<int>(options_.kill_grace.count()));
-    return exit_code_.value_or(0);
+    return code;
+}
+
+void Init::halt(uid_t from_uid) { begin_shutdown(SIGTERM, "tend ctl halt from uid " + std::to_string(from_uid)); }
+
+bool Init::plain_init() const { return !had_scripts_ && supervisor_->size() == 0; }
+
+void Init::say(const std::string& message) const {
+    if (plain_init())
+        log::debug("{}", message);
+    else
+        log::info("{}", message);
 }
 
 void Init::rearm_timer() {
@@ -145,7 +173,7 @@ void Init::on_signal() {
                     if (cmd_pid_ > 0) ops_.signal_group(cmd_pid_, signo, cmd_owner());
                     supervisor_->signal_primaries(signo);
                 } else {
-                    begin_shutdown(signo);
+                    begin_shutdown(signo, std::string(config::signal_name(signo)) + " received");
                 }
                 break;
             }
@@ -168,11 +196,7 @@ void Init::on_sigchld() {
         if (pid == cmd_pid_) {
             cmd_pid_ = 0;
             ExitInfo exit = exit_info(status);
-            if (exit.signal != 0)
-                log::info("CMD killed by {}", config::signal_name(exit.signal));
-            else
-                log::info("CMD exited with code {}", exit.code);
-            primary_exited(exit.shell_code());
+            primary_exited(exit.shell_code(), "CMD " + describe_exit(exit));
             return;
         }
         if (pid == script_pid_) {
@@ -196,12 +220,19 @@ void Init::on_timer() {
             for (const auto& name : supervisor_->not_ready()) names += (names.empty() ? "" : ", ") + name;
             log::error("--ready-timeout: services not ready: {}; not starting the CMD", names);
             if (!exit_code_) exit_code_ = 1;
-            begin_shutdown(SIGTERM);
+            begin_shutdown(SIGTERM, "services not ready after --ready-timeout");
         }
     }
     if (phase_deadline_ && *phase_deadline_ <= now) {
         phase_deadline_.reset();
         switch (phase_) {
+            case Phase::ContInit:
+                if (script_pid_ > 0) {
+                    log::warn("{}: still running after --services-grace, sending SIGKILL",
+                              scripts_[next_script_ - 1].string());
+                    ops_.signal_group(script_pid_, SIGKILL, nullptr);
+                }
+                break;
             case Phase::StoppingPrimary:
                 if (cmd_pid_ > 0) {
                     log::warn("CMD still running after --services-grace, sending SIGKILL");
@@ -216,15 +247,7 @@ void Init::on_timer() {
                 }
                 break;
             case Phase::KillAll:
-                if (!sigkill_sent_) {
-                    log::warn("processes left after --kill-grace, sending SIGKILL");
-                    sys::signal_everything(SIGKILL, is_pid1_);
-                    sigkill_sent_ = true;
-                    phase_deadline_ = clock_.now() + options_.kill_grace;
-                } else {
-                    log::error("processes survived SIGKILL; exiting anyway");
-                    enter_phase(Phase::Done);
-                }
+                on_kill_grace_end();
                 break;
             default:
                 break;
@@ -270,8 +293,8 @@ void Init::start_next_script() {
 void Init::script_exited(int wait_status) {
     const auto& script = scripts_[next_script_ - 1];
     ExitInfo exit = exit_info(wait_status);
+    phase_deadline_.reset();  // --services-grace (cont-init) or --finish-timeout
     if (phase_ == Phase::ContFinish) {
-        phase_deadline_.reset();
         if (exit.code != 0) log::warn("{}: exited with {}", script.string(), exit.shell_code());
         start_next_script();
         return;
@@ -299,8 +322,7 @@ void Init::enter_running() {
     supervisor_->start_all();
     if (phase_ != Phase::Running) return;  // a refused primary already ended it
     if (options_.command.empty() && !supervisor_->has_primary() && supervisor_->size() == 0) {
-        log::info("no CMD, no primary and no service: nothing to wait for");
-        begin_shutdown(SIGTERM);
+        begin_shutdown(SIGTERM, "nothing to wait for (no CMD and no service)");
         return;
     }
     if (options_.wait_ready && options_.ready_timeout && !options_.command.empty())
@@ -321,7 +343,7 @@ void Init::start_cmd() {
     auto executable = find_executable(name, container_env_, options_.default_path);
     if (!executable) {
         log::error("CMD {}: not found in PATH", name);
-        primary_exited(127);
+        primary_exited(127, "CMD " + name + " not found");
         return;
     }
     process::SpawnPlan plan;
@@ -334,7 +356,7 @@ void Init::start_cmd() {
         auto credentials = process::resolve_user(*options_.cmd_user);
         if (!credentials) {
             log::error("--cmd-user: {}", credentials.error());
-            primary_exited(126);
+            primary_exited(126, "CMD cannot run as --cmd-user");
             return;
         }
         plan.identity = process::IdentityChange{credentials->uid, credentials->gid, credentials->groups, true};
@@ -346,34 +368,45 @@ void Init::start_cmd() {
     auto pid = ops_.spawn(plan);
     if (!pid) {
         log::error("CMD {}: {}", name, pid.error().message());
-        primary_exited(pid.error().stage == process::SpawnStage::Exec && pid.error().error == ENOENT ? 127 : 126);
+        primary_exited(pid.error().stage == process::SpawnStage::Exec && pid.error().error == ENOENT ? 127 : 126,
+                       "CMD " + name + " cannot start");
         return;
     }
     cmd_pid_ = *pid;
     log::debug("CMD {} started (pid {})", name, cmd_pid_);
 }
 
-void Init::primary_exited(int code) {
+void Init::primary_exited(int code, const std::string& reason) {
     if (primary_done_) return;
     primary_done_ = true;
     if (!exit_code_) exit_code_ = code;
-    begin_shutdown(SIGTERM);
+    if (shutdown_requested_) {
+        say(reason);  // the CMD ending on the shutdown's signal
+        return;
+    }
+    begin_shutdown(SIGTERM, reason);
 }
 
 // ---- shutdown ----------------------------------------------------------------
 
-void Init::begin_shutdown(int signo) {
+void Init::begin_shutdown(int signo, const std::string& reason) {
     if (phase_ != Phase::Running && phase_ != Phase::ContInit) {
-        log::debug("already shutting down ({})", to_string(phase_));
+        log::debug("already shutting down ({}): {}", to_string(phase_), reason);
         return;
     }
-    shutdown_requested_ = true;
     if (phase_ == Phase::ContInit) {
-        log::info("received {} during cont-init: stopping", config::signal_name(signo));
-        if (script_pid_ > 0) ops_.signal_group(script_pid_, signo, nullptr);
+        if (!shutdown_requested_) say("shutting down: " + reason + " during cont-init");
+        shutdown_requested_ = true;
+        if (script_pid_ > 0) {
+            ops_.signal_group(script_pid_, signo, nullptr);
+            // A script that ignores the signal gets SIGKILL, as a service would.
+            if (!phase_deadline_ && options_.services_grace.count() > 0)
+                phase_deadline_ = clock_.now() + options_.services_grace;
+        }
         return;  // the script's exit moves on to cont-finish
     }
-    log::info("shutting down");
+    shutdown_requested_ = true;
+    say("shutting down: " + reason);
     enter_phase(Phase::StoppingPrimary);
     if (cmd_pid_ > 0) {
         ops_.signal_group(cmd_pid_, signo, cmd_owner());
@@ -423,8 +456,7 @@ void Init::enter_phase(Phase phase) {
         }
         case Phase::KillAll: {
             // Whatever escaped its process group (daemons, orphans) ends here.
-            sys::signal_everything(SIGTERM, is_pid1_);
-            sys::signal_everything(SIGCONT, is_pid1_);
+            final_sweep(SIGTERM);
             children_left_ = sys::reap_children([](pid_t, int) {});
             phase_deadline_ = clock_.now() + options_.kill_grace;
             if (!children_left_) enter_phase(Phase::Done);
@@ -433,6 +465,60 @@ void Init::enter_phase(Phase phase) {
         default:
             break;
     }
+}
+
+// kill(-1) (or the descendants' pids) first, then one helper per uid that
+// tend could not signal itself; what no helper reached is counted, so later
+// messages never claim a signal that was not delivered.
+void Init::final_sweep(int signo) {
+    std::vector<int> signals{signo};
+    if (signo != SIGKILL) signals.push_back(SIGCONT);  // a stopped process must see its SIGTERM
+    sys::SweepReport report = sys::sweep(signals, is_pid1_);
+    unsignalled_ = 0;
+    for (const auto& helper : report.helpers) {
+        if (helper.error == 0) {
+            log::debug("sent {} to {} of uid {} from a helper running as that uid", config::signal_name(signo),
+                       count_processes(helper.processes), helper.uid);
+        } else {
+            unsignalled_ += helper.processes;
+            log::warn("cannot send {} to {} of uid {}: tend may not signal them and cannot switch to uid {}: {}",
+                      config::signal_name(signo), count_processes(helper.processes), helper.uid, helper.uid,
+                      std::strerror(helper.error));
+        }
+    }
+}
+
+// --kill-grace is over and something is left. As PID 1 tend just exits: the
+// kernel kills every process of the namespace with it, no signal (and no
+// capability) needed. A subreaper must SIGKILL its descendants itself.
+void Init::on_kill_grace_end() {
+    children_left_ = sys::reap_children([](pid_t, int) {});
+    const std::size_t left = sys::remaining_processes(is_pid1_).size();
+    const auto grace_ms = options_.kill_grace.count();
+    if (is_pid1_) {
+        if (left > 0)
+            log::warn("{} left after --kill-grace ({} ms); exiting, which ends them with the PID namespace",
+                      count_processes(left), grace_ms);
+        enter_phase(Phase::Done);
+        return;
+    }
+    if (left == 0) {
+        enter_phase(Phase::Done);
+        return;
+    }
+    if (!sigkill_sent_) {
+        log::warn("{} left after --kill-grace ({} ms), sending SIGKILL", count_processes(left), grace_ms);
+        final_sweep(SIGKILL);
+        sigkill_sent_ = true;
+        phase_deadline_ = clock_.now() + options_.kill_grace;
+        return;
+    }
+    if (unsignalled_ == 0)
+        log::error("{} still running {} ms after SIGKILL; exiting anyway", count_processes(left), grace_ms);
+    else
+        log::error("{} still running, {} of them never signalled (see above); exiting anyway", count_processes(left),
+                   unsignalled_);
+    enter_phase(Phase::Done);
 }
 
 }  // namespace tend::core

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <linux/capability.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,6 +20,8 @@ bool same_groups(std::vector<gid_t> a, std::vector<gid_t> b) {
     std::sort(b.begin(), b.end());
     return a == b;
 }
+
+std::string limit_text(rlim_t value) { return value == RLIM_INFINITY ? "unlimited" : std::to_string(value); }
 
 const process::IdentityChange* owner(const ServiceRecord& record) {
     return record.identity ? &*record.identity : nullptr;
@@ -88,18 +91,38 @@ void Supervisor::prepare(ServiceRecord& record) {
             return;
         }
         const process::Credentials& own = context_.own_credentials;
-        const bool already_there = resolved->uid == own.uid && ::geteuid() == own.uid && resolved->gid == own.gid &&
-                                   ::getegid() == own.gid && same_groups(resolved->groups, own.groups);
+        const bool same_uid = resolved->uid == own.uid && ::geteuid() == own.uid;
+        const bool same_gid = resolved->gid == own.gid && ::getegid() == own.gid;
+        const bool already_there = same_uid && same_gid && same_groups(resolved->groups, own.groups);
+        const bool may_set_groups = (own_effective_caps_ & process::capability_bit(CAP_SETGID)) != 0;
         if (options.as_me) {
             if (!already_there)
                 log::info("service {}: --as-me: running as tend's own user instead of '{}'", record.name, *cfg.user);
             // The environment still describes tend's user: that is who it runs as.
+        } else if (same_uid && same_gid && !already_there && !may_set_groups) {
+            // tend's own user (an image run with --user 3000:3000): no switch is
+            // needed; only the supplementary groups differ, and tend may not set them.
+            log::debug("service {}: runs as tend's own uid {} and gid {} with tend's supplementary groups: "
+                       "tend lacks CAP_SETGID to set those of '{}'",
+                       record.name, own.uid, own.gid, *cfg.user);
+            record.credentials = *resolved;
+            record.credentials.groups = own.groups;
+        } else if (same_uid && !same_gid && !may_set_groups) {
+            // OpenShift: an arbitrary uid with gid 0. Refuse clearly instead of
+            // running with a gid the file did not ask for.
+            record.refusal = (cfg.dir / "user").string() + ": asks for gid " + std::to_string(resolved->gid) +
+                             " but tend runs as uid " + std::to_string(own.uid) + " with gid " +
+                             std::to_string(::getegid()) + " and lacks CAP_SETGID to change it; write `user " +
+                             std::to_string(own.uid) + ":" + std::to_string(::getegid()) +
+                             "` to run with tend's own ids";
+            return;
         } else {
             record.credentials = *resolved;
             if (!already_there) {
                 // Refuse once, clearly, instead of failing every restart in the child.
-                constexpr std::uint64_t needed =
-                    process::capability_bit(CAP_SETUID) | process::capability_bit(CAP_SETGID);
+                // The same uid needs only CAP_SETGID (setresuid to one's own ids is allowed).
+                std::uint64_t needed = process::capability_bit(CAP_SETGID);
+                if (!same_uid) needed |= process::capability_bit(CAP_SETUID);
                 std::uint64_t missing = needed & ~own_effective_caps_;
                 if (missing != 0) {
                     record.refusal = (cfg.dir / "user").string() + ": tend cannot switch to uid " +
@@ -110,6 +133,20 @@ void Supervisor::prepare(ServiceRecord& record) {
                 }
                 record.identity = process::IdentityChange{resolved->uid, resolved->gid, resolved->groups, true};
             }
+        }
+    }
+
+    // A limit above tend's own hard limit can only be set with
+    // CAP_SYS_RESOURCE: refuse once here rather than fail every restart.
+    if ((own_effective_caps_ & process::capability_bit(CAP_SYS_RESOURCE)) == 0) {
+        for (const auto& limit : cfg.limits) {
+            rlimit own{};
+            if (::getrlimit(static_cast<__rlimit_resource>(limit.resource), &own) != 0) continue;
+            if (limit.hard <= own.rlim_max) continue;
+            record.refusal = (cfg.dir / "limits").string() + ": " + limit.name + " " + limit_text(limit.hard) +
+                             " is above tend's hard limit " + limit_text(own.rlim_max) +
+                             " and tend lacks CAP_SYS_RESOURCE to raise it";
+            return;
         }
     }
 
@@ -213,7 +250,8 @@ void Supervisor::start_all() {
     for (auto& record : services_) {
         if (record.refused()) {
             // A primary that cannot exist ends the container, as a CMD that cannot run would.
-            if (record.primary && on_primary_exit) on_primary_exit(126);
+            if (record.primary && on_primary_exit)
+                on_primary_exit(126, "primary service " + record.name + " is refused");
             continue;
         }
         if (record.config->down) {
@@ -336,7 +374,8 @@ void Supervisor::spawn_main(ServiceRecord& record) {
         log::error("service {}: {}", record.name, pid.error().message());
         dispatch(record, {EventKind::SpawnFailed});
         if (record.primary && on_primary_exit)
-            on_primary_exit(pid.error().stage == process::SpawnStage::Exec && pid.error().error == ENOENT ? 127 : 126);
+            on_primary_exit(pid.error().stage == process::SpawnStage::Exec && pid.error().error == ENOENT ? 127 : 126,
+                            "primary service " + record.name + " cannot start");
         return;
     }
     record.pid = *pid;
@@ -407,7 +446,11 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status) {
                 record.notification.reset();
             }
             dispatch(record, {EventKind::MainExited, wait_status, group_empty});
-            if (record.primary && on_primary_exit) on_primary_exit(exit.shell_code());
+            if (record.primary && on_primary_exit) {
+                std::string how = exit.signal != 0 ? std::string("killed by ") + config::signal_name(exit.signal)
+                                                   : "exited with code " + std::to_string(exit.code);
+                on_primary_exit(exit.shell_code(), "primary service " + record.name + " " + how);
+            }
             return true;
         }
         if (record.finish_pid == pid) {

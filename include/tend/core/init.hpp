@@ -7,8 +7,10 @@
 //                     down-signal; SIGKILL after --services-grace
 //   StoppingServices  services stop in reverse dependency order
 //   ContFinish        cont-finish scripts, each bounded by --finish-timeout
-//   KillAll           SIGTERM to everything left (kill(-1) only as PID 1),
-//                     SIGKILL after --kill-grace
+//   KillAll           SIGTERM to everything left (kill(-1) only as PID 1;
+//                     a helper per uid tend may not signal, see final_sweep);
+//                     after --kill-grace PID 1 exits (the namespace ends
+//                     with it), a subreaper SIGKILLs and waits once more
 //   Done              exit with the primary's code
 //
 // Setup (before run()) may fail loudly and exit. From run() on, nothing may
@@ -49,6 +51,10 @@ public:
     // Runs every stage and returns tend's exit code.
     int run();
 
+    // `tend ctl halt`: the control socket calls this with the requester's uid
+    // (SO_PEERCRED). Shuts down as SIGTERM would; the CMD gets SIGTERM.
+    void halt(uid_t from_uid);
+
 private:
     Init(config::Options options, sys::EventLoop loop, sys::UniqueFd signal_fd, process::Environment container_env);
 
@@ -62,10 +68,18 @@ private:
     void enter_running();
     void maybe_start_cmd();
     void start_cmd();
-    void primary_exited(int code);
-    void begin_shutdown(int signo);
+    // `reason` completes "shutting down: ..." (e.g. "CMD exited with code 3").
+    void primary_exited(int code, const std::string& reason);
+    // `reason` completes "shutting down: ..." (e.g. "SIGTERM received").
+    void begin_shutdown(int signo, const std::string& reason);
     void advance_shutdown();
     void enter_phase(Phase phase);
+    void final_sweep(int signo);
+    void on_kill_grace_end();
+    // tend used like tini (no service, no script at all): the lines about
+    // why it stops and its exit code are debug, so it prints nothing.
+    bool plain_init() const;
+    void say(const std::string& message) const;  // info, or debug when plain_init()
 
     config::Options options_;
     sys::EventLoop loop_;
@@ -92,6 +106,8 @@ private:
     std::optional<int> exit_code_;
     bool children_left_ = true;
     bool sigkill_sent_ = false;
+    std::size_t unsignalled_ = 0;  // processes of the last sweep no helper could reach
+    bool had_scripts_ = false;     // any cont-init or cont-finish script
     std::optional<TimePoint> phase_deadline_;
     std::optional<TimePoint> ready_deadline_;
 };

@@ -99,8 +99,9 @@ public:
     const std::vector<ServiceRecord>& services() const { return services_; }
 
     // Called when a primary service's main process ended (exit code as the
-    // shell reports it) or it could not be started.
-    std::function<void(int code)> on_primary_exit;
+    // shell reports it) or it could not be started; `reason` says which, for
+    // "shutting down: <reason>" (e.g. "primary service php-fpm exited with code 3").
+    std::function<void(int code, const std::string& reason)> on_primary_exit;
     // Called after any service changed state (readiness, up, down).
     std::function<void()> on_change;
 
