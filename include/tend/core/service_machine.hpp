@@ -40,6 +40,7 @@ enum class EventKind {
     Timer,              // the machine's deadline passed
     Ready,              // the service wrote its readiness newline
     Stop,               // not wanted any more (shutdown, ctl stop)
+    Restart,            // tend ctl restart/start: stop if running, then start again at once
 };
 
 struct Event {
@@ -89,6 +90,8 @@ public:
     // Down and not coming back by itself (restart policy said no, or stopped).
     bool idle() const { return state_ == ServiceState::Down; }
     bool stop_requested() const { return stop_requested_; }
+    // A Restart arrived while it was on its way down: it starts again once down.
+    bool restart_pending() const { return restart_pending_; }
     std::optional<TimePoint> deadline() const { return deadline_; }
     std::optional<ExitInfo> last_exit() const { return last_exit_; }
     unsigned starts() const { return starts_; }
@@ -106,6 +109,7 @@ private:
     ServiceState state_ = ServiceState::Down;
     bool ready_ = false;
     bool stop_requested_ = false;
+    bool restart_pending_ = false;
     bool kill_sent_ = false;
     std::optional<TimePoint> deadline_;
     std::optional<ExitInfo> last_exit_;
