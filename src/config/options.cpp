@@ -25,16 +25,6 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
     ParsedCommandLine result;
     Options& o = result.options;
 
-    if (argc > 1 && (std::string(argv[1]) == "ctl" || std::string(argv[1]) == "health")) {
-        std::fprintf(stderr,
-                     "tend: error: '%s': the control socket is not part of this version of tend; "
-                     "to run a program with this name as the CMD, use `tend -- %s`\n",
-                     argv[1], argv[1]);
-        result.kind = ParsedCommandLine::Kind::Exit;
-        result.exit_code = 2;
-        return result;
-    }
-
     CLI::App app{"tend: a minimal container init and process supervisor.\n"
                  "  tend [OPTIONS] [--] [CMD [ARGS...]]\n"
                  "Every option can also be set with the environment variable shown as Env.",

@@ -10,7 +10,7 @@
 namespace tend::control {
 namespace {
 
-constexpr std::string_view kUsage =
+constexpr std::string_view kUsageText =
     "usage: tend ctl status [NAME...] [--json]\n"
     "       tend ctl start|stop|restart NAME...\n"
     "       tend ctl signal NAME SIG\n"
@@ -19,7 +19,7 @@ constexpr std::string_view kUsage =
     "       tend ctl log-level 0..4\n"
     "       tend health\n";
 
-Reply usage(const std::string& message) { return {kUsage, message + "\n" + std::string(kUsage)}; }
+Reply usage(const std::string& message) { return {ReplyCode::kUsage, message + "\n" + std::string(kUsageText)}; }
 
 std::optional<long long> parse_integer(std::string_view text) {
     long long value = 0;

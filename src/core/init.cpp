@@ -109,20 +109,24 @@ int Init::run() {
     scripts_ = config::list_scripts(options_.cont_init_dir, warnings);
     for (const auto& warning : warnings) log::warn("{}", warning);
     phase_ = Phase::ContInit;
+    open_control();
     start_next_script();
 
     while (phase_ != Phase::Done) {
         rearm_timer();
         auto result = loop_.run_once();
         if (!result) log::error("event loop: epoll_wait failed: {}", std::strerror(result.error()));
+        if (control_) control_->on_change();  // wait-ready requests look again
     }
+    control_.reset();  // the socket goes before tend does
     if (router_) router_->drain_all(static_cast<int>(options_.kill_grace.count()));
     return exit_code_.value_or(0);
 }
 
 void Init::rearm_timer() {
     std::optional<TimePoint> deadline = supervisor_->next_deadline();
-    for (const auto& candidate : {phase_deadline_, ready_deadline_})
+    std::optional<TimePoint> control_deadline = control_ ? control_->next_deadline() : std::nullopt;
+    for (const auto& candidate : {phase_deadline_, ready_deadline_, control_deadline})
         if (candidate && (!deadline || *candidate < *deadline)) deadline = candidate;
     loop_.set_timer(deadline);
 }
@@ -189,6 +193,7 @@ void Init::on_sigchld() {
 void Init::on_timer() {
     TimePoint now = clock_.now();
     supervisor_->on_timer();
+    if (control_) control_->on_timer();
     if (ready_deadline_ && *ready_deadline_ <= now) {
         ready_deadline_.reset();
         if (!cmd_started_ && phase_ == Phase::Running) {
@@ -357,6 +362,57 @@ void Init::primary_exited(int code) {
     if (primary_done_) return;
     primary_done_ = true;
     if (!exit_code_) exit_code_ = code;
+    begin_shutdown(SIGTERM);
+}
+
+// ---- control ----------------------------------------------------------------
+
+void Init::open_control() {
+    control_bridge_ = std::make_unique<ControlBridge>(*supervisor_, clock_);
+    control_bridge_->tend_state = [this] { return control_state(); };
+    control_bridge_->on_halt = [this](int code, uid_t uid) { halt(code, uid); };
+    control_bridge_->on_log_level = [this](int verbosity) {
+        options_.verbosity = verbosity;
+        log::setup(verbosity, options_.log_format);
+        log::info("log level set to {} through control", verbosity);
+    };
+    control_handler_ = std::make_unique<control::CommandHandler>(*control_bridge_);
+    control::ServerSettings settings;
+    settings.runtime_dir = options_.runtime_dir;
+    settings.own_uid = ::getuid();
+    if (options_.control_group) {
+        // uid:group resolves the group (a name or a number) like a `user` file does.
+        auto credentials = process::resolve_user(std::to_string(::getuid()) + ":" + *options_.control_group);
+        if (!credentials) {
+            log::error("--control-group: {}; control is off", credentials.error());
+            return;
+        }
+        settings.group = credentials->gid;
+    }
+    auto server = control::ControlServer::open(loop_, clock_, *control_handler_, std::move(settings));
+    if (!server) {
+        log::info("control is off: {}", server.error());
+        return;
+    }
+    control_ = std::move(*server);
+    log::debug("control socket: {}", control_->socket_path().string());
+}
+
+std::optional<std::string> Init::control_state() const {
+    switch (phase_) {
+        case Phase::ContInit: return std::string("tend is still running the cont-init scripts");
+        case Phase::Running: return std::nullopt;
+        default: return std::string("shutting down (") + to_string(phase_) + ")";
+    }
+}
+
+void Init::halt(int code, uid_t uid) {
+    if (shutdown_requested_ || (phase_ != Phase::Running && phase_ != Phase::ContInit)) {
+        log::debug("tend ctl halt from uid {}: already shutting down", uid);
+        return;
+    }
+    log::info("shutting down: tend ctl halt from uid {}", uid);
+    exit_code_ = code;  // wins over the primary's status, as with s6-overlay's halt
     begin_shutdown(SIGTERM);
 }
 

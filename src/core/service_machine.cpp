@@ -109,6 +109,7 @@ std::vector<Action> ServiceMachine::handle(const Event& event, TimePoint now) {
             if (state_ != ServiceState::Running && state_ != ServiceState::Stopping) break;
             ready_ = false;
             last_exit_ = exit_info(event.wait_status);
+            latest_exit_ = last_exit_;
             if (event.group_empty) {
                 deadline_.reset();
                 after_group_gone(actions, now);

@@ -26,6 +26,9 @@
 #include <vector>
 
 #include "tend/config/options.hpp"
+#include "tend/control/commands.hpp"
+#include "tend/control/server.hpp"
+#include "tend/core/control_bridge.hpp"
 #include "tend/core/clock.hpp"
 #include "tend/core/process_ops.hpp"
 #include "tend/core/supervisor.hpp"
@@ -49,6 +52,10 @@ public:
     // Runs every stage and returns tend's exit code.
     int run();
 
+    // `tend ctl halt [CODE]`: graceful shutdown, then exit with `code`
+    // (even when a CMD or primary ends otherwise, as s6-overlay's halt).
+    void halt(int code, uid_t uid);
+
 private:
     Init(config::Options options, sys::EventLoop loop, sys::UniqueFd signal_fd, process::Environment container_env);
 
@@ -66,6 +73,8 @@ private:
     void begin_shutdown(int signo);
     void advance_shutdown();
     void enter_phase(Phase phase);
+    void open_control();
+    std::optional<std::string> control_state() const;
 
     config::Options options_;
     sys::EventLoop loop_;
@@ -94,6 +103,12 @@ private:
     bool sigkill_sent_ = false;
     std::optional<TimePoint> phase_deadline_;
     std::optional<TimePoint> ready_deadline_;
+
+    // Control socket; declared last so it closes (and its socket file goes)
+    // before the supervisor it reports on.
+    std::unique_ptr<ControlBridge> control_bridge_;
+    std::unique_ptr<control::CommandHandler> control_handler_;
+    std::unique_ptr<control::ControlServer> control_;
 };
 
 }  // namespace tend::core

@@ -94,6 +94,8 @@ public:
     bool restart_pending() const { return restart_pending_; }
     std::optional<TimePoint> deadline() const { return deadline_; }
     std::optional<ExitInfo> last_exit() const { return last_exit_; }
+    // The end of the latest life, kept across restarts (for `tend ctl status`).
+    std::optional<ExitInfo> latest_exit() const { return latest_exit_; }
     unsigned starts() const { return starts_; }
     TimePoint started_at() const { return started_at_; }
 
@@ -113,6 +115,7 @@ private:
     bool kill_sent_ = false;
     std::optional<TimePoint> deadline_;
     std::optional<ExitInfo> last_exit_;
+    std::optional<ExitInfo> latest_exit_;
     TimePoint started_at_{};
     unsigned starts_ = 0;
 };
