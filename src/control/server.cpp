@@ -81,6 +81,12 @@ std::expected<std::unique_ptr<ControlServer>, std::string> ControlServer::open(s
                                                                                ServerSettings settings) {
     const std::filesystem::path dir = settings.runtime_dir;
     const mode_t dir_mode = settings.group ? 0750 : 0755;
+    // A scratch image has no /run: its parents are made too (0755), as far
+    // as the filesystem lets us.
+    if (::access(dir.c_str(), F_OK) != 0 && dir.has_parent_path()) {
+        std::error_code ignored;
+        std::filesystem::create_directories(dir.parent_path(), ignored);
+    }
     if (::mkdir(dir.c_str(), dir_mode) == 0) {
         // mkdir's mode went through the umask; the group needs its bits.
         if (::chmod(dir.c_str(), dir_mode) != 0)
