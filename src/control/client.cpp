@@ -112,12 +112,15 @@ std::expected<std::string, std::string> exchange(int fd, std::string_view data,
     }
 }
 
+constexpr std::string_view kClientUsage =
+    "usage: tend ctl [--runtime-dir DIR] COMMAND [ARGS...]\n"
+    "       tend health [--runtime-dir DIR]\n"
+    "commands: status [NAME...] [--json], start|stop|restart NAME..., signal NAME SIG,\n"
+    "          halt [CODE], wait-ready [NAME...] [--timeout MS], log-level 0..4\n"
+    "exit codes: 0 done, 1 refused, 2 usage, 3 control unreachable (health: 0 healthy, else 1)\n";
+
 int usage_error(std::string_view message) {
-    print(stderr, fmt::format("tend: error: {}\nusage: tend ctl [--runtime-dir DIR] COMMAND [ARGS...]\n"
-                              "       tend health [--runtime-dir DIR]\n"
-                              "commands: status [NAME...] [--json], start|stop|restart NAME..., signal NAME SIG,\n"
-                              "          halt [CODE], wait-ready [NAME...] [--timeout MS], log-level 0..4\n",
-                              message));
+    print(stderr, fmt::format("tend: error: {}\n{}", message, kClientUsage));
     return kUsage;
 }
 
@@ -172,7 +175,7 @@ int run_client(int argc, char** argv) {
         } else if (arg.starts_with("--runtime-dir=")) {
             runtime_dir = std::string(arg.substr(14));
         } else if (arg == "--help" || arg == "-h") {
-            usage_error("help");
+            print(stdout, kClientUsage);
             return 0;
         } else {
             break;

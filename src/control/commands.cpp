@@ -273,7 +273,8 @@ std::expected<std::vector<std::string>, Reply> CommandHandler::waiting_for(const
     std::vector<std::string> missing;
     if (args->names.empty()) {
         for (const auto& s : all) {
-            if (!s.refusal.empty() || !expected_up(s)) continue;
+            // Refused and stopped services will not come up by themselves.
+            if (!s.refusal.empty() || s.stopped || !expected_up(s)) continue;
             if (!(s.state == "running" && s.ready)) missing.push_back(s.name);
         }
         return missing;
@@ -296,19 +297,22 @@ Outcome CommandHandler::wait_ready(const Request& request) {
 }
 
 std::optional<Reply> CommandHandler::recheck(const Request& request) const {
-    if (auto reason = target_.not_running_reason(); reason && reason->starts_with("shutting down"))
-        return Reply{kRefused, *reason + "\n"};
+    if (auto reason = target_.not_running_reason()) {
+        // Services are not loaded before cont-init ends: wait for them.
+        if (reason->starts_with("shutting down")) return Reply{kRefused, *reason + "\n"};
+        return std::nullopt;
+    }
     auto missing = waiting_for(request);
     if (!missing) return missing.error();
-    if (missing->empty() && !target_.not_running_reason()) return Reply{kDone, "ready\n"};
+    if (missing->empty()) return Reply{kDone, "ready\n"};
     return std::nullopt;
 }
 
 Reply CommandHandler::timed_out(const Request& request) const {
+    if (auto reason = target_.not_running_reason()) return {kRefused, "timed out; " + *reason + "\n"};
     auto missing = waiting_for(request);
     if (!missing) return missing.error();
     std::string body = "timed out; not ready:";
-    if (auto reason = target_.not_running_reason()) body += " " + *reason;
     auto all = target_.services();
     for (const auto& name : *missing) {
         const ServiceStatus* s = find(all, name);

@@ -305,8 +305,8 @@ void ControlServer::on_timer() {
         Connection& connection = *it->second;
         switch (connection.phase) {
             case Phase::Reading:
-                log::debug("control: a client sent no whole request within {} ms; closing it", kRequestDeadline.count());
-                close(fd);
+                log::debug("control: a client sent no whole request within {} ms", kRequestDeadline.count());
+                answer(connection, {kUsage, fmt::format("no complete request within {} ms\n", kRequestDeadline.count())});
                 break;
             case Phase::Waiting:
                 answer(connection, handler_.timed_out(connection.request));

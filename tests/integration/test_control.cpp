@@ -620,10 +620,12 @@ TEST(Control, MisbehavingClientsNeverStopTend) {
     EXPECT_TRUE(contains(*huge_reply, "request too large")) << *huge_reply;
     ::close(huge);
 
-    // The silent, half-sent and slow clients are dropped at their deadline.
-    EXPECT_TRUE(read_until_eof(silent));
-    EXPECT_TRUE(read_until_eof(half));
-    EXPECT_TRUE(read_until_eof(slow));
+    // The silent, half-sent and slow clients are told so and dropped at their deadline.
+    for (int fd : {silent, half, slow}) {
+        auto reply = read_until_eof(fd);
+        ASSERT_TRUE(reply) << "tend never closed a client that sent no whole request";
+        EXPECT_TRUE(contains(*reply, "no complete request within 2000 ms")) << *reply;
+    }
     slow_writer.join();
     ::close(silent);
     ::close(half);
@@ -722,6 +724,83 @@ TEST(Control, StaleSocketIsReplacedALiveOneIsLeftAlone) {
     first.signal(SIGTERM);
     first.wait();
     EXPECT_FALSE(fs::exists(socket_path(sandbox)));
+}
+
+// tend's one timerfd, as /proc shows it: "it_value: (0, 0)" when disarmed.
+std::optional<bool> timer_armed(pid_t pid) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(fmt::format("/proc/{}/fd", pid), ec)) {
+        std::error_code link_ec;
+        if (fs::read_symlink(entry.path(), link_ec).string() != "anon_inode:[timerfd]") continue;
+        std::string info = read_file(fmt::format("/proc/{}/fdinfo/{}", pid, entry.path().filename().string()));
+        return !contains(info, "it_value: (0, 0)");
+    }
+    return std::nullopt;
+}
+
+TEST(Control, NoClientMeansNoDeadlineAndMoreThan256AreTurnedAway) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    sandbox.service("web").run("exec sleep 1000\n");
+    TendProcess tend(sandbox);
+    ASSERT_TRUE(wait_for_socket(sandbox));
+    pid_t pid = tend.tend_pid();
+    ASSERT_GT(pid, 0);
+    ASSERT_TRUE(wait_until([&] { return timer_armed(pid) == false; })) << "idle tend keeps a timer armed";
+
+    std::vector<int> silent;
+    for (std::size_t i = 0; i < 256; ++i) {
+        int fd = raw_connect(sandbox);
+        ASSERT_GE(fd, 0);
+        silent.push_back(fd);
+    }
+    EXPECT_EQ(timer_armed(pid), true) << "silent clients need a deadline";
+    int extra = raw_connect(sandbox);
+    ASSERT_GE(extra, 0);
+    auto busy = read_until_eof(extra);
+    ASSERT_TRUE(busy);
+    EXPECT_TRUE(contains(*busy, "busy")) << *busy;
+    ::close(extra);
+    for (int fd : silent) ::close(fd);
+    // Once they are gone, so is the deadline: an idle tend makes no wakeups.
+    EXPECT_TRUE(wait_until([&] { return timer_armed(pid) == false; }));
+    EXPECT_EQ(ctl(sandbox, {"status"}).code, 0);
+    tend.signal(SIGTERM);
+    tend.wait();
+}
+
+TEST(Control, NonRootTendWorksTheSame) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    sandbox.service("web").run("echo up > \"$OUT/up\"\nexec sleep 1000\n");
+    fs::path runtime = sandbox.root() / "userrun";
+    fs::create_directories(runtime);
+    ASSERT_EQ(::chown(runtime.c_str(), 1000, 1000), 0);
+    TendOptions options{.args = {"--runtime-dir", runtime.string()}};
+    options.launcher_script = "exec /usr/bin/setpriv --reuid=1000 --regid=1000 --clear-groups \"$@\"";
+    TendProcess tend(sandbox, options);
+    ASSERT_TRUE(wait_for_file(sandbox.out("up"))) << tend.current_err();
+    ASSERT_TRUE(wait_until([&] { return fs::exists(runtime / "control.sock"); })) << tend.current_err();
+    struct stat st{};
+    ASSERT_EQ(::stat((runtime / "control.sock").c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, 1000u);
+    fs::path binary = sandbox.root() / "tend-client";
+    fs::copy_file(tend_binary(), binary);
+    ::chmod(binary.c_str(), 0755);
+    auto as_tend = run_client({"ctl", "--runtime-dir", runtime.string(), "status", "web"},
+                              {"/usr/bin/setpriv", "--reuid=1000", "--regid=1000", "--clear-groups"}, binary);
+    EXPECT_EQ(as_tend.code, 0) << as_tend.diagnostics();
+    EXPECT_EQ(run_client({"health", "--runtime-dir", runtime.string()}).code, 0) << "root is always let in";
+    auto other = run_client({"ctl", "--runtime-dir", runtime.string(), "status"},
+                            {"/usr/bin/setpriv", "--reuid=1001", "--regid=1001", "--clear-groups"}, binary);
+    EXPECT_EQ(other.code, 3) << other.diagnostics();
+    auto halt = run_client({"ctl", "--runtime-dir", runtime.string(), "halt", "4"},
+                           {"/usr/bin/setpriv", "--reuid=1000", "--regid=1000", "--clear-groups"}, binary);
+    EXPECT_EQ(halt.code, 0) << halt.diagnostics();
+    auto result = tend.wait();
+    EXPECT_EQ(result.exit_code, 4) << result.diagnostics();
+    EXPECT_TRUE(contains(result.err, "tend ctl halt from uid 1000")) << result.err;
+    EXPECT_FALSE(fs::exists(runtime / "control.sock"));
 }
 
 TEST(Control, UnreachableListsEveryPathTried) {

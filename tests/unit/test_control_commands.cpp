@@ -249,3 +249,27 @@ TEST(HumanDuration, ReadableUnits) {
     EXPECT_EQ(human_duration(Millis(185'000)), "3 min 5 s");
     EXPECT_EQ(human_duration(Millis(7'500'000)), "2 h 5 min");
 }
+
+TEST_F(ControlCommands, WaitReadyDuringContInitWaitsForTheServicesToLoad) {
+    target.reason = "tend is still running the cont-init scripts";
+    Request request{{"wait-ready", "web"}};
+    ASSERT_FALSE(handler.handle(request, 0).reply);  // no "no service named" yet
+    Reply late = handler.timed_out(request);
+    EXPECT_EQ(late.code, kRefused);
+    EXPECT_NE(late.body.find("cont-init"), std::string::npos) << late.body;
+    target.reason.reset();
+    target.list = {running("web")};
+    auto reply = handler.recheck(request);
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(reply->code, kDone);
+}
+
+TEST_F(ControlCommands, WaitReadyForEverythingSkipsStoppedServices) {
+    ServiceStatus stopped;
+    stopped.name = "cron";
+    stopped.state = "down";
+    stopped.stopped = true;
+    target.list = {running("web"), stopped};
+    EXPECT_EQ(run({"wait-ready"}).code, kDone);
+    EXPECT_EQ(run({"wait-ready", "cron", "--timeout", "0"}).code, kRefused);
+}
