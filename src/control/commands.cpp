@@ -253,6 +253,8 @@ Reply CommandHandler::halt(const std::vector<std::string>& args, uid_t peer_uid)
         if (!value || *value < 0 || *value > 255) return usage("halt: exit code '" + args[0] + "' is not 0..255");
         code = static_cast<int>(*value);
     }
+    if (auto reason = target_.not_running_reason(); reason && reason->starts_with("shutting down"))
+        return {kRefused, "tend is already " + *reason + "; its exit code stays\n"};
     target_.halt(code, peer_uid);
     return {kDone, fmt::format("shutting down, tend will exit with {}\n", code)};
 }

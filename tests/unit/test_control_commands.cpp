@@ -108,6 +108,14 @@ TEST_F(ControlCommands, HaltDefaultsToZeroAndNamesThePeer) {
     EXPECT_EQ(target.calls, (std::vector<std::string>{"halt 0 1000", "halt 7 0"}));
 }
 
+TEST_F(ControlCommands, HaltDuringShutdownSaysSoAndChangesNothing) {
+    target.reason = "shutting down (stopping services)";
+    Reply reply = run({"halt", "3"});
+    EXPECT_EQ(reply.code, kRefused);
+    EXPECT_NE(reply.body.find("already shutting down"), std::string::npos) << reply.body;
+    EXPECT_TRUE(target.calls.empty());
+}
+
 TEST_F(ControlCommands, LogLevel) {
     EXPECT_EQ(run({"log-level", "3"}).code, kDone);
     EXPECT_EQ(target.calls, (std::vector<std::string>{"log-level 3"}));
