@@ -156,6 +156,44 @@ std::vector<std::string> socket_dir_candidates(const std::optional<std::string>&
     return dirs;
 }
 
+std::expected<Reply, ClientError> request(const std::vector<std::string>& words,
+                                          const std::optional<std::string>& runtime_dir,
+                                          std::chrono::milliseconds timeout) {
+    auto line = encode_request(words);
+    if (!line) return std::unexpected(ClientError{false, false, line.error()});
+    const char* env_dir = std::getenv("TEND_RUNTIME_DIR");
+    auto dirs = socket_dir_candidates(runtime_dir, env_dir && *env_dir ? std::optional<std::string>(env_dir) : std::nullopt,
+                                      runtime_dir ? std::string() : read_pid1_cmdline());
+    std::vector<Attempt> attempts;
+    sys::UniqueFd fd;
+    for (const auto& dir : dirs) {
+        std::string path = (std::filesystem::path(dir) / kSocketName).string();
+        auto connected = connect_to(path);
+        if (connected) {
+            fd = std::move(*connected);
+            break;
+        }
+        attempts.push_back({path, connected.error()});
+    }
+    if (!fd) {
+        ClientError error;
+        error.no_socket = true;
+        std::string tried;
+        for (const auto& attempt : attempts) {
+            tried += fmt::format("\n  {}: {}", attempt.path, describe(attempt.error));
+            error.no_socket = error.no_socket && attempt.error == ENOENT;
+            error.denied = error.denied || attempt.error == EACCES;
+        }
+        error.message = (error.no_socket ? "no control socket found; tried:" : "control unreachable; tried:") + tried;
+        return std::unexpected(error);
+    }
+    auto raw = exchange(fd.get(), *line, std::chrono::steady_clock::now() + timeout);
+    if (!raw) return std::unexpected(ClientError{false, false, "control: " + raw.error()});
+    auto reply = parse_reply(*raw);
+    if (!reply) return std::unexpected(ClientError{false, false, "control: " + reply.error()});
+    return *reply;
+}
+
 bool is_client_command(int argc, char** argv) {
     if (argc < 2) return false;
     std::string_view first = argv[1];
@@ -198,48 +236,20 @@ int run_client(int argc, char** argv) {
         if (!args) return usage_error("wait-ready: " + args.error());
         wait += args->timeout;
     }
-    auto request = encode_request(words);
-    if (!request) return health ? 1 : usage_error(request.error());
+    if (auto line = encode_request(words); !line) return health ? 1 : usage_error(line.error());
 
-    const char* env_dir = std::getenv("TEND_RUNTIME_DIR");
-    auto dirs = socket_dir_candidates(runtime_dir, env_dir && *env_dir ? std::optional<std::string>(env_dir) : std::nullopt,
-                                      runtime_dir ? std::string() : read_pid1_cmdline());
-    std::vector<Attempt> attempts;
-    sys::UniqueFd fd;
-    for (const auto& dir : dirs) {
-        std::string path = (std::filesystem::path(dir) / kSocketName).string();
-        auto connected = connect_to(path);
-        if (connected) {
-            fd = std::move(*connected);
-            break;
-        }
-        attempts.push_back({path, connected.error()});
-    }
-    if (!fd) {
-        std::string tried;
-        for (const auto& attempt : attempts) tried += fmt::format("\n  {}: {}", attempt.path, describe(attempt.error));
-        bool missing_everywhere = true;
-        for (const auto& attempt : attempts) missing_everywhere = missing_everywhere && attempt.error == ENOENT;
-        if (health && missing_everywhere) {
-            print(stderr, fmt::format("control is off: no control socket found; tried:{}\n"
+    auto reply = request(words, runtime_dir, wait);
+    if (!reply) {
+        if (health && reply.error().no_socket) {
+            print(stderr, fmt::format("control is off: {}\n"
                                       "tend listens only when its runtime dir is writable: mount a tmpfs "
-                                      "(Kubernetes: an emptyDir) at {} or point --runtime-dir/TEND_RUNTIME_DIR "
-                                      "at a writable dir\n",
-                                      tried, dirs.front()));
+                                      "(Kubernetes: an emptyDir) at the runtime dir (default /run/tend) or point "
+                                      "--runtime-dir/TEND_RUNTIME_DIR at a writable dir\n",
+                                      reply.error().message));
             return 1;
         }
-        print(stderr, fmt::format("tend: error: control unreachable; tried:{}\n", tried));
-        return health ? 1 : kUnreachable;
-    }
-
-    auto raw = exchange(fd.get(), *request, std::chrono::steady_clock::now() + wait);
-    if (!raw) {
-        print(stderr, fmt::format("tend: error: control: {}\n", raw.error()));
-        return health ? 1 : kUnreachable;
-    }
-    auto reply = parse_reply(*raw);
-    if (!reply) {
-        print(stderr, fmt::format("tend: error: control: {}\n", reply.error()));
+        print(stderr, fmt::format("tend: error: {}{}\n", reply.error().no_socket ? "control unreachable: " : "",
+                                  reply.error().message));
         return health ? 1 : kUnreachable;
     }
     print(reply->code == kDone ? stdout : stderr, reply->body);
