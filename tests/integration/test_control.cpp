@@ -287,6 +287,18 @@ long read_pid(const Sandbox& sandbox, std::string_view name, int life) {
     return text.empty() ? 0 : std::stol(text);
 }
 
+// tend's one timerfd, as /proc shows it: "it_value: (0, 0)" when disarmed.
+std::optional<bool> timer_armed(pid_t pid) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(fmt::format("/proc/{}/fd", pid), ec)) {
+        std::error_code link_ec;
+        if (fs::read_symlink(entry.path(), link_ec).string() != "anon_inode:[timerfd]") continue;
+        std::string info = read_file(fmt::format("/proc/{}/fdinfo/{}", pid, entry.path().filename().string()));
+        return !contains(info, "it_value: (0, 0)");
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 TEST(Control, StatusTableAndJsonMatchTheServices) {
@@ -490,12 +502,15 @@ TEST(Control, WaitReadyWaitsForReadinessAndTimesOut) {
     EXPECT_TRUE(contains(early.err, "slow: running, not ready")) << early.diagnostics();
     EXPECT_EQ(health(sandbox).code, 1);
 
-    std::thread releaser([&] {
-        std::this_thread::sleep_for(300ms);  // the waiting client is connected by then (not asserted)
-        write_file(sandbox.out("go"), "go\n");
-    });
-    auto waited = ctl(sandbox, {"wait-ready", "--timeout", "10000"});
-    releaser.join();
+    // The waiting request is the only deadline tend has: once the timer is
+    // armed, the client waits, and only then does the service become ready.
+    pid_t pid = tend.tend_pid();
+    ASSERT_TRUE(wait_until([&] { return timer_armed(pid) == false; }));
+    CtlResult waited;
+    std::thread waiter([&] { waited = ctl(sandbox, {"wait-ready", "--timeout", "15000"}); });
+    EXPECT_TRUE(wait_until([&] { return timer_armed(pid) == true; }));
+    write_file(sandbox.out("go"), "go\n");
+    waiter.join();
     EXPECT_EQ(waited.code, 0) << waited.diagnostics();
     EXPECT_EQ(health(sandbox).code, 0);
     EXPECT_EQ(ctl(sandbox, {"wait-ready", "nope"}).code, 1);
@@ -724,18 +739,6 @@ TEST(Control, StaleSocketIsReplacedALiveOneIsLeftAlone) {
     first.signal(SIGTERM);
     first.wait();
     EXPECT_FALSE(fs::exists(socket_path(sandbox)));
-}
-
-// tend's one timerfd, as /proc shows it: "it_value: (0, 0)" when disarmed.
-std::optional<bool> timer_armed(pid_t pid) {
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(fmt::format("/proc/{}/fd", pid), ec)) {
-        std::error_code link_ec;
-        if (fs::read_symlink(entry.path(), link_ec).string() != "anon_inode:[timerfd]") continue;
-        std::string info = read_file(fmt::format("/proc/{}/fdinfo/{}", pid, entry.path().filename().string()));
-        return !contains(info, "it_value: (0, 0)");
-    }
-    return std::nullopt;
 }
 
 TEST(Control, NoClientMeansNoDeadlineAndMoreThan256AreTurnedAway) {
