@@ -5,9 +5,9 @@
 // is logged and handled.
 #include <cstdio>
 #include <exception>
-#include <string_view>
 
 #include "tend/config/options.hpp"
+#include "tend/control/client.hpp"
 #include "tend/core/init.hpp"
 #include "tend/log/logger.hpp"
 #include "tend/sys/fd.hpp"
@@ -22,10 +22,8 @@ int main(int argc, char** argv) {
     tend::sys::close_inherited_fds();
 
     try {
-        // Subcommands are routed before option parsing: `tend ctl ...`, `tend health`.
-        if (argc > 1 && (std::string_view(argv[1]) == "ctl" || std::string_view(argv[1]) == "health")) {
-            return tend::config::run_unavailable_subcommand(argv[1]);
-        }
+        // `tend ctl ...` and `tend health` are clients, not an init.
+        if (tend::control::is_client_command(argc, argv)) return tend::control::run_client(argc, argv);
         auto parsed = tend::config::parse_command_line(argc, argv);
         if (parsed.kind == tend::config::ParsedCommandLine::Kind::Exit) return parsed.exit_code;
         tend::log::setup(parsed.options.verbosity, parsed.options.log_format);

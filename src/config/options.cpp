@@ -506,19 +506,6 @@ std::string version_text() {
            ", " + TEND_BUILD_TYPE + " build)";
 }
 
-int run_unavailable_subcommand(std::string_view name) {
-    EnvironmentVariables environment;
-    if (const char* format = std::getenv("TEND_LOG_FORMAT")) environment.emplace("TEND_LOG_FORMAT", format);
-    const std::string word = printable(name);
-    const UsageError error{"'" + word +
-                               "': the control socket is not part of this version of tend; "
-                               "to run a program with this name as the CMD, use `tend -- " +
-                               word + "`",
-                           error_format({}, environment)};
-    std::fprintf(stderr, "%s\n", render_usage_error(error).c_str());
-    return 2;
-}
-
 ParsedCommandLine parse_command_line(int argc, char** argv) {
     ParsedCommandLine result;
     std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);

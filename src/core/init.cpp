@@ -124,20 +124,21 @@ int Init::run() {
         had_scripts_ = !scripts_.empty() || !config::list_scripts(options_.cont_finish_dir, said_later).empty();
     }
     phase_ = Phase::ContInit;
+    open_control();
     start_next_script();
 
     while (phase_ != Phase::Done) {
         rearm_timer();
         auto result = loop_.run_once();
         if (!result) log::error("event loop: epoll_wait failed: {}", std::strerror(result.error()));
+        if (control_) control_->on_change();  // wait-ready requests look again
     }
+    control_.reset();  // the socket goes before tend does
     const int code = exit_code_.value_or(0);
     say("exiting with code " + std::to_string(code));
     if (router_) router_->drain_all(static_cast<int>(options_.kill_grace.count()));
     return code;
 }
-
-void Init::halt(uid_t from_uid) { begin_shutdown(SIGTERM, "tend ctl halt from uid " + std::to_string(from_uid)); }
 
 bool Init::plain_init() const { return !had_scripts_ && supervisor_->size() == 0; }
 
@@ -150,7 +151,8 @@ void Init::say(const std::string& message) const {
 
 void Init::rearm_timer() {
     std::optional<TimePoint> deadline = supervisor_->next_deadline();
-    for (const auto& candidate : {phase_deadline_, ready_deadline_})
+    std::optional<TimePoint> control_deadline = control_ ? control_->next_deadline() : std::nullopt;
+    for (const auto& candidate : {phase_deadline_, ready_deadline_, control_deadline})
         if (candidate && (!deadline || *candidate < *deadline)) deadline = candidate;
     loop_.set_timer(deadline);
 }
@@ -213,6 +215,7 @@ void Init::on_sigchld() {
 void Init::on_timer() {
     TimePoint now = clock_.now();
     supervisor_->on_timer();
+    if (control_) control_->on_timer();
     if (ready_deadline_ && *ready_deadline_ <= now) {
         ready_deadline_.reset();
         if (!cmd_started_ && phase_ == Phase::Running) {
@@ -385,6 +388,56 @@ void Init::primary_exited(int code, const std::string& reason) {
         return;
     }
     begin_shutdown(SIGTERM, reason);
+}
+
+// ---- control ----------------------------------------------------------------
+
+void Init::open_control() {
+    control_bridge_ = std::make_unique<ControlBridge>(*supervisor_, clock_);
+    control_bridge_->tend_state = [this] { return control_state(); };
+    control_bridge_->on_halt = [this](int code, uid_t uid) { halt(code, uid); };
+    control_bridge_->on_log_level = [this](int verbosity) {
+        options_.verbosity = verbosity;
+        log::setup(verbosity, options_.log_format);
+        log::info("log level set to {} through control", verbosity);
+    };
+    control_handler_ = std::make_unique<control::CommandHandler>(*control_bridge_);
+    control::ServerSettings settings;
+    settings.runtime_dir = options_.runtime_dir;
+    settings.own_uid = ::getuid();
+    if (options_.control_group) {
+        // uid:group resolves the group (a name or a number) like a `user` file does.
+        auto credentials = process::resolve_user(std::to_string(::getuid()) + ":" + *options_.control_group);
+        if (!credentials) {
+            log::error("--control-group: {}; control is off", credentials.error());
+            return;
+        }
+        settings.group = credentials->gid;
+    }
+    auto server = control::ControlServer::open(loop_, clock_, *control_handler_, std::move(settings));
+    if (!server) {
+        log::info("control is off: {}", server.error());
+        return;
+    }
+    control_ = std::move(*server);
+    log::debug("control socket: {}", control_->socket_path().string());
+}
+
+std::optional<std::string> Init::control_state() const {
+    switch (phase_) {
+        case Phase::ContInit: return std::string("tend is still running the cont-init scripts");
+        case Phase::Running: return std::nullopt;
+        default: return std::string("shutting down (") + to_string(phase_) + ")";
+    }
+}
+
+void Init::halt(int code, uid_t uid) {
+    if (shutdown_requested_ || (phase_ != Phase::Running && phase_ != Phase::ContInit)) {
+        log::debug("tend ctl halt from uid {}: already shutting down", uid);
+        return;
+    }
+    exit_code_ = code;  // wins over the primary's status, as with s6-overlay's halt
+    begin_shutdown(SIGTERM, "tend ctl halt from uid " + std::to_string(uid));
 }
 
 // ---- shutdown ----------------------------------------------------------------

@@ -56,11 +56,6 @@ struct ParsedCommandLine {
 // to stdout and a usage error (one `tend: error:` line, exit code 2) to stderr.
 ParsedCommandLine parse_command_line(int argc, char** argv);
 
-// `tend ctl ...` and `tend health` before the control socket exists: one
-// error line, exit 2, instead of running a program called "ctl". main routes
-// argv[1] here before parsing options; the control socket replaces it.
-int run_unavailable_subcommand(std::string_view name);
-
 // --- The pure parts, for tests --------------------------------------------
 
 // A command-line or TEND_* mistake. `message` names where the value came from

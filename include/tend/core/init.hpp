@@ -28,6 +28,9 @@
 #include <vector>
 
 #include "tend/config/options.hpp"
+#include "tend/control/commands.hpp"
+#include "tend/control/server.hpp"
+#include "tend/core/control_bridge.hpp"
 #include "tend/core/clock.hpp"
 #include "tend/core/process_ops.hpp"
 #include "tend/core/supervisor.hpp"
@@ -51,9 +54,9 @@ public:
     // Runs every stage and returns tend's exit code.
     int run();
 
-    // `tend ctl halt`: the control socket calls this with the requester's uid
-    // (SO_PEERCRED). Shuts down as SIGTERM would; the CMD gets SIGTERM.
-    void halt(uid_t from_uid);
+    // `tend ctl halt [CODE]`: graceful shutdown, then exit with `code`
+    // (even when a CMD or primary ends otherwise, as s6-overlay's halt).
+    void halt(int code, uid_t uid);
 
 private:
     Init(config::Options options, sys::EventLoop loop, sys::UniqueFd signal_fd, process::Environment container_env);
@@ -80,6 +83,8 @@ private:
     // why it stops and its exit code are debug, so it prints nothing.
     bool plain_init() const;
     void say(const std::string& message) const;  // info, or debug when plain_init()
+    void open_control();
+    std::optional<std::string> control_state() const;
 
     config::Options options_;
     sys::EventLoop loop_;
@@ -110,6 +115,12 @@ private:
     bool had_scripts_ = false;     // any cont-init or cont-finish script
     std::optional<TimePoint> phase_deadline_;
     std::optional<TimePoint> ready_deadline_;
+
+    // Control socket; declared last so it closes (and its socket file goes)
+    // before the supervisor it reports on.
+    std::unique_ptr<ControlBridge> control_bridge_;
+    std::unique_ptr<control::CommandHandler> control_handler_;
+    std::unique_ptr<control::ControlServer> control_;
 };
 
 }  // namespace tend::core

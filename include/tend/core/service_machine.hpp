@@ -40,6 +40,7 @@ enum class EventKind {
     Timer,              // the machine's deadline passed
     Ready,              // the service wrote its readiness newline
     Stop,               // not wanted any more (shutdown, ctl stop)
+    Restart,            // tend ctl restart/start: stop if running, then start again at once
 };
 
 struct Event {
@@ -89,8 +90,12 @@ public:
     // Down and not coming back by itself (restart policy said no, or stopped).
     bool idle() const { return state_ == ServiceState::Down; }
     bool stop_requested() const { return stop_requested_; }
+    // A Restart arrived while it was on its way down: it starts again once down.
+    bool restart_pending() const { return restart_pending_; }
     std::optional<TimePoint> deadline() const { return deadline_; }
     std::optional<ExitInfo> last_exit() const { return last_exit_; }
+    // The end of the latest life, kept across restarts (for `tend ctl status`).
+    std::optional<ExitInfo> latest_exit() const { return latest_exit_; }
     unsigned starts() const { return starts_; }
     TimePoint started_at() const { return started_at_; }
 
@@ -106,9 +111,11 @@ private:
     ServiceState state_ = ServiceState::Down;
     bool ready_ = false;
     bool stop_requested_ = false;
+    bool restart_pending_ = false;
     bool kill_sent_ = false;
     std::optional<TimePoint> deadline_;
     std::optional<ExitInfo> last_exit_;
+    std::optional<ExitInfo> latest_exit_;
     TimePoint started_at_{};
     unsigned starts_ = 0;
 };

@@ -54,6 +54,7 @@ struct ServiceRecord {
     std::vector<std::size_t> dependencies;  // indices
     std::vector<std::size_t> dependants;
     bool primary = false;
+    bool admin_stopped = false;  // `tend ctl stop`: stays down until `start`
 
     pid_t pid = 0;         // main process while it runs
     pid_t pgid = 0;        // its process group, kept until the group is gone
@@ -95,6 +96,19 @@ public:
     // Names of services that should be up but are not ready, for messages.
     std::vector<std::string> not_ready() const;
 
+    // tend ctl, by service name. `ok` is false when the service or tend said
+    // no; `message` is one line for the user either way.
+    struct AdminResult {
+        bool ok = true;
+        std::string message;
+    };
+    AdminResult admin_start(const std::string& name);
+    AdminResult admin_stop(const std::string& name);
+    AdminResult admin_restart(const std::string& name);
+    AdminResult admin_signal(const std::string& name, int signo);
+    // The service waits, directly or through others, for a `down` service.
+    bool held_by_down_file(const ServiceRecord& record) const { return held_by_down(record); }
+
     std::size_t size() const { return services_.size(); }
     const std::vector<ServiceRecord>& services() const { return services_; }
 
@@ -121,6 +135,8 @@ private:
     bool held_by_down(const ServiceRecord& record) const;
     void start_waiting();
     void continue_shutdown();
+    ServiceRecord* find_service(const std::string& name);
+    std::optional<AdminResult> admin_refusal(const ServiceRecord* record, const std::string& name) const;
 
     sys::EventLoop& loop_;
     const Clock& clock_;
