@@ -110,6 +110,14 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
         if (result.exit_code != 0) result.exit_code = 2;
         return result;
     }
+    // tend cannot prefix lines it never sees.
+    if (o.log_prefix && o.inherit_output) {
+        std::fprintf(stderr, "tend: error: --log-prefix needs the services' output to pass through tend; "
+                             "it cannot be combined with --inherit-output\n");
+        result.kind = ParsedCommandLine::Kind::Exit;
+        result.exit_code = 2;
+        return result;
+    }
     // Services chdir to their own dir before exec, so every path must be absolute.
     for (auto* dir : {&o.services_dir, &o.cont_init_dir, &o.cont_finish_dir, &o.runtime_dir}) {
         std::error_code ignored;

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "tend/log/logger.hpp"
+#include "tend/process/owned_pipe.hpp"
 #include "tend/sys/reaper.hpp"
 #include "tend/sys/signals.hpp"
 
@@ -79,8 +80,11 @@ Init::Init(config::Options options, sys::EventLoop loop, sys::UniqueFd signal_fd
             log::warn("not PID 1 and cannot become a child subreaper: {}; orphans will not be reaped",
                       std::strerror(error));
     }
-    if (options_.log_prefix) {
-        router_ = std::make_unique<log::OutputRouter>(loop_);
+    // Services' output goes through tend (pipes they own) unless
+    // --inherit-output; tend's own lines then queue with their stderr lines,
+    // so none lands inside a service's line.
+    if (!options_.inherit_output) {
+        router_ = std::make_unique<log::OutputRouter>(loop_, clock_, options_.log_prefix);
         log::set_line_writer(
             [](void* router, std::string_view line) { static_cast<log::OutputRouter*>(router)->write_own_line(line); },
             router_.get());
@@ -116,13 +120,30 @@ int Init::run() {
         auto result = loop_.run_once();
         if (!result) log::error("event loop: epoll_wait failed: {}", std::strerror(result.error()));
     }
-    if (router_) router_->drain_all(static_cast<int>(options_.kill_grace.count()));
+    drain_output();
     return exit_code_.value_or(0);
+}
+
+// What services wrote and tend has not yet passed on gets --drain-timeout;
+// what is left then is dropped, and said so.
+void Init::drain_output() {
+    if (!router_) return;
+    auto result = router_->drain_all(options_.drain_timeout);
+    // From here on tend's own lines go straight to stderr.
+    log::set_line_writer(nullptr, nullptr);
+    if (result.dropped.empty()) return;
+    std::string what;
+    for (const auto& [name, bytes] : result.dropped)
+        what += fmt::format("{}{} bytes of {}", what.empty() ? "" : ", ", bytes, name);
+    std::string why;
+    if (result.out_of_time) why = fmt::format("not written within --drain-timeout ({} ms)", options_.drain_timeout.count());
+    if (result.write_failed) why += std::string(why.empty() ? "" : "; ") + "tend's stdout or stderr was closed";
+    log::warn("service output dropped at exit: {} ({})", what, why);
 }
 
 void Init::rearm_timer() {
     std::optional<TimePoint> deadline = supervisor_->next_deadline();
-    for (const auto& candidate : {phase_deadline_, ready_deadline_})
+    for (const auto& candidate : {phase_deadline_, ready_deadline_, router_ ? router_->next_deadline() : std::nullopt})
         if (candidate && (!deadline || *candidate < *deadline)) deadline = candidate;
     loop_.set_timer(deadline);
 }
@@ -167,6 +188,7 @@ void Init::on_sigchld() {
     children_left_ = sys::reap_children([this](pid_t pid, int status) {
         if (pid == cmd_pid_) {
             cmd_pid_ = 0;
+            if (router_ && cmd_writer_) router_->writer_exited(*cmd_writer_);
             ExitInfo exit = exit_info(status);
             if (exit.signal != 0)
                 log::info("CMD killed by {}", config::signal_name(exit.signal));
@@ -189,6 +211,7 @@ void Init::on_sigchld() {
 void Init::on_timer() {
     TimePoint now = clock_.now();
     supervisor_->on_timer();
+    if (router_) router_->on_timer();
     if (ready_deadline_ && *ready_deadline_ <= now) {
         ready_deadline_.reset();
         if (!cmd_started_ && phase_ == Phase::Running) {
@@ -343,6 +366,8 @@ void Init::start_cmd() {
         plan.capabilities.bounding_best_effort = true;
         plan.no_new_privs = true;
     }
+    sys::UniqueFd output_write[2];  // closed after the spawn: the CMD's pipes end with it
+    if (cmd_identity_) attach_cmd_output(plan, output_write);
     auto pid = ops_.spawn(plan);
     if (!pid) {
         log::error("CMD {}: {}", name, pid.error().message());
@@ -351,6 +376,27 @@ void Init::start_cmd() {
     }
     cmd_pid_ = *pid;
     log::debug("CMD {} started (pid {})", name, cmd_pid_);
+}
+
+// The CMD keeps tend's stdio (a terminal stays its terminal), except that a
+// CMD running as another user could not reopen tend's pipes by path
+// (/dev/stdout): each of stdout and stderr that is not a terminal becomes a
+// pipe owned by that user, read like a service's (never prefixed).
+void Init::attach_cmd_output(process::SpawnPlan& plan, sys::UniqueFd (&output_write)[2]) {
+    if (!router_) return;  // --inherit-output
+    for (int stream = 0; stream < 2; ++stream) {
+        if (::isatty(stream + 1) == 1) continue;
+        auto pipe = process::make_owned_pipe(cmd_identity_->uid, cmd_identity_->gid);
+        if (!pipe) {
+            log::warn("CMD: cannot create a {} pipe owned by uid {}: {}; it writes to tend's own",
+                      stream == 0 ? "stdout" : "stderr", cmd_identity_->uid, pipe.error());
+            continue;
+        }
+        if (!cmd_writer_) cmd_writer_ = router_->add_writer("the CMD", false);
+        router_->add_source(*cmd_writer_, std::move(pipe->read), stream == 0 ? log::Stream::Out : log::Stream::Err);
+        (stream == 0 ? plan.stdout_fd : plan.stderr_fd) = pipe->write.get();
+        output_write[stream] = std::move(pipe->write);
+    }
 }
 
 void Init::primary_exited(int code) {

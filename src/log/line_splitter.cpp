@@ -3,6 +3,7 @@
 // OutputQueue is a string with a read offset, compacted as it drains.
 #include "tend/log/line_splitter.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <new>
 #include <utility>
@@ -69,12 +70,62 @@ void LineSplitter::flush(std::string& out) {
 
 OutputQueue::OutputQueue(int fd, std::size_t high_water) : fd_(fd), high_water_(high_water) {}
 
-void OutputQueue::append(std::string_view data) {
+void OutputQueue::append(std::string_view data, std::size_t owner) {
     try {
         buffer_ += data;
+        count(owner, data.size());
     } catch (const std::bad_alloc&) {
         // Out of memory: drop the data; the queue stays usable.
     }
+}
+
+void OutputQueue::count(std::size_t owner, std::size_t bytes) {
+    if (bytes == 0) return;
+    try {
+        if (!runs_.empty() && runs_.back().owner == owner)
+            runs_.back().bytes += bytes;
+        else
+            runs_.push_back({owner, bytes});
+    } catch (const std::bad_alloc&) {
+        // Only the per-owner report at exit would be off.
+    }
+}
+
+void OutputQueue::consume(std::size_t bytes) {
+    while (bytes > 0 && !runs_.empty()) {
+        const std::size_t taken = std::min(bytes, runs_.front().bytes);
+        runs_.front().bytes -= taken;
+        bytes -= taken;
+        if (runs_.front().bytes == 0) runs_.pop_front();
+    }
+}
+
+// One total per owner, so a dead fd over a long life costs no memory.
+void OutputQueue::note_lost() {
+    for (const Run& run : runs_) {
+        auto same = std::find_if(lost_.begin(), lost_.end(), [&](const Run& r) { return r.owner == run.owner; });
+        try {
+            if (same != lost_.end())
+                same->bytes += run.bytes;
+            else
+                lost_.push_back(run);
+        } catch (const std::bad_alloc&) {
+        }
+    }
+    runs_.clear();
+}
+
+std::vector<std::pair<std::size_t, std::size_t>> OutputQueue::take_lost() {
+    std::vector<std::pair<std::size_t, std::size_t>> result;
+    for (const Run& run : lost_) result.emplace_back(run.owner, run.bytes);
+    lost_.clear();
+    return result;
+}
+
+std::vector<std::pair<std::size_t, std::size_t>> OutputQueue::unwritten() const {
+    std::vector<std::pair<std::size_t, std::size_t>> result;
+    for (const Run& run : runs_) result.emplace_back(run.owner, run.bytes);
+    return result;
 }
 
 bool OutputQueue::write_some() {
@@ -83,6 +134,7 @@ bool OutputQueue::write_some() {
         const ssize_t written = ::write(fd_, buffer_.data() + offset_, buffer_.size() - offset_);
         if (written > 0) {
             offset_ += static_cast<std::size_t>(written);
+            consume(static_cast<std::size_t>(written));
         } else if (written < 0 && errno == EINTR) {
             continue;
         } else if (written == 0 || errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -90,6 +142,7 @@ bool OutputQueue::write_some() {
         } else {
             healthy = false;
             offset_ = buffer_.size();  // a dead fd: what it would not take is dropped
+            note_lost();
             break;
         }
     }
