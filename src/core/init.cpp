@@ -136,8 +136,8 @@ void Init::drain_output() {
     for (const auto& [name, bytes] : result.dropped)
         what += fmt::format("{}{} bytes of {}", what.empty() ? "" : ", ", bytes, name);
     std::string why;
-    if (result.out_of_time) why = fmt::format("not written within --drain-timeout ({} ms)", options_.drain_timeout.count());
-    if (result.write_failed) why += std::string(why.empty() ? "" : "; ") + "tend's stdout or stderr was closed";
+    if (result.out_of_time) why = fmt::format("--drain-timeout of {} ms reached", options_.drain_timeout.count());
+    if (result.write_failed) why += std::string(why.empty() ? "" : "; ") + "tend's stdout or stderr is closed";
     log::warn("service output dropped at exit: {} ({})", what, why);
 }
 
