@@ -32,6 +32,16 @@ LineSplitter::LineSplitter(std::string prefix) : prefix_(std::move(prefix)) {}
 
 void LineSplitter::feed(std::string_view data, std::string& out) {
     try {
+        // Unprefixed with no line pending (the default, and the common case):
+        // whole lines are copied in one piece when none of them can be longer
+        // than kMaxLineBytes (they all lie within the first kMaxLineBytes).
+        if (prefix_.empty() && partial_.empty()) {
+            const std::size_t last_newline = data.rfind('\n');
+            if (last_newline != std::string_view::npos && last_newline < kMaxLineBytes) {
+                out.append(data.data(), last_newline + 1);
+                data.remove_prefix(last_newline + 1);
+            }
+        }
         while (!data.empty()) {
             const std::size_t newline = data.find('\n');
             const bool line_ends = newline != std::string_view::npos;
