@@ -12,7 +12,11 @@ set -euo pipefail
 
 TEND=${1:-build/tend}
 LINES=${LINES:-1000000}   # 100-byte lines: 100 MB a run
-RUNS=${RUNS:-3}           # median of this many
+RUNS=${RUNS:-5}           # median of this many
+# What the service runs: `seq` (a program printing lines through stdio:
+# 4 KiB writes, CPU-bound itself) or `cat` (the same bytes from a file in
+# 128 KiB writes: as fast as a writer gets, so tend's own limit shows).
+GENERATOR=${GENERATOR:-seq}
 LINE_BYTES=100
 
 if [[ $(id -u) -ne 0 ]]; then
@@ -31,10 +35,16 @@ seq -f '%099.0f' 1 "$LINES" > "$expected"
 total_bytes=$(stat -c %s "$expected")
 mb=$(awk -v b="$total_bytes" 'BEGIN { printf "%.1f", b / 1e6 }')
 
+case $GENERATOR in
+    seq) generate="seq -f '%099.0f' 1 $LINES" ;;
+    cat) generate="cat $expected" ;;
+    *) echo "throughput.sh: GENERATOR is seq or cat" >&2; exit 2 ;;
+esac
+
 # The service: the numbered lines, then it reports and stays up.
 cat > "$work/services/gen/run" <<EOF
 #!/bin/sh
-seq -f '%099.0f' 1 $LINES
+$generate
 echo > "$work/gen.done"
 exec sleep 1000
 EOF
@@ -47,7 +57,7 @@ ticks_per_second=$(getconf CLK_TCK)
 baseline_once() {
     local start end
     start=$(now)
-    seq -f '%099.0f' 1 "$LINES" > "$work/out"
+    sh -c "$generate" > "$work/out"
     end=$(now)
     cmp -s "$work/out" "$expected" || { echo "baseline: output differs" >&2; touch "$work/failed"; }
     echo "$start $end 0"
@@ -110,7 +120,7 @@ run_case() {
         inherit) tend_once --inherit-output ;;
     esac
 }
-echo "throughput.sh: $LINES lines of $LINE_BYTES bytes ($mb MB) a run, $RUNS rounds; load: $(cut -d" " -f1-3 /proc/loadavg)" >&2
+echo "throughput.sh: $GENERATOR, $LINES lines of $LINE_BYTES bytes ($mb MB) a run, $RUNS rounds; load: $(cut -d" " -f1-3 /proc/loadavg)" >&2
 declare -A rates cpus
 for round in $(seq "$RUNS"); do
     for name in "${cases[@]}"; do
@@ -134,7 +144,7 @@ fi
 ratio() { awk -v a="$1" -v b="$baseline_rate" 'BEGIN { printf "%.2f", a / b }'; }
 
 cat <<EOF
-$mb MB as $LINES lines of $LINE_BYTES bytes, median of $RUNS runs ($(uname -r), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)).
+Service: \`$GENERATOR\`, $mb MB as $LINES lines of $LINE_BYTES bytes, median of $RUNS runs ($(uname -r), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)).
 
 | how the service's stdout reaches the file | MB/s | vs. straight to the file | tend CPU ms per MB | every line, in order |
 |---|---|---|---|---|
