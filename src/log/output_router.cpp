@@ -192,9 +192,9 @@ void OutputRouter::write_own_line(std::string_view line) {
 bool OutputRouter::any_full() const { return queues_[0]->full() || queues_[1]->full(); }
 
 // While a queue is full, every source stops being read (services block on
-// their pipes); reading resumes when it drained below the mark.
+// their pipes); reading resumes when both drained below half the mark.
 void OutputRouter::update_backpressure() {
-    bool pause = any_full();
+    const bool pause = paused_ ? !(queues_[0]->low() && queues_[1]->low()) : any_full();
     if (pause == paused_) return;
     paused_ = pause;
     std::vector<Source*> failed;

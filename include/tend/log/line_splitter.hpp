@@ -62,6 +62,9 @@ public:
     std::vector<std::pair<std::size_t, std::size_t>> take_lost();
     bool empty() const { return buffer_.size() == offset_; }
     bool full() const { return buffer_.size() - offset_ >= high_water_; }
+    // Below half the mark: reading may resume (the gap keeps a slow reader
+    // from toggling every source in and out of the epoll set on each write).
+    bool low() const { return buffer_.size() - offset_ < high_water_ / 2; }
     std::size_t size() const { return buffer_.size() - offset_; }
     // Writes as much as the (non-blocking) fd takes. Returns false on a hard
     // error other than EAGAIN (the data is then dropped; the caller logs once).
