@@ -40,6 +40,7 @@ void LineSplitter::feed(std::string_view data, std::string& out) {
             if (last_newline != std::string_view::npos && last_newline < kMaxLineBytes) {
                 out.append(data.data(), last_newline + 1);
                 data.remove_prefix(last_newline + 1);
+                ++lines_emitted_;  // at least one; only the change matters
             }
         }
         while (!data.empty()) {
@@ -55,11 +56,13 @@ void LineSplitter::feed(std::string_view data, std::string& out) {
                 const std::size_t take = kMaxLineBytes - partial_.size();
                 append_line(out, prefix_, partial_, body.substr(0, take));
                 partial_.clear();
+                ++lines_emitted_;
                 body.remove_prefix(take);
             }
             if (line_ends) {
                 append_line(out, prefix_, partial_, body);
                 partial_.clear();
+                ++lines_emitted_;
             } else {
                 partial_ += body;
             }
@@ -76,6 +79,7 @@ void LineSplitter::flush(std::string& out) {
     } catch (const std::bad_alloc&) {
     }
     partial_.clear();
+    ++lines_emitted_;
 }
 
 OutputQueue::OutputQueue(int fd, std::size_t high_water) : fd_(fd), high_water_(high_water) {}

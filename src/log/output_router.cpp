@@ -51,7 +51,7 @@ OutputRouter::WriterId OutputRouter::add_writer(std::string name, bool prefixed)
 void OutputRouter::add_source(WriterId writer, sys::UniqueFd read_end, Stream stream) {
     sys::set_nonblocking(read_end.get());
     sources_.push_back(std::make_unique<Source>(
-        Source{std::move(read_end), LineSplitter(writers_.at(writer).prefix), stream, writer, false, std::nullopt}));
+        Source{std::move(read_end), LineSplitter(writers_.at(writer).prefix), stream, writer, false, std::nullopt, 0}));
     if (!paused_ && !watch(sources_.back().get())) sources_.pop_back();
 }
 
@@ -99,11 +99,15 @@ bool OutputRouter::read_some(Source* source) {
     return true;
 }
 
+// A partial line waits from the moment it began: a read that completes the
+// old one and leaves a new one pending restarts the wait.
 void OutputRouter::note_partial(Source* source) {
-    if (source->splitter.pending() == 0)
+    if (source->splitter.pending() == 0) {
         source->partial_since.reset();
-    else if (!source->partial_since)
+    } else if (!source->partial_since || source->partial_line != source->splitter.lines_emitted()) {
         source->partial_since = clock_.now();
+        source->partial_line = source->splitter.lines_emitted();
+    }
 }
 
 void OutputRouter::flush_partial(Source* source) {

@@ -125,6 +125,22 @@ TEST(OutputRouter, TimerReadsThePipeBeforeFlushing) {
     EXPECT_EQ(f.router->next_deadline(), std::nullopt);
 }
 
+// A read that completes a waiting line and leaves a new partial one: the new
+// one waits its own full second.
+TEST(OutputRouter, ANewPartialLineWaitsAFreshSecond) {
+    RouterFixture f(false);
+    write_all(f.web_out.write.get(), "old");
+    f.turn();
+    f.clock.advance(Duration{900});
+    write_all(f.web_out.write.get(), " line\nnew");
+    f.turn();
+    EXPECT_EQ(read_all(f.out.read.get()), "old line\n");
+    EXPECT_EQ(f.router->next_deadline(), f.clock.now() + kPartialLineWait);
+    f.clock.advance(Duration{100});
+    f.router->on_timer();
+    EXPECT_EQ(read_all(f.out.read.get()), "") << "the new partial line was cut after 0.1 s";
+}
+
 TEST(OutputRouter, WriterExitFlushesItsPartialLineOnceThePipeIsEmpty) {
     RouterFixture f(true);
     write_all(f.web_err.write.get(), "last words");

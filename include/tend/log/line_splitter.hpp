@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <string>
 #include <string_view>
@@ -29,10 +30,14 @@ public:
     // Appends the pending partial line (prefixed, with a newline) if any.
     void flush(std::string& out);
     std::size_t pending() const { return partial_.size(); }
+    // Counts the lines emitted so far: when it moved, what is pending now is a
+    // new partial line (its wait for a newline starts afresh).
+    std::uint64_t lines_emitted() const { return lines_emitted_; }
 
 private:
     std::string prefix_;
     std::string partial_;
+    std::uint64_t lines_emitted_ = 0;
 };
 
 // Output side: bytes waiting for tend's stdout or stderr.

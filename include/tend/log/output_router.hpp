@@ -97,7 +97,8 @@ private:
         Stream stream;
         WriterId writer;
         bool flush_when_empty = false;
-        std::optional<core::TimePoint> partial_since;
+        std::optional<core::TimePoint> partial_since;  // when the pending partial line began to wait
+        std::uint64_t partial_line = 0;                // splitter.lines_emitted() at that moment
     };
 
     bool watch(Source* source);
