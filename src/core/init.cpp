@@ -8,6 +8,7 @@
 
 #include "tend/log/logger.hpp"
 #include "tend/sys/final_sweep.hpp"
+#include "tend/process/owned_pipe.hpp"
 #include "tend/sys/reaper.hpp"
 #include "tend/sys/signals.hpp"
 
@@ -90,8 +91,11 @@ Init::Init(config::Options options, sys::EventLoop loop, sys::UniqueFd signal_fd
             log::warn("not PID 1 and cannot become a child subreaper: {}; orphans will not be reaped",
                       std::strerror(error));
     }
-    if (options_.log_prefix) {
-        router_ = std::make_unique<log::OutputRouter>(loop_);
+    // Services' output goes through tend (pipes they own) unless
+    // --inherit-output; tend's own lines then queue with their stderr lines,
+    // so none lands inside a service's line.
+    if (!options_.inherit_output) {
+        router_ = std::make_unique<log::OutputRouter>(loop_, clock_, options_.log_prefix);
         log::set_line_writer(
             [](void* router, std::string_view line) { static_cast<log::OutputRouter*>(router)->write_own_line(line); },
             router_.get());
@@ -134,9 +138,9 @@ int Init::run() {
         if (control_) control_->on_change();  // wait-ready requests look again
     }
     control_.reset();  // the socket goes before tend does
+    drain_output();  // tend's last line comes after what the services wrote
     const int code = exit_code_.value_or(0);
     say("exiting with code " + std::to_string(code));
-    if (router_) router_->drain_all(static_cast<int>(options_.kill_grace.count()));
     return code;
 }
 
@@ -149,10 +153,28 @@ void Init::say(const std::string& message) const {
         log::info("{}", message);
 }
 
+// What services wrote and tend has not yet passed on gets --drain-timeout;
+// what is left then is dropped, and said so.
+void Init::drain_output() {
+    if (!router_) return;
+    auto result = router_->drain_all(options_.drain_timeout);
+    // From here on tend's own lines go straight to stderr.
+    log::set_line_writer(nullptr, nullptr);
+    if (result.dropped.empty()) return;
+    std::string what;
+    for (const auto& [name, bytes] : result.dropped)
+        what += fmt::format("{}{} bytes of {}", what.empty() ? "" : ", ", bytes, name);
+    std::string why;
+    if (result.out_of_time) why = fmt::format("--drain-timeout of {} ms reached", options_.drain_timeout.count());
+    if (result.write_failed) why += std::string(why.empty() ? "" : "; ") + "tend's stdout or stderr is closed";
+    log::warn("service output dropped at exit: {} ({})", what, why);
+}
+
 void Init::rearm_timer() {
     std::optional<TimePoint> deadline = supervisor_->next_deadline();
     std::optional<TimePoint> control_deadline = control_ ? control_->next_deadline() : std::nullopt;
-    for (const auto& candidate : {phase_deadline_, ready_deadline_, control_deadline})
+    std::optional<TimePoint> output_deadline = router_ ? router_->next_deadline() : std::nullopt;
+    for (const auto& candidate : {phase_deadline_, ready_deadline_, control_deadline, output_deadline})
         if (candidate && (!deadline || *candidate < *deadline)) deadline = candidate;
     loop_.set_timer(deadline);
 }
@@ -197,6 +219,7 @@ void Init::on_sigchld() {
     children_left_ = sys::reap_children([this](pid_t pid, int status) {
         if (pid == cmd_pid_) {
             cmd_pid_ = 0;
+            if (router_ && cmd_writer_) router_->writer_exited(*cmd_writer_);
             ExitInfo exit = exit_info(status);
             primary_exited(exit.shell_code(), "CMD " + describe_exit(exit));
             return;
@@ -216,6 +239,7 @@ void Init::on_timer() {
     TimePoint now = clock_.now();
     supervisor_->on_timer();
     if (control_) control_->on_timer();
+    if (router_) router_->on_timer();
     if (ready_deadline_ && *ready_deadline_ <= now) {
         ready_deadline_.reset();
         if (!cmd_started_ && phase_ == Phase::Running) {
@@ -368,6 +392,8 @@ void Init::start_cmd() {
         plan.capabilities.bounding_best_effort = true;
         plan.no_new_privs = true;
     }
+    sys::UniqueFd output_write[2];  // closed after the spawn: the CMD's pipes end with it
+    if (cmd_identity_) attach_cmd_output(plan, output_write);
     auto pid = ops_.spawn(plan);
     if (!pid) {
         log::error("CMD {}: {}", name, pid.error().message());
@@ -377,6 +403,27 @@ void Init::start_cmd() {
     }
     cmd_pid_ = *pid;
     log::debug("CMD {} started (pid {})", name, cmd_pid_);
+}
+
+// The CMD keeps tend's stdio (a terminal stays its terminal), except that a
+// CMD running as another user could not reopen tend's pipes by path
+// (/dev/stdout): each of stdout and stderr that is not a terminal becomes a
+// pipe owned by that user, read like a service's (never prefixed).
+void Init::attach_cmd_output(process::SpawnPlan& plan, sys::UniqueFd (&output_write)[2]) {
+    if (!router_) return;  // --inherit-output
+    for (int stream = 0; stream < 2; ++stream) {
+        if (::isatty(stream + 1) == 1) continue;
+        auto pipe = process::make_owned_pipe(cmd_identity_->uid, cmd_identity_->gid);
+        if (!pipe) {
+            log::warn("CMD: cannot create a {} pipe owned by uid {}: {}; it writes to tend's own",
+                      stream == 0 ? "stdout" : "stderr", cmd_identity_->uid, pipe.error());
+            continue;
+        }
+        if (!cmd_writer_) cmd_writer_ = router_->add_writer("the CMD", false);
+        router_->add_source(*cmd_writer_, std::move(pipe->read), stream == 0 ? log::Stream::Out : log::Stream::Err);
+        (stream == 0 ? plan.stdout_fd : plan.stderr_fd) = pipe->write.get();
+        output_write[stream] = std::move(pipe->write);
+    }
 }
 
 void Init::primary_exited(int code, const std::string& reason) {

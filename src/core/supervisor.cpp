@@ -11,6 +11,7 @@
 
 #include "tend/log/logger.hpp"
 #include "tend/process/capabilities.hpp"
+#include "tend/process/owned_pipe.hpp"
 
 namespace tend::core {
 namespace {
@@ -325,24 +326,33 @@ process::SpawnPlan Supervisor::base_plan(const ServiceRecord& record) const {
     return plan;
 }
 
-// --log-prefix: a stdout and a stderr pipe per process, owned by the
-// service's user so it can reopen /dev/stdout and /proc/self/fd/1.
-void Supervisor::attach_output(const std::string& label, process::SpawnPlan& plan,
-                               std::vector<sys::UniqueFd>& keep_alive, const ServiceRecord& record) {
-    if (!context_.router) return;
-    for (int stream = 0; stream < 2; ++stream) {
-        auto pipe = sys::make_pipe();
-        if (!pipe) {
-            log::error("service {}: cannot create output pipe: {}", record.name, std::strerror(pipe.error()));
-            continue;
+// A stdout and a stderr pipe per service, made once and owned by the
+// service's user (created under its fsuid/fsgid), so it can reopen
+// /dev/stdout and /proc/self/fd/2. False when they cannot be made.
+bool Supervisor::attach_output(ServiceRecord& record, process::SpawnPlan& plan) {
+    if (!context_.router) return true;  // --inherit-output: tend's own fds
+    if (!record.output_writer) {
+        const uid_t uid = record.identity ? record.identity->uid : ::geteuid();
+        const gid_t gid = record.identity ? record.identity->gid : ::getegid();
+        sys::UniqueFd read_ends[2];
+        for (int stream = 0; stream < 2; ++stream) {
+            auto pipe = process::make_owned_pipe(uid, gid);
+            if (!pipe) {
+                log::error("service {}: cannot create its {} pipe: {}", record.name,
+                           stream == 0 ? "stdout" : "stderr", pipe.error());
+                record.output_write[0].reset();
+                return false;
+            }
+            read_ends[stream] = std::move(pipe->read);
+            record.output_write[stream] = std::move(pipe->write);
         }
-        if (record.identity && ::fchown(pipe->write.get(), record.identity->uid, record.identity->gid) != 0)
-            log::warn("service {}: cannot give its output pipe to uid {}: {}", record.name, record.identity->uid,
-                      std::strerror(errno));
-        (stream == 0 ? plan.stdout_fd : plan.stderr_fd) = pipe->write.get();
-        keep_alive.push_back(std::move(pipe->write));
-        context_.router->add_source(label, std::move(pipe->read), stream == 0 ? log::Stream::Out : log::Stream::Err);
+        record.output_writer = context_.router->add_writer(record.name);
+        context_.router->add_source(*record.output_writer, std::move(read_ends[0]), log::Stream::Out);
+        context_.router->add_source(*record.output_writer, std::move(read_ends[1]), log::Stream::Err);
     }
+    plan.stdout_fd = record.output_write[0].get();
+    plan.stderr_fd = record.output_write[1].get();
+    return true;
 }
 
 void Supervisor::spawn_main(ServiceRecord& record) {
@@ -352,7 +362,11 @@ void Supervisor::spawn_main(ServiceRecord& record) {
     plan.argv = {cfg.run.string()};
 
     std::vector<sys::UniqueFd> child_ends;  // closed in the parent after spawn
-    attach_output(record.name, plan, child_ends, record);
+    if (!attach_output(record, plan)) {
+        dispatch(record, {EventKind::SpawnFailed});
+        if (record.primary && on_primary_exit) on_primary_exit(126);
+        return;
+    }
     sys::UniqueFd notification_read;
     if (cfg.notification_fd) {
         auto pipe = sys::make_pipe();
@@ -418,10 +432,8 @@ void Supervisor::spawn_finish(ServiceRecord& record, const ExitInfo& exit) {
     process::SpawnPlan plan = base_plan(record);
     plan.executable = cfg.finish->string();
     plan.argv = {cfg.finish->string(), std::to_string(exit.code), std::to_string(exit.signal)};
-    std::vector<sys::UniqueFd> child_ends;
-    attach_output(record.name, plan, child_ends, record);
+    attach_output(record, plan);  // without its pipes, finish writes to tend's own
     auto pid = ops_.spawn(plan);
-    child_ends.clear();
     if (!pid) {
         log::error("service {}: finish: {}", record.name, pid.error().message());
         dispatch(record, {EventKind::FinishExited});
@@ -440,6 +452,7 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status) {
                 log::info("service {}: killed by {}", record.name, config::signal_name(exit.signal));
             else
                 log::info("service {}: exited with code {}", record.name, exit.code);
+            if (context_.router && record.output_writer) context_.router->writer_exited(*record.output_writer);
             bool group_empty = !ops_.group_alive(record.pgid);
             if (record.notification) {
                 loop_.remove(record.notification.get());
@@ -455,6 +468,7 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status) {
         }
         if (record.finish_pid == pid) {
             record.finish_pid = 0;
+            if (context_.router && record.output_writer) context_.router->writer_exited(*record.output_writer);
             dispatch(record, {EventKind::FinishExited});
             return true;
         }

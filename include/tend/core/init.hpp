@@ -71,6 +71,8 @@ private:
     void enter_running();
     void maybe_start_cmd();
     void start_cmd();
+    void attach_cmd_output(process::SpawnPlan& plan, sys::UniqueFd (&output_write)[2]);
+    void drain_output();
     // `reason` completes "shutting down: ..." (e.g. "CMD exited with code 3").
     void primary_exited(int code, const std::string& reason);
     // `reason` completes "shutting down: ..." (e.g. "SIGTERM received").
@@ -105,6 +107,7 @@ private:
     pid_t cmd_pid_ = 0;
     std::optional<process::IdentityChange> cmd_identity_;  // with --cmd-user
     const process::IdentityChange* cmd_owner() const { return cmd_identity_ ? &*cmd_identity_ : nullptr; }
+    std::optional<log::OutputRouter::WriterId> cmd_writer_;  // with --cmd-user and stdio not a terminal
     bool cmd_started_ = false;
     bool shutdown_requested_ = false;
     bool primary_done_ = false;

@@ -35,7 +35,7 @@ struct SupervisorContext {
     const process::Environment* container_env = nullptr;
     process::Credentials own_credentials;
     bool cmd_given = false;      // with a CMD, `primary` files are ignored
-    log::OutputRouter* router = nullptr;  // set with --log-prefix
+    log::OutputRouter* router = nullptr;  // null with --inherit-output
 };
 
 struct ServiceRecord {
@@ -60,6 +60,13 @@ struct ServiceRecord {
     pid_t pgid = 0;        // its process group, kept until the group is gone
     pid_t finish_pid = 0;  // finish script while it runs
     sys::UniqueFd notification;  // read end of the readiness pipe
+
+    // The service's own stdout and stderr pipes, owned by its user: made at
+    // its first start and kept for tend's whole life, so restarts create no
+    // fds. tend keeps these write ends (given to every start and to finish);
+    // the router has the read ends.
+    sys::UniqueFd output_write[2];
+    std::optional<log::OutputRouter::WriterId> output_writer;
 
     bool refused() const { return !refusal.empty(); }
 };
@@ -127,8 +134,7 @@ private:
     void spawn_main(ServiceRecord& record);
     void spawn_finish(ServiceRecord& record, const ExitInfo& exit);
     process::SpawnPlan base_plan(const ServiceRecord& record) const;
-    void attach_output(const std::string& label, process::SpawnPlan& plan, std::vector<sys::UniqueFd>& keep_alive,
-                       const ServiceRecord& record);
+    bool attach_output(ServiceRecord& record, process::SpawnPlan& plan);
     void watch_notification(ServiceRecord& record, sys::UniqueFd read_end);
     void on_notification(std::size_t index);
     bool dependencies_ready(const ServiceRecord& record) const;
