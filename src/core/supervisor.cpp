@@ -364,7 +364,7 @@ void Supervisor::spawn_main(ServiceRecord& record) {
     std::vector<sys::UniqueFd> child_ends;  // closed in the parent after spawn
     if (!attach_output(record, plan)) {
         dispatch(record, {EventKind::SpawnFailed});
-        if (record.primary && on_primary_exit) on_primary_exit(126);
+        if (record.primary && on_primary_exit) on_primary_exit(126, "primary service " + record.name + " cannot get its output pipes");
         return;
     }
     sys::UniqueFd notification_read;
