@@ -103,12 +103,16 @@ std::optional<UtcSeconds> next_cron_run(const config::CronExpression& cron, UtcS
                                         const TimeZone& zone) {
     using std::chrono::seconds;
     const std::int64_t after_s = after.time_since_epoch().count();
-    const LocalSeconds horizon{seconds{after_s + kHorizonYears * 366 * kDay}};
+    // 30 years ahead, or to the end of the year field's range when it has one.
+    std::int64_t horizon_s = after_s + kHorizonYears * 366 * kDay;
+    if (!cron.years.all()) horizon_s = std::max(horizon_s, days_from_civil(config::kLastScheduleYear + 1, 1, 1) * kDay);
+    const LocalSeconds horizon{seconds{horizon_s}};
     // Nothing ever matches again (a past year): answer without walking periods.
     if (!next_local_match(cron, LocalSeconds{seconds{after_s - 2 * kDay}}, horizon)) return std::nullopt;
 
     std::int64_t start = after_s + 1;
-    for (int guard = 0; guard < 4 * 366 * kHorizonYears; ++guard) {
+    for (int guard = 0; guard < 4 * 366 * (config::kLastScheduleYear - config::kFirstScheduleYear + kHorizonYears);
+         ++guard) {
         const ZonePeriod period = zone.period_at(UtcSeconds{seconds{start}});
         const std::int64_t begin = period.begin.time_since_epoch().count();
         const std::int64_t end = period.end.time_since_epoch().count();

@@ -213,6 +213,7 @@ bool Scheduler::disarm(std::string_view name) {
     Job* job = find_name(name);
     if (!job) return false;
     set_armed(*job, false);
+    if (stop_run) stop_run(job->service);
     return true;
 }
 

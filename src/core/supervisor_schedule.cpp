@@ -40,6 +40,14 @@ void Supervisor::load_schedules() {
     scheduler_->start_run = [this](std::size_t index, Trigger trigger) {
         return start_scheduled_run(index, trigger);
     };
+    scheduler_->stop_run = [this](std::size_t index) {
+        ServiceRecord& record = services_[index];
+        replace_pending_[index] = false;
+        if (record.machine && !record.machine->idle() && !record.machine->stop_requested()) {
+            log::info("service {}: stopping the run in progress (pid {})", record.name, record.pid);
+            dispatch(record, {EventKind::Stop});
+        }
+    };
     // Armed or disarmed changes readiness: dependants and --wait-ready care.
     scheduler_->on_armed_change = [this] {
         if (in_dispatch_) return;

@@ -1,5 +1,6 @@
 // Next-run computation: DST changes of a European and an American zone, leap
 // days, the 31st of short months, the OR rule, and a fake-clock year.
+#include <cstdio>
 #include <filesystem>
 #include <vector>
 
@@ -84,6 +85,8 @@ TEST(NextRun, YearFieldAndNeverAgain) {
     TimeZone utc;
     EXPECT_EQ(runs("0 0 0 1 1 * 2030", at(2026, 1, 1), utc, 2), (std::vector{at(2030, 1, 1)}));
     EXPECT_TRUE(runs("0 0 0 1 1 * 2020", at(2026, 1, 1), utc, 1).empty());
+    EXPECT_EQ(runs("0 0 0 1 1 * 2099", at(2026, 1, 1), utc, 1), (std::vector{at(2099, 1, 1)}))
+        << "a year field is searched to its end, past the 30-year horizon";
 }
 
 TEST(NextRun, BerlinSpringForwardFixedTimeRunsOnceAtTheEndOfTheGap) {
@@ -165,6 +168,31 @@ TEST(NextRun, AYearOfWeekdayMornings) {
     }
     EXPECT_EQ(count, weekdays);
     EXPECT_EQ(weekdays, 261);
+}
+
+// Corrupt zone files are refused or give some zone, never a crash or a hang.
+TEST(NextRun, EveryByteFlipOfAZoneFileIsHandled) {
+    REQUIRE_ZONE("Europe/Berlin");
+    std::string bytes;
+    {
+        auto loaded = tend::config::parse_schedule("30 2 * * *");
+        ASSERT_TRUE(loaded);
+    }
+    FILE* file = std::fopen("/usr/share/zoneinfo/Europe/Berlin", "rb");
+    ASSERT_NE(file, nullptr);
+    char buffer[4096];
+    std::size_t n;
+    while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) bytes.append(buffer, n);
+    std::fclose(file);
+    auto expression = cron("30 2 * * *");
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        std::string broken = bytes;
+        broken[i] = static_cast<char>(broken[i] ^ 0x5a);
+        auto zone = TimeZone::from_tzif(broken, "broken");
+        if (!zone) continue;
+        (void)tend::core::next_cron_run(expression, at(2026, 3, 28), *zone);
+        (void)zone->from_local(tend::core::LocalSeconds{at(2026, 10, 25, 2, 30).time_since_epoch()});
+    }
 }
 
 TEST(NextRun, PosixRuleZoneWorksWithoutFiles) {

@@ -231,6 +231,20 @@ TEST_F(ScheduledServiceTest, DisarmStopsTheTicks) {
     EXPECT_EQ(ops.count("job"), 0u);
 }
 
+TEST_F(ScheduledServiceTest, DisarmStopsARunInProgress) {
+    service("job", {{"schedule", "* * * * * *\n"}, {"down-signal", "SIGHUP\n"}});
+    auto& sup = make();
+    advance_to_deadline();
+    ASSERT_EQ(ops.count("job"), 1u);
+    EXPECT_TRUE(sup.scheduler().disarm("job"));
+    ASSERT_FALSE(ops.signals.empty());
+    EXPECT_EQ(ops.signals.front(), (std::pair<pid_t, int>{ops.pids.at("job"), SIGHUP}));
+    exit_service("job", SIGHUP);
+    advance(5s);
+    EXPECT_EQ(ops.count("job"), 1u);
+    EXPECT_FALSE(sup.scheduler().status("job")->armed);
+}
+
 TEST_F(ScheduledServiceTest, ShutdownDisarmsAndStopsARunningJob) {
     service("job", {{"schedule", "* * * * * *\n"}});
     auto& sup = make();

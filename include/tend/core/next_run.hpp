@@ -20,7 +20,7 @@
 namespace tend::core {
 
 // The first run strictly after `after`, or nullopt when there is none in the
-// next 30 years (or, with a year field, before its last year).
+// next 30 years (with a year field: none up to the end of 2099).
 std::optional<UtcSeconds> next_cron_run(const config::CronExpression& cron, UtcSeconds after,
                                         const TimeZone& zone);
 

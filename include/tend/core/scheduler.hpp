@@ -95,14 +95,17 @@ public:
     // The error is the reason it did not start (unknown, already running, a
     // dependency not ready, shutting down).
     std::expected<void, std::string> run_now(std::string_view name);
-    // `tend ctl stop NAME`: no more ticks until armed again. A run in progress
-    // is the caller's to stop (the Supervisor's usual stop). False: unknown name.
+    // `tend ctl stop NAME`: no more ticks until armed again, and a run in
+    // progress is stopped (down-signal, SIGKILL after timeout-kill) through
+    // `stop_run`. False: unknown name.
     bool disarm(std::string_view name);
     bool arm(std::string_view name);
 
     // ---- for the Supervisor ------------------------------------------------
     // Called for each due tick and for run_now: starts a run or says why not.
     std::function<std::expected<void, std::string>(std::size_t service, Trigger trigger)> start_run;
+    // Called by disarm(): stop the run in progress, if any.
+    std::function<void(std::size_t service)> stop_run;
     // Called when a job's readiness (armed or not) changed.
     std::function<void()> on_armed_change;
 
