@@ -1,7 +1,7 @@
 // Next-run computation: DST changes of a European and an American zone, leap
 // days, the 31st of short months, the OR rule, and a fake-clock year.
-#include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -173,26 +173,21 @@ TEST(NextRun, AYearOfWeekdayMornings) {
 // Corrupt zone files are refused or give some zone, never a crash or a hang.
 TEST(NextRun, EveryByteFlipOfAZoneFileIsHandled) {
     REQUIRE_ZONE("Europe/Berlin");
-    std::string bytes;
-    {
-        auto loaded = tend::config::parse_schedule("30 2 * * *");
-        ASSERT_TRUE(loaded);
-    }
-    FILE* file = std::fopen("/usr/share/zoneinfo/Europe/Berlin", "rb");
-    ASSERT_NE(file, nullptr);
-    char buffer[4096];
-    std::size_t n;
-    while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) bytes.append(buffer, n);
-    std::fclose(file);
+    std::ifstream in("/usr/share/zoneinfo/Europe/Berlin", std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_FALSE(bytes.empty());
+    int accepted = 0;
     auto expression = cron("30 2 * * *");
     for (std::size_t i = 0; i < bytes.size(); ++i) {
         std::string broken = bytes;
         broken[i] = static_cast<char>(broken[i] ^ 0x5a);
         auto zone = TimeZone::from_tzif(broken, "broken");
         if (!zone) continue;
+        ++accepted;
         (void)tend::core::next_cron_run(expression, at(2026, 3, 28), *zone);
         (void)zone->from_local(tend::core::LocalSeconds{at(2026, 10, 25, 2, 30).time_since_epoch()});
     }
+    EXPECT_GT(accepted, 0) << "flips in the skipped 32-bit block or in abbreviations still load";
 }
 
 TEST(NextRun, PosixRuleZoneWorksWithoutFiles) {
