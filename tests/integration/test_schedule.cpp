@@ -147,6 +147,21 @@ TEST(Schedule, TendSleepsBetweenTicks) {
         << r.diagnostics();
 }
 
+TEST(Schedule, ATickWhoseDependencyIsNotReadyIsSkippedAndLogged) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    // Never writes its readiness newline.
+    sandbox.service("db").line("notification-fd", "3").run("exec sleep 1000\n");
+    sandbox.service("backup").line("schedule", "* * * * * *").line("depends", "db").run(kRecordSecond);
+    TendProcess tend(sandbox);
+    ASSERT_TRUE(tend.wait_for_err("service backup: tick skipped: dependency 'db' is not ready; next run", 15s))
+        << tend.current_err();
+    ASSERT_TRUE(tend.signal(SIGTERM));
+    RunResult r = tend.wait();
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+    EXPECT_FALSE(file_exists(sandbox.out("backup.seconds"))) << r.diagnostics();
+}
+
 // OpenShift runs the image as an arbitrary uid with gid 0 and no passwd entry.
 TEST(Schedule, WorksAsAnArbitraryUidWithoutPasswdEntry) {
     TEND_REQUIRE_NAMESPACES();
