@@ -1,7 +1,8 @@
 // The wall-clock step watch: armed with TFD_TIMER_CANCEL_ON_SET for a time
-// that never comes, so without a clock change it is silent. (Setting the
-// clock to see it fire would step the whole machine's clock: that part is
-// described in the README and exercised by hand, not here.)
+// that never comes, so without a clock change it is silent. Seeing it fire
+// would need the clock set, which steps the whole machine's clock (no
+// namespace isolates CLOCK_REALTIME): what follows a step (the deadlines
+// recomputed) is tested with a fake wall clock in test_scheduled_services.
 #include <poll.h>
 
 #include <gtest/gtest.h>
