@@ -2,6 +2,7 @@
 #include "tend/core/time_zone.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 #include "tend/config/file_reader.hpp"
@@ -378,12 +379,14 @@ ZonePeriod TimeZone::rule_period_at(std::int64_t instant) const {
         std::int64_t at;
         bool to_dst;
     };
-    std::vector<Change> changes;
+    // Three years of changes around the instant; no allocation (event path).
+    std::array<Change, 6> changes{};
     const int year = year_of(instant);
-    for (int y = year - 1; y <= year + 1; ++y) {
+    for (int i = 0; i < 3; ++i) {
+        const int y = year - 1 + i;
         // The start is given in standard time, the end in DST.
-        changes.push_back({change_day(rule.start, y) * kDay + rule.start.time - rule.std_offset, true});
-        changes.push_back({change_day(rule.end, y) * kDay + rule.end.time - rule.dst_offset, false});
+        changes[2 * i] = {change_day(rule.start, y) * kDay + rule.start.time - rule.std_offset, true};
+        changes[2 * i + 1] = {change_day(rule.end, y) * kDay + rule.end.time - rule.dst_offset, false};
     }
     std::sort(changes.begin(), changes.end(), [](const Change& a, const Change& b) { return a.at < b.at; });
     std::size_t last = 0;  // the last change at or before the instant
