@@ -54,13 +54,14 @@ void Supervisor::load_schedules() {
         start_waiting();
         if (on_change) on_change();
     };
-    if (!scheduler_->has_wall_clock_jobs()) return;  // @every needs neither zone nor wall clock
-
+    // The zone matches cron lines; for `@every` it only shows times in messages.
     std::optional<std::string> tz = context_.container_env ? context_.container_env->get("TZ") : std::nullopt;
     LoadedTimeZone loaded = load_time_zone(tz ? std::optional<std::string_view>(*tz) : std::nullopt);
     if (loaded.problem) log::warn("schedules: {}", *loaded.problem);
     log::info("schedules use the time zone {}", loaded.source);
     scheduler_->set_zone(std::move(loaded.zone));
+
+    if (!scheduler_->has_wall_clock_jobs()) return;  // @every runs on the monotonic clock alone
 
     auto watch = sys::ClockStepWatch::create();
     if (!watch) {
