@@ -89,7 +89,8 @@ public:
         for (auto step : {&ServiceDirParser::parse_scripts, &ServiceDirParser::parse_presence_files,
                           &ServiceDirParser::parse_user, &ServiceDirParser::parse_environment,
                           &ServiceDirParser::parse_privileges, &ServiceDirParser::parse_process_settings,
-                          &ServiceDirParser::parse_supervision, &ServiceDirParser::note_unsupported}) {
+                          &ServiceDirParser::parse_supervision, &ServiceDirParser::parse_schedule_files,
+                          &ServiceDirParser::note_unsupported}) {
             if (auto ok = (this->*step)(); !ok) return std::unexpected(ok.error());
         }
         return std::move(config_);
@@ -345,6 +346,40 @@ private:
             const auto signo = parse_signal(**down_signal);
             if (!signo) return fail(file("down-signal"), "unknown signal " + in_quotes(**down_signal));
             config_.down_signal = *signo;
+        }
+        return {};
+    }
+
+    // `schedule` and `schedule-overlap`. A scheduled job is started by its
+    // ticks, not kept up, so the files about keeping a service up or about
+    // when it is up make no sense beside it: refused by name, not ignored.
+    Step parse_schedule_files() {
+        auto line = read_value("schedule", "a cron expression or @daily, @every 1h, ...");
+        if (!line) return std::unexpected(line.error());
+        auto overlap = read_value("schedule-overlap", "skip or kill");
+        if (!overlap) return std::unexpected(overlap.error());
+        if (!*line) {
+            if (*overlap)
+                config_.warnings.push_back(file("schedule-overlap").string() + ": ignored: there is no " +
+                                           file("schedule").string());
+            return {};
+        }
+        for (std::string_view conflicting : {"primary", "restart", "notification-fd", "ready-when"}) {
+            const auto present = exists(conflicting);
+            if (!present) return std::unexpected(present.error());
+            if (*present)
+                return fail(file("schedule"), "cannot be combined with " + file(conflicting).string() +
+                                                  " (a scheduled job runs at its ticks and is never kept up, "
+                                                  "restarted or waited for)");
+        }
+        auto parsed = parse_schedule(**line);
+        if (!parsed) return fail(file("schedule"), parsed.error());
+        config_.schedule = std::move(*parsed);
+        config_.schedule_text = **line;
+        if (*overlap) {
+            auto mode = parse_schedule_overlap(**overlap);
+            if (!mode) return fail(file("schedule-overlap"), mode.error());
+            config_.schedule_overlap = *mode;
         }
         return {};
     }

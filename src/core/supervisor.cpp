@@ -31,7 +31,9 @@ const process::IdentityChange* owner(const ServiceRecord& record) {
 }  // namespace
 
 Supervisor::Supervisor(sys::EventLoop& loop, const Clock& clock, ProcessOps& ops, SupervisorContext context)
-    : loop_(loop), clock_(clock), ops_(ops), context_(std::move(context)) {}
+    : loop_(loop), clock_(clock), ops_(ops), context_(std::move(context)) {
+    scheduler_ = std::make_unique<Scheduler>(clock_, context_.wall_clock ? *context_.wall_clock : system_wall_clock_);
+}
 
 void Supervisor::load(const std::filesystem::path& services_dir) {
     // tend's own capabilities, read once for every service's checks.
@@ -75,6 +77,7 @@ void Supervisor::load(const std::filesystem::path& services_dir) {
     for (auto& record : services_) {
         if (record.refused()) log::error("service {}: not started: {}", record.name, record.refusal);
     }
+    load_schedules();
     log::debug("{} service(s) in {}", services_.size(), services_dir.string());
 }
 
@@ -170,7 +173,8 @@ void Supervisor::prepare(ServiceRecord& record) {
     record.envp = process::build_service_environment(cfg, inputs).to_strings();
 
     ServiceSettings settings;
-    settings.restart = record.primary ? config::RestartPolicy::Never : cfg.restart;
+    // A scheduled job runs once per tick: its ticks start it, never a restart.
+    settings.restart = record.primary || cfg.schedule ? config::RestartPolicy::Never : cfg.restart;
     settings.has_finish = cfg.finish.has_value();
     settings.has_notification_fd = cfg.notification_fd.has_value();
     settings.down_signal = cfg.down_signal;
@@ -244,7 +248,7 @@ void Supervisor::resolve_dependencies() {
 
 bool Supervisor::dependencies_ready(const ServiceRecord& record) const {
     return std::all_of(record.dependencies.begin(), record.dependencies.end(),
-                       [&](std::size_t dep) { return services_[dep].machine && services_[dep].machine->ready(); });
+                       [&](std::size_t dep) { return services_[dep].machine && service_ready(services_[dep]); });
 }
 
 void Supervisor::start_all() {
@@ -259,8 +263,10 @@ void Supervisor::start_all() {
             log::debug("service {}: has a down file, not started", record.name);
             continue;
         }
+        if (scheduled(record)) continue;  // armed below: its ticks start it
         dispatch(record, {EventKind::Start, 0, false, dependencies_ready(record)});
     }
+    arm_schedules();
 }
 
 void Supervisor::start_waiting() {
@@ -288,6 +294,7 @@ void Supervisor::dispatch(ServiceRecord& record, const Event& event) {
             if (on_change) on_change();
         }
     }
+    if (after == ServiceState::Down && before != ServiceState::Down && scheduled(record)) scheduled_run_over(record);
 }
 
 void Supervisor::execute(ServiceRecord& record, const Action& action) {
@@ -448,7 +455,9 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status) {
         if (record.pid == pid) {
             record.pid = 0;
             ExitInfo exit = exit_info(wait_status);
-            if (exit.signal != 0)
+            if (scheduled(record))
+                scheduled_run_exited(record, exit);
+            else if (exit.signal != 0)
                 log::info("service {}: killed by {}", record.name, config::signal_name(exit.signal));
             else
                 log::info("service {}: exited with code {}", record.name, exit.code);
@@ -489,6 +498,7 @@ void Supervisor::on_timer() {
         if (record.machine && record.machine->deadline() && *record.machine->deadline() <= now)
             dispatch(record, {EventKind::Timer, 0, false, dependencies_ready(record)});
     }
+    scheduler_->on_timer();
 }
 
 std::optional<TimePoint> Supervisor::next_deadline() const {
@@ -498,10 +508,12 @@ std::optional<TimePoint> Supervisor::next_deadline() const {
         auto deadline = record.machine->deadline();
         if (deadline && (!earliest || *deadline < *earliest)) earliest = deadline;
     }
+    if (auto tick = scheduler_->next_deadline(); tick && (!earliest || *tick < *earliest)) earliest = tick;
     return earliest;
 }
 
 void Supervisor::stop_primaries() {
+    scheduler_->disarm_all();  // shutdown has begun: no new runs
     for (auto& record : services_)
         if (record.primary && record.machine) dispatch(record, {EventKind::Stop});
 }
@@ -513,6 +525,7 @@ bool Supervisor::primaries_down() const {
 }
 
 void Supervisor::stop_all() {
+    scheduler_->disarm_all();
     stopping_all_ = true;
     continue_shutdown();
 }
@@ -564,7 +577,7 @@ std::vector<std::string> Supervisor::not_ready() const {
     std::vector<std::string> names;
     for (const auto& record : services_) {
         if (record.refused() || !record.machine || held_by_down(record)) continue;
-        if (!record.machine->ready()) names.push_back(record.name);
+        if (!service_ready(record)) names.push_back(record.name);
     }
     return names;
 }

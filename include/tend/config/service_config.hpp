@@ -19,6 +19,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tend/config/schedule.hpp"
+
 namespace tend::config {
 
 enum class RestartPolicy { Always, OnFailure, Never };
@@ -65,6 +67,11 @@ struct ServiceConfig {
     std::optional<std::chrono::milliseconds> timeout_kill;  // default: --services-grace
     std::chrono::milliseconds timeout_finish{5000};
     int down_signal = 15;                 // SIGTERM
+
+    // `schedule`: run `run` on a schedule instead of keeping it up.
+    std::optional<Schedule> schedule;
+    std::string schedule_text;            // the line as written, for messages
+    ScheduleOverlap schedule_overlap = ScheduleOverlap::Skip;  // `schedule-overlap`
 
     // Non-fatal findings (e.g. both keep-env and import-env), each a full
     // message naming the file.

@@ -21,11 +21,13 @@
 #include "tend/config/service_config.hpp"
 #include "tend/core/clock.hpp"
 #include "tend/core/process_ops.hpp"
+#include "tend/core/scheduler.hpp"
 #include "tend/core/service_machine.hpp"
 #include "tend/log/output_router.hpp"
 #include "tend/process/credentials.hpp"
 #include "tend/process/environment.hpp"
 #include "tend/process/spawn.hpp"
+#include "tend/sys/clock_step_watch.hpp"
 #include "tend/sys/event_loop.hpp"
 
 namespace tend::core {
@@ -36,6 +38,7 @@ struct SupervisorContext {
     process::Credentials own_credentials;
     bool cmd_given = false;      // with a CMD, `primary` files are ignored
     log::OutputRouter* router = nullptr;  // null with --inherit-output
+    const WallClock* wall_clock = nullptr;  // for schedules; nullptr: the system's
 };
 
 struct ServiceRecord {
@@ -115,6 +118,9 @@ public:
     AdminResult admin_signal(const std::string& name, int signo);
     // The service waits, directly or through others, for a `down` service.
     bool held_by_down_file(const ServiceRecord& record) const { return held_by_down(record); }
+    // Scheduled services (a `schedule` file): status, run now, disarm, for `tend ctl`.
+    Scheduler& scheduler() { return *scheduler_; }
+    const Scheduler& scheduler() const { return *scheduler_; }
 
     std::size_t size() const { return services_.size(); }
     const std::vector<ServiceRecord>& services() const { return services_; }
@@ -144,6 +150,16 @@ private:
     ServiceRecord* find_service(const std::string& name);
     std::optional<AdminResult> admin_refusal(const ServiceRecord* record, const std::string& name) const;
 
+    // Scheduled services (supervisor_schedule.cpp).
+    static bool scheduled(const ServiceRecord& record) { return record.config && record.config->schedule; }
+    bool service_ready(const ServiceRecord& record) const;
+    void load_schedules();
+    void arm_schedules();
+    std::expected<void, std::string> start_scheduled_run(std::size_t index, Trigger trigger);
+    void scheduled_run_exited(ServiceRecord& record, const ExitInfo& exit);
+    void scheduled_run_over(ServiceRecord& record);
+    void on_clock_step();
+
     sys::EventLoop& loop_;
     const Clock& clock_;
     ProcessOps& ops_;
@@ -153,6 +169,11 @@ private:
     std::uint64_t own_effective_caps_ = 0;
     bool stopping_all_ = false;
     bool in_dispatch_ = false;
+
+    SystemWallClock system_wall_clock_;
+    std::unique_ptr<Scheduler> scheduler_;
+    std::optional<sys::ClockStepWatch> clock_step_watch_;
+    std::vector<bool> replace_pending_;  // per service: schedule-overlap kill waits for the old run to end
 };
 
 }  // namespace tend::core
