@@ -19,6 +19,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tend/config/ready_when.hpp"
+
 namespace tend::config {
 
 enum class RestartPolicy { Always, OnFailure, Never };
@@ -60,6 +62,7 @@ struct ServiceConfig {
     std::filesystem::path workdir;        // `workdir` resolved against dir; default dir
     std::optional<mode_t> umask;          // `umask`
     std::optional<int> notification_fd;   // `notification-fd`, 3..1023
+    std::optional<ReadyWhen> ready_when;  // `ready-when`; never with notification-fd
     std::vector<std::string> depends;     // `depends`
     RestartPolicy restart = RestartPolicy::Always;
     std::optional<std::chrono::milliseconds> timeout_kill;  // default: --services-grace
