@@ -104,11 +104,20 @@ ReadinessProbe::ReadinessProbe(sys::EventLoop& loop, std::string service, config
 
 ReadinessProbe::~ReadinessProbe() { abandon_pending(); }
 
-void ReadinessProbe::start(TimePoint now) {
+// File timestamps come from the coarse wall clock (the last tick): a file
+// written in the very tick of the start must count, so the start is read
+// from the same clock and compared with >=. The price: a file changed in the
+// same few milliseconds just before the start counts too, which a previous
+// life (restarts come 100 ms apart at least) never is.
+timespec ReadinessProbe::file_clock_now() {
+    timespec now{};
+    ::clock_gettime(CLOCK_REALTIME_COARSE, &now);
+    return now;
+}
+
+void ReadinessProbe::start(TimePoint now, timespec spawned_at) {
     stop();
-    // File timestamps come from the coarse clock: a file written in the very
-    // tick of the start must count, so the start is read from the same clock.
-    ::clock_gettime(CLOCK_REALTIME_COARSE, &started_wall_);
+    spawned_at_ = spawned_at;
     last_error_ = -1;
     schedule_.start(now);
 }
@@ -167,7 +176,7 @@ ReadinessProbe::Outcome ReadinessProbe::check_file() {
     // ctime changes with every write, rename and chmod and cannot be set
     // back by anyone, unlike mtime (touch -d): a file of the previous life
     // never counts.
-    if (!at_or_after(status.st_ctim, started_wall_)) {
+    if (!at_or_after(status.st_ctim, spawned_at_)) {
         not_yet(kFileNotChanged);
         return Outcome::NotYet;
     }

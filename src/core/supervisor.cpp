@@ -314,6 +314,7 @@ void Supervisor::attach_output(const std::string& label, process::SpawnPlan& pla
 
 void Supervisor::spawn_main(ServiceRecord& record) {
     const config::ServiceConfig& cfg = *record.config;
+    const timespec spawned_at = ReadinessProbe::file_clock_now();  // for `ready-when file`
     process::SpawnPlan plan = base_plan(record);
     plan.executable = cfg.run.string();
     plan.argv = {cfg.run.string()};
@@ -349,12 +350,12 @@ void Supervisor::spawn_main(ServiceRecord& record) {
     log::info("service {}: started (pid {})", record.name, *pid);
     if (notification_read) watch_notification(record, std::move(notification_read));
     dispatch(record, {EventKind::Spawned});
-    if (cfg.ready_when) start_probe(record);
+    if (cfg.ready_when) start_probe(record, spawned_at);
 }
 
 // `ready-when`: probed from now on, as this life's own: a socket or file of
 // the previous life never counts.
-void Supervisor::start_probe(ServiceRecord& record) {
+void Supervisor::start_probe(ServiceRecord& record, timespec spawned_at) {
     if (record.machine->state() != ServiceState::Running || record.machine->ready()) return;
     if (!record.probe) {
         std::optional<ProbeIdentity> identity;
@@ -363,7 +364,7 @@ void Supervisor::start_probe(ServiceRecord& record) {
         record.probe = std::make_unique<ReadinessProbe>(loop_, record.name, *record.config->ready_when, identity,
                                                         [this, index] { on_probe_ready(index); });
     }
-    record.probe->start(clock_.now());
+    record.probe->start(clock_.now(), spawned_at);
 }
 
 void Supervisor::on_probe_ready(std::size_t index) {

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -260,6 +261,19 @@ INSTANTIATE_TEST_SUITE_P(Addresses, TcpReadiness,
 
 // --- file -------------------------------------------------------------------------------
 
+// Waits (no fixed sleep) until the coarse wall clock that stamps files has
+// passed `file`'s ctime: only then is the file older than any later start,
+// even to a filesystem with a few milliseconds of timestamp granularity.
+void wait_until_file_is_in_the_past(const fs::path& file) {
+    struct stat status {};
+    ASSERT_EQ(::stat(file.c_str(), &status), 0) << file;
+    timespec now{};
+    do {
+        ::clock_gettime(CLOCK_REALTIME_COARSE, &now);
+    } while (now.tv_sec < status.st_ctim.tv_sec ||
+             (now.tv_sec == status.st_ctim.tv_sec && now.tv_nsec <= status.st_ctim.tv_nsec));
+}
+
 // The file exists from before tend started: it does not count. The service
 // rewrites it half a second after its start: that counts.
 TEST(FileReadiness, AnOldFileDoesNotCountANewOneDoes) {
@@ -267,6 +281,7 @@ TEST(FileReadiness, AnOldFileDoesNotCountANewOneDoes) {
     Sandbox sandbox;
     const fs::path file = sandbox.out("app.pid");
     write_file(file, "1\n");
+    wait_until_file_is_in_the_past(file);
     sandbox.service("app")
         .line("ready-when", "file " + file.string())
         .run(mark("app-start") + "sleep 0.5\n" + mark("app-write") + "echo $$ > \"$OUT/app.pid\"\nexec sleep 1000\n");

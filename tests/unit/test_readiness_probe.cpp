@@ -140,7 +140,7 @@ TEST_F(ProbeTest, AStaleUnixSocketFileNeverCountsOnlyAListenerDoes) {
     ASSERT_TRUE(fs::exists(path));
 
     auto& p = make("socket " + path.string());
-    p.start(clock.now());
+    p.start(clock.now(), core::ReadinessProbe::file_clock_now());
     for (int i = 0; i < 5; ++i) tick();
     EXPECT_EQ(readies, 0) << "a socket file nobody listens on made it ready";
 
@@ -160,7 +160,7 @@ TEST_F(ProbeTest, AStaleUnixSocketFileNeverCountsOnlyAListenerDoes) {
 
 TEST_F(ProbeTest, AMissingSocketIsNotReady) {
     auto& p = make("socket " + (scratch.path() / "nothing.sock").string());
-    p.start(clock.now());
+    p.start(clock.now(), core::ReadinessProbe::file_clock_now());
     tick();
     EXPECT_EQ(readies, 0);
     EXPECT_TRUE(p.active());
@@ -177,7 +177,7 @@ TEST_F(ProbeTest, TcpListenerOnLoopbackIsReady) {
     const int port = ntohs(address.sin_port);
 
     auto& p = make("tcp 127.0.0.1:" + std::to_string(port));
-    p.start(clock.now());
+    p.start(clock.now(), core::ReadinessProbe::file_clock_now());
     tick();
     EXPECT_EQ(readies, 0) << "bound, not listening";
 
@@ -202,7 +202,7 @@ TEST_F(ProbeTest, AnOldFileDoesNotCountANewOrChangedOneDoes) {
     wait_until_older_than_now(path);
 
     auto& p = make("file " + path.string());
-    p.start(clock.now());
+    p.start(clock.now(), core::ReadinessProbe::file_clock_now());
     tick();
     tick();
     EXPECT_EQ(readies, 0) << "a file from before the start made it ready";
@@ -214,7 +214,7 @@ TEST_F(ProbeTest, AnOldFileDoesNotCountANewOrChangedOneDoes) {
 
     // The next start: the file is from the previous life now.
     wait_until_older_than_now(path);
-    p.start(clock.now());
+    p.start(clock.now(), core::ReadinessProbe::file_clock_now());
     tick();
     EXPECT_EQ(readies, 1);
     fs::remove(path);
@@ -224,9 +224,21 @@ TEST_F(ProbeTest, AnOldFileDoesNotCountANewOrChangedOneDoes) {
     EXPECT_EQ(readies, 2);
 }
 
+// The start time is taken before the spawn: a service that writes its file
+// at once, in the same clock tick, is ready.
+TEST_F(ProbeTest, AFileWrittenRightAfterTheSpawnCounts) {
+    const fs::path path = scratch.path() / "fast.pid";
+    const timespec spawned_at = core::ReadinessProbe::file_clock_now();
+    tend::testing::write_file(path, "1\n");
+    auto& p = make("file " + path.string());
+    p.start(clock.now(), spawned_at);
+    tick();
+    EXPECT_EQ(readies, 1);
+}
+
 TEST_F(ProbeTest, StopEndsAttemptsAndDeadlines) {
     auto& p = make("socket " + (scratch.path() / "never.sock").string());
-    p.start(clock.now());
+    p.start(clock.now(), core::ReadinessProbe::file_clock_now());
     tick();
     p.stop();
     EXPECT_EQ(p.deadline(), std::nullopt);

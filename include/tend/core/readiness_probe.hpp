@@ -65,8 +65,13 @@ public:
     ReadinessProbe(const ReadinessProbe&) = delete;
     ReadinessProbe& operator=(const ReadinessProbe&) = delete;
 
+    // The clock that stamps files (ctime), for start().
+    static timespec file_clock_now();
+
     // The service was just spawned: forget the previous life, start probing.
-    void start(TimePoint now);
+    // `spawned_at` is file_clock_now() read *before* the spawn, so that a
+    // file the service writes at once counts however fast it is.
+    void start(TimePoint now, timespec spawned_at);
     // The service is ready or no longer running: no more attempts or wakeups.
     void stop();
     bool active() const { return schedule_.active(); }
@@ -95,7 +100,7 @@ private:
     std::optional<ProbeIdentity> identity_;
     std::function<void()> on_ready_;
     ProbeSchedule schedule_;
-    timespec started_wall_{};        // CLOCK_REALTIME_COARSE at start(): file timestamps use it
+    timespec spawned_at_{};          // file_clock_now() before this life's spawn
     sys::UniqueFd pending_;          // a TCP connect in progress
     TimePoint pending_since_{};
     int last_error_ = -1;            // errno of the last failed attempt, to log changes only

@@ -118,7 +118,7 @@ private:
                        const ServiceRecord& record);
     void watch_notification(ServiceRecord& record, sys::UniqueFd read_end);
     void on_notification(std::size_t index);
-    void start_probe(ServiceRecord& record);
+    void start_probe(ServiceRecord& record, timespec spawned_at);
     void on_probe_ready(std::size_t index);
     bool dependencies_ready(const ServiceRecord& record) const;
     bool held_by_down(const ServiceRecord& record) const;
