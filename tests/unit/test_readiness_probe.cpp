@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/fsuid.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include <gtest/gtest.h>
 
 #include "scratch.hpp"
+#include "without_dac.hpp"
 
 #include "tend/core/readiness_probe.hpp"
 #include "tend/core/supervisor.hpp"
@@ -245,6 +247,49 @@ TEST_F(ProbeTest, StopEndsAttemptsAndDeadlines) {
     p.on_timer(clock.now() + Duration{10000});
     EXPECT_EQ(readies, 0);
     EXPECT_FALSE(p.active());
+}
+
+// Root without CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH (tend under --cap-drop
+// ALL) cannot reach a 0660 socket of nobody's in nobody's 0700 directory; the
+// probe, as nobody's fsuid/fsgid, can, and gives tend its own ids back.
+TEST(ProbeIdentity, ConnectsAsTheServiceUserAndRestoresTendsFilesystemIds) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root to give files to nobody";
+    tend::testing::ScratchDir scratch;
+    const fs::path dir = scratch.path() / "private";
+    const fs::path path = dir / "php.sock";
+    ASSERT_EQ(::chmod(scratch.path().c_str(), 0755), 0);  // mkdtemp's 0700 would stop nobody
+    ASSERT_EQ(::mkdir(dir.c_str(), 0700), 0);
+    const int server = bound_unix_socket(path, true);
+    ASSERT_EQ(::chmod(path.c_str(), 0660), 0);
+    ASSERT_EQ(::chown(path.c_str(), 65534, 65534), 0);
+    ASSERT_EQ(::chown(dir.c_str(), 65534, 65534), 0);
+
+    const std::string result = tend::testing::without_dac([&]() -> std::string {
+        auto loop = sys::EventLoop::create();
+        if (!loop) return "no event loop";
+        core::FakeClock clock;
+        const auto condition = *config::parse_ready_when("socket " + path.string());
+        int as_root = 0;
+        int as_nobody = 0;
+        core::ReadinessProbe root_probe(*loop, "svc", condition, std::nullopt, [&] { ++as_root; });
+        core::ReadinessProbe nobody_probe(*loop, "svc", condition, core::ProbeIdentity{65534, 65534},
+                                          [&] { ++as_nobody; });
+        root_probe.start(clock.now(), core::ReadinessProbe::file_clock_now());
+        nobody_probe.start(clock.now(), core::ReadinessProbe::file_clock_now());
+        clock.advance(Duration{10});
+        root_probe.on_timer(clock.now());
+        nobody_probe.on_timer(clock.now());
+        std::string problems;
+        if (as_root != 0) problems += "root without DAC reached the socket: the test proves nothing; ";
+        if (as_nobody != 1) problems += "the probe as nobody did not connect; ";
+        const auto fsuid = static_cast<uid_t>(::setfsuid(static_cast<uid_t>(-1)));
+        const auto fsgid = static_cast<gid_t>(::setfsgid(static_cast<gid_t>(-1)));
+        if (fsuid != 0 || fsgid != 0)
+            problems += "fsuid/fsgid left at " + std::to_string(fsuid) + ":" + std::to_string(fsgid) + "; ";
+        return problems.empty() ? "ok" : problems;
+    });
+    EXPECT_EQ(result, "ok");
+    ::close(server);
 }
 
 // --- in the supervisor --------------------------------------------------------------
