@@ -160,6 +160,29 @@ TEST_F(ProbeTest, AStaleUnixSocketFileNeverCountsOnlyAListenerDoes) {
     ::close(server);
 }
 
+// connect() tells a socket of another type by EPROTOTYPE; the probe then
+// tries the other types, so seqpacket and datagram daemons work too.
+TEST_F(ProbeTest, SeqpacketAndDatagramUnixSocketsWork) {
+    for (int type : {SOCK_SEQPACKET, SOCK_DGRAM}) {
+        SCOPED_TRACE(type == SOCK_DGRAM ? "datagram" : "seqpacket");
+        const fs::path path = scratch.path() / ("typed" + std::to_string(type) + ".sock");
+        const int server = ::socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+        sockaddr_un address{};
+        address.sun_family = AF_UNIX;
+        std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
+        ASSERT_EQ(::bind(server, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+        if (type == SOCK_SEQPACKET) {
+            ASSERT_EQ(::listen(server, 4), 0);
+        }
+        readies = 0;
+        auto& p = make("socket " + path.string());
+        p.start(clock.now(), core::ReadinessProbe::file_clock_now());
+        tick();
+        EXPECT_EQ(readies, 1);
+        ::close(server);
+    }
+}
+
 TEST_F(ProbeTest, AMissingSocketIsNotReady) {
     auto& p = make("socket " + (scratch.path() / "nothing.sock").string());
     p.start(clock.now(), core::ReadinessProbe::file_clock_now());
