@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/fsuid.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -102,7 +103,10 @@ ReadinessProbe::ReadinessProbe(sys::EventLoop& loop, std::string service, config
       identity_(identity),
       on_ready_(std::move(on_ready)) {}
 
-ReadinessProbe::~ReadinessProbe() { abandon_pending(); }
+ReadinessProbe::~ReadinessProbe() {
+    abandon_pending();
+    stop_watching();
+}
 
 // File timestamps come from the coarse wall clock (the last tick): a file
 // written in the very tick of the start must count, so the start is read
@@ -120,11 +124,64 @@ void ReadinessProbe::start(TimePoint now, timespec spawned_at) {
     spawned_at_ = spawned_at;
     last_error_ = -1;
     schedule_.start(now);
+    watch_directory();
 }
 
 void ReadinessProbe::stop() {
     schedule_.stop();
     abandon_pending();
+    stop_watching();
+}
+
+void ReadinessProbe::stop_watching() {
+    if (!watch_) return;
+    loop_.remove(watch_.get());
+    watch_.reset();
+}
+
+// Best effort: without a watch (no such directory yet, no permission, out of
+// inotify watches) the timer alone finds the service ready.
+void ReadinessProbe::watch_directory() {
+    if (watch_ || condition_.kind == config::ReadyWhen::Kind::Tcp) return;
+    const auto slash = condition_.path.rfind('/');
+    const std::string dir = slash == 0 ? "/" : condition_.path.substr(0, slash);
+    watched_name_ = condition_.path.substr(slash + 1);
+    sys::UniqueFd fd(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+    if (!fd) return;
+    {
+        // The directory must be readable by the service's user, as the path is.
+        FsIdentity as_service(identity_);
+        if (!as_service.ok()) return;
+        constexpr std::uint32_t kMask =
+            IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ATTRIB | IN_MODIFY | IN_ONLYDIR;
+        if (::inotify_add_watch(fd.get(), dir.c_str(), kMask) < 0) return;
+    }
+    if (!loop_.add(fd.get(), EPOLLIN, [this](std::uint32_t) { on_directory_event(); })) return;
+    watch_ = std::move(fd);
+}
+
+// Something happened in the directory: when it concerns our name (or events
+// were lost), try now. A failure changes nothing: the timer goes on.
+void ReadinessProbe::on_directory_event() {
+    if (!watch_) return;
+    alignas(inotify_event) char buffer[4096];
+    bool ours = false;
+    bool gone = false;
+    for (;;) {
+        const ssize_t n = ::read(watch_.get(), buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        for (ssize_t at = 0; at + static_cast<ssize_t>(sizeof(inotify_event)) <= n;) {
+            const auto* event = reinterpret_cast<const inotify_event*>(buffer + at);
+            if ((event->mask & IN_Q_OVERFLOW) != 0) ours = true;
+            if ((event->mask & IN_IGNORED) != 0) gone = true;  // the directory was removed
+            if (event->len > 0 && watched_name_ == event->name) ours = true;
+            at += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
+        }
+    }
+    if (gone) stop_watching();  // the next timed attempt watches again
+    if (!ours || !schedule_.active() || pending_) return;
+    if (attempt() == Outcome::Ready) succeed();
 }
 
 void ReadinessProbe::abandon_pending() {
@@ -144,27 +201,28 @@ void ReadinessProbe::on_timer(TimePoint now) {
         }
         abandon_pending();
     }
-    switch (attempt(now)) {
+    switch (attempt()) {
         case Outcome::Ready:
             succeed();
             return;
-        case Outcome::NotYet:
         case Outcome::Pending:
+            pending_since_ = now;
+            [[fallthrough]];
+        case Outcome::NotYet:
             schedule_.attempted(now);
+            watch_directory();  // the directory may exist by now
             return;
     }
 }
 
-ReadinessProbe::Outcome ReadinessProbe::attempt(TimePoint now) {
+ReadinessProbe::Outcome ReadinessProbe::attempt() {
     FsIdentity as_service(identity_);
     if (!as_service.ok()) {
         not_yet(kIdentityFailed);
         return Outcome::NotYet;
     }
     if (condition_.kind == config::ReadyWhen::Kind::File) return check_file();
-    Outcome outcome = attempt_connect();
-    if (outcome == Outcome::Pending) pending_since_ = now;
-    return outcome;
+    return attempt_connect();
 }
 
 ReadinessProbe::Outcome ReadinessProbe::check_file() {

@@ -261,6 +261,53 @@ TEST_F(ProbeTest, AFileWrittenRightAfterTheSpawnCounts) {
     EXPECT_EQ(readies, 1);
 }
 
+// inotify: the file appearing wakes the probe at once, before its timer.
+TEST_F(ProbeTest, AFileAppearingIsSeenWithoutWaitingForTheTimer) {
+    const fs::path path = scratch.path() / "started";
+    auto& p = make("file " + path.string());
+    p.start(clock.now(), core::ReadinessProbe::file_clock_now());
+    ASSERT_TRUE(p.watching());
+    tend::testing::write_file(path, "");
+    loop->set_timer(core::MonotonicClock().now() + Duration{5000});  // bounds a lost event
+    ASSERT_TRUE(loop->run_once());
+    EXPECT_EQ(readies, 1) << "the directory event did not trigger a check";
+    EXPECT_FALSE(p.watching()) << "a ready probe keeps its inotify fd";
+}
+
+// A socket appears at bind(), before listen(): the event triggers a check
+// that fails, and the timer, still running, finds the listener.
+TEST_F(ProbeTest, ASocketEventNeverReplacesTheTimer) {
+    const fs::path path = scratch.path() / "late.sock";
+    auto& p = make("socket " + path.string());
+    p.start(clock.now(), core::ReadinessProbe::file_clock_now());
+    ASSERT_TRUE(p.watching());
+    const int server = bound_unix_socket(path, false);
+    loop->set_timer(core::MonotonicClock().now() + Duration{5000});
+    ASSERT_TRUE(loop->run_once());
+    EXPECT_EQ(readies, 0) << "bound but not listening";
+    EXPECT_TRUE(p.deadline().has_value()) << "the timer must go on";
+    ASSERT_EQ(::listen(server, 4), 0);
+    tick();
+    EXPECT_EQ(readies, 1);
+    ::close(server);
+}
+
+// The socket's directory does not exist at the start (the daemon makes it):
+// the timed attempts watch it once it does.
+TEST_F(ProbeTest, ADirectoryMadeLaterIsWatchedFromTheNextAttempt) {
+    const fs::path dir = scratch.path() / "php";
+    auto& p = make("file " + (dir / "ready").string());
+    p.start(clock.now(), core::ReadinessProbe::file_clock_now());
+    EXPECT_FALSE(p.watching());
+    tick();
+    EXPECT_FALSE(p.watching());
+    fs::create_directory(dir);
+    tick();
+    EXPECT_TRUE(p.watching());
+    p.stop();
+    EXPECT_FALSE(p.watching());
+}
+
 TEST_F(ProbeTest, StopEndsAttemptsAndDeadlines) {
     auto& p = make("socket " + (scratch.path() / "never.sock").string());
     p.start(clock.now(), core::ReadinessProbe::file_clock_now());

@@ -11,6 +11,12 @@
 // Each attempt runs with tend's fsuid/fsgid set to the service's uid/gid, so a
 // 0660 socket of the service's user is reachable although tend (root without
 // CAP_DAC_OVERRIDE under --cap-drop ALL) could not open it as itself.
+//
+// For `socket` and `file`, an inotify watch on the parent directory (while
+// starting only) makes an extra attempt as soon as the name appears or
+// changes. It never replaces the timer: a socket appears at bind(), before
+// listen(), so the event can only say "try now", and the directory may not
+// exist yet (the watch is retried with each timed attempt).
 #pragma once
 
 #include <sys/types.h>
@@ -78,6 +84,8 @@ public:
     std::optional<TimePoint> deadline() const { return schedule_.deadline(); }
     // A TCP connect is in progress, watched in epoll.
     bool connecting() const { return pending_.valid(); }
+    // The parent directory is watched with inotify.
+    bool watching() const { return watch_.valid(); }
     // Attempts when due (called by the supervisor's on_timer).
     void on_timer(TimePoint now);
 
@@ -86,7 +94,10 @@ public:
 private:
     enum class Outcome { Ready, NotYet, Pending };
 
-    Outcome attempt(TimePoint now);
+    Outcome attempt();
+    void watch_directory();
+    void on_directory_event();
+    void stop_watching();
     Outcome attempt_connect();
     Outcome check_file();
     void on_connect_done();
@@ -104,6 +115,8 @@ private:
     sys::UniqueFd pending_;          // a TCP connect in progress
     TimePoint pending_since_{};
     int last_error_ = -1;            // errno of the last failed attempt, to log changes only
+    sys::UniqueFd watch_;            // inotify on the parent directory of the path
+    std::string watched_name_;       // the path's last component, as inotify names it
 };
 
 }  // namespace tend::core
