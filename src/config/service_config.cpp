@@ -301,6 +301,19 @@ private:
             config_.notification_fd = number;
         }
 
+        auto ready_when = read_text("ready-when");
+        if (!ready_when) return std::unexpected(ready_when.error());
+        if (*ready_when) {
+            auto parsed = parse_ready_when(**ready_when);
+            if (!parsed) return fail(file("ready-when"), parsed.error());
+            // Two sources of truth for one flag: which one wins would be a guess.
+            if (config_.notification_fd) {
+                return fail(file("ready-when"), "cannot be used together with " + file("notification-fd").string() +
+                                                    ": keep one of the two");
+            }
+            config_.ready_when = std::move(*parsed);
+        }
+
         auto depends = read_text("depends");
         if (!depends) return std::unexpected(depends.error());
         if (*depends) {

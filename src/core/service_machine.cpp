@@ -91,7 +91,7 @@ std::vector<Action> ServiceMachine::handle(const Event& event, TimePoint now) {
         case EventKind::Spawned:
             if (state_ != ServiceState::Starting) break;
             state_ = ServiceState::Running;
-            ready_ = !settings_.has_notification_fd;
+            ready_ = !settings_.has_notification_fd && !settings_.has_ready_probe;
             started_at_ = now;
             ++starts_;
             last_exit_.reset();

@@ -177,6 +177,7 @@ void Supervisor::prepare(ServiceRecord& record) {
     settings.restart = record.primary || cfg.schedule ? config::RestartPolicy::Never : cfg.restart;
     settings.has_finish = cfg.finish.has_value();
     settings.has_notification_fd = cfg.notification_fd.has_value();
+    settings.has_ready_probe = cfg.ready_when.has_value();
     settings.down_signal = cfg.down_signal;
     settings.timeout_kill = cfg.timeout_kill.value_or(options.services_grace);
     settings.timeout_finish = cfg.timeout_finish;
@@ -285,6 +286,10 @@ void Supervisor::dispatch(ServiceRecord& record, const Event& event) {
     const ServiceState after = record.machine->state();
     if (before != after) log::debug("service {}: {} -> {}", record.name, to_string(before), to_string(after));
     if (after == ServiceState::Down && before != ServiceState::Down) record.pgid = 0;
+    // A probe runs only while the service is starting: once it is ready, or
+    // no longer running, it makes no more attempts and no more wakeups.
+    if (record.probe && record.probe->active() && (after != ServiceState::Running || record.machine->ready()))
+        record.probe->stop();
     if (before != after || was_ready != record.machine->ready()) {
         if (!in_dispatch_) {
             in_dispatch_ = true;
@@ -364,6 +369,7 @@ bool Supervisor::attach_output(ServiceRecord& record, process::SpawnPlan& plan) 
 
 void Supervisor::spawn_main(ServiceRecord& record) {
     const config::ServiceConfig& cfg = *record.config;
+    const timespec spawned_at = ReadinessProbe::file_clock_now();  // for `ready-when file`
     process::SpawnPlan plan = base_plan(record);
     plan.executable = cfg.run.string();
     plan.argv = {cfg.run.string()};
@@ -404,6 +410,27 @@ void Supervisor::spawn_main(ServiceRecord& record) {
     log::info("service {}: started (pid {})", record.name, *pid);
     if (notification_read) watch_notification(record, std::move(notification_read));
     dispatch(record, {EventKind::Spawned});
+    if (cfg.ready_when) start_probe(record, spawned_at);
+}
+
+// `ready-when`: probed from now on, as this life's own: a socket or file of
+// the previous life never counts.
+void Supervisor::start_probe(ServiceRecord& record, timespec spawned_at) {
+    if (record.machine->state() != ServiceState::Running || record.machine->ready()) return;
+    if (!record.probe) {
+        std::optional<ProbeIdentity> identity;
+        if (record.identity) identity = ProbeIdentity{record.identity->uid, record.identity->gid};
+        const std::size_t index = static_cast<std::size_t>(&record - services_.data());
+        record.probe = std::make_unique<ReadinessProbe>(loop_, record.name, *record.config->ready_when, identity,
+                                                        [this, index] { on_probe_ready(index); });
+    }
+    record.probe->start(clock_.now(), spawned_at);
+}
+
+void Supervisor::on_probe_ready(std::size_t index) {
+    ServiceRecord& record = services_[index];
+    log::info("service {}: ready ({})", record.name, config::describe(record.probe->condition()));
+    dispatch(record, {EventKind::Ready});
 }
 
 void Supervisor::watch_notification(ServiceRecord& record, sys::UniqueFd read_end) {
@@ -499,14 +526,18 @@ void Supervisor::on_timer() {
             dispatch(record, {EventKind::Timer, 0, false, dependencies_ready(record)});
     }
     scheduler_->on_timer();
+    for (auto& record : services_) {
+        if (record.probe) record.probe->on_timer(now);
+    }
 }
 
 std::optional<TimePoint> Supervisor::next_deadline() const {
     std::optional<TimePoint> earliest;
     for (const auto& record : services_) {
         if (!record.machine) continue;
-        auto deadline = record.machine->deadline();
-        if (deadline && (!earliest || *deadline < *earliest)) earliest = deadline;
+        for (auto deadline : {record.machine->deadline(),
+                              record.probe ? record.probe->deadline() : std::optional<TimePoint>{}})
+            if (deadline && (!earliest || *deadline < *earliest)) earliest = deadline;
     }
     if (auto tick = scheduler_->next_deadline(); tick && (!earliest || *tick < *earliest)) earliest = tick;
     return earliest;

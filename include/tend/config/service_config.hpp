@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "tend/config/schedule.hpp"
+#include "tend/config/ready_when.hpp"
 
 namespace tend::config {
 
@@ -62,6 +63,7 @@ struct ServiceConfig {
     std::filesystem::path workdir;        // `workdir` resolved against dir; default dir
     std::optional<mode_t> umask;          // `umask`
     std::optional<int> notification_fd;   // `notification-fd`, 3..1023
+    std::optional<ReadyWhen> ready_when;  // `ready-when`; never with notification-fd
     std::vector<std::string> depends;     // `depends`
     RestartPolicy restart = RestartPolicy::Always;
     std::optional<std::chrono::milliseconds> timeout_kill;  // default: --services-grace

@@ -73,6 +73,7 @@ struct ServiceSettings {
     config::RestartPolicy restart = config::RestartPolicy::Always;
     bool has_finish = false;
     bool has_notification_fd = false;  // ready only when it says so
+    bool has_ready_probe = false;      // `ready-when`: ready only when its probe succeeds
     int down_signal = 15;
     Duration timeout_kill{3000};    // 0: never SIGKILL (s6)
     Duration timeout_finish{5000};  // 0: finish may run forever (s6)

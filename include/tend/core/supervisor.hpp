@@ -22,6 +22,7 @@
 #include "tend/core/clock.hpp"
 #include "tend/core/process_ops.hpp"
 #include "tend/core/scheduler.hpp"
+#include "tend/core/readiness_probe.hpp"
 #include "tend/core/service_machine.hpp"
 #include "tend/log/output_router.hpp"
 #include "tend/process/credentials.hpp"
@@ -63,6 +64,7 @@ struct ServiceRecord {
     pid_t pgid = 0;        // its process group, kept until the group is gone
     pid_t finish_pid = 0;  // finish script while it runs
     sys::UniqueFd notification;  // read end of the readiness pipe
+    std::unique_ptr<ReadinessProbe> probe;  // `ready-when`, made at the first start
 
     // The service's own stdout and stderr pipes, owned by its user: made at
     // its first start and kept for tend's whole life, so restarts create no
@@ -143,6 +145,8 @@ private:
     bool attach_output(ServiceRecord& record, process::SpawnPlan& plan);
     void watch_notification(ServiceRecord& record, sys::UniqueFd read_end);
     void on_notification(std::size_t index);
+    void start_probe(ServiceRecord& record, timespec spawned_at);
+    void on_probe_ready(std::size_t index);
     bool dependencies_ready(const ServiceRecord& record) const;
     bool held_by_down(const ServiceRecord& record) const;
     void start_waiting();
