@@ -7,6 +7,7 @@
 #include <exception>
 #include <string_view>
 
+#include "tend/compat/applets.hpp"
 #include "tend/config/options.hpp"
 #include "tend/core/init.hpp"
 #include "tend/log/logger.hpp"
@@ -16,6 +17,14 @@
 extern char** environ;
 
 int main(int argc, char** argv) {
+    // s6-overlay's commands (with-contenv, s6-setuidgid, halt ...) are this
+    // binary under another name. They run before anything else: they exec the
+    // caller's program with its signal mask and fds exactly as they came.
+    if (argc > 0) {
+        if (auto applet = tend::compat::applet_for(argv[0])) return tend::compat::run_applet(*applet, argc, argv);
+    }
+    if (argc > 1 && std::string_view(argv[1]) == "compat") return tend::compat::run_compat_subcommand(argc - 1, argv + 1);
+
     // First: no signal may be lost, and no fd we open may land on 0, 1 or 2.
     tend::sys::block_all_signals();
     tend::sys::ensure_standard_fds();
