@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "tend/compat/script_plan.hpp"
 #include "tend/log/logger.hpp"
 #include "tend/sys/reaper.hpp"
 #include "tend/sys/signals.hpp"
@@ -243,10 +244,11 @@ void Init::start_next_script() {
         plan.argv = {script.string()};
         plan.envp = container_env_.to_strings();
         plan.group = process::GroupMode::NewSession;
+        compat::adapt_script_plan(plan, std::nullopt, options_.default_path);  // s6-overlay shebangs
         log::info("{}: running", script.string());
         auto pid = ops_.spawn(plan);
         if (!pid) {
-            log::error("{}: {}", script.string(), pid.error().message());
+            log::error("{}: {}", script.string(), compat::describe_spawn_failure(script, pid.error(), false));
             // A script that cannot run is a failed script: 126 like a shell.
             script_exited(126 << 8);  // wait status of exit(126)
             return;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "tend/compat/script_plan.hpp"
 #include "tend/log/logger.hpp"
 #include "tend/process/capabilities.hpp"
 
@@ -312,6 +313,7 @@ void Supervisor::spawn_main(ServiceRecord& record) {
     process::SpawnPlan plan = base_plan(record);
     plan.executable = cfg.run.string();
     plan.argv = {cfg.run.string()};
+    compat::adapt_service_script(plan, cfg, {context_.container_env, context_.options->default_path, &record.credentials});
 
     std::vector<sys::UniqueFd> child_ends;  // closed in the parent after spawn
     attach_output(record.name, plan, child_ends, record);
@@ -333,7 +335,7 @@ void Supervisor::spawn_main(ServiceRecord& record) {
     auto pid = ops_.spawn(plan);
     child_ends.clear();
     if (!pid) {
-        log::error("service {}: {}", record.name, pid.error().message());
+        log::error("service {}: {}", record.name, compat::describe_spawn_failure(cfg.run, pid.error()));
         dispatch(record, {EventKind::SpawnFailed});
         if (record.primary && on_primary_exit)
             on_primary_exit(pid.error().stage == process::SpawnStage::Exec && pid.error().error == ENOENT ? 127 : 126);
@@ -379,12 +381,13 @@ void Supervisor::spawn_finish(ServiceRecord& record, const ExitInfo& exit) {
     process::SpawnPlan plan = base_plan(record);
     plan.executable = cfg.finish->string();
     plan.argv = {cfg.finish->string(), std::to_string(exit.code), std::to_string(exit.signal)};
+    compat::adapt_service_script(plan, cfg, {context_.container_env, context_.options->default_path, &record.credentials});
     std::vector<sys::UniqueFd> child_ends;
     attach_output(record.name, plan, child_ends, record);
     auto pid = ops_.spawn(plan);
     child_ends.clear();
     if (!pid) {
-        log::error("service {}: finish: {}", record.name, pid.error().message());
+        log::error("service {}: finish: {}", record.name, compat::describe_spawn_failure(*cfg.finish, pid.error(), false));
         dispatch(record, {EventKind::FinishExited});
         return;
     }
