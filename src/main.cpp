@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "tend/compat/applets.hpp"
+#include "tend/compat/s6_tree.hpp"
 #include "tend/config/options.hpp"
 #include "tend/core/init.hpp"
 #include "tend/log/logger.hpp"
@@ -37,7 +38,11 @@ int main(int argc, char** argv) {
         }
         auto parsed = tend::config::parse_command_line(argc, argv);
         if (parsed.kind == tend::config::ParsedCommandLine::Kind::Exit) return parsed.exit_code;
+        auto s6_messages = tend::compat::apply_s6_overlay(parsed, argc, argv, environ);
+        if (parsed.kind == tend::config::ParsedCommandLine::Kind::Exit) return parsed.exit_code;
         tend::log::setup(parsed.options.verbosity, parsed.options.log_format);
+        for (const auto& note : s6_messages.debug) tend::log::debug("{}", note);
+        for (const auto& warning : s6_messages.warnings) tend::log::warn("{}", warning);
 
         auto init = tend::core::Init::create(std::move(parsed.options), environ);
         if (!init) {

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "tend/compat/halt.hpp"
 #include "tend/compat/script_plan.hpp"
 #include "tend/log/logger.hpp"
 #include "tend/sys/reaper.hpp"
@@ -60,6 +61,7 @@ std::expected<std::unique_ptr<Init>, std::string> Init::create(config::Options o
     auto added = init->loop_.add(sfd, EPOLLIN, [self](std::uint32_t) { self->on_signal(); });
     if (!added) return std::unexpected(std::string("cannot watch the signalfd: ") + std::strerror(added.error()));
     init->loop_.on_timer([self] { self->on_timer(); });
+    if (init->options_.s6_tree) init->setup_s6_runtime();
     // From here on a stuck reader of stderr costs log lines, never the loop.
     init->log_fd_ = sys::open_nonblocking_output(2);
     if (init->log_fd_) log::set_output_fd(init->log_fd_.get());
@@ -118,7 +120,7 @@ int Init::run() {
         if (!result) log::error("event loop: epoll_wait failed: {}", std::strerror(result.error()));
     }
     if (router_) router_->drain_all(static_cast<int>(options_.kill_grace.count()));
-    return exit_code_.value_or(0);
+    return final_exit_code();
 }
 
 void Init::rearm_timer() {
@@ -133,6 +135,10 @@ void Init::rearm_timer() {
 void Init::on_signal() {
     while (auto info = sys::read_signal(signal_fd_.get())) {
         int signo = static_cast<int>(info->ssi_signo);
+        if (signo == compat::halt_signal()) {  // `halt` / `s6-svscanctl -t` from inside
+            on_halt_request(*info);
+            continue;
+        }
         switch (signo) {
             case SIGCHLD:
                 on_sigchld();
@@ -237,6 +243,7 @@ void Init::on_timer() {
 // ---- cont-init and cont-finish scripts ---------------------------------
 
 void Init::start_next_script() {
+    if (phase_ == Phase::ContInit) refresh_container_environment();  // what cont-init wrote there
     while (next_script_ < scripts_.size()) {
         const auto& script = scripts_[next_script_++];
         process::SpawnPlan plan;

@@ -63,6 +63,7 @@ void Supervisor::load(const std::filesystem::path& services_dir) {
             record.refusal = parsed.error().message();
         } else {
             record.config = std::move(*parsed);
+            if (context_.options->s6_keep_env) record.config->keep_env = true;  // S6_KEEP_ENV
             for (const auto& warning : record.config->warnings) log::warn("service {}: {}", record.name, warning);
             prepare(record);
         }

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <signal.h>
+#include <sys/signalfd.h>
 #include <sys/types.h>
 
 #include <expected>
@@ -94,6 +95,16 @@ private:
     bool sigkill_sent_ = false;
     std::optional<TimePoint> phase_deadline_;
     std::optional<TimePoint> ready_deadline_;
+
+    // s6-overlay compatibility (init_s6.cpp).
+    void setup_s6_runtime();
+    void refresh_container_environment();
+    void on_halt_request(const signalfd_siginfo& info);
+    int final_exit_code() const;
+    bool contenv_written_ = false;
+    bool halted_ = false;
+    std::optional<int> halt_code_;          // the code given to halt
+    std::optional<int> code_before_halt_;   // the primary's, when it had already exited
 };
 
 }  // namespace tend::core
