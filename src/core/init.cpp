@@ -201,9 +201,15 @@ void Init::on_timer() {
         if (!cmd_started_ && phase_ == Phase::Running) {
             std::string names;
             for (const auto& name : supervisor_->not_ready()) names += (names.empty() ? "" : ", ") + name;
-            log::error("--ready-timeout: services not ready: {}; not starting the CMD", names);
-            if (!exit_code_) exit_code_ = 1;
-            begin_shutdown(SIGTERM);
+            if (options_.start_cmd_after_ready_timeout) {  // s6-overlay: S6_BEHAVIOUR_IF_STAGE2_FAILS < 2
+                log::warn("--ready-timeout: services not ready: {}; starting the CMD anyway "
+                          "(S6_BEHAVIOUR_IF_STAGE2_FAILS is below 2)", names);
+                start_cmd();
+            } else {
+                log::error("--ready-timeout: services not ready: {}; not starting the CMD", names);
+                if (!exit_code_) exit_code_ = 1;
+                begin_shutdown(SIGTERM);
+            }
         }
     }
     if (phase_deadline_ && *phase_deadline_ <= now) {

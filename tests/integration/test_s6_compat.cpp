@@ -181,6 +181,26 @@ TEST(S6Compat, S6VariablesMapUnlessTendTwinsAreSet) {
     EXPECT_EQ(twin.exit_code, 5) << "TEND_* wins\n" << twin.diagnostics();
 }
 
+TEST(S6Compat, WaitMaxtimeStartsTheCmdAnywayUnlessBehaviourIsTwo) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    // Never ready: it has a notification fd and never writes to it.
+    sandbox.service("slow").line("notification-fd", "3").run("exec sleep 1000\n");
+    TendOptions options = s6_options({{"S6_CMD_WAIT_FOR_SERVICES", "1"}, {"S6_CMD_WAIT_FOR_SERVICES_MAXTIME", "200"}});
+    options.command = sandbox.sh("echo started > \"$OUT/cmd\"; exit 4");
+    RunResult r = run_tend(sandbox, options);
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+    EXPECT_EQ(read_file(sandbox.out("cmd")), "started\n") << r.diagnostics();
+    EXPECT_EQ(r.exit_code, 4) << r.diagnostics();
+
+    fs::remove(sandbox.out("cmd"));
+    options.env["S6_BEHAVIOUR_IF_STAGE2_FAILS"] = "2";
+    RunResult stop = run_tend(sandbox, options);
+    ASSERT_FALSE(stop.timed_out) << stop.diagnostics();
+    EXPECT_FALSE(file_exists(sandbox.out("cmd"))) << stop.diagnostics();
+    EXPECT_EQ(stop.exit_code, 1) << stop.diagnostics();
+}
+
 // ---- seed 002, as the blog writes it --------------------------------------
 
 // The files exactly as seed 002 shows them. The seed lists the service dir as
