@@ -65,12 +65,37 @@ std::string resolve_program(const std::string& name, const std::string& path) {
     return name;
 }
 
+bool is_oneshot_script(const std::filesystem::path& file) {
+    auto name = file.filename();
+    if (name != "up" && name != "down") return false;
+    auto type = read_head((file.parent_path() / "type").string(), 64);
+    return type && type->starts_with("oneshot");
+}
+
+// s6-rc runs a oneshot's up/down with `execlineb -P`. One plain command is
+// exec'd directly; anything else needs execlineb from /command or PATH. A
+// missing execlineb leaves the bare name, so exec fails with ENOENT and
+// describe_spawn_failure explains.
+void adapt_oneshot_plan(process::SpawnPlan& plan, const std::string& content, const std::string& default_path) {
+    std::string path = "/command:" + value_in(plan.envp, "PATH").value_or(default_path) + ":/etc/s6-overlay/scripts";
+    auto words = split_execline(content);
+    if (!words.error && words.simple && !words.words.empty()) {
+        plan.executable = resolve_program(words.words.front(), path);
+        plan.argv = std::move(words.words);
+        return;
+    }
+    std::string script = plan.executable;
+    plan.executable = resolve_program("execlineb", path);
+    plan.argv = {"execlineb", "-P", script};
+}
+
 }  // namespace
 
 void adapt_script_plan(process::SpawnPlan& plan, const std::optional<std::vector<std::string>>& contenv_envp,
                        const std::string& default_path) {
     auto head = read_head(plan.executable, kMaxScriptBytes);
     if (!head) return;
+    if (is_oneshot_script(plan.executable)) return adapt_oneshot_plan(plan, *head, default_path);
     auto shebang = parse_shebang(*head);
     if (!shebang) return;
     const std::string script = plan.executable;
@@ -122,6 +147,14 @@ std::string describe_spawn_failure(const std::filesystem::path& script, const pr
     if (failure.stage != process::SpawnStage::Exec || failure.error != ENOENT) return failure.message();
     auto head = read_head(script.string(), kMaxScriptBytes);
     if (!head) return failure.message();
+    std::string prefix = name_script ? script.filename().string() + ": " : "";
+    if (is_oneshot_script(script)) {
+        auto words = split_execline(*head);
+        if (!words.error && words.simple && !words.words.empty())
+            return prefix + "program " + words.words.front() + " not found";
+        return prefix + "needs execlineb (it uses braces or $, or has a quoting error), which is in neither "
+                        "/command nor PATH";
+    }
     auto shebang = parse_shebang(*head);
     if (!shebang) return failure.message();
     std::string missing = shebang->interpreter;
@@ -143,7 +176,6 @@ std::string describe_spawn_failure(const std::filesystem::path& script, const pr
         case InterpreterKind::Other:
             break;
     }
-    std::string prefix = name_script ? script.filename().string() + ": " : "";
     if (missing != shebang->interpreter && classify_interpreter(shebang->interpreter) == InterpreterKind::Execlineb)
         return prefix + "program " + missing + " not found";
     return prefix + "interpreter " + missing + " not found" + hint;

@@ -111,6 +111,7 @@ int Init::run() {
     std::vector<std::string> warnings;
     scripts_ = config::list_scripts(options_.cont_init_dir, warnings);
     for (const auto& warning : warnings) log::warn("{}", warning);
+    append_s6rc_up_scripts();
     phase_ = Phase::ContInit;
     start_next_script();
 
@@ -267,6 +268,7 @@ void Init::start_next_script() {
             return;
         }
         script_pid_ = *pid;
+        if (phase_ == Phase::ContInit) cont_init_started_ = next_script_;  // v3 oneshots: whose down runs
         if (phase_ == Phase::ContFinish) phase_deadline_ = clock_.now() + options_.finish_timeout;
         return;
     }
@@ -310,7 +312,7 @@ void Init::script_exited(int wait_status) {
 
 void Init::enter_running() {
     enter_phase(Phase::Running);
-    supervisor_->load(options_.services_dir);
+    supervisor_->load(options_.services_dir, s6rc_services());
     supervisor_->start_all();
     if (phase_ != Phase::Running) return;  // a refused primary already ended it
     if (options_.command.empty() && !supervisor_->has_primary() && supervisor_->size() == 0) {
@@ -432,6 +434,7 @@ void Init::enter_phase(Phase phase) {
             std::vector<std::string> warnings;
             scripts_ = config::list_scripts(options_.cont_finish_dir, warnings);
             for (const auto& warning : warnings) log::warn("{}", warning);
+            prepend_s6rc_down_scripts();
             next_script_ = 0;
             start_next_script();
             break;

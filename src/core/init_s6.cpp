@@ -91,3 +91,35 @@ int Init::final_exit_code() const {
 }
 
 }  // namespace tend::core
+
+namespace tend::core {
+
+// s6-overlay v3: oneshots run like cont-init scripts, after cont-init.d.
+void Init::append_s6rc_up_scripts() {
+    if (!options_.s6_tree) return;
+    s6rc_ = config::load_s6rc();
+    if (!s6rc_.present) return;
+    for (const auto& warning : s6rc_.warnings) log::warn("{}", warning);
+    for (const auto& error : s6rc_.errors) log::error("{}", error);
+    log::debug("s6-overlay v3: {} oneshot(s), {} longrun(s) from /etc/s6-overlay", s6rc_.oneshots.size(),
+               s6rc_.longruns.size());
+    s6rc_first_up_ = scripts_.size();
+    for (const auto& oneshot : s6rc_.oneshots) scripts_.push_back(oneshot.up);
+}
+
+void Init::prepend_s6rc_down_scripts() {
+    // Only oneshots whose `up` was started are brought down, newest first.
+    std::vector<std::filesystem::path> downs;
+    for (std::size_t i = s6rc_.oneshots.size(); i-- > 0;)
+        if (s6rc_first_up_ + i < cont_init_started_ && !s6rc_.oneshots[i].down.empty())
+            downs.push_back(s6rc_.oneshots[i].down);
+    scripts_.insert(scripts_.begin(), downs.begin(), downs.end());
+}
+
+std::vector<Supervisor::ExtraServiceDir> Init::s6rc_services() const {
+    std::vector<Supervisor::ExtraServiceDir> out;
+    for (const auto& longrun : s6rc_.longruns) out.push_back({longrun.dir, longrun.depends});
+    return out;
+}
+
+}  // namespace tend::core

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
 #include <cstring>
 
 #include "tend/compat/script_plan.hpp"
@@ -30,7 +31,7 @@ const process::IdentityChange* owner(const ServiceRecord& record) {
 Supervisor::Supervisor(sys::EventLoop& loop, const Clock& clock, ProcessOps& ops, SupervisorContext context)
     : loop_(loop), clock_(clock), ops_(ops), context_(std::move(context)) {}
 
-void Supervisor::load(const std::filesystem::path& services_dir) {
+void Supervisor::load(const std::filesystem::path& services_dir, const std::vector<ExtraServiceDir>& extra) {
     // tend's own capabilities, read once for every service's checks.
     own_permitted_caps_ = process::own_permitted_capabilities();
     own_effective_caps_ = process::own_effective_capabilities();
@@ -43,6 +44,17 @@ void Supervisor::load(const std::filesystem::path& services_dir) {
             log::debug("{}", note);
         else
             log::warn("{}", note);
+    }
+    std::map<std::string, const ExtraServiceDir*> extra_by_name;
+    for (const auto& more : extra) {
+        std::string name = more.dir.filename().string();
+        if (std::any_of(dirs.begin(), dirs.end(), [&](const auto& d) { return d.filename() == name; })) {
+            log::warn("{}: a service named {} is also in {}; that one runs", more.dir.string(), name,
+                      services_dir.string());
+            continue;
+        }
+        dirs.push_back(more.dir);
+        extra_by_name[name] = &more;
     }
     services_.reserve(dirs.size());
     for (const auto& dir : dirs) {
@@ -63,6 +75,8 @@ void Supervisor::load(const std::filesystem::path& services_dir) {
             record.refusal = parsed.error().message();
         } else {
             record.config = std::move(*parsed);
+            if (auto it = extra_by_name.find(record.name); it != extra_by_name.end())
+                record.config->depends = it->second->depends;
             if (context_.options->s6_keep_env) record.config->keep_env = true;  // S6_KEEP_ENV
             for (const auto& warning : record.config->warnings) log::warn("service {}: {}", record.name, warning);
             prepare(record);

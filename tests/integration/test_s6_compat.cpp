@@ -201,6 +201,82 @@ TEST(S6Compat, WaitMaxtimeStartsTheCmdAnywayUnlessBehaviourIsTwo) {
     EXPECT_EQ(stop.exit_code, 1) << stop.diagnostics();
 }
 
+// ---- a v3 tree in the style of linuxserver.io's images -----------------------
+
+TEST(S6Compat, V3TreeOneshotThenLongrunFromTheUserBundle) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    const fs::path rc = sandbox.root() / "etc-upper/s6-overlay/s6-rc.d";
+    const std::string out = shell_quote(sandbox.out_dir().string());
+    // init-app: a oneshot whose up names a script, as linuxserver's do.
+    write_file(rc / "init-app/type", "oneshot\n");
+    write_file(rc / "init-app/up", "/etc/s6-overlay/s6-rc.d/init-app/run\n");
+    write_file(rc / "init-app/run", fmt::format("#!/bin/sh\necho up > {}/init-app.up\n", out), 0755);
+    write_file(rc / "init-app/down", "/etc/s6-overlay/s6-rc.d/init-app/stop\n");
+    write_file(rc / "init-app/stop", fmt::format("#!/bin/sh\necho down > {}/init-app.down\n", out), 0755);
+    write_file(rc / "init-app/dependencies.d/base", "");
+    // svc-app: a longrun depending on it and on svc-db, another longrun.
+    write_file(rc / "svc-app/type", "longrun\n");
+    write_file(rc / "svc-app/run",
+               fmt::format("#!/usr/bin/with-contenv sh\n"
+                           "cat {0}/init-app.up > {0}/svc-app.saw-init\n"
+                           "cat {0}/svc-db.up > {0}/svc-app.saw-db\n"
+                           "echo \"$APP_SECRET\" > {0}/svc-app.secret\nexec sleep 1000\n",
+                           out),
+               0755);
+    write_file(rc / "svc-app/dependencies.d/init-app", "");
+    write_file(rc / "svc-app/dependencies.d/svc-db", "");
+    write_file(rc / "svc-db/type", "longrun\n");
+    write_file(rc / "svc-db/notification-fd", "3\n");
+    write_file(rc / "svc-db/run", fmt::format("#!/bin/sh\necho up > {}/svc-db.up\necho >&3\nexec sleep 1000\n", out),
+               0755);
+    // Not in the user bundle and nobody depends on it: never started.
+    write_file(rc / "svc-unused/type", "longrun\n");
+    write_file(rc / "svc-unused/run", fmt::format("#!/bin/sh\necho up > {}/unused.up\nexec sleep 1000\n", out), 0755);
+    write_file(rc / "user/type", "bundle\n");
+    write_file(rc / "user/contents.d/svc-app", "");
+
+    TendOptions options;
+    options.env = {{"APP_SECRET", "s3"}};
+    options.launcher_script = fmt::format(
+        "set -e\nmkdir -p {r}/etc-work\n"
+        "mount -t overlay overlay -o lowerdir=/etc,upperdir={r}/etc-upper,workdir={r}/etc-work /etc\n"
+        "mount -t tmpfs tmpfs /run\nset +e\nexec \"$@\"",
+        fmt::arg("r", shell_quote(sandbox.root().string())));
+    RunResult r = run_until_files(sandbox, {"svc-app.secret", "svc-app.saw-init", "svc-app.saw-db"}, options);
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+    EXPECT_EQ(read_file(sandbox.out("svc-app.saw-init")), "up\n") << "the oneshot ran first\n" << r.diagnostics();
+    EXPECT_EQ(read_file(sandbox.out("svc-app.saw-db")), "up\n") << "its longrun dependency was ready first";
+    EXPECT_EQ(read_file(sandbox.out("svc-app.secret")), "s3\n");
+    EXPECT_FALSE(file_exists(sandbox.out("unused.up"))) << "only the user bundle starts";
+    EXPECT_EQ(read_file(sandbox.out("init-app.down")), "down\n") << "the oneshot's down ran at shutdown\n"
+                                                                  << r.diagnostics();
+}
+
+TEST(S6Compat, V3OneshotNeedingExeclinebIsRefusedSayingSo) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    const fs::path rc = sandbox.root() / "etc-upper/s6-overlay/s6-rc.d";
+    write_file(rc / "init-x/type", "oneshot\n");
+    write_file(rc / "init-x/up", "foreground { echo hi } echo $HOME\n");
+    write_file(rc / "user/type", "bundle\n");
+    write_file(rc / "user/contents.d/init-x", "");
+    TendOptions options;
+    options.env = {{"S6_BEHAVIOUR_IF_STAGE2_FAILS", "2"}, {"PATH", "/usr/bin:/bin"}};
+    options.command = {"/bin/true"};
+    options.launcher_script = fmt::format(
+        "set -e\nmkdir -p {r}/etc-work\n"
+        "mount -t overlay overlay -o lowerdir=/etc,upperdir={r}/etc-upper,workdir={r}/etc-work /etc\n"
+        "mount -t tmpfs tmpfs /run\nset +e\nexec \"$@\"",
+        fmt::arg("r", shell_quote(sandbox.root().string())));
+    RunResult r = run_tend(sandbox, options);
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+    if (file_exists("/command/execlineb") || std::system("command -v execlineb >/dev/null 2>&1") == 0)
+        GTEST_SKIP() << "execlineb is installed here";
+    EXPECT_TRUE(contains(r.err, "/etc/s6-overlay/s6-rc.d/init-x/up: needs execlineb")) << r.diagnostics();
+    EXPECT_EQ(r.exit_code, 126) << "a oneshot that cannot run fails like a cont-init script\n" << r.diagnostics();
+}
+
 // ---- seed 002, as the blog writes it --------------------------------------
 
 // The files exactly as seed 002 shows them. The seed lists the service dir as

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "tend/config/options.hpp"
+#include "tend/config/s6rc.hpp"
 #include "tend/core/clock.hpp"
 #include "tend/core/process_ops.hpp"
 #include "tend/core/supervisor.hpp"
@@ -101,6 +102,12 @@ private:
     void refresh_container_environment();
     void on_halt_request(const signalfd_siginfo& info);
     int final_exit_code() const;
+    void append_s6rc_up_scripts();    // v3 oneshots after cont-init.d
+    void prepend_s6rc_down_scripts(); // their down scripts before cont-finish.d
+    std::vector<Supervisor::ExtraServiceDir> s6rc_services() const;  // v3 longruns
+    config::S6rcPlan s6rc_;
+    std::size_t s6rc_first_up_ = 0;      // index of the first oneshot `up` in the cont-init list
+    std::size_t cont_init_started_ = 0;  // cont-init scripts (oneshots included) started
     bool contenv_written_ = false;
     bool halted_ = false;
     std::optional<int> halt_code_;          // the code given to halt
