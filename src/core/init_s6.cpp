@@ -35,6 +35,15 @@ void link_to_self(const fs::path& link) {
 }  // namespace
 
 void Init::setup_s6_runtime() {
+    // s6-overlay v3 puts /command first on PATH: its scripts call applets by name.
+    std::error_code exists_error;
+    if (fs::is_directory("/command", exists_error)) {
+        auto with_command = [](const std::string& path) {
+            return (":" + path + ":").find(":/command:") == std::string::npos ? "/command:" + path : path;
+        };
+        if (auto path = container_env_.get("PATH")) container_env_.set("PATH", with_command(*path));
+        options_.default_path = with_command(options_.default_path);
+    }
     // Docker keeps /run across restarts: the last life's exit code must not count.
     compat::remove_exit_code_files();
     auto written = compat::write_container_environment(compat::kContainerEnvironmentDir, container_env_);
