@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <map>
 #include <cstring>
+#include <map>
 
 #include "tend/compat/script_plan.hpp"
 #include "tend/log/logger.hpp"
