@@ -95,9 +95,12 @@ std::expected<pid_t, std::string> find_tend() {
         if (!parent) break;
         pid = *parent;
     }
+    if (::getuid() != 0)
+        return std::unexpected("only root and tend's own uid can halt the container, and uid " +
+                               std::to_string(::getuid()) + " found no tend it may signal among its ancestors");
     return std::unexpected(
-        "no tend found among this process's ancestors (PID 1 is another program, or this is not the same tend "
-        "binary, or its /proc/PID/exe is not readable by this uid)");
+        "no tend found among this process's ancestors (PID 1 is another program, or this link does not point "
+        "at the same tend binary as PID 1)");
 }
 
 int halt_main(Applet applet, int argc, char** argv) {
