@@ -154,6 +154,33 @@ TEST(S6Compat, HaltWithoutCodeUsesTheV3ExitCodeFile) {
     EXPECT_EQ(r.exit_code, 42) << r.diagnostics();
 }
 
+TEST(S6Compat, HaltFindsTendAlsoWhenItIsNotPid1) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    sandbox.service("app").run("exit 0\n").file("finish", "#!/usr/bin/execlineb -P\nhalt 9\n", 0755);
+    TendOptions options = s6_options();
+    options.launcher_script = "mount -t tmpfs tmpfs /run\n\"$@\"\nexit $?";  // sh stays PID 1
+    RunResult r = run_tend(sandbox, options);
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+    EXPECT_EQ(r.exit_code, 9) << r.diagnostics();
+}
+
+TEST(S6Compat, OtherUidsCannotHaltTheContainer) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    fs::path command = install_applets(sandbox);
+    sandbox.service("app").user("nobody").run(fmt::format(
+        "{}/halt 3 2> \"$OUT/halt.err\"\necho $? > \"$OUT/halt.rc\"\nexec sleep 1000\n",
+        shell_quote(command.string())));
+    RunResult r = run_until_files(sandbox, {"halt.rc"}, s6_options());
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+    EXPECT_EQ(read_file(sandbox.out("halt.rc")), "111\n") << read_file(sandbox.out("halt.err"));
+    EXPECT_TRUE(contains(read_file(sandbox.out("halt.err")), "only root and tend's own uid can halt"))
+        << read_file(sandbox.out("halt.err"));
+    EXPECT_FALSE(contains(r.err, "halt")) << r.diagnostics();
+    EXPECT_EQ(r.exit_code, 0) << "stopped by the harness's SIGTERM, not by a halt with 3\n" << r.diagnostics();
+}
+
 TEST(S6Compat, S6VariablesMapUnlessTendTwinsAreSet) {
     TEND_REQUIRE_NAMESPACES();
     Sandbox sandbox;
