@@ -80,8 +80,14 @@ class Supervisor {
 public:
     Supervisor(sys::EventLoop& loop, const Clock& clock, ProcessOps& ops, SupervisorContext context);
 
-    // Reads and checks every service dir. Never fails as a whole.
-    void load(const std::filesystem::path& services_dir);
+    // Reads and checks every service dir. Never fails as a whole. `extra`:
+    // service dirs from elsewhere (s6-overlay v3 longruns) with their
+    // dependencies given instead of read from a `depends` file.
+    struct ExtraServiceDir {
+        std::filesystem::path dir;
+        std::vector<std::string> depends;
+    };
+    void load(const std::filesystem::path& services_dir, const std::vector<ExtraServiceDir>& extra = {});
     // Starts every service without a `down` file, respecting dependencies.
     void start_all();
 
