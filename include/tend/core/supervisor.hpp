@@ -159,6 +159,11 @@ private:
     void continue_shutdown();
     ServiceRecord* find_service(const std::string& name);
     std::optional<AdminResult> admin_refusal(const ServiceRecord* record, const std::string& name) const;
+    // `tend ctl start|stop|restart` of a scheduled service (supervisor_admin.cpp).
+    AdminResult admin_run_now(ServiceRecord& record);
+    AdminResult admin_disarm(ServiceRecord& record);
+    AdminResult admin_rearm(ServiceRecord& record);
+    std::string next_run_text(std::size_t index) const;
 
     // Scheduled services (supervisor_schedule.cpp).
     static bool scheduled(const ServiceRecord& record) { return record.config && record.config->schedule; }
