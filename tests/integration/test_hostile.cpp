@@ -235,9 +235,11 @@ TEST(Hostile, StdoutFloodAgainstAStalledReaderKeepsRssBounded) {
     options.timeout = 120s;
     options.launcher_script = fmt::format(
         "mkfifo {fifo}\n"
-        "( while [ ! -e {drain} ]; do sleep 0.02; done; exec cat > /dev/null ) < {fifo} &\n"
+        "( while [ ! -e {drain} ]; do sleep 0.02; done\n"
+        "  exec grep -n -x --line-buffered 'flood | END' > {drained} ) < {fifo} &\n"
         "exec \"$@\" > {fifo}\n",
-        fmt::arg("fifo", shell_quote(fifo.string())), fmt::arg("drain", shell_quote(sandbox.out("drain").string())));
+        fmt::arg("fifo", shell_quote(fifo.string())), fmt::arg("drain", shell_quote(sandbox.out("drain").string())),
+        fmt::arg("drained", shell_quote(sandbox.out("drained").string())));
     TendProcess tend(sandbox, options);
     const pid_t tend_pid = tend.tend_pid();
     ASSERT_GT(tend_pid, 0);
@@ -262,10 +264,17 @@ TEST(Hostile, StdoutFloodAgainstAStalledReaderKeepsRssBounded) {
     const bool done = wait_until(
         [&] {
             rss_max = std::max(rss_max, rss_kb(tend_pid));
-            return file_exists(sandbox.out("flood.done"));
+            return !read_file(sandbox.out("drained")).empty();
         },
         90s);
-    EXPECT_TRUE(done) << "the flood did not get through";
+    ASSERT_TRUE(done) << "the flood did not get through; flooder: " << read_file(sandbox.out("flood.done"))
+                      << "\n" << tend.current_err();
+    // Every line arrived, prefixed, with nothing lost: the reader saw the
+    // last one as line lines+1.
+    const std::string written = read_file(sandbox.out("flood.done"));
+    const long lines = std::atol(written.c_str() + std::strlen("lines="));
+    EXPECT_GT(lines, kFloodBytes / 100 - 1) << written;
+    EXPECT_EQ(read_file(sandbox.out("drained")), fmt::format("{}:flood | END\n", lines + 1)) << written;
     // Bounded: tend's queues are 256 KiB a stream; 16 MiB is far above what
     // tend needs and far below what keeping the flood would take.
     EXPECT_LT(rss_max - rss_before, 16 * 1024) << "VmRSS before " << rss_before << " kB, max " << rss_max << " kB";
@@ -441,15 +450,22 @@ int mode_flood(long bytes, const char* file) {
     std::string block;
     while (block.size() < 65536) block += line;
     long written = 0;
+    long lines = 0;
     while (written < bytes) {
-        const ssize_t n = ::write(1, block.data(), block.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return 1;
+        std::string_view rest = block;
+        while (!rest.empty()) {
+            const ssize_t n = ::write(1, rest.data(), rest.size());
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                return 1;
+            }
+            rest.remove_prefix(static_cast<std::size_t>(n));
         }
-        written += n;
+        written += static_cast<long>(block.size());
+        lines += static_cast<long>(block.size() / line.size());
     }
-    report(file, fmt::format("written={}\n", written));
+    if (::write(1, "END\n", 4) != 4) return 1;
+    report(file, fmt::format("lines={} bytes={}\n", lines, written));
     for (;;) ::pause();
 }
 
