@@ -23,7 +23,7 @@ constexpr const char* kFiles[] = {
 
 const std::filesystem::path& service_dir() {
     static const std::filesystem::path dir = [] {
-        auto path = std::filesystem::temp_directory_path() / ("tend-fuzz-svc." + std::to_string(::getpid())) / "svc";
+        auto path = tend::fuzz::scratch_dir() / "svc";
         std::filesystem::create_directories(path / "env");
         std::ofstream(path / "run") << "#!/bin/sh\n";
         ::chmod((path / "run").c_str(), 0755);

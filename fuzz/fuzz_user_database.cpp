@@ -48,12 +48,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (users.empty()) return 0;
 
     // resolve_user reads files: one pair per fuzzing process, rewritten each run.
-    static const std::filesystem::path dir = [] {
-        auto path = std::filesystem::temp_directory_path() / ("tend-fuzz-db." + std::to_string(::getpid()));
-        std::filesystem::create_directories(path);
-        return path;
-    }();
-    const UserDatabase db{dir / "passwd", dir / "group"};
+    const std::filesystem::path& dir = tend::fuzz::scratch_dir();
+    const UserDatabase db{dir / "db-passwd", dir / "db-group"};
     write_file(db.passwd, text.passwd);
     write_file(db.group, text.group);
     const auto& first = users.front();
