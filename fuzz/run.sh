@@ -11,7 +11,9 @@
 # UndefinedBehaviorSanitizer, dynamically linked. A crash, a leak or a broken
 # invariant fails the run; the input is kept in $FUZZ_BUILD/crashes/ and the
 # command to replay it is printed. Make every crash a regression test in
-# tests/unit/test_fuzz_regressions.cpp.
+# fuzz/regressions/<target>/ (replayed by tests/unit/test_fuzz_replay.cpp).
+# The schedule parser (config/schedule) is not on this branch yet: give it a
+# target here when it lands.
 set -eu
 cd "$(dirname "$0")/.."
 CXX=${FUZZ_CXX:-clang++-16}
