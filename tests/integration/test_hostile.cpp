@@ -429,7 +429,8 @@ int mode_pid1(const char* file) {
 int mode_forkbomb(const char* file) {
     int forks = 0;
     int error = 0;
-    for (int i = 0; i < 100000; ++i) {
+    // Bounded, so a limit that was not applied fails the test, not the host.
+    for (int i = 0; i < 200; ++i) {
         const pid_t pid = ::fork();
         if (pid == 0) {
             for (;;) ::pause();
