@@ -26,6 +26,9 @@
 #define LLVMFuzzerTestOneInput fuzz_envdir_value_input
 #include "../../fuzz/fuzz_envdir_value.cpp"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_line_splitter_input
+#include "../../fuzz/fuzz_line_splitter.cpp"
+#undef LLVMFuzzerTestOneInput
 #define LLVMFuzzerTestOneInput fuzz_limits_input
 #include "../../fuzz/fuzz_limits.cpp"
 #undef LLVMFuzzerTestOneInput
@@ -105,6 +108,7 @@ INSTANTIATE_TEST_SUITE_P(
                       ReplayCase{"fuzz_control_protocol", fuzz_control_protocol_input},
                       ReplayCase{"fuzz_duration", fuzz_duration_input},
                       ReplayCase{"fuzz_envdir_value", fuzz_envdir_value_input},
+                      ReplayCase{"fuzz_line_splitter", fuzz_line_splitter_input},
                       ReplayCase{"fuzz_limits", fuzz_limits_input},
                       ReplayCase{"fuzz_service_file", fuzz_service_file_input},
                       ReplayCase{"fuzz_service_name", fuzz_service_name_input},
