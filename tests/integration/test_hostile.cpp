@@ -124,7 +124,16 @@ long rss_kb(pid_t pid) {
     return found == status.end() ? -1 : std::atol(found->second.c_str());
 }
 
+// tend's own memory after an attack: a few MiB normally; 32 MiB would mean
+// it kept something of the attack.
+void expect_rss_bounded(TendProcess& tend) {
+    const long rss = rss_kb(tend.tend_pid());
+    EXPECT_GT(rss, 0);
+    EXPECT_LT(rss, 32 * 1024) << "tend's VmRSS is " << rss << " kB";
+}
+
 RunResult stop(TendProcess& tend) {
+    expect_rss_bounded(tend);
     EXPECT_TRUE(tend.signal(SIGTERM));
     RunResult result = tend.wait();
     EXPECT_FALSE(result.timed_out) << result.diagnostics();
