@@ -314,8 +314,9 @@ TEST(Hostile, ReForkingToEscapeSigtermLeavesNoProcess) {
 
 // --- SIGSTOP -----------------------------------------------------------------------
 
-// A service that stopped itself before shutdown is still ended (SIGCONT with
-// the SIGTERM, or the group's SIGKILL), without waiting for --kill-grace.
+// A service that stopped itself before shutdown is still ended: SIGCONT
+// follows the SIGTERM (the group's SIGKILL would come after timeout-kill),
+// without waiting for --kill-grace.
 TEST(Hostile, ServiceStoppedWithSigstopIsEndedAtShutdown) {
     TEND_REQUIRE_NAMESPACES();
     Sandbox sandbox;
@@ -334,6 +335,8 @@ TEST(Hostile, ServiceStoppedWithSigstopIsEndedAtShutdown) {
     const RunResult result = stop(tend);
     EXPECT_EQ(result.exit_code, 0) << result.diagnostics();
     EXPECT_FALSE(contains(result.err, "left after --kill-grace")) << result.diagnostics();
+    // SIGCONT after the SIGTERM lets the SIGTERM act: no need for timeout-kill's SIGKILL.
+    EXPECT_TRUE(contains(result.err, "service stopped: killed by SIGTERM")) << result.diagnostics();
     expect_nothing_left(sandbox);
 }
 
