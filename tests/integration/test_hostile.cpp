@@ -294,23 +294,39 @@ TEST(Hostile, StdoutFloodAgainstAStalledReaderKeepsRssBounded) {
 
 // --- escaping SIGTERM ------------------------------------------------------------
 
-// On SIGTERM the service forks a child into a new session that ignores
-// SIGTERM, and exits. Its group is signalled, the child escapes it; the final
-// sweep and the end of the namespace leave nothing.
-TEST(Hostile, ReForkingToEscapeSigtermLeavesNoProcess) {
+// On SIGTERM the service forks a child that ignores SIGTERM, and exits.
+// Staying in its process group, the child is ended by the group's SIGKILL
+// after timeout-kill; in a session of its own it escapes the group, and
+// tend says what is left after --kill-grace, exits, and the end of the
+// namespace ends it. Either way nothing is left.
+struct EscapeCase {
+    const char* name;
+    bool new_session;
+};
+
+class HostileEscape : public ::testing::TestWithParam<EscapeCase> {};
+
+TEST_P(HostileEscape, ReForkingToEscapeSigtermLeavesNoProcess) {
     TEND_REQUIRE_NAMESPACES();
     Sandbox sandbox;
     const fs::path helper = helper_copy(sandbox);
-    sandbox.service("escape").user("nobody").run(
-        "exec " + hostile(helper, {"escape", sandbox.out("escape.up").string(), sandbox.out("escape.forked").string()}) +
+    sandbox.service("escape").user("nobody").line("timeout-kill", "1s").run(
+        "exec " +
+        hostile(helper, {"escape", GetParam().new_session ? "session" : "group", sandbox.out("escape.up").string(),
+                         sandbox.out("escape.forked").string()}) +
         "\n");
 
-    TendProcess tend(sandbox, TendOptions{.args = {"--services-grace", "1s", "--kill-grace", "1s"}});
+    TendProcess tend(sandbox, TendOptions{.args = {"--kill-grace", "1s"}});
     ASSERT_TRUE(wait_for_file(sandbox.out("escape.up"))) << tend.current_err();
     const RunResult result = stop(tend);
     EXPECT_TRUE(file_exists(sandbox.out("escape.forked"))) << "the service did try to escape\n" << result.diagnostics();
+    EXPECT_EQ(contains(result.err, "left after --kill-grace"), GetParam().new_session) << result.diagnostics();
     expect_nothing_left(sandbox);
 }
+
+INSTANTIATE_TEST_SUITE_P(Hostile, HostileEscape,
+                         ::testing::Values(EscapeCase{"InItsGroup", false}, EscapeCase{"InANewSession", true}),
+                         ParamName{});
 
 // --- SIGSTOP -----------------------------------------------------------------------
 
@@ -482,12 +498,13 @@ int mode_flood(long bytes, const char* file) {
     for (;;) ::pause();
 }
 
-int mode_escape(const char* up_file, const char* forked_file) {
+int mode_escape(bool new_session, const char* up_file, const char* forked_file) {
     static const char* forked = forked_file;
+    static bool leave_group = new_session;
     struct sigaction action {};
     action.sa_handler = [](int) {
         if (::fork() == 0) {
-            ::setsid();
+            if (leave_group) ::setsid();
             ::signal(SIGTERM, SIG_IGN);
             const int fd = ::open(forked, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
             [[maybe_unused]] ssize_t n = ::write(fd, "1\n", 2);
@@ -538,7 +555,8 @@ __attribute__((constructor)) void run_hostile_helper_if_asked(int argc, char** a
     if (mode == "pid1" && count >= 1) ::_exit(mode_pid1(args[0]));
     if (mode == "forkbomb" && count >= 1) ::_exit(mode_forkbomb(args[0]));
     if (mode == "flood" && count >= 2) ::_exit(mode_flood(std::atol(args[0]), args[1]));
-    if (mode == "escape" && count >= 2) ::_exit(mode_escape(args[0], args[1]));
+    if (mode == "escape" && count >= 3)
+        ::_exit(mode_escape(std::string_view(args[0]) == "session", args[1], args[2]));
     if (mode == "stopme" && count >= 1) ::_exit(mode_stopme(args[0]));
     if (mode == "hold-control" && count >= 3) ::_exit(mode_hold_control(args[0], std::atoi(args[1]), args[2]));
     ::_exit(122);
