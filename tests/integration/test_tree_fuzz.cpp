@@ -1,8 +1,9 @@
 // Issue 8 item 5: the whole-tree fuzzer. Random services dirs (random bytes
 // in files, huge files, FIFOs, symlink loops, directories where files belong,
-// control bytes in names) beside one well-formed canary service, run by the
-// real binary as PID 1. tend never crashes or hangs, the canary always runs,
-// and no service made malformed on purpose ever starts.
+// control bytes in names, entries that are no dir at all) beside one
+// well-formed canary service, run by the real binary as PID 1. tend never
+// crashes or hangs, the canary always runs, and no service made malformed on
+// purpose ever starts.
 //
 // Reproducible: the seed is printed (and named in every failure);
 // TEND_TREE_FUZZ_SEED=N replays it, TEND_TREE_FUZZ_ITERATIONS=N runs more
@@ -66,6 +67,7 @@ public:
             const int noise = static_cast<int>(pick(3));
             for (int n = 0; n < noise; ++n) add_noise(service);
         }
+        add_junk_entries(sandbox.services_dir());
         return malformed;
     }
 
@@ -128,6 +130,16 @@ private:
                     plant_refused(dir / "env" / "VALUE", false);
                 }
         }
+    }
+
+    // Entries of the services dir that are not service dirs at all: a symlink
+    // loop, a dangling link, a FIFO, a file, a hidden dir with a run file.
+    void add_junk_entries(const fs::path& services) {
+        if (pick(2) == 0) fs::create_symlink("j-loop", services / "j-loop");
+        if (pick(2) == 0) fs::create_symlink("/nonexistent", services / "j-dangling");
+        if (pick(2) == 0) ASSERT_EQ(::mkfifo((services / "j-fifo").c_str(), 0644), 0);
+        if (pick(2) == 0) write_file(services / "j-file", random_bytes(100), 0755);
+        if (pick(2) == 0) write_file(services / ".j-hidden" / "run", "#!/bin/sh\nexec sleep 1000\n", 0755);
     }
 
     // Near-valid values, so the noise reaches past the text checks into the
