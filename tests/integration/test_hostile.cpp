@@ -280,6 +280,8 @@ TEST(Hostile, StdoutFloodAgainstAStalledReaderKeepsRssBounded) {
                       << "\n" << tend.current_err();
     // Every line arrived, prefixed, with nothing lost: the reader saw the
     // last one as line lines+1.
+    // The flooder reports after its last write, which the reader may see first.
+    ASSERT_TRUE(wait_for_file(sandbox.out("flood.done")));
     const std::string written = read_file(sandbox.out("flood.done"));
     const long lines = std::atol(written.c_str() + std::strlen("lines="));
     EXPECT_GT(lines, kFloodBytes / 100 - 1) << written;
