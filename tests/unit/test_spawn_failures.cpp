@@ -25,7 +25,7 @@ std::string message_when_out_of_fds() {
         ::close(report[0]);
         rlimit limit{64, 64};
         ::setrlimit(RLIMIT_NOFILE, &limit);
-        while (::dup(0) >= 0) {
+        while (::dup(report[1]) >= 0) {
         }
         std::string text;
         if (errno != EMFILE) {
