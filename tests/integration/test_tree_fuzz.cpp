@@ -137,7 +137,9 @@ private:
     void add_junk_entries(const fs::path& services) {
         if (pick(2) == 0) fs::create_symlink("j-loop", services / "j-loop");
         if (pick(2) == 0) fs::create_symlink("/nonexistent", services / "j-dangling");
-        if (pick(2) == 0) ASSERT_EQ(::mkfifo((services / "j-fifo").c_str(), 0644), 0);
+        if (pick(2) == 0) {
+            ASSERT_EQ(::mkfifo((services / "j-fifo").c_str(), 0644), 0);
+        }
         if (pick(2) == 0) write_file(services / "j-file", random_bytes(100), 0755);
         if (pick(2) == 0) write_file(services / ".j-hidden" / "run", "#!/bin/sh\nexec sleep 1000\n", 0755);
     }
