@@ -36,6 +36,23 @@ integration: build
 
 check: build
 	ctest --test-dir $(BUILD) --output-on-failure -j 2
+	$(MAKE) fuzz
+
+# libFuzzer targets of fuzz/ (clang-16 with libc++, see fuzz/run.sh), each for
+# FUZZ_SECONDS (default 3); a crash fails the target.
+FUZZ_PACKAGES = clang-16 libc++-16-dev libc++abi-16-dev libclang-rt-16-dev
+FUZZ_FILES = /usr/bin/clang++-16 /usr/lib/llvm-16/include/c++/v1/expected \
+             /usr/lib/llvm-16/lib/clang/16/lib/linux/libclang_rt.fuzzer-x86_64.a
+.PHONY: fuzz-deps fuzz
+fuzz-deps:
+	@missing=0; for f in $(FUZZ_FILES); do [ -e $$f ] || missing=1; done; \
+	if [ $$missing = 1 ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y $(FUZZ_PACKAGES); \
+	  else echo "missing fuzzing dependencies; as root run: apt-get install -y $(FUZZ_PACKAGES)" >&2; exit 1; fi; \
+	fi
+
+fuzz: fuzz-deps
+	FUZZ_BUILD=$(BUILD)/fuzz fuzz/run.sh
 
 # Runs the example tree. As root it uses the users the examples name; as a
 # normal user it runs everything as you (--as-me).
