@@ -1,5 +1,5 @@
-// Durations (options, TEND_* variables, timeout-kill/timeout-finish) and the
-// older millisecond parser: accepted values lie in 0..24 h, and what
+// Durations (options, TEND_* variables, timeout-kill/timeout-finish):
+// accepted values lie in 0..24 h, and what
 // describe_duration prints for them parses back to the same value.
 #include "fuzz_input.hpp"
 #include "tend/config/duration.hpp"
@@ -13,9 +13,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         tend::fuzz::require(!describe_duration(*duration).empty(), "a duration can be described");
         tend::fuzz::require(parse_duration(std::to_string(duration->count())) == *duration,
                             "milliseconds round-trip");
-    }
-    if (const auto ms = parse_milliseconds(text)) {
-        tend::fuzz::require(ms->count() >= 0 && *ms <= kMaxDuration, "milliseconds within 0..24h");
     }
     return 0;
 }
