@@ -22,6 +22,14 @@ TendOptions s6_options(std::map<std::string, std::string> env = {}) {
     return options;
 }
 
+// Control listening where the applets find it: TEND_RUNTIME_DIR (the
+// harness's) does not reach services without keep-env, PID 1's command line
+// does.
+TendOptions with_control(TendOptions options, const Sandbox& sandbox) {
+    options.args.push_back("--runtime-dir=" + sandbox.runtime_dir().string());
+    return options;
+}
+
 // Symlinks of every applet in <sandbox>/root/{command,usr/bin}, made by
 // `tend compat install ROOT`; returns "<root>/command".
 fs::path install_applets(const Sandbox& sandbox) {
@@ -136,10 +144,97 @@ TEST(S6Compat, HaltFromAFinishScriptWithACodeWithoutExeclineb) {
     TEND_REQUIRE_NAMESPACES();
     Sandbox sandbox;
     sandbox.service("app").run("exit 3\n").file("finish", "#!/usr/bin/execlineb -S0\nhalt 7\n", 0755);
-    RunResult r = run_tend(sandbox, s6_options());
+    RunResult r = run_tend(sandbox, with_control(s6_options(), sandbox));
     ASSERT_FALSE(r.timed_out) << r.diagnostics();
     EXPECT_EQ(r.exit_code, 7) << r.diagnostics();
-    EXPECT_TRUE(contains(r.err, "halt with exit code 7 requested")) << r.diagnostics();
+    EXPECT_TRUE(contains(r.err, "tend ctl halt from uid 0")) << "control listens: halt uses it\n" << r.diagnostics();
+}
+
+TEST(S6Compat, HaltQueuesTheSignalWhenControlIsOff) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    fs::path command = install_applets(sandbox);
+    sandbox.service("app").run(fmt::format(
+        "{0}/s6-svc -u app 2> \"$OUT/svc.err\"; echo $? > \"$OUT/svc.rc\"\n"
+        "{0}/s6-svok app; echo $? > \"$OUT/svok.rc\"\n"
+        "exit 3\n",
+        shell_quote(command.string())));
+    sandbox.service("app").file("finish", "#!/usr/bin/execlineb -S0\nhalt 7\n", 0755);
+    // No dir tend can create: control is off, and no socket is anywhere else.
+    RunResult r = run_tend(sandbox, s6_options({{"TEND_RUNTIME_DIR", "/proc/tend-test-no-control"}}));
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+    EXPECT_TRUE(contains(r.err, "control is off")) << r.diagnostics();
+    EXPECT_EQ(r.exit_code, 7) << r.diagnostics();
+    EXPECT_TRUE(contains(r.err, "halt with exit code 7 requested by pid")) << r.diagnostics();
+    EXPECT_EQ(read_file(sandbox.out("svc.rc")), "111\n");
+    EXPECT_TRUE(contains(read_file(sandbox.out("svc.err")), "s6-svc: fatal: cannot reach tend's control socket"))
+        << read_file(sandbox.out("svc.err"));
+    EXPECT_EQ(read_file(sandbox.out("svok.rc")), "111\n");
+}
+
+TEST(S6Compat, HaltWithACodeDuringShutdownIsRefusedAndSvscanctlIsQuiet) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    fs::path command = install_applets(sandbox);
+    sandbox.service("app").run("echo up > \"$OUT/started\"\nexec sleep 1000\n");
+    sandbox.service("app").finish(fmt::format(
+        "{0}/halt 5 2> \"$OUT/halt.err\"; echo $? > \"$OUT/halt.rc\"\n"
+        "{0}/s6-svscanctl -t /var/run/s6/services 2> \"$OUT/svscanctl.err\"; echo $? > \"$OUT/svscanctl.rc\"\n",
+        shell_quote(command.string())));
+    RunResult r = run_until_files(sandbox, {"started"}, with_control(s6_options(), sandbox));
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+    EXPECT_EQ(r.exit_code, 0) << "the SIGTERM's shutdown keeps its code\n" << r.diagnostics();
+    EXPECT_EQ(read_file(sandbox.out("halt.rc")), "1\n") << read_file(sandbox.out("halt.err"));
+    EXPECT_TRUE(contains(read_file(sandbox.out("halt.err")), "halt: fatal: tend is already shutting down"))
+        << read_file(sandbox.out("halt.err"));
+    EXPECT_EQ(read_file(sandbox.out("svscanctl.rc")), "0\n");
+    EXPECT_EQ(read_file(sandbox.out("svscanctl.err")), "");
+}
+
+// s6-svc, s6-svwait and s6-svok from the CMD, with s6's paths to the service.
+TEST(S6Compat, SvcSvwaitSvokThroughControl) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    fs::path command = install_applets(sandbox);
+    sandbox.service("web").run("echo $$ >> \"$OUT/web.pids\"\nexec sleep 1000\n");
+    std::string body = sh_wait_for_file("\"$OUT/web.pids\"") +
+                       "rc() { echo $? >> \"$OUT/rc\"; }\n"
+                       "first=$(head -n1 \"$OUT/web.pids\")\n"
+                       "s6-svok /var/run/s6/services/web; rc\n"                   // 0
+                       "s6-svok nope; rc\n"                                       // 1
+                       "s6-svc -d -wd /var/run/s6/services/web; rc\n"             // 0
+                       "kill -0 \"$first\" 2>/dev/null; rc\n"                     // 1: gone when -wd returns
+                       "s6-svwait -u -t 300 web 2> \"$OUT/timeout.err\"; rc\n"   // 1: stays down
+                       "s6-svok web; rc\n"                                        // 0: stopped, still supervised
+                       "s6-svc -uwu /run/service/web/; rc\n"                      // 0
+                       "s6-svwait -U web; rc\n"                                   // 0
+                       "second=$(tail -n1 \"$OUT/web.pids\")\n"
+                       "s6-svc -k web; rc\n"                                      // 0: SIGKILL, restarted
+                       "until [ $(wc -l < \"$OUT/web.pids\") -ge 3 ]; do sleep 0.01; done\n"
+                       "s6-svc -t web; rc\n"                                      // 0: SIGTERM, restarted
+                       "until [ $(wc -l < \"$OUT/web.pids\") -ge 4 ]; do sleep 0.01; done\n"
+                       "s6-svc -r -wu web; rc\n"                                  // 0
+                       "until [ $(wc -l < \"$OUT/web.pids\") -ge 5 ]; do sleep 0.01; done\n"
+                       "kill -0 \"$second\" 2>/dev/null; rc\n"                    // 1
+                       "s6-svc -u nope 2> \"$OUT/nope.err\"; rc\n"               // 111
+                       "s6-svc -x web 2> \"$OUT/usage.err\"; rc\n"               // 100
+                       "echo done > \"$OUT/done\"\n";
+    TendOptions options = with_control(s6_options({{"PATH", command.string() + ":/usr/bin:/bin"}}), sandbox);
+    options.command = sandbox.sh(body);
+    RunResult r = run_tend(sandbox, options);
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+    ASSERT_EQ(read_file(sandbox.out("done")), "done\n") << r.diagnostics();
+    EXPECT_EQ(read_lines(sandbox.out("rc")),
+              (std::vector<std::string>{"0", "1", "0", "1", "1", "0", "0", "0", "0", "0", "0", "1", "111", "100"}))
+        << r.diagnostics();
+    EXPECT_EQ(read_lines(sandbox.out("web.pids")).size(), 5u) << "down, up, KILL, TERM, restart";
+    EXPECT_TRUE(contains(read_file(sandbox.out("timeout.err")), "s6-svwait: fatal: timed out; not up:\n  web: stopped"))
+        << read_file(sandbox.out("timeout.err"));
+    EXPECT_TRUE(contains(read_file(sandbox.out("nope.err")), "s6-svc: fatal: no service named 'nope'"))
+        << read_file(sandbox.out("nope.err"));
+    EXPECT_TRUE(contains(read_file(sandbox.out("usage.err")), "-x is not supported under tend"))
+        << read_file(sandbox.out("usage.err"));
+    EXPECT_TRUE(contains(r.err, "sending SIGKILL to its process group")) << r.diagnostics();
 }
 
 TEST(S6Compat, HaltWithoutCodeUsesTheV3ExitCodeFile) {
@@ -149,7 +244,7 @@ TEST(S6Compat, HaltWithoutCodeUsesTheV3ExitCodeFile) {
         "echo 42 > /run/s6-linux-init-container-results/exitcode\n"
         "exec /run/s6/basedir/bin/halt\n");
     sandbox.service("app").line("restart", "never");
-    RunResult r = run_tend(sandbox, s6_options({{"S6_KEEP_ENV", "0"}}));
+    RunResult r = run_tend(sandbox, with_control(s6_options({{"S6_KEEP_ENV", "0"}}), sandbox));
     ASSERT_FALSE(r.timed_out) << r.diagnostics();
     EXPECT_EQ(r.exit_code, 42) << r.diagnostics();
 }
@@ -362,7 +457,8 @@ TEST(S6Compat, Seed002TreeRunsUnchanged) {
     const std::string r = sandbox.root().string();
     TendOptions options;
     options.use_default_args = false;  // the s6-overlay v2 dirs are tend's defaults
-    options.env = {{"APP_SECRET", "from-docker-run"}};
+    // The runtime dir is tend's default, /run/tend (in the private /run), as in the image.
+    options.env = {{"APP_SECRET", "from-docker-run"}, {"TEND_RUNTIME_DIR", "/run/tend"}};
     options.launcher_script = fmt::format(
         "set -e\n"
         "mkdir -p {r}/etc-work {r}/usr-upper {r}/usr-work {r}/var-work\n"
@@ -392,7 +488,7 @@ TEST(S6Compat, Seed002TreeRunsUnchanged) {
     write_file(sandbox.out("crash"), "now\n", 0644);
     RunResult result = tend.wait();
     ASSERT_FALSE(result.timed_out) << result.diagnostics();
-    EXPECT_TRUE(contains(result.err, "halt requested by pid")) << result.diagnostics();
+    EXPECT_TRUE(contains(result.err, "tend ctl halt from uid 0")) << "through the control socket\n" << result.diagnostics();
     EXPECT_EQ(lines_containing(result.err, "service swoole: started").size(), 1u)
         << "the daemon must not be restarted after the halt\n" << result.diagnostics();
 }
