@@ -84,3 +84,15 @@ TEST(WaitCommand, NamesControlsWords) {
     EXPECT_EQ(wait_command(WaitFor::Ready), "wait-ready");
     EXPECT_EQ(wait_command(WaitFor::Down), "wait-down");
 }
+
+#include "tend/compat/applets.hpp"
+#include "tend/config/options.hpp"
+
+TEST(HelpText, SubcommandsLineNamesCompatInstallAndEveryApplet) {
+    const std::string help = tend::config::help_text();
+    auto start = help.find("Subcommands:");
+    ASSERT_NE(start, std::string::npos);
+    std::string line = help.substr(start, help.find('\n', start) - start);
+    EXPECT_NE(line.find("tend compat install [ROOT]"), std::string::npos) << line;
+    for (std::string_view name : applet_names()) EXPECT_NE(line.find(std::string(name)), std::string::npos) << name;
+}
