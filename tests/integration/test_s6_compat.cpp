@@ -495,3 +495,110 @@ TEST(S6Compat, Seed002TreeRunsUnchanged) {
 
 }  // namespace
 }  // namespace tend::itest
+
+namespace tend::itest {
+namespace {
+
+// /etc gets the sandbox's etc-upper as an overlay (a v3 tree inside it), /run a tmpfs.
+std::string v3_launcher(const Sandbox& sandbox) {
+    return fmt::format(
+        "set -e\nmkdir -p {r}/etc-upper {r}/etc-work\n"
+        "mount -t overlay overlay -o lowerdir=/etc,upperdir={r}/etc-upper,workdir={r}/etc-work /etc\n"
+        "mount -t tmpfs tmpfs /run\nset +e\nexec \"$@\"",
+        fmt::arg("r", shell_quote(sandbox.root().string())));
+}
+
+TEST(S6Compat, V3TimeoutUpAndTimeoutDownKillTheScript) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    const fs::path rc = sandbox.root() / "etc-upper/s6-overlay/s6-rc.d";
+    const std::string out = shell_quote(sandbox.out_dir().string());
+    write_file(rc / "init-slow/type", "oneshot\n");
+    write_file(rc / "init-slow/up", "/etc/s6-overlay/s6-rc.d/init-slow/start\n");
+    write_file(rc / "init-slow/start", fmt::format("#!/bin/sh\necho $$ > {}/slow.pid\nexec sleep 1000\n", out), 0755);
+    write_file(rc / "init-slow/timeout-up", "300\n");
+    write_file(rc / "init-slow/down", "/etc/s6-overlay/s6-rc.d/init-slow/stop\n");
+    write_file(rc / "init-slow/stop", fmt::format("#!/bin/sh\necho $$ > {}/stopping\nexec sleep 1000\n", out), 0755);
+    write_file(rc / "init-slow/timeout-down", "200ms\n");
+    write_file(rc / "svc-app/type", "longrun\n");
+    write_file(rc / "svc-app/run", fmt::format("#!/bin/sh\necho up > {}/svc.started\nexec sleep 1000\n", out), 0755);
+    write_file(rc / "user/type", "bundle\n");
+    write_file(rc / "user/contents.d/init-slow", "");
+    write_file(rc / "user/contents.d/svc-app", "");
+    TendOptions options;
+    options.launcher_script = v3_launcher(sandbox);
+    RunResult r = run_until_files(sandbox, {"slow.pid", "svc.started"}, options);
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+    EXPECT_TRUE(contains(r.err, "s6-rc.d/init-slow/up: timeout-up of 300 ms passed, sending SIGKILL")) << r.diagnostics();
+    EXPECT_TRUE(contains(r.err, "s6-rc.d/init-slow/up: exited with 137; continuing")) << r.diagnostics();
+    EXPECT_TRUE(file_exists(sandbox.out("stopping"))) << "its down ran at shutdown\n" << r.diagnostics();
+    EXPECT_TRUE(contains(r.err, "s6-rc.d/init-slow/down: timeout-down of 200 ms passed, sending SIGKILL"))
+        << r.diagnostics();
+}
+
+TEST(S6Compat, ScriptsWithoutExecuteBitRunThroughTheirShebang) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    const fs::path rc = sandbox.root() / "etc-upper/s6-overlay/s6-rc.d";
+    const std::string out = shell_quote(sandbox.out_dir().string());
+    write_file(rc / "init-x/type", "oneshot\n");
+    write_file(rc / "init-x/up", "/etc/s6-overlay/s6-rc.d/init-x/run\n");
+    write_file(rc / "init-x/run", fmt::format("#!/bin/sh\necho \"$0\" > {}/init-x.ran\n", out), 0644);
+    write_file(rc / "svc-x/type", "longrun\n");
+    write_file(rc / "svc-x/run", fmt::format("#!/bin/sh -e\necho \"$0\" > {}/svc-x.ran\nexec sleep 1000\n", out), 0644);
+    write_file(rc / "user/type", "bundle\n");
+    write_file(rc / "user/contents.d/init-x", "");
+    write_file(rc / "user/contents.d/svc-x", "");
+    write_file(sandbox.cont_init_dir() / "10-plain", fmt::format("#!/bin/sh\necho \"$0\" > {}/cont-init.ran\n", out),
+               0644);
+    write_file(sandbox.cont_init_dir() / "20-no-shebang", "echo never\n", 0644);
+    TendOptions options;
+    options.launcher_script = v3_launcher(sandbox);
+    RunResult r = run_until_files(sandbox, {"init-x.ran", "svc-x.ran", "cont-init.ran"}, options);
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+    EXPECT_EQ(read_file(sandbox.out("init-x.ran")), "/etc/s6-overlay/s6-rc.d/init-x/run\n");
+    EXPECT_EQ(read_file(sandbox.out("svc-x.ran")), "/etc/s6-overlay/s6-rc.d/svc-x/run\n");
+    EXPECT_EQ(read_file(sandbox.out("cont-init.ran")), (sandbox.cont_init_dir() / "10-plain").string() + "\n");
+    EXPECT_TRUE(contains(r.err, "init-x/run: not executable; run through its #! line")) << r.diagnostics();
+    EXPECT_TRUE(contains(r.err, "service svc-x: /etc/s6-overlay/s6-rc.d/svc-x/run: not executable; started through its #! line"))
+        << r.diagnostics();
+    EXPECT_TRUE(contains(r.err, "10-plain: not executable; run through its #! line")) << r.diagnostics();
+    EXPECT_TRUE(contains(r.err, "20-no-shebang: not executable, skipped")) << "no #! line: nothing to run it with\n"
+                                                                           << r.diagnostics();
+}
+
+// /command (s6-overlay v3's bin dir) goes first on PATH. The test builds a
+// root of its own (a tmpfs with the host's dirs bound in, plus /command) and
+// chroots tend into it, so nothing is created on the host.
+TEST(S6Compat, CommandDirComesFirstOnPath) {
+    TEND_REQUIRE_NAMESPACES();
+    ASSERT_FALSE(fs::exists("/command")) << "the host has a /command: this test cannot tell";
+    Sandbox sandbox;
+    sandbox.service("app").run("echo \"$PATH\" > \"$OUT/svc.path\"\nexec sleep 1000\n");
+    TendOptions options = s6_options({{"S6_KEEP_ENV", "0"}, {"PATH", "/usr/bin:/bin"}});
+    options.launcher_script = fmt::format(
+        "set -e\nN={r}/newroot\nmkdir -p \"$N\"\nmount -t tmpfs tmpfs \"$N\"\n"
+        "for d in $(ls -A /); do\n"
+        "  case $d in proc|sys|dev|run|command|lost+found) continue;; esac\n"
+        "  if [ -L \"/$d\" ]; then ln -s \"$(readlink \"/$d\")\" \"$N/$d\"\n"
+        "  elif [ -d \"/$d\" ]; then mkdir \"$N/$d\"; mount --rbind \"/$d\" \"$N/$d\"; fi\n"
+        "done\n"
+        "mkdir \"$N/proc\" \"$N/sys\" \"$N/dev\" \"$N/run\" \"$N/command\"\n"
+        "mount --rbind /proc \"$N/proc\"\nmount --rbind /sys \"$N/sys\"\nmount --rbind /dev \"$N/dev\"\n"
+        "mount -t tmpfs tmpfs \"$N/run\"\n"
+        "printf '#!/bin/sh\\necho from-command\\n' > \"$N/command/tend-test-hello\"\n"
+        "chmod 755 \"$N/command/tend-test-hello\"\n"
+        "set +e\nexec /usr/sbin/chroot \"$N\" \"$@\"",
+        fmt::arg("r", shell_quote(sandbox.root().string())));
+    options.command = sandbox.sh(sh_wait_for_file("\"$OUT/svc.path\"") +
+                                 "echo \"$PATH\" > \"$OUT/cmd.path\"\ntend-test-hello > \"$OUT/hello\"\n");
+    RunResult r = run_tend(sandbox, options);
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+    EXPECT_EQ(read_file(sandbox.out("cmd.path")), "/command:/usr/bin:/bin\n") << r.diagnostics();
+    EXPECT_TRUE(read_file(sandbox.out("svc.path")).starts_with("/command:")) << read_file(sandbox.out("svc.path"));
+    EXPECT_EQ(read_file(sandbox.out("hello")), "from-command\n") << r.diagnostics();
+    EXPECT_FALSE(fs::exists("/command")) << "nothing may be left on the host";
+}
+
+}  // namespace
+}  // namespace tend::itest
