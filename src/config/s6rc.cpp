@@ -183,7 +183,8 @@ S6rcPlan load_s6rc(const fs::path& overlay_dir) {
                 if (def.kind == Kind::Oneshot) {
                     plan.errors.push_back((def.dir / "dependencies.d" / dep).string() + ": oneshot '" + name +
                                           "' depends on longrun '" + dep +
-                                          "': tend runs oneshots before longruns, so this order cannot be kept");
+                                          "': tend runs oneshots before longruns, so this order cannot be kept; make it a "
+                                          "longrun with a `restart` file saying never, or drop the dependency");
                     ok = false;
                 }
                 continue;
