@@ -47,8 +47,8 @@ std::expected<WaitFor, std::string> parse_wait(char letter) {
     switch (letter) {
         case 'u': return WaitFor::Up;
         case 'U': return WaitFor::Ready;
-        case 'd':
-        case 'D': return WaitFor::Down;
+        case 'd': return WaitFor::Down;
+        case 'D': return WaitFor::Finished;
         default:
             return std::unexpected(std::string("-w") + letter +
                                    " is not supported under tend (use -wu, -wU, -wd or -wD)");
@@ -119,6 +119,7 @@ int wait_for(const char* applet, WaitFor wait, Millis timeout, const std::vector
         Millis chunk = timeout.count() == 0 ? kLongestWait : timeout;
         std::vector<std::string> words{std::string(wait_command(wait))};
         words.insert(words.end(), names.begin(), names.end());
+        if (wait == WaitFor::Finished) words.push_back("--finished");
         words.push_back("--timeout");
         words.push_back(std::to_string(chunk.count()));
         auto reply = control::request(words, std::nullopt, chunk + kReplyMargin);
@@ -186,7 +187,8 @@ std::string_view wait_command(WaitFor wait) {
     switch (wait) {
         case WaitFor::Up: return "wait-up";
         case WaitFor::Ready: return "wait-ready";
-        case WaitFor::Down: return "wait-down";
+        case WaitFor::Down:
+        case WaitFor::Finished: return "wait-down";
         case WaitFor::Nothing: break;
     }
     return "";

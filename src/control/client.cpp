@@ -117,7 +117,7 @@ constexpr std::string_view kClientUsage =
     "       tend health [--runtime-dir DIR]\n"
     "commands: status [NAME...] [--json], start|stop|restart NAME..., signal NAME SIG,\n"
     "          halt [CODE], wait-ready [NAME...] [--timeout MS], log-level 0..4,\n"
-    "          wait-up|wait-down NAME... [--timeout MS]\n"
+    "          wait-up NAME... [--timeout MS], wait-down NAME... [--finished] [--timeout MS]\n"
     "exit codes: 0 done, 1 refused, 2 usage, 3 control unreachable (health: 0 healthy, else 1)\n";
 
 int usage_error(std::string_view message) {

@@ -16,7 +16,8 @@ constexpr std::string_view kUsageText =
     "       tend ctl signal NAME SIG\n"
     "       tend ctl halt [CODE]\n"
     "       tend ctl wait-ready [NAME...] [--timeout MS]\n"
-    "       tend ctl wait-up|wait-down NAME... [--timeout MS]\n"
+    "       tend ctl wait-up NAME... [--timeout MS]\n"
+    "       tend ctl wait-down NAME... [--finished] [--timeout MS]\n"
     "       tend ctl log-level 0..4\n"
     "       tend health\n";
 
@@ -179,11 +180,14 @@ bool is_state_wait(std::string_view command) { return command == "wait-up" || co
 // Up: the main process runs (s6's "up", readiness aside).
 bool is_up(const ServiceStatus& s) { return s.state == "running"; }
 
-// Down: no process of the service is left and its finish has run; a
-// refused service never runs, so it is down too.
-bool is_down(const ServiceStatus& s) {
-    return !s.refusal.empty() || s.state == "down" || s.state == "waiting" || s.state == "backoff" ||
-           s.state == "scheduled";
+// Down (s6's d): the main process has exited; with `finished` (s6's D) the
+// rest of its group and its finish are gone too. A refused service never
+// runs, so it is down.
+bool is_down(const ServiceStatus& s, bool finished) {
+    if (!s.refusal.empty() || s.state == "down" || s.state == "waiting" || s.state == "backoff" ||
+        s.state == "scheduled")
+        return true;
+    return !finished && (s.state == "draining" || s.state == "finishing");
 }
 
 }  // namespace
@@ -204,6 +208,10 @@ std::expected<WaitReadyArgs, std::string> parse_wait_ready(const std::vector<std
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& arg = args[i];
         std::optional<std::string> value;
+        if (arg == "--finished") {
+            parsed.finished = true;
+            continue;
+        }
         if (arg == "--timeout") {
             if (i + 1 >= args.size()) return std::unexpected(std::string("--timeout needs a value in milliseconds"));
             value = args[++i];
@@ -339,6 +347,8 @@ std::expected<std::vector<std::string>, Reply> CommandHandler::waiting_for(const
     if (!args) return std::unexpected(usage(command + ": " + args.error()));
     auto all = target_.services();
     std::vector<std::string> missing;
+    if (args->finished && command != "wait-down")
+        return std::unexpected(usage(command + ": --finished is for wait-down"));
     if (is_state_wait(command)) {
         if (args->names.empty()) return std::unexpected(usage(command + " needs at least one service name"));
         const bool up = command == "wait-up";
@@ -347,7 +357,7 @@ std::expected<std::vector<std::string>, Reply> CommandHandler::waiting_for(const
             if (!s) return std::unexpected(Reply{kRefused, "no service named '" + name + "'\n"});
             if (up && !s->refusal.empty())
                 return std::unexpected(Reply{kRefused, name + ": refused: " + s->refusal + "\n"});
-            if (up ? !is_up(*s) : !is_down(*s)) missing.push_back(name);
+            if (up ? !is_up(*s) : !is_down(*s, args->finished)) missing.push_back(name);
         }
         return missing;
     }

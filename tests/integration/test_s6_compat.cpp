@@ -197,12 +197,14 @@ TEST(S6Compat, SvcSvwaitSvokThroughControl) {
     Sandbox sandbox;
     fs::path command = install_applets(sandbox);
     sandbox.service("web").run("echo $$ >> \"$OUT/web.pids\"\nexec sleep 1000\n");
+    sandbox.service("web").finish("echo $1 $2 >> \"$OUT/web.finished\"\n");
     std::string body = sh_wait_for_file("\"$OUT/web.pids\"") +
                        "rc() { echo $? >> \"$OUT/rc\"; }\n"
                        "first=$(head -n1 \"$OUT/web.pids\")\n"
                        "s6-svok /var/run/s6/services/web; rc\n"                   // 0
                        "s6-svok nope; rc\n"                                       // 1
-                       "s6-svc -d -wd /var/run/s6/services/web; rc\n"             // 0
+                       "s6-svc -d -wD /var/run/s6/services/web; rc\n"             // 0
+                       "test -s \"$OUT/web.finished\"; rc\n"                       // 0: -wD waits for finish
                        "kill -0 \"$first\" 2>/dev/null; rc\n"                     // 1: gone when -wd returns
                        "s6-svwait -u -t 300 web 2> \"$OUT/timeout.err\"; rc\n"   // 1: stays down
                        "s6-svok web; rc\n"                                        // 0: stopped, still supervised
@@ -216,6 +218,8 @@ TEST(S6Compat, SvcSvwaitSvokThroughControl) {
                        "s6-svc -r -wu web; rc\n"                                  // 0
                        "until [ $(wc -l < \"$OUT/web.pids\") -ge 5 ]; do sleep 0.01; done\n"
                        "kill -0 \"$second\" 2>/dev/null; rc\n"                    // 1
+                       "s6-svc -d -wd web; rc\n"                                  // 0
+                       "s6-svwait -D -t 5000 web; rc\n"                           // 0
                        "s6-svc -u nope 2> \"$OUT/nope.err\"; rc\n"               // 111
                        "s6-svc -x web 2> \"$OUT/usage.err\"; rc\n"               // 100
                        "echo done > \"$OUT/done\"\n";
@@ -225,7 +229,8 @@ TEST(S6Compat, SvcSvwaitSvokThroughControl) {
     ASSERT_FALSE(r.timed_out) << r.diagnostics();
     ASSERT_EQ(read_file(sandbox.out("done")), "done\n") << r.diagnostics();
     EXPECT_EQ(read_lines(sandbox.out("rc")),
-              (std::vector<std::string>{"0", "1", "0", "1", "1", "0", "0", "0", "0", "0", "0", "1", "111", "100"}))
+              (std::vector<std::string>{"0", "1", "0", "0", "1", "1", "0", "0", "0", "0", "0", "0", "1", "0", "0",
+                                        "111", "100"}))
         << r.diagnostics();
     EXPECT_EQ(read_lines(sandbox.out("web.pids")).size(), 5u) << "down, up, KILL, TERM, restart";
     EXPECT_TRUE(contains(read_file(sandbox.out("timeout.err")), "s6-svwait: fatal: timed out; not up:\n  web: stopped"))

@@ -424,9 +424,25 @@ TEST_F(ControlCommands, WaitUpIgnoresReadinessAndWaitsForTheProcess) {
     EXPECT_EQ(reply->body, "up\n");
 }
 
-TEST_F(ControlCommands, WaitDownWaitsUntilTheFinishHasRunAndSurvivesShutdown) {
+TEST_F(ControlCommands, WaitDownIsTheMainProcessGoneOrWithFinishedTheFinishDone) {
     target.list = {running("web")};
-    Request request{{"wait-down", "web"}};
+    Request down{{"wait-down", "web"}};
+    ASSERT_FALSE(handler.handle(down, 0).reply);
+    target.list[0].state = "stopping";
+    EXPECT_FALSE(handler.recheck(down));
+    for (const char* state : {"draining", "finishing"}) {
+        target.list[0].state = state;
+        auto reply = handler.recheck(down);
+        ASSERT_TRUE(reply) << state;
+        EXPECT_EQ(reply->code, kDone);
+    }
+    EXPECT_EQ(run({"wait-ready", "--finished"}).code, kUsage);
+    EXPECT_EQ(run({"wait-up", "web", "--finished"}).code, kUsage);
+}
+
+TEST_F(ControlCommands, WaitDownFinishedWaitsUntilTheFinishHasRunAndSurvivesShutdown) {
+    target.list = {running("web")};
+    Request request{{"wait-down", "web", "--finished"}};
     Outcome outcome = handler.handle(request, 0);
     ASSERT_FALSE(outcome.reply);
     EXPECT_EQ(outcome.wait_for, kDefaultWaitReadyTimeout);

@@ -41,7 +41,7 @@ TEST(ParseSvc, ActionsInOrderThenTheWait) {
     plan = parse_svc({"-wD", "--", "-odd-name"}, "/");
     ASSERT_TRUE(plan) << plan.error();
     EXPECT_TRUE(plan->actions.empty());
-    EXPECT_EQ(plan->wait, WaitFor::Down);
+    EXPECT_EQ(plan->wait, WaitFor::Finished);
     EXPECT_EQ(plan->services, (std::vector<std::string>{"-odd-name"}));
 }
 
@@ -73,6 +73,9 @@ TEST(ParseSvwait, DefaultsToUpAndAll) {
     EXPECT_EQ(plan->services.size(), 2u);
     plan = parse_svwait({"-D", "a"}, "/");
     ASSERT_TRUE(plan);
+    EXPECT_EQ(plan->wait, WaitFor::Finished);
+    plan = parse_svwait({"-d", "a"}, "/");
+    ASSERT_TRUE(plan);
     EXPECT_EQ(plan->wait, WaitFor::Down);
     EXPECT_FALSE(parse_svwait({"-o", "a"}, "/"));
     EXPECT_FALSE(parse_svwait({"-u"}, "/"));
@@ -83,6 +86,7 @@ TEST(WaitCommand, NamesControlsWords) {
     EXPECT_EQ(wait_command(WaitFor::Up), "wait-up");
     EXPECT_EQ(wait_command(WaitFor::Ready), "wait-ready");
     EXPECT_EQ(wait_command(WaitFor::Down), "wait-down");
+    EXPECT_EQ(wait_command(WaitFor::Finished), "wait-down");  // with --finished
 }
 
 #include "tend/compat/applets.hpp"

@@ -23,7 +23,7 @@ namespace tend::compat {
 // of cwd. Pure (cwd given).
 std::string service_name_for(std::string_view argument, const std::filesystem::path& cwd);
 
-enum class WaitFor { Nothing, Up, Ready, Down };
+enum class WaitFor { Nothing, Up, Ready, Down, Finished };
 
 // Control's word for a wait.
 std::string_view wait_command(WaitFor wait);
