@@ -32,9 +32,9 @@ SOURCES="src/config/duration.cpp src/config/envdir.cpp src/config/file_reader.cp
          src/process/credentials.cpp src/control/protocol.cpp src/log/line_splitter.cpp
          src/config/schedule.cpp src/core/next_run.cpp src/core/time_zone.cpp src/config/ready_when.cpp
          src/config/s6_env.cpp src/config/s6rc.cpp src/compat/shebang.cpp src/compat/uidgid.cpp
-         fuzz/stub_exec_program.cpp"
+         src/control/commands.cpp fuzz/stub_exec_program.cpp"
 FLAGS="-std=c++2b -stdlib=libc++ -g -O1 -Iinclude -fsanitize=address,undefined
-       -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+       -fno-sanitize-recover=undefined -fno-omit-frame-pointer -DFMT_HEADER_ONLY"
 
 mkdir -p "$BUILD/obj" "$BUILD/crashes"
 objects=

@@ -17,6 +17,9 @@
 #define LLVMFuzzerTestOneInput fuzz_capabilities_input
 #include "../../fuzz/fuzz_capabilities.cpp"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_control_commands_input
+#include "../../fuzz/fuzz_control_commands.cpp"
+#undef LLVMFuzzerTestOneInput
 #define LLVMFuzzerTestOneInput fuzz_control_protocol_input
 #include "../../fuzz/fuzz_control_protocol.cpp"
 #undef LLVMFuzzerTestOneInput
@@ -126,6 +129,7 @@ TEST_P(FuzzReplay, EverySeedAndPastCrashKeepsTheTargetsInvariants) {
 INSTANTIATE_TEST_SUITE_P(
     Targets, FuzzReplay,
     ::testing::Values(ReplayCase{"fuzz_capabilities", fuzz_capabilities_input},
+                      ReplayCase{"fuzz_control_commands", fuzz_control_commands_input},
                       ReplayCase{"fuzz_control_protocol", fuzz_control_protocol_input},
                       ReplayCase{"fuzz_duration", fuzz_duration_input},
                       ReplayCase{"fuzz_envdir_value", fuzz_envdir_value_input},
