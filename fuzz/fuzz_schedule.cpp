@@ -2,8 +2,9 @@
 // and parse_schedule_overlap on the same bytes. An accepted cron expression's
 // next run after a few fixed instants, in UTC and in Europe/Berlin (its POSIX
 // rule, so no zone file is needed), is strictly later than the instant and
-// within next_run's horizon, or there is none; the search is bounded (a hang
-// is a libFuzzer timeout). An `@every` period is at least 1 s.
+// within next_run's horizon, or there is none, and (but for a fixed-time job
+// moved by DST) it falls on a local time the expression matches; the search
+// is bounded (a hang is a libFuzzer timeout). An `@every` period is at least 1 s.
 #include <chrono>
 
 #include "fuzz_input.hpp"
@@ -38,6 +39,13 @@ void check_next_runs(const tend::config::CronExpression& cron) {
             tend::fuzz::require(at > instant, "the next run is strictly later");
             tend::fuzz::require(at <= std::max(instant + kHorizon, cron.years.all() ? 0 : kEndOf2099),
                                 "the next run is within the horizon");
+            // Outside the DST rule for fixed-time jobs, a run is at a local
+            // time the expression matches.
+            if (!cron.fixed_time) {
+                const auto local = zone->to_local(*next);
+                tend::fuzz::require(tend::core::next_local_match(cron, local, local + seconds{1}) == local,
+                                    "the next run matches in local time");
+            }
         }
     }
 }
