@@ -12,8 +12,6 @@
 # invariant fails the run; the input is kept in $FUZZ_BUILD/crashes/ and the
 # command to replay it is printed. Make every crash a regression test in
 # fuzz/regressions/<target>/ (replayed by tests/unit/test_fuzz_replay.cpp).
-# The schedule parser (config/schedule) is not on this branch yet: give it a
-# target here when it lands.
 set -eu
 cd "$(dirname "$0")/.."
 CXX=${FUZZ_CXX:-clang++-16}
@@ -27,12 +25,16 @@ fi
 launcher=
 command -v ccache >/dev/null && launcher=ccache
 
-# The tend sources the parsers need.
+# The tend sources the parsers need (fuzz/stub_exec_program.cpp stands in for
+# compat/applets, which compat/uidgid's applet mains exec through).
 SOURCES="src/config/duration.cpp src/config/envdir.cpp src/config/file_reader.cpp
          src/config/service_config.cpp src/config/signals.cpp src/config/value_parsers.cpp
-         src/process/credentials.cpp src/control/protocol.cpp src/log/line_splitter.cpp"
+         src/process/credentials.cpp src/control/protocol.cpp src/log/line_splitter.cpp
+         src/config/schedule.cpp src/core/next_run.cpp src/core/time_zone.cpp src/config/ready_when.cpp
+         src/config/s6_env.cpp src/config/s6rc.cpp src/compat/shebang.cpp src/compat/uidgid.cpp
+         src/control/commands.cpp fuzz/stub_exec_program.cpp"
 FLAGS="-std=c++2b -stdlib=libc++ -g -O1 -Iinclude -fsanitize=address,undefined
-       -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+       -fno-sanitize-recover=undefined -fno-omit-frame-pointer -DFMT_HEADER_ONLY"
 
 mkdir -p "$BUILD/obj" "$BUILD/crashes"
 objects=
