@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds the libFuzzer targets of fuzz/ and runs each for a bounded time.
 #
-#   fuzz/run.sh                  build, then run every target FUZZ_SECONDS (3) s
+#   fuzz/run.sh                  build, then run every target FUZZ_SECONDS (2) s
 #   fuzz/run.sh fuzz_limits      only the named targets
 #   FUZZ_SECONDS=60 fuzz/run.sh  longer runs
 #
@@ -16,7 +16,7 @@ set -eu
 cd "$(dirname "$0")/.."
 CXX=${FUZZ_CXX:-clang++-16}
 BUILD=${FUZZ_BUILD:-build/fuzz}
-SECONDS_EACH=${FUZZ_SECONDS:-3}
+SECONDS_EACH=${FUZZ_SECONDS:-2}
 
 if ! command -v "$CXX" >/dev/null; then
     echo "fuzz/run.sh: $CXX not found; install clang-16 libc++-16-dev libc++abi-16-dev libclang-rt-16-dev" >&2
