@@ -359,6 +359,7 @@ void Init::enter_running() {
 
 void Init::maybe_start_cmd() {
     if (phase_ != Phase::Running || cmd_started_ || options_.command.empty()) return;
+    if (supervisor_->starting()) return;  // the CMD comes after every service's start
     if (options_.wait_ready && !supervisor_->all_ready()) return;
     ready_deadline_.reset();
     start_cmd();

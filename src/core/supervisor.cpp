@@ -74,6 +74,7 @@ void Supervisor::load(const std::filesystem::path& services_dir) {
         services_.push_back(std::move(record));
     }
     resolve_dependencies();
+    compute_held_by_down();
     for (auto& record : services_) {
         if (record.refused()) log::error("service {}: not started: {}", record.name, record.refusal);
     }
@@ -253,7 +254,18 @@ bool Supervisor::dependencies_ready(const ServiceRecord& record) const {
 }
 
 void Supervisor::start_all() {
-    for (auto& record : services_) {
+    next_to_start_ = 0;
+    start_batch();
+}
+
+// Start-up is cut into batches, each run from the event loop after the
+// events pending by then: a SIGTERM during the start of a thousand services
+// is handled after one batch, not after every spawn (shutdown empties what
+// is left to start).
+void Supervisor::start_batch() {
+    std::size_t started = 0;
+    while (next_to_start_ < services_.size() && started < kStartBatch) {
+        auto& record = services_[next_to_start_++];
         if (record.refused()) {
             // A primary that cannot exist ends the container, as a CMD that cannot run would.
             if (record.primary && on_primary_exit)
@@ -266,8 +278,17 @@ void Supervisor::start_all() {
         }
         if (scheduled(record)) continue;  // armed below: its ticks start it
         dispatch(record, {EventKind::Start, 0, false, dependencies_ready(record)});
+        ++started;
     }
-    arm_schedules();
+    if (next_to_start_ < services_.size()) {
+        loop_.defer([this] { start_batch(); });
+        return;
+    }
+    if (next_to_start_ == services_.size()) {
+        next_to_start_ = kNothingToStart;
+        arm_schedules();
+        if (on_change) on_change();  // the CMD may wait for the last start
+    }
 }
 
 void Supervisor::start_waiting() {
@@ -436,21 +457,34 @@ void Supervisor::on_probe_ready(std::size_t index) {
 void Supervisor::watch_notification(ServiceRecord& record, sys::UniqueFd read_end) {
     if (record.notification) loop_.remove(record.notification.get());
     record.notification = std::move(read_end);
+    record.notification_bytes = 0;
     std::size_t index = static_cast<std::size_t>(&record - services_.data());
     auto added = loop_.add(record.notification.get(), EPOLLIN, [this, index](std::uint32_t) { on_notification(index); });
     if (!added) log::error("service {}: cannot watch notification-fd: {}", record.name, std::strerror(added.error()));
 }
 
 // s6 readiness: only a newline makes the service ready; EOF without one never does.
+// The work is bounded: a few reads per wakeup (the fd stays readable, so the
+// loop comes back after the other events), and after kNotificationLimit bytes
+// without a newline tend stops reading. The fd stays open until the service
+// exits, so a flooding writer blocks on the full pipe instead of dying of SIGPIPE.
 void Supervisor::on_notification(std::size_t index) {
     ServiceRecord& record = services_[index];
     char buffer[512];
-    for (;;) {
+    for (int reads = 0; reads < kNotificationReadsPerWakeup; ++reads) {
         ssize_t n = ::read(record.notification.get(), buffer, sizeof buffer);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && errno == EAGAIN) return;
         bool newline = n > 0 && std::memchr(buffer, '\n', static_cast<std::size_t>(n)) != nullptr;
-        if (n > 0 && !newline) continue;
+        if (n > 0 && !newline) {
+            record.notification_bytes += static_cast<std::size_t>(n);
+            if (record.notification_bytes < kNotificationLimit) continue;
+            log::warn("service {}: notification-fd: {} bytes without a newline; no longer read, so it cannot "
+                      "make the service ready",
+                      record.name, record.notification_bytes);
+            loop_.remove(record.notification.get());
+            return;
+        }
         loop_.remove(record.notification.get());
         record.notification.reset();
         if (newline) {
@@ -545,6 +579,7 @@ std::optional<TimePoint> Supervisor::next_deadline() const {
 
 void Supervisor::stop_primaries() {
     scheduler_->disarm_all();  // shutdown has begun: no new runs
+    next_to_start_ = kNothingToStart;  // nor new starts
     for (auto& record : services_)
         if (record.primary && record.machine) dispatch(record, {EventKind::Stop});
 }
@@ -557,6 +592,7 @@ bool Supervisor::primaries_down() const {
 
 void Supervisor::stop_all() {
     scheduler_->disarm_all();
+    next_to_start_ = kNothingToStart;
     stopping_all_ = true;
     continue_shutdown();
 }
@@ -597,11 +633,29 @@ void Supervisor::signal_primaries(int signo) {
 }
 
 // A service that waits, directly or through others, for a `down` service is
-// not "started": it must not hold back --wait-ready forever.
+// not "started": it must not hold back --wait-ready forever. `down` files are
+// read once, so this is computed once at load, each service visited once
+// (walking every dependency path was exponential in a dense graph).
+void Supervisor::compute_held_by_down() {
+    enum class Mark { None, Visiting, Done };
+    std::vector<Mark> marks(services_.size(), Mark::None);
+    held_by_down_.assign(services_.size(), false);
+    std::function<bool(std::size_t)> visit = [&](std::size_t i) -> bool {
+        if (marks[i] == Mark::Done) return held_by_down_[i];
+        if (marks[i] == Mark::Visiting) return false;  // a cycle: refused anyway
+        marks[i] = Mark::Visiting;
+        bool held = services_[i].config && services_[i].config->down;
+        for (std::size_t dep : services_[i].dependencies) held = visit(dep) || held;
+        held_by_down_[i] = held;
+        marks[i] = Mark::Done;
+        return held;
+    };
+    for (std::size_t i = 0; i < services_.size(); ++i) visit(i);
+}
+
 bool Supervisor::held_by_down(const ServiceRecord& record) const {
-    if (record.config && record.config->down) return true;
-    return std::any_of(record.dependencies.begin(), record.dependencies.end(),
-                       [&](std::size_t dep) { return held_by_down(services_[dep]); });
+    const auto index = static_cast<std::size_t>(&record - services_.data());
+    return index < held_by_down_.size() && held_by_down_[index];
 }
 
 std::vector<std::string> Supervisor::not_ready() const {

@@ -70,7 +70,8 @@ void EventLoop::set_timer(std::optional<core::TimePoint> deadline) {
 
 std::expected<void, int> EventLoop::run_once() {
     epoll_event events[32];
-    int count = ::epoll_wait(epoll_.get(), events, 32, -1);
+    // Deferred work: only look at what is pending, never block.
+    int count = ::epoll_wait(epoll_.get(), events, 32, deferred_.empty() ? -1 : 0);
     if (count < 0) {
         if (errno == EINTR) return {};
         return std::unexpected(errno);
@@ -91,6 +92,10 @@ std::expected<void, int> EventLoop::run_once() {
         auto handler = it->second.handler;  // keeps it alive if it removes itself
         (*handler)(events[i].events);
     }
+    // Tasks deferred by these ones wait for the next round.
+    std::vector<std::function<void()>> tasks;
+    tasks.swap(deferred_);
+    for (auto& task : tasks) task();
     return {};
 }
 

@@ -64,6 +64,7 @@ struct ServiceRecord {
     pid_t pgid = 0;        // its process group, kept until the group is gone
     pid_t finish_pid = 0;  // finish script while it runs
     sys::UniqueFd notification;  // read end of the readiness pipe
+    std::size_t notification_bytes = 0;  // read from it without a newline
     std::unique_ptr<ReadinessProbe> probe;  // `ready-when`, made at the first start
 
     // The service's own stdout and stderr pipes, owned by its user: made at
@@ -82,8 +83,11 @@ public:
 
     // Reads and checks every service dir. Never fails as a whole.
     void load(const std::filesystem::path& services_dir);
-    // Starts every service without a `down` file, respecting dependencies.
+    // Starts every service without a `down` file, respecting dependencies:
+    // the first batch now, the rest from the event loop (see start_batch).
     void start_all();
+    // start_all() has services left to start.
+    bool starting() const { return next_to_start_ != kNothingToStart; }
 
     // A reaped child: returns false when it is none of ours.
     bool on_child_exit(pid_t pid, int wait_status);
@@ -149,7 +153,9 @@ private:
     void on_probe_ready(std::size_t index);
     bool dependencies_ready(const ServiceRecord& record) const;
     bool held_by_down(const ServiceRecord& record) const;
+    void compute_held_by_down();
     void start_waiting();
+    void start_batch();
     void continue_shutdown();
     ServiceRecord* find_service(const std::string& name);
     std::optional<AdminResult> admin_refusal(const ServiceRecord* record, const std::string& name) const;
@@ -172,6 +178,12 @@ private:
     std::uint64_t own_permitted_caps_ = 0;
     std::uint64_t own_effective_caps_ = 0;
     bool stopping_all_ = false;
+    static constexpr int kNotificationReadsPerWakeup = 8;             // of 512 bytes
+    static constexpr std::size_t kNotificationLimit = 64 * 1024;  // bytes without a newline
+    static constexpr std::size_t kStartBatch = 16;  // spawns between two looks at the event loop
+    static constexpr std::size_t kNothingToStart = static_cast<std::size_t>(-1);
+    std::size_t next_to_start_ = kNothingToStart;  // start_all()'s next service
+    std::vector<bool> held_by_down_;  // per service, from the `down` files (see held_by_down)
     bool in_dispatch_ = false;
 
     SystemWallClock system_wall_clock_;

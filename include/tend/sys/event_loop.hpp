@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 #include "tend/core/clock.hpp"
 #include "tend/sys/fd.hpp"
@@ -41,6 +42,12 @@ public:
     void set_timer(std::optional<core::TimePoint> deadline);
     void on_timer(std::function<void()> handler) { timer_handler_ = std::move(handler); }
 
+    // Runs `task` once, after the events that are already pending (a signal
+    // that arrived meanwhile is handled first). Long work (starting a
+    // thousand services) is cut into batches this way so it yields to
+    // signals; the loop does not block while a task is deferred.
+    void defer(std::function<void()> task) { deferred_.push_back(std::move(task)); }
+
     // Waits for events (blocking, no timeout) and dispatches them. EINTR is
     // not an error; other epoll errors are returned as errno.
     std::expected<void, int> run_once();
@@ -57,6 +64,7 @@ private:
     UniqueFd timer_;
     std::function<void()> timer_handler_;
     std::unordered_map<int, Entry> handlers_;
+    std::vector<std::function<void()>> deferred_;
     std::uint32_t next_generation_ = 1;
 };
 
