@@ -71,6 +71,7 @@ std::expected<std::unique_ptr<Init>, std::string> Init::create(config::Options o
     auto added = init->loop_.add(sfd, EPOLLIN, [self](std::uint32_t) { self->on_signal(); });
     if (!added) return std::unexpected(std::string("cannot watch the signalfd: ") + std::strerror(added.error()));
     init->loop_.on_timer([self] { self->on_timer(); });
+    init->loop_.on_failure([self](const sys::EventLoop::Failure& failure) { self->on_loop_failure(failure); });
     // From here on a stuck reader of stderr costs log lines, never the loop.
     init->log_fd_ = sys::open_nonblocking_output(2);
     if (init->log_fd_) log::set_output_fd(init->log_fd_.get());
@@ -120,6 +121,25 @@ Init::~Init() {  // router_ and log_fd_ go with us
 }
 
 int Init::run() {
+    // From here on everything runs inside the loop's guard (see EventLoop):
+    // the first round lists the scripts and starts cont-init.
+    loop_.defer([this] { start_stages(); });
+    loop_.after_round([this] {
+        if (control_) control_->on_change();  // wait-ready requests look again
+        rearm_timer();
+    });
+    while (phase_ != Phase::Done) {
+        auto result = loop_.run_once();
+        if (!result) log::error("event loop: epoll_wait failed: {}", std::strerror(result.error()));
+    }
+    control_.reset();  // the socket goes before tend does
+    drain_output();  // tend's last line comes after what the services wrote
+    const int code = exit_code_.value_or(0);
+    say("exiting with code " + std::to_string(code));
+    return code;
+}
+
+void Init::start_stages() {
     std::vector<std::string> warnings;
     scripts_ = config::list_scripts(options_.cont_init_dir, warnings);
     for (const auto& warning : warnings) log::warn("{}", warning);
@@ -130,18 +150,20 @@ int Init::run() {
     phase_ = Phase::ContInit;
     open_control();
     start_next_script();
+}
 
-    while (phase_ != Phase::Done) {
-        rearm_timer();
-        auto result = loop_.run_once();
-        if (!result) log::error("event loop: epoll_wait failed: {}", std::strerror(result.error()));
-        if (control_) control_->on_change();  // wait-ready requests look again
+// A handler of the loop threw (EventLoop::guard caught it). Out of memory
+// ends the container gracefully (exit code 1 unless one was set): going on
+// without memory would fail every start. Anything else is logged and tend
+// goes on.
+void Init::on_loop_failure(const sys::EventLoop::Failure& failure) {
+    if (failure.out_of_memory) {
+        log::error("{} failed: out of memory; shutting down", failure.where);
+        if (!exit_code_) exit_code_ = 1;
+        begin_shutdown(SIGTERM, "out of memory");
+        return;
     }
-    control_.reset();  // the socket goes before tend does
-    drain_output();  // tend's last line comes after what the services wrote
-    const int code = exit_code_.value_or(0);
-    say("exiting with code " + std::to_string(code));
-    return code;
+    log::error("{} failed: {}; tend goes on", failure.where, failure.cause);
 }
 
 bool Init::plain_init() const { return !had_scripts_ && supervisor_->size() == 0; }

@@ -13,8 +13,10 @@
 //                     with it), a subreaper SIGKILLs and waits once more
 //   Done              exit with the primary's code
 //
-// Setup (before run()) may fail loudly and exit. From run() on, nothing may
-// throw or exit early: errors are logged with their cause and the loop goes on.
+// Setup (before run()) may fail loudly and exit. From run() on, everything runs
+// inside the event loop, whose guard catches what a handler throws: errors are
+// logged with their cause and the loop goes on; out of memory starts a
+// graceful shutdown (on_loop_failure).
 // Each phase ends as soon as there is nothing left to wait for.
 #pragma once
 
@@ -61,6 +63,8 @@ public:
 private:
     Init(config::Options options, sys::EventLoop loop, sys::UniqueFd signal_fd, process::Environment container_env);
 
+    void start_stages();
+    void on_loop_failure(const sys::EventLoop::Failure& failure);
     void on_signal();
     void on_sigchld();
     void on_timer();
