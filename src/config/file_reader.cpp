@@ -56,8 +56,7 @@ std::string missing_reason(const std::filesystem::path& file) {
     return std::strerror(ENOENT);
 }
 
-std::expected<std::string, std::string> read_small_file_unguarded(const std::filesystem::path& file,
-                                                                  std::size_t max_bytes) {
+std::expected<std::string, std::string> read_small_file_text(const std::filesystem::path& file, std::size_t max_bytes) {
     const int raw_fd = ::open(file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (raw_fd < 0) {
         const int error = errno;
@@ -114,13 +113,7 @@ std::string_view trim_blanks(std::string_view text) {
 
 std::expected<std::string, std::string> read_small_file(const std::filesystem::path& file,
                                                         std::size_t max_bytes) {
-    try {
-        return read_small_file_unguarded(file, max_bytes);
-    } catch (const std::bad_alloc&) {
-        return std::unexpected(std::string("out of memory while reading"));
-    } catch (...) {
-        return std::unexpected(std::string("unexpected error while reading"));
-    }
+    return read_small_file_text(file, max_bytes);
 }
 
 std::expected<void, std::string> check_text(const std::string& content) {

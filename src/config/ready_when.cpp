@@ -106,49 +106,45 @@ std::expected<void, std::string> parse_tcp(std::string_view argument, ReadyWhen&
 }  // namespace
 
 std::expected<ReadyWhen, std::string> parse_ready_when(std::string_view content) {
-    try {
-        const std::string text(content);
-        if (auto ok = check_text(text); !ok) return std::unexpected(ok.error());
-        const auto lines = meaningful_lines(text);
-        if (lines.empty()) return std::unexpected("is empty: expected " + std::string(kForms));
-        if (lines.size() > 1)
-            return std::unexpected("has " + std::to_string(lines.size()) + " lines: expected one, " +
-                                   std::string(kForms));
+    const std::string text(content);
+    if (auto ok = check_text(text); !ok) return std::unexpected(ok.error());
+    const auto lines = meaningful_lines(text);
+    if (lines.empty()) return std::unexpected("is empty: expected " + std::string(kForms));
+    if (lines.size() > 1)
+        return std::unexpected("has " + std::to_string(lines.size()) + " lines: expected one, " +
+                               std::string(kForms));
 
-        const auto parts = words(lines.front());
-        const std::string_view kind = parts.front();
-        ReadyWhen result;
-        std::string_view form;
-        if (kind == "socket") {
-            result.kind = ReadyWhen::Kind::Socket;
-            form = "socket PATH";
-        } else if (kind == "tcp") {
-            result.kind = ReadyWhen::Kind::Tcp;
-            form = "tcp [HOST:]PORT";
-        } else if (kind == "file") {
-            result.kind = ReadyWhen::Kind::File;
-            form = "file PATH";
-        } else {
-            return std::unexpected("unknown kind " + quoted(kind) + " (expected " + std::string(kForms) + ")");
-        }
-        if (parts.size() == 1) return std::unexpected("missing argument: expected " + std::string(form));
-        if (parts.size() > 2)
-            return std::unexpected(std::to_string(parts.size() - 1) + " arguments after " + quoted(kind) +
-                                   ": expected one, " + std::string(form) +
-                                   (kind == "tcp" ? "" : " (a path with blanks is not supported)"));
-
-        const std::string_view argument = parts[1];
-        std::expected<void, std::string> parsed;
-        switch (result.kind) {
-            case ReadyWhen::Kind::Socket: parsed = parse_path(kind, argument, kMaxSocketPath, result); break;
-            case ReadyWhen::Kind::File: parsed = parse_path(kind, argument, kMaxFilePath, result); break;
-            case ReadyWhen::Kind::Tcp: parsed = parse_tcp(argument, result); break;
-        }
-        if (!parsed) return std::unexpected(parsed.error());
-        return result;
-    } catch (...) {
-        return std::unexpected(std::string("out of memory"));
+    const auto parts = words(lines.front());
+    const std::string_view kind = parts.front();
+    ReadyWhen result;
+    std::string_view form;
+    if (kind == "socket") {
+        result.kind = ReadyWhen::Kind::Socket;
+        form = "socket PATH";
+    } else if (kind == "tcp") {
+        result.kind = ReadyWhen::Kind::Tcp;
+        form = "tcp [HOST:]PORT";
+    } else if (kind == "file") {
+        result.kind = ReadyWhen::Kind::File;
+        form = "file PATH";
+    } else {
+        return std::unexpected("unknown kind " + quoted(kind) + " (expected " + std::string(kForms) + ")");
     }
+    if (parts.size() == 1) return std::unexpected("missing argument: expected " + std::string(form));
+    if (parts.size() > 2)
+        return std::unexpected(std::to_string(parts.size() - 1) + " arguments after " + quoted(kind) +
+                               ": expected one, " + std::string(form) +
+                               (kind == "tcp" ? "" : " (a path with blanks is not supported)"));
+
+    const std::string_view argument = parts[1];
+    std::expected<void, std::string> parsed;
+    switch (result.kind) {
+        case ReadyWhen::Kind::Socket: parsed = parse_path(kind, argument, kMaxSocketPath, result); break;
+        case ReadyWhen::Kind::File: parsed = parse_path(kind, argument, kMaxFilePath, result); break;
+        case ReadyWhen::Kind::Tcp: parsed = parse_tcp(argument, result); break;
+    }
+    if (!parsed) return std::unexpected(parsed.error());
+    return result;
 }
 
 std::string describe(const ReadyWhen& condition) {

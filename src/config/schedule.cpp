@@ -320,35 +320,31 @@ std::expected<std::chrono::milliseconds, std::string> parse_every_duration(std::
 }
 
 std::expected<Schedule, std::string> parse_schedule(std::string_view line) {
-    try {
-        std::vector<std::string_view> fields = split_blanks(line);
-        if (fields.empty()) return std::unexpected(std::string("is empty: expected a cron expression or @daily, @every 1h, ..."));
-        if (fields[0].starts_with('@')) {
-            const std::string word = lower(fields[0]);
-            if (word == "@every") {
-                if (fields.size() != 2)
-                    return std::unexpected(std::string("@every takes one duration, e.g. @every 90s or @every 1h30m"));
-                auto period = parse_every_duration(fields[1]);
-                if (!period) return std::unexpected(period.error());
-                return EverySchedule{*period};
-            }
-            if (fields.size() != 1) return std::unexpected(quoted(fields[0]) + " takes nothing after it");
-            if (word == "@reboot")
-                return std::unexpected(std::string(
-                    "@reboot is not supported: a container starts once; use a cont-init script or a service with "
-                    "`restart never`"));
-            if (word == "@yearly" || word == "@annually") return parse_fields({"0", "0", "1", "1", "*"});
-            if (word == "@monthly") return parse_fields({"0", "0", "1", "*", "*"});
-            if (word == "@weekly") return parse_fields({"0", "0", "*", "*", "0"});
-            if (word == "@daily" || word == "@midnight") return parse_fields({"0", "0", "*", "*", "*"});
-            if (word == "@hourly") return parse_fields({"0", "*", "*", "*", "*"});
-            return std::unexpected("unknown shorthand " + quoted(fields[0]) +
-                                   " (@yearly, @monthly, @weekly, @daily, @hourly, @every DURATION)");
+    std::vector<std::string_view> fields = split_blanks(line);
+    if (fields.empty()) return std::unexpected(std::string("is empty: expected a cron expression or @daily, @every 1h, ..."));
+    if (fields[0].starts_with('@')) {
+        const std::string word = lower(fields[0]);
+        if (word == "@every") {
+            if (fields.size() != 2)
+                return std::unexpected(std::string("@every takes one duration, e.g. @every 90s or @every 1h30m"));
+            auto period = parse_every_duration(fields[1]);
+            if (!period) return std::unexpected(period.error());
+            return EverySchedule{*period};
         }
-        return parse_fields(fields);
-    } catch (...) {
-        return std::unexpected(std::string("out of memory"));
+        if (fields.size() != 1) return std::unexpected(quoted(fields[0]) + " takes nothing after it");
+        if (word == "@reboot")
+            return std::unexpected(std::string(
+                "@reboot is not supported: a container starts once; use a cont-init script or a service with "
+                "`restart never`"));
+        if (word == "@yearly" || word == "@annually") return parse_fields({"0", "0", "1", "1", "*"});
+        if (word == "@monthly") return parse_fields({"0", "0", "1", "*", "*"});
+        if (word == "@weekly") return parse_fields({"0", "0", "*", "*", "0"});
+        if (word == "@daily" || word == "@midnight") return parse_fields({"0", "0", "*", "*", "*"});
+        if (word == "@hourly") return parse_fields({"0", "*", "*", "*", "*"});
+        return std::unexpected("unknown shorthand " + quoted(fields[0]) +
+                               " (@yearly, @monthly, @weekly, @daily, @hourly, @every DURATION)");
     }
+    return parse_fields(fields);
 }
 
 std::expected<ScheduleOverlap, std::string> parse_schedule_overlap(std::string_view line) {

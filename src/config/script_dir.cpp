@@ -55,59 +55,49 @@ std::string stat_failure(const Path& path, int error) {
 
 std::vector<Path> list_service_dirs(const Path& services_dir, std::vector<std::string>& skipped) {
     std::vector<Path> dirs;
-    try {
-        for_each_entry(services_dir, skipped, [&](const Path& entry) {
-            if (entry.filename().string().starts_with('.')) {
-                note(skipped, entry.string() + ": hidden, skipped");
-                return;
-            }
-            struct stat status {};
-            if (::stat(entry.c_str(), &status) != 0) {
-                note(skipped, stat_failure(entry, errno));
-                return;
-            }
-            if (!S_ISDIR(status.st_mode)) {
-                note(skipped, entry.string() + ": not a directory, skipped");
-                return;
-            }
-            dirs.push_back(entry);
-        });
-        std::sort(dirs.begin(), dirs.end(), by_name);
-    } catch (...) {
-        dirs.clear();  // a partial list would start a random subset
-        note(skipped, services_dir.string() + ": out of memory while listing");
-    }
+    for_each_entry(services_dir, skipped, [&](const Path& entry) {
+        if (entry.filename().string().starts_with('.')) {
+            note(skipped, entry.string() + ": hidden, skipped");
+            return;
+        }
+        struct stat status {};
+        if (::stat(entry.c_str(), &status) != 0) {
+            note(skipped, stat_failure(entry, errno));
+            return;
+        }
+        if (!S_ISDIR(status.st_mode)) {
+            note(skipped, entry.string() + ": not a directory, skipped");
+            return;
+        }
+        dirs.push_back(entry);
+    });
+    std::sort(dirs.begin(), dirs.end(), by_name);
     return dirs;
 }
 
 std::vector<Path> list_scripts(const Path& dir, std::vector<std::string>& warnings) {
     std::vector<Path> scripts;
-    try {
-        for_each_entry(dir, warnings, [&](const Path& entry) {
-            if (entry.filename().string().starts_with('.')) {
-                note(warnings, entry.string() + ": hidden, skipped");
-                return;
-            }
-            struct stat status {};
-            if (::stat(entry.c_str(), &status) != 0) {
-                note(warnings, stat_failure(entry, errno));
-                return;
-            }
-            if (!S_ISREG(status.st_mode)) {
-                note(warnings, entry.string() + ": not a regular file, skipped");
-                return;
-            }
-            if ((status.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) == 0) {
-                note(warnings, entry.string() + ": not executable, skipped");
-                return;
-            }
-            scripts.push_back(entry);
-        });
-        std::sort(scripts.begin(), scripts.end(), by_name);
-    } catch (...) {
-        scripts.clear();  // a partial list would run a random subset
-        note(warnings, dir.string() + ": out of memory while listing");
-    }
+    for_each_entry(dir, warnings, [&](const Path& entry) {
+        if (entry.filename().string().starts_with('.')) {
+            note(warnings, entry.string() + ": hidden, skipped");
+            return;
+        }
+        struct stat status {};
+        if (::stat(entry.c_str(), &status) != 0) {
+            note(warnings, stat_failure(entry, errno));
+            return;
+        }
+        if (!S_ISREG(status.st_mode)) {
+            note(warnings, entry.string() + ": not a regular file, skipped");
+            return;
+        }
+        if ((status.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) == 0) {
+            note(warnings, entry.string() + ": not executable, skipped");
+            return;
+        }
+        scripts.push_back(entry);
+    });
+    std::sort(scripts.begin(), scripts.end(), by_name);
     return scripts;
 }
 

@@ -424,31 +424,18 @@ bool is_valid_service_name(std::string_view name) {
 }
 
 std::expected<void, std::string> check_user_syntax(std::string_view spec) {
-    try {
-        if (spec.empty()) return std::unexpected(std::string("empty: expected name, name:group, uid or uid:gid"));
-        const auto colon = spec.find(':');
-        if (colon == std::string_view::npos) return check_account_part(spec, "user");
-        if (spec.find(':', colon + 1) != std::string_view::npos) {
-            return std::unexpected(in_quotes(spec) + " has more than one ':' (expected name:group or uid:gid)");
-        }
-        if (auto user = check_account_part(spec.substr(0, colon), "user"); !user) return user;
-        return check_account_part(spec.substr(colon + 1), "group");
-    } catch (...) {
-        return std::unexpected(std::string("out of memory"));
+    if (spec.empty()) return std::unexpected(std::string("empty: expected name, name:group, uid or uid:gid"));
+    const auto colon = spec.find(':');
+    if (colon == std::string_view::npos) return check_account_part(spec, "user");
+    if (spec.find(':', colon + 1) != std::string_view::npos) {
+        return std::unexpected(in_quotes(spec) + " has more than one ':' (expected name:group or uid:gid)");
     }
+    if (auto user = check_account_part(spec.substr(0, colon), "user"); !user) return user;
+    return check_account_part(spec.substr(colon + 1), "group");
 }
 
 std::expected<ServiceConfig, ConfigError> parse_service_dir(const std::filesystem::path& dir) {
-    try {
-        return ServiceDirParser(dir).parse();
-    } catch (...) {
-        // Only allocation can throw here; the message itself may fail too.
-        try {
-            return std::unexpected(ConfigError{dir, "out of memory while parsing the service dir"});
-        } catch (...) {
-            return std::unexpected(ConfigError{});
-        }
-    }
+    return ServiceDirParser(dir).parse();
 }
 
 }  // namespace tend::config

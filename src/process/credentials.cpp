@@ -158,7 +158,7 @@ bool split_fields(std::string_view line, std::array<std::string_view, count>& fi
 }
 
 // The throwing parsers; the public wrappers and resolve_user catch.
-std::vector<PasswdEntry> parse_passwd_or_throw(std::string_view content) {
+std::vector<PasswdEntry> passwd_entries(std::string_view content) {
     std::vector<PasswdEntry> entries;
     for_each_data_line(content, [&](std::string_view line) {
         std::array<std::string_view, 7> fields;
@@ -176,7 +176,7 @@ std::vector<PasswdEntry> parse_passwd_or_throw(std::string_view content) {
     return entries;
 }
 
-std::vector<GroupEntry> parse_group_or_throw(std::string_view content) {
+std::vector<GroupEntry> group_entries(std::string_view content) {
     std::vector<GroupEntry> entries;
     for_each_data_line(content, [&](std::string_view line) {
         std::array<std::string_view, 4> fields;
@@ -264,7 +264,7 @@ std::string quoted(std::string_view text) {
     return result;
 }
 
-std::expected<Credentials, std::string> resolve_user_or_throw(std::string_view spec,
+std::expected<Credentials, std::string> resolve_user_with(std::string_view spec,
                                                               const UserDatabase& db) {
     const std::string invalid_spec = "invalid user " + quoted(spec) +
                                      " (expected name, name:group, uid or uid:gid)";
@@ -281,8 +281,8 @@ std::expected<Credentials, std::string> resolve_user_or_throw(std::string_view s
         return std::unexpected(invalid_spec);
     }
 
-    LazyDatabase<PasswdEntry> users(db.passwd, &parse_passwd_or_throw);
-    LazyDatabase<GroupEntry> groups(db.group, &parse_group_or_throw);
+    LazyDatabase<PasswdEntry> users(db.passwd, &passwd_entries);
+    LazyDatabase<GroupEntry> groups(db.group, &group_entries);
     auto passwd = users.get();
     if (!passwd) {
         return std::unexpected(passwd.error());
@@ -348,59 +348,37 @@ std::expected<Credentials, std::string> resolve_user_or_throw(std::string_view s
 }  // namespace
 
 std::vector<PasswdEntry> parse_passwd(std::string_view content) {
-    try {
-        return parse_passwd_or_throw(content);
-    } catch (const std::bad_alloc&) {
-        return {};
-    }
+    return passwd_entries(content);
 }
 
 std::vector<GroupEntry> parse_group(std::string_view content) {
-    try {
-        return parse_group_or_throw(content);
-    } catch (const std::bad_alloc&) {
-        return {};
-    }
+    return group_entries(content);
 }
 
 std::expected<Credentials, std::string> resolve_user(std::string_view spec, const UserDatabase& db) {
-    try {
-        return resolve_user_or_throw(spec, db);
-    } catch (const std::bad_alloc&) {
-        // Constructing the reason may fail too; an empty reason still fails the start.
-        try {
-            return std::unexpected(std::string("out of memory resolving user"));
-        } catch (const std::bad_alloc&) {
-            return std::unexpected(std::string());
-        }
-    }
+    return resolve_user_with(spec, db);
 }
 
 Credentials current_credentials(const UserDatabase& db) {
     Credentials result;
     result.uid = ::getuid();
     result.gid = ::getgid();
-    try {
-        int count = ::getgroups(0, nullptr);
-        if (count > 0) {
-            std::vector<gid_t> gids(static_cast<std::size_t>(count));
-            count = ::getgroups(count, gids.data());
-            if (count >= 0) {
-                gids.resize(static_cast<std::size_t>(count));
-                result.groups = std::move(gids);
-            }
+    int count = ::getgroups(0, nullptr);
+    if (count > 0) {
+        std::vector<gid_t> gids(static_cast<std::size_t>(count));
+        count = ::getgroups(count, gids.data());
+        if (count >= 0) {
+            gids.resize(static_cast<std::size_t>(count));
+            result.groups = std::move(gids);
         }
-        auto text = read_database_file(db.passwd);
-        if (text && *text) {
-            auto users = parse_passwd_or_throw(**text);
-            if (const PasswdEntry* entry = find_user_by_uid(users, result.uid)) {
-                result.user_name = entry->name;
-                result.home = home_of(*entry);
-            }
+    }
+    auto text = read_database_file(db.passwd);
+    if (text && *text) {
+        auto users = passwd_entries(**text);
+        if (const PasswdEntry* entry = find_user_by_uid(users, result.uid)) {
+            result.user_name = entry->name;
+            result.home = home_of(*entry);
         }
-    } catch (const std::bad_alloc&) {
-        // Keep the ids (they are what the kernel says); drop what was not built.
-        result.user_name.reset();
     }
     return result;
 }
