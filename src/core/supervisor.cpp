@@ -268,8 +268,7 @@ void Supervisor::start_batch() {
         auto& record = services_[next_to_start_++];
         if (record.refused()) {
             // A primary that cannot exist ends the container, as a CMD that cannot run would.
-            if (record.primary && on_primary_exit)
-                on_primary_exit(126, "primary service " + record.name + " is refused");
+            if (record.primary) primary_exited(126, "primary service " + record.name + " is refused");
             continue;
         }
         if (record.config->down) {
@@ -287,19 +286,62 @@ void Supervisor::start_batch() {
     if (next_to_start_ == services_.size()) {
         next_to_start_ = kNothingToStart;
         arm_schedules();
-        if (on_change) on_change();  // the CMD may wait for the last start
+        notify({Notice::Kind::Changed, 0, {}});  // the CMD may wait for the last start
     }
 }
 
+// Posts DependenciesReady to every waiting service whose dependencies are ready.
 void Supervisor::start_waiting() {
     if (stopping_all_) return;
     for (auto& record : services_) {
         if (record.machine && record.machine->state() == ServiceState::Waiting && dependencies_ready(record))
-            dispatch(record, {EventKind::DependenciesReady});
+            post(record, {EventKind::DependenciesReady});
     }
 }
 
+// Events go through one queue. dispatch() posts and drains; an event posted
+// while the queue drains (a spawn's outcome, a stop that a service's exit
+// makes possible) waits its turn instead of running inside the event that
+// caused it, so no event is handled inside another.
 void Supervisor::dispatch(ServiceRecord& record, const Event& event) {
+    post(record, event);
+    drain();
+}
+
+void Supervisor::post(ServiceRecord& record, const Event& event) {
+    pending_.push_back({static_cast<std::size_t>(&record - services_.data()), event});
+}
+
+// Handles queued events until none is left. After a change: waiting services
+// whose dependencies became ready start, and the shutdown goes on; Init hears
+// of the change once, from the loop (notify), never from inside an event.
+void Supervisor::drain() {
+    if (draining_) return;
+    draining_ = true;
+    struct Reset {
+        bool& flag;
+        ~Reset() { flag = false; }  // a failure in one event (the loop logs it) must not stop the next
+    } reset{draining_};
+    bool any_change = false;
+    for (;;) {
+        while (!pending_.empty()) {
+            const auto [index, event] = pending_.front();
+            pending_.pop_front();
+            if (handle_event(services_[index], event)) changed_ = true;
+        }
+        if (!changed_) break;
+        changed_ = false;
+        any_change = true;
+        start_waiting();
+        if (stopping_all_) continue_shutdown();
+        if (pending_.empty()) break;
+    }
+    if (any_change) notify({Notice::Kind::Changed, 0, {}});
+}
+
+// One event of one service's machine, and the actions it asks for. True when
+// the service's state or readiness changed.
+bool Supervisor::handle_event(ServiceRecord& record, const Event& event) {
     const ServiceState before = record.machine->state();
     const bool was_ready = record.machine->ready();
     auto actions = record.machine->handle(event, clock_.now());
@@ -311,16 +353,42 @@ void Supervisor::dispatch(ServiceRecord& record, const Event& event) {
     // no longer running, it makes no more attempts and no more wakeups.
     if (record.probe && record.probe->active() && (after != ServiceState::Running || record.machine->ready()))
         record.probe->stop();
-    if (before != after || was_ready != record.machine->ready()) {
-        if (!in_dispatch_) {
-            in_dispatch_ = true;
-            start_waiting();
-            if (stopping_all_) continue_shutdown();
-            in_dispatch_ = false;
-            if (on_change) on_change();
+    if (event.kind == EventKind::Spawned && record.config->ready_when) start_probe(record, record.spawned_at);
+    if (event.kind == EventKind::SpawnFailed && scheduled(record))
+        // The run could not start (logged with its stage): that run is over already.
+        scheduler_->run_ended(static_cast<std::size_t>(&record - services_.data()), ExitInfo{126, 0}, Duration{0});
+    const bool changed = before != after || was_ready != record.machine->ready();
+    if (after == ServiceState::Down && before != ServiceState::Down && scheduled(record)) scheduled_run_over(record);
+    return changed;
+}
+
+// Init hears from the supervisor through this queue, delivered by the event
+// loop after the current handler: Init's reaction (stopping everything when
+// the primary exited) never runs inside the supervisor's own work.
+void Supervisor::notify(Notice notice) {
+    if (notice.kind == Notice::Kind::Changed && !notices_.empty() && notices_.back().kind == Notice::Kind::Changed)
+        return;
+    notices_.push_back(std::move(notice));
+    if (delivery_scheduled_) return;
+    delivery_scheduled_ = true;
+    loop_.defer([this] { deliver_notices(); });
+}
+
+void Supervisor::deliver_notices() {
+    delivery_scheduled_ = false;
+    std::vector<Notice> notices;
+    notices.swap(notices_);
+    for (const auto& notice : notices) {
+        if (notice.kind == Notice::Kind::PrimaryExited) {
+            if (on_primary_exit) on_primary_exit(notice.code, notice.reason);
+        } else if (on_change) {
+            on_change();
         }
     }
-    if (after == ServiceState::Down && before != ServiceState::Down && scheduled(record)) scheduled_run_over(record);
+}
+
+void Supervisor::primary_exited(int code, std::string reason) {
+    notify({Notice::Kind::PrimaryExited, code, std::move(reason)});
 }
 
 void Supervisor::execute(ServiceRecord& record, const Action& action) {
@@ -398,7 +466,7 @@ void Supervisor::spawn_main(ServiceRecord& record) {
     std::vector<sys::UniqueFd> child_ends;  // closed in the parent after spawn
     if (!attach_output(record, plan)) {
         dispatch(record, {EventKind::SpawnFailed});
-        if (record.primary && on_primary_exit) on_primary_exit(126, "primary service " + record.name + " cannot get its output pipes");
+        if (record.primary) primary_exited(126, "primary service " + record.name + " cannot get its output pipes");
         return;
     }
     sys::UniqueFd notification_read;
@@ -421,8 +489,8 @@ void Supervisor::spawn_main(ServiceRecord& record) {
     if (!pid) {
         log::error("service {}: {}", record.name, pid.error().message());
         dispatch(record, {EventKind::SpawnFailed});
-        if (record.primary && on_primary_exit)
-            on_primary_exit(pid.error().stage == process::SpawnStage::Exec && pid.error().error == ENOENT ? 127 : 126,
+        if (record.primary)
+            primary_exited(pid.error().stage == process::SpawnStage::Exec && pid.error().error == ENOENT ? 127 : 126,
                             "primary service " + record.name + " cannot start");
         return;
     }
@@ -430,8 +498,8 @@ void Supervisor::spawn_main(ServiceRecord& record) {
     record.pgid = *pid;
     log::info("service {}: started (pid {})", record.name, *pid);
     if (notification_read) watch_notification(record, std::move(notification_read));
+    record.spawned_at = spawned_at;  // a `ready-when` probe starts from here (handle_event)
     dispatch(record, {EventKind::Spawned});
-    if (cfg.ready_when) start_probe(record, spawned_at);
 }
 
 // `ready-when`: probed from now on, as this life's own: a socket or file of
@@ -529,10 +597,10 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status) {
                 record.notification.reset();
             }
             dispatch(record, {EventKind::MainExited, wait_status, group_empty});
-            if (record.primary && on_primary_exit) {
+            if (record.primary) {
                 std::string how = exit.signal != 0 ? std::string("killed by ") + config::signal_name(exit.signal)
                                                    : "exited with code " + std::to_string(exit.code);
-                on_primary_exit(exit.shell_code(), "primary service " + record.name + " " + how);
+                primary_exited(exit.shell_code(), "primary service " + record.name + " " + how);
             }
             return true;
         }
@@ -594,25 +662,21 @@ void Supervisor::stop_all() {
     scheduler_->disarm_all();
     next_to_start_ = kNothingToStart;
     stopping_all_ = true;
-    continue_shutdown();
+    changed_ = true;  // drain() goes on with the shutdown
+    drain();
 }
 
 // A service is stopped once every dependant of it is down, so php-fpm is
-// still there while nginx drains its last requests.
+// still there while nginx drains its last requests. Called by drain() after
+// each change, so each stop that became possible is posted once.
 void Supervisor::continue_shutdown() {
-    bool progressed = true;
-    while (progressed) {
-        progressed = false;
-        for (auto& record : services_) {
-            // Down services (never started, or done for good) need no stop.
-            if (!record.machine || record.machine->stop_requested() || record.machine->idle()) continue;
-            bool dependants_down = std::all_of(record.dependants.begin(), record.dependants.end(), [&](std::size_t d) {
-                return !services_[d].machine || services_[d].machine->idle();
-            });
-            if (!dependants_down) continue;
-            dispatch(record, {EventKind::Stop});
-            progressed = true;
-        }
+    for (auto& record : services_) {
+        // Down services (never started, or done for good) need no stop.
+        if (!record.machine || record.machine->stop_requested() || record.machine->idle()) continue;
+        bool dependants_down = std::all_of(record.dependants.begin(), record.dependants.end(), [&](std::size_t d) {
+            return !services_[d].machine || services_[d].machine->idle();
+        });
+        if (dependants_down) post(record, {EventKind::Stop});
     }
 }
 

@@ -11,6 +11,7 @@
 
 #include <sys/types.h>
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -64,6 +65,7 @@ struct ServiceRecord {
     pid_t pgid = 0;        // its process group, kept until the group is gone
     pid_t finish_pid = 0;  // finish script while it runs
     sys::UniqueFd notification;  // read end of the readiness pipe
+    timespec spawned_at{};       // of the current life, for `ready-when file`
     std::size_t notification_bytes = 0;  // read from it without a newline
     std::unique_ptr<ReadinessProbe> probe;  // `ready-when`, made at the first start
 
@@ -134,6 +136,8 @@ public:
     // Called when a primary service's main process ended (exit code as the
     // shell reports it) or it could not be started; `reason` says which, for
     // "shutting down: <reason>" (e.g. "primary service php-fpm exited with code 3").
+    // Both are called from the event loop (a deferred task), never from
+    // inside the supervisor's own event handling: see notify().
     std::function<void(int code, const std::string& reason)> on_primary_exit;
     // Called after any service changed state (readiness, up, down).
     std::function<void()> on_change;
@@ -141,7 +145,20 @@ public:
 private:
     void prepare(ServiceRecord& record);
     void resolve_dependencies();
+    // The event queue (see drain()): dispatch posts and drains.
     void dispatch(ServiceRecord& record, const Event& event);
+    void post(ServiceRecord& record, const Event& event);
+    void drain();
+    bool handle_event(ServiceRecord& record, const Event& event);
+    // What Init hears, in order, from the event loop.
+    struct Notice {
+        enum class Kind { Changed, PrimaryExited } kind;
+        int code = 0;
+        std::string reason;
+    };
+    void notify(Notice notice);
+    void deliver_notices();
+    void primary_exited(int code, std::string reason);
     void execute(ServiceRecord& record, const Action& action);
     void spawn_main(ServiceRecord& record);
     void spawn_finish(ServiceRecord& record, const ExitInfo& exit);
@@ -184,7 +201,15 @@ private:
     static constexpr std::size_t kNothingToStart = static_cast<std::size_t>(-1);
     std::size_t next_to_start_ = kNothingToStart;  // start_all()'s next service
     std::vector<bool> held_by_down_;  // per service, from the `down` files (see held_by_down)
-    bool in_dispatch_ = false;
+    struct PendingEvent {
+        std::size_t service;
+        Event event;
+    };
+    std::deque<PendingEvent> pending_;
+    bool draining_ = false;
+    bool changed_ = false;  // a state or readiness changed since drain() last looked
+    std::vector<Notice> notices_;
+    bool delivery_scheduled_ = false;
 
     SystemWallClock system_wall_clock_;
     std::unique_ptr<Scheduler> scheduler_;
