@@ -62,7 +62,7 @@ void EventLoop::remove(int fd) {
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);  // fails harmlessly if already closed
 }
 
-void EventLoop::set_timer(std::optional<core::TimePoint> deadline) {
+void EventLoop::set_timer(std::optional<sys::TimePoint> deadline) {
     itimerspec spec{};
     if (deadline) {
         auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline->time_since_epoch()).count();

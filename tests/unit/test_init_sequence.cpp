@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "fake_clock.hpp"
 #include "tend/core/init_sequence.hpp"
 
 using namespace tend::core;

@@ -12,6 +12,7 @@
 #include <map>
 #include <set>
 
+#include "fake_clock.hpp"
 #include "tend/core/supervisor.hpp"
 
 using namespace tend;

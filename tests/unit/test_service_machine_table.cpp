@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "fake_clock.hpp"
 #include "tend/core/service_machine.hpp"
 
 using namespace tend::core;

@@ -11,6 +11,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "fake_clock.hpp"
 #include "tend/core/supervisor.hpp"
 
 using namespace tend;

@@ -23,7 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "tend/core/clock.hpp"
+#include "tend/sys/clock.hpp"
 #include "tend/sys/fd.hpp"
 
 namespace tend::sys {
@@ -47,7 +47,7 @@ public:
 
     // Arms the timer for an absolute monotonic deadline (nullopt disarms).
     // When it fires, the timer handler runs once.
-    void set_timer(std::optional<core::TimePoint> deadline);
+    void set_timer(std::optional<sys::TimePoint> deadline);
     void on_timer(std::function<void()> handler) { timer_handler_ = std::move(handler); }
 
     // Runs `task` once, after the events that are already pending (a signal
