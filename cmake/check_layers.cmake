@@ -3,14 +3,14 @@
 #
 # The layers, lowest first, and what each may include besides itself:
 #   sys      -                      (system calls, the event loop, the clock)
-#   config   -                      (parsing; no logging, no processes)
+#   config   sys                    (parsing; no logging, no processes)
 #   log      sys config
 #   process  sys config
 #   control  sys config log
 #   core     sys config log process control
 # The CMake libraries (CMakeLists.txt) link the same graph.
 set(allowed_sys "")
-set(allowed_config "")
+set(allowed_config "sys")
 set(allowed_log "sys;config")
 set(allowed_process "sys;config")
 set(allowed_control "sys;config;log")

@@ -15,23 +15,10 @@
 #include <cstring>
 #include <new>
 
+#include "tend/sys/fd.hpp"
+
 namespace tend::config {
 namespace {
-
-// Owns one fd; closes it on every path out of read_small_file.
-class FdGuard {
-public:
-    explicit FdGuard(int fd) noexcept : fd_(fd) {}
-    FdGuard(const FdGuard&) = delete;
-    FdGuard& operator=(const FdGuard&) = delete;
-    ~FdGuard() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    int get() const noexcept { return fd_; }
-
-private:
-    int fd_;
-};
 
 std::string file_type_reason(mode_t mode) {
     if (S_ISDIR(mode)) return "is a directory";
@@ -69,7 +56,7 @@ std::expected<std::string, std::string> read_small_file_text(const std::filesyst
         }
         return std::unexpected(std::string(std::strerror(error)));
     }
-    FdGuard fd(raw_fd);
+    const sys::UniqueFd fd(raw_fd);  // closed on every path out
 
     struct stat status {};
     if (::fstat(fd.get(), &status) != 0) return std::unexpected(std::string(std::strerror(errno)));

@@ -53,16 +53,17 @@ std::string stat_failure(const Path& path, int error) {
 
 }  // namespace
 
-std::vector<Path> list_service_dirs(const Path& services_dir, std::vector<std::string>& skipped) {
+std::vector<Path> list_service_dirs(const Path& services_dir, std::vector<std::string>& skipped,
+                                    std::vector<std::string>& problems) {
     std::vector<Path> dirs;
-    for_each_entry(services_dir, skipped, [&](const Path& entry) {
+    for_each_entry(services_dir, problems, [&](const Path& entry) {
         if (entry.filename().string().starts_with('.')) {
             note(skipped, entry.string() + ": hidden, skipped");
             return;
         }
         struct stat status {};
         if (::stat(entry.c_str(), &status) != 0) {
-            note(skipped, stat_failure(entry, errno));
+            note(problems, stat_failure(entry, errno));
             return;
         }
         if (!S_ISDIR(status.st_mode)) {

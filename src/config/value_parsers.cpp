@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "tend/config/file_reader.hpp"
+#include "tend/config/text.hpp"
 #include "tend/config/service_config.hpp"
 
 namespace tend::config {
@@ -28,7 +29,6 @@ std::string lower(std::string_view text) {
     return out;
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
 std::string_view trim(std::string_view text) {
@@ -64,7 +64,6 @@ std::expected<std::uint64_t, std::string> parse_decimal(std::string_view text, s
     return value;
 }
 
-std::string in_quotes(std::string_view text) { return "'" + std::string(text) + "'"; }
 
 // --- capabilities ----------------------------------------------------------
 

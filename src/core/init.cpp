@@ -324,7 +324,7 @@ void Init::start_cmd() {
             primary_exited(126, "CMD cannot run as --cmd-user");
             return;
         }
-        plan.identity = process::IdentityChange{credentials->uid, credentials->gid, credentials->groups, true};
+        plan.identity = process::IdentityChange{credentials->uid, credentials->gid, credentials->groups};
         cmd_identity_ = plan.identity;
         plan.capabilities.manage = credentials->uid != 0;
         plan.capabilities.bounding_best_effort = true;
@@ -335,7 +335,7 @@ void Init::start_cmd() {
     auto pid = ops_.spawn(plan);
     if (!pid) {
         log::error("CMD {}: {}", name, pid.error().message());
-        primary_exited(pid.error().stage == process::SpawnStage::Exec && pid.error().error == ENOENT ? 127 : 126,
+        primary_exited(pid.error().shell_code(),
                        "CMD " + name + " cannot start");
         return;
     }

@@ -40,15 +40,10 @@ void Supervisor::load(const std::filesystem::path& services_dir) {
     own_permitted_caps_ = process::own_permitted_capabilities();
     own_effective_caps_ = process::own_effective_capabilities();
     std::vector<std::string> skipped;
-    auto dirs = config::list_service_dirs(services_dir, skipped);
-    // Hidden entries and plain files (a README) are expected: debug. Anything
-    // else (an unreadable services dir, a dangling symlink) is worth a warning.
-    for (const auto& note : skipped) {
-        if (note.ends_with(": hidden, skipped") || note.ends_with(": not a directory, skipped"))
-            log::debug("{}", note);
-        else
-            log::warn("{}", note);
-    }
+    std::vector<std::string> problems;
+    auto dirs = config::list_service_dirs(services_dir, skipped, problems);
+    for (const auto& note : skipped) log::debug("{}", note);
+    for (const auto& problem : problems) log::warn("{}", problem);
     services_.reserve(dirs.size());
     for (const auto& dir : dirs) {
         ServiceRecord record;
@@ -56,8 +51,7 @@ void Supervisor::load(const std::filesystem::path& services_dir) {
         record.name = dir.filename().string();
         // Decided before parsing: a primary whose dir is broken must still end
         // the container instead of leaving it running without its purpose.
-        std::error_code ignored;
-        if (std::filesystem::exists(std::filesystem::symlink_status(dir / "primary", ignored))) {
+        if (config::has_primary_file(dir)) {
             if (context_.cmd_given)
                 log::debug("service {}: `primary` ignored: a CMD was given", record.name);
             else
@@ -136,7 +130,7 @@ void Supervisor::prepare(ServiceRecord& record) {
                                      " (give the container these capabilities, or run tend with --as-me)";
                     return;
                 }
-                record.identity = process::IdentityChange{resolved->uid, resolved->gid, resolved->groups, true};
+                record.identity = process::IdentityChange{resolved->uid, resolved->gid, resolved->groups};
             }
         }
     }
@@ -490,7 +484,7 @@ void Supervisor::spawn_main(ServiceRecord& record) {
         log::error("service {}: {}", record.name, pid.error().message());
         dispatch(record, {EventKind::SpawnFailed});
         if (record.primary)
-            primary_exited(pid.error().stage == process::SpawnStage::Exec && pid.error().error == ENOENT ? 127 : 126,
+            primary_exited(pid.error().shell_code(),
                             "primary service " + record.name + " cannot start");
         return;
     }

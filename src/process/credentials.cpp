@@ -2,6 +2,7 @@
 // into numbers. Everything that can fail returns a reason; allocation
 // failure is caught at the public boundary because this runs inside PID 1.
 #include "tend/process/credentials.hpp"
+#include "tend/config/text.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -18,6 +19,8 @@
 #include <system_error>
 #include <utility>
 
+#include "tend/sys/fd.hpp"
+
 namespace tend::process {
 namespace {
 
@@ -25,17 +28,6 @@ namespace {
 std::string read_error(const std::filesystem::path& file, int error) {
     return "cannot read " + file.string() + ": " + std::error_code(error, std::generic_category()).message();
 }
-
-class FdCloser {
-public:
-    explicit FdCloser(int fd) : fd_(fd) {}
-    FdCloser(const FdCloser&) = delete;
-    FdCloser& operator=(const FdCloser&) = delete;
-    ~FdCloser() { ::close(fd_); }
-
-private:
-    int fd_;
-};
 
 // nullopt = the file does not exist, which callers treat as an empty
 // database (scratch images often have no /etc/passwd at all).
@@ -51,7 +43,7 @@ DatabaseText read_database_file(const std::filesystem::path& file) {
         }
         return std::unexpected(read_error(file, error));
     }
-    FdCloser closer(fd);
+    const sys::UniqueFd closer(fd);  // closed on every path out
 
     struct stat info {};
     if (::fstat(fd, &info) != 0) {
@@ -91,14 +83,10 @@ DatabaseText read_database_file(const std::filesystem::path& file) {
 
 // Decimal only: no sign, no blanks, no hex. (uid_t)-1 is refused because
 // setresuid/setresgid read it as "leave unchanged".
-bool all_digits(std::string_view text) {
-    return !text.empty() && std::ranges::all_of(text, [](char c) { return c >= '0' && c <= '9'; });
-}
-
 template <typename Id>
 std::optional<Id> parse_id(std::string_view text) {
     static_assert(std::numeric_limits<Id>::is_integer && !std::numeric_limits<Id>::is_signed);
-    if (!all_digits(text)) {
+    if (!config::all_digits(text)) {
         return std::nullopt;
     }
     Id value{};
@@ -257,16 +245,10 @@ std::string home_of(const PasswdEntry& entry) {
     return entry.home.empty() ? std::string("/") : entry.home;
 }
 
-std::string quoted(std::string_view text) {
-    std::string result = "'";
-    result.append(text);
-    result += '\'';
-    return result;
-}
 
 std::expected<Credentials, std::string> resolve_user_with(std::string_view spec,
                                                               const UserDatabase& db) {
-    const std::string invalid_spec = "invalid user " + quoted(spec) +
+    const std::string invalid_spec = "invalid user " + config::in_quotes(spec) +
                                      " (expected name, name:group, uid or uid:gid)";
     std::size_t colon = spec.find(':');
     std::string_view user_part = spec.substr(0, colon);
@@ -290,10 +272,10 @@ std::expected<Credentials, std::string> resolve_user_with(std::string_view spec,
 
     Credentials result;
     const PasswdEntry* entry = nullptr;
-    if (all_digits(user_part)) {
+    if (config::all_digits(user_part)) {
         auto uid = parse_id<uid_t>(user_part);
         if (!uid) {
-            return std::unexpected("invalid uid " + quoted(user_part));
+            return std::unexpected("invalid uid " + config::in_quotes(user_part));
         }
         result.uid = *uid;
         entry = find_user_by_uid(**passwd, *uid);
@@ -302,17 +284,17 @@ std::expected<Credentials, std::string> resolve_user_with(std::string_view spec,
         entry = find_user_by_name(**passwd, user_part);
         if (!entry) {
             return std::unexpected((looks_numeric(user_part) ? "invalid uid " : "unknown user ") +
-                                   quoted(user_part));
+                                   config::in_quotes(user_part));
         }
         result.uid = entry->uid;
         result.gid = entry->gid;
     }
 
     if (group_part) {
-        if (all_digits(*group_part)) {
+        if (config::all_digits(*group_part)) {
             auto gid = parse_id<gid_t>(*group_part);
             if (!gid) {
-                return std::unexpected("invalid gid " + quoted(*group_part));
+                return std::unexpected("invalid gid " + config::in_quotes(*group_part));
             }
             result.gid = *gid;
         } else {
@@ -323,7 +305,7 @@ std::expected<Credentials, std::string> resolve_user_with(std::string_view spec,
             auto it = std::ranges::find(**group_list, *group_part, &GroupEntry::name);
             if (it == (*group_list)->end()) {
                 return std::unexpected((looks_numeric(*group_part) ? "invalid gid " : "unknown group ") +
-                                       quoted(*group_part));
+                                       config::in_quotes(*group_part));
             }
             result.gid = it->gid;
         }
@@ -332,7 +314,7 @@ std::expected<Credentials, std::string> resolve_user_with(std::string_view spec,
     if (entry) {
         // SPEC: supplementary groups come with a user *name*; numeric ids get
         // none, even when a passwd entry exists for the uid.
-        if (!all_digits(user_part)) {
+        if (!config::all_digits(user_part)) {
             auto group_list = groups.get();
             if (!group_list) {
                 return std::unexpected(group_list.error());

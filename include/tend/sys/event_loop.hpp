@@ -43,7 +43,6 @@ public:
     std::expected<void, int> add(int fd, std::uint32_t events, Handler handler);
     std::expected<void, int> modify(int fd, std::uint32_t events);
     void remove(int fd);
-    bool watching(int fd) const { return handlers_.contains(fd); }
 
     // Arms the timer for an absolute monotonic deadline (nullopt disarms).
     // When it fires, the timer handler runs once.
