@@ -19,12 +19,12 @@
 #include <string>
 
 #include "harness.hpp"
-#include "issue3_support.hpp"
+#include "proc_and_log_readers.hpp"
 
 namespace tend::itest {
 namespace {
 
-using namespace issue3;
+using namespace readers;
 
 // The first service (names start in order) sends SIGTERM to tend while tend
 // is still spawning the other 999. Before, tend spawned all 1000 and only
