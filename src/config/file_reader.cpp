@@ -43,10 +43,16 @@ std::string missing_reason(const std::filesystem::path& file) {
     return std::strerror(ENOENT);
 }
 
-std::expected<std::string, std::string> read_small_file_text(const std::filesystem::path& file, std::size_t max_bytes) {
+// `missing` (when given) is set instead of failing when the file does not exist.
+std::expected<std::string, std::string> read_small_file_text(const std::filesystem::path& file, std::size_t max_bytes,
+                                                             bool* missing = nullptr) {
     const int raw_fd = ::open(file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (raw_fd < 0) {
         const int error = errno;
+        if (error == ENOENT && missing) {
+            *missing = true;
+            return std::string();
+        }
         if (error == ENOENT) return std::unexpected(missing_reason(file));
         // A socket fails open() with ENXIO ("No such device or address"):
         // name the file type instead, which is what is actually wrong.
@@ -101,6 +107,15 @@ std::string_view trim_blanks(std::string_view text) {
 std::expected<std::string, std::string> read_small_file(const std::filesystem::path& file,
                                                         std::size_t max_bytes) {
     return read_small_file_text(file, max_bytes);
+}
+
+std::expected<std::optional<std::string>, std::string> read_small_file_if_present(const std::filesystem::path& file,
+                                                                                  std::size_t max_bytes) {
+    bool missing = false;
+    auto content = read_small_file_text(file, max_bytes, &missing);
+    if (!content) return std::unexpected(content.error());
+    if (missing) return std::optional<std::string>{};
+    return std::optional<std::string>{std::move(*content)};
 }
 
 std::expected<void, std::string> check_text(const std::string& content) {

@@ -2,6 +2,7 @@
 // into numbers. Everything that can fail returns a reason; allocation
 // failure is caught at the public boundary because this runs inside PID 1.
 #include "tend/process/credentials.hpp"
+#include "tend/config/file_reader.hpp"
 #include "tend/config/text.hpp"
 
 #include <fcntl.h>
@@ -19,66 +20,20 @@
 #include <system_error>
 #include <utility>
 
-#include "tend/sys/fd.hpp"
 
 namespace tend::process {
 namespace {
-
-// Takes errno by value before any allocation can disturb it.
-std::string read_error(const std::filesystem::path& file, int error) {
-    return "cannot read " + file.string() + ": " + std::error_code(error, std::generic_category()).message();
-}
 
 // nullopt = the file does not exist, which callers treat as an empty
 // database (scratch images often have no /etc/passwd at all).
 using DatabaseText = std::expected<std::optional<std::string>, std::string>;
 
+// Through the one bounded reader: O_NONBLOCK, so a FIFO planted at
+// /etc/passwd cannot hang PID 1 in open(), and at most kMaxUserDatabaseBytes.
 DatabaseText read_database_file(const std::filesystem::path& file) {
-    // O_NONBLOCK so a FIFO planted at /etc/passwd cannot hang PID 1 in open().
-    int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0) {
-        int error = errno;
-        if (error == ENOENT) {
-            return std::optional<std::string>{};
-        }
-        return std::unexpected(read_error(file, error));
-    }
-    const sys::UniqueFd closer(fd);  // closed on every path out
-
-    struct stat info {};
-    if (::fstat(fd, &info) != 0) {
-        return std::unexpected(read_error(file, errno));
-    }
-    if (!S_ISREG(info.st_mode)) {
-        return std::unexpected("cannot read " + file.string() + ": not a regular file");
-    }
-    const std::string too_large =
-        "cannot read " + file.string() + ": larger than " + std::to_string(kMaxUserDatabaseBytes >> 20) + " MiB";
-    if (static_cast<std::uint64_t>(info.st_size) > kMaxUserDatabaseBytes) {
-        return std::unexpected(too_large);
-    }
-
-    std::string content;
-    content.reserve(static_cast<std::size_t>(info.st_size));
-    char buffer[16384];
-    for (;;) {
-        ssize_t got = ::read(fd, buffer, sizeof buffer);
-        if (got < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return std::unexpected(read_error(file, errno));
-        }
-        if (got == 0) {
-            break;
-        }
-        // The file may grow between fstat and read; the bound holds anyway.
-        if (content.size() + static_cast<std::size_t>(got) > kMaxUserDatabaseBytes) {
-            return std::unexpected(too_large);
-        }
-        content.append(buffer, static_cast<std::size_t>(got));
-    }
-    return std::optional<std::string>{std::move(content)};
+    auto text = config::read_small_file_if_present(file, kMaxUserDatabaseBytes);
+    if (!text) return std::unexpected("cannot read " + file.string() + ": " + text.error());
+    return std::move(*text);
 }
 
 // Decimal only: no sign, no blanks, no hex. (uid_t)-1 is refused because
