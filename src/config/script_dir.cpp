@@ -17,14 +17,7 @@ namespace {
 
 using Path = std::filesystem::path;
 
-// Appends without letting an allocation failure escape: a lost message is
-// better than a crash of PID 1.
-void note(std::vector<std::string>& messages, std::string message) noexcept {
-    try {
-        messages.push_back(std::move(message));
-    } catch (...) {
-    }
-}
+void note(std::vector<std::string>& messages, std::string message) { messages.push_back(std::move(message)); }
 
 // Every entry is "<dir>/<name>" with the same <dir>, so comparing the whole
 // native strings orders by the bytes of the name, without allocating.

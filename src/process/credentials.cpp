@@ -100,7 +100,8 @@ bool split_fields(std::string_view line, std::array<std::string_view, count>& fi
     return index == count;
 }
 
-// The throwing parsers; the public wrappers and resolve_user catch.
+// The parsers. Like every allocation on the event path, a failure here
+// reaches the event loop's guard (tend shuts down gracefully).
 std::vector<PasswdEntry> passwd_entries(std::string_view content) {
     std::vector<PasswdEntry> entries;
     for_each_data_line(content, [&](std::string_view line) {
