@@ -10,6 +10,7 @@
 
 #include "fake_clock.hpp"
 #include "tend/core/init_sequence.hpp"
+#include "tend/process/spawn.hpp"
 
 using namespace tend::core;
 using namespace std::chrono_literals;
@@ -305,6 +306,17 @@ TEST(InitSequence, ThePrimarysCodeIsTendsCode) {
         EXPECT_EQ(d.sequence.exit_code(), code);
         EXPECT_EQ(d.sequence.phase(), Phase::ContFinish);
     }
+}
+
+// The code a CMD or primary that could not start reports (README: 127 when
+// not found, 126 when it could not be executed or configured).
+TEST(InitSequence, ACmdThatCannotStartReports127Or126) {
+    using tend::process::SpawnFailure;
+    using tend::process::SpawnStage;
+    EXPECT_EQ((SpawnFailure{SpawnStage::Exec, ENOENT, {}}.shell_code()), 127);
+    EXPECT_EQ((SpawnFailure{SpawnStage::Exec, EACCES, {}}.shell_code()), 126);
+    EXPECT_EQ((SpawnFailure{SpawnStage::Chdir, ENOENT, {}}.shell_code()), 126) << "a missing workdir is no missing command";
+    EXPECT_EQ((SpawnFailure{SpawnStage::Setresuid, EPERM, {}}.shell_code()), 126);
 }
 
 TEST(InitSequence, ShutdownBySignalWithoutAPrimaryExitsZero) {
