@@ -504,6 +504,13 @@ void Init::carry_out(const std::vector<InitAction>& actions) {
                 log::error("--ready-timeout: services not ready: {}; not starting the CMD", names);
                 break;
             }
+            case InitActionKind::StartCmdAnyway: {
+                std::string names;
+                for (const auto& name : supervisor_->not_ready()) names += (names.empty() ? "" : ", ") + name;
+                log::warn("--ready-timeout: services not ready: {}; starting the CMD anyway", names);
+                start_cmd();
+                break;
+            }
             case InitActionKind::FinalSweep:
                 final_sweep(action.signal);
                 children_left_ = sys::reap_children([](pid_t, int) {});

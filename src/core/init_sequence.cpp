@@ -127,6 +127,14 @@ std::vector<InitAction> InitSequence::handle(const InitEvent& event, const InitF
             begin_shutdown(SIGTERM, "out of memory", facts, now);
             break;
 
+        case InitEventKind::Shutdown:
+            begin_shutdown(event.code, event.reason, facts, now);
+            break;
+
+        case InitEventKind::ScriptDeadline:
+            if (event.at && (!phase_deadline_ || *event.at < *phase_deadline_)) phase_deadline_ = event.at;
+            break;
+
         case InitEventKind::Timer:
             on_timer(facts, now);
             break;
@@ -176,7 +184,10 @@ std::vector<InitAction> InitSequence::handle(const InitEvent& event, const InitF
 void InitSequence::on_timer(const InitFacts& facts, TimePoint now) {
     if (ready_deadline_ && *ready_deadline_ <= now) {
         ready_deadline_.reset();
-        if (!cmd_started_ && phase_ == Phase::Running) {
+        if (!cmd_started_ && phase_ == Phase::Running && settings_.start_cmd_after_ready_timeout) {
+            cmd_started_ = true;
+            act(InitActionKind::StartCmdAnyway);
+        } else if (!cmd_started_ && phase_ == Phase::Running) {
             act(InitActionKind::ReportNotReady);
             if (!exit_code_) exit_code_ = 1;
             begin_shutdown(SIGTERM, "services not ready after --ready-timeout", facts, now);

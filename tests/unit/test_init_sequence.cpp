@@ -284,6 +284,46 @@ TEST(InitSequence, ReadyTimeoutSkipsTheCmdAndExitsOne) {
     EXPECT_EQ(d.sequence.exit_code(), 1);
 }
 
+TEST(InitSequence, ReadyTimeoutCanStartTheCmdAnyway) {
+    InitSettings settings = default_settings();
+    settings.ready_timeout = Duration{500};
+    settings.start_cmd_after_ready_timeout = true;
+    Driver d(settings);
+    d.send({EK::ContInitDone});
+    d.send({EK::ServicesStarted});
+    d.fire();
+    EXPECT_TRUE(d.asked(AK::StartCmdAnyway));
+    EXPECT_FALSE(d.asked(AK::ReportNotReady));
+    EXPECT_TRUE(d.sequence.cmd_started());
+    EXPECT_EQ(d.sequence.phase(), Phase::Running);
+    EXPECT_FALSE(d.sequence.decided_exit_code());
+}
+
+TEST(InitSequence, AShutdownRequestWithItsOwnReason) {
+    Driver d;
+    d.to_running();
+    d.send({EK::Shutdown, SIGTERM, false, "halt requested by pid 7 (uid 0)"});
+    EXPECT_TRUE(d.said("shutting down: halt requested by pid 7 (uid 0)"));
+    EXPECT_TRUE(d.asked(AK::SignalCmd, SIGTERM));
+    EXPECT_FALSE(d.sequence.decided_exit_code()) << "the code is the primary's, as for a signal";
+}
+
+// A script's own limit (s6-rc's timeout-up) tightens the phase's deadline,
+// never loosens it.
+TEST(InitSequence, AScriptDeadlineOnlyComesEarlier) {
+    Driver d;
+    d.to_cont_finish();
+    d.facts.script_running = true;
+    d.send({EK::ScriptStarted, 0, false, "f"});
+    const TimePoint finish_deadline = *d.sequence.next_deadline();
+    d.send({EK::ScriptDeadline, 0, false, {}, 0, d.clock.now() + Duration{5000}});
+    EXPECT_EQ(*d.sequence.next_deadline(), finish_deadline) << "--finish-timeout comes first";
+    d.send({EK::ScriptDeadline, 0, false, {}, 0, d.clock.now() + Duration{100}});
+    EXPECT_EQ(*d.sequence.next_deadline() - d.clock.now(), Duration{100});
+    d.fire();
+    EXPECT_TRUE(d.asked(AK::KillScript, SIGKILL));
+}
+
 TEST(InitSequence, ReadyTimeoutIsOffOnceTheCmdStarts) {
     InitSettings settings = default_settings();
     settings.ready_timeout = Duration{500};

@@ -37,6 +37,7 @@ struct InitSettings {
     Duration finish_timeout{5000};
     Duration kill_grace{5000};
     std::optional<Duration> ready_timeout;  // --ready-timeout, with --wait-ready and a CMD
+    bool start_cmd_after_ready_timeout = false;  // start the CMD anyway instead of shutting down
 };
 
 // What Init sees when it sends an event.
@@ -60,6 +61,8 @@ enum class InitEventKind {
     PrimaryExited,    // the CMD or a primary service ended (`code`, `reason`)
     Halt,             // tend ctl halt `code` from uid `uid`
     OutOfMemory,      // the event loop ran out of memory
+    Shutdown,         // shut down for `reason` with signal `code` (a halt request, ...)
+    ScriptDeadline,   // the running script must end by `at` (an earlier deadline than the phase's)
     Timer,            // a deadline may have passed
     KillGraceOver,    // KillAll's deadline: `code` processes left, `uid` of them never signalled
     Progress,         // something Init waits for may have changed (a child, a service)
@@ -69,8 +72,9 @@ struct InitEvent {
     InitEventKind kind;
     int code = 0;
     bool failed = false;
-    std::string reason;  // PrimaryExited; the script's name for Script*
+    std::string reason;  // PrimaryExited, Shutdown; the script's name for Script*
     unsigned long uid = 0;
+    std::optional<TimePoint> at;  // ScriptDeadline
 };
 
 enum class InitActionKind {
@@ -88,6 +92,7 @@ enum class InitActionKind {
     StopPrimaries,   // Supervisor::stop_primaries
     StopAll,         // Supervisor::stop_all
     ReportNotReady,  // log the services that are not ready (--ready-timeout)
+    StartCmdAnyway,  // --ready-timeout with start_cmd_after_ready_timeout: warn and start the CMD
     FinalSweep,      // `signal` to everything left (kill(-1) or the descendants)
     CountLeft,       // KillAll's deadline: count what is left, answer KillGraceOver
 };
@@ -112,6 +117,7 @@ public:
     bool cmd_started() const { return cmd_started_; }
     // The exit code decided so far; 0 when nothing decided one.
     int exit_code() const { return exit_code_.value_or(0); }
+    std::optional<int> decided_exit_code() const { return exit_code_; }
     // The earliest of the phase's and --ready-timeout's deadlines.
     std::optional<TimePoint> next_deadline() const;
 
