@@ -28,7 +28,7 @@ launcher=
 command -v ccache >/dev/null && launcher=ccache
 
 # The tend sources the parsers need.
-SOURCES="src/config/duration.cpp src/config/envdir.cpp src/config/file_reader.cpp
+SOURCES="src/sys/fd.cpp src/config/duration.cpp src/config/envdir.cpp src/config/file_reader.cpp
          src/config/service_config.cpp src/config/signals.cpp src/config/value_parsers.cpp
          src/process/credentials.cpp src/control/protocol.cpp src/log/line_splitter.cpp"
 FLAGS="-std=c++2b -stdlib=libc++ -g -O1 -Iinclude -fsanitize=address,undefined
