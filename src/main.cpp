@@ -35,6 +35,9 @@ int main(int argc, char** argv) {
         // `tend ctl ...` and `tend health` are clients, not an init.
         if (tend::control::is_client_command(argc, argv)) return tend::control::run_client(argc, argv);
         auto parsed = tend::config::parse_command_line(argc, argv);
+        if (parsed.usage_error)
+            std::fprintf(stderr, "%s\n",
+                         tend::log::render(tend::log::Level::Error, *parsed.usage_error, parsed.usage_error_format).c_str());
         if (parsed.kind == tend::config::ParsedCommandLine::Kind::Exit) return parsed.exit_code;
         auto s6_messages = tend::compat::apply_s6_overlay(parsed, argc, argv, environ);
         if (parsed.kind == tend::config::ParsedCommandLine::Kind::Exit) return parsed.exit_code;

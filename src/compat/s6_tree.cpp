@@ -7,6 +7,7 @@
 
 #include "tend/compat/shebang.hpp"
 #include "tend/config/s6_env.hpp"
+#include "tend/log/logger.hpp"
 
 namespace tend::compat {
 namespace {
@@ -93,7 +94,8 @@ S6Messages apply_s6_overlay(config::ParsedCommandLine& parsed, int argc, char** 
     std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
     auto reparsed = config::parse_options(args, tend_only);
     if (!reparsed) {
-        std::fprintf(stderr, "%s\n", config::render_usage_error(reparsed.error()).c_str());
+        std::fprintf(stderr, "%s\n",
+                     log::render(log::Level::Error, reparsed.error().message, reparsed.error().format).c_str());
         parsed.kind = config::ParsedCommandLine::Kind::Exit;
         parsed.exit_code = 2;
         return messages;

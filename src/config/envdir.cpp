@@ -18,7 +18,7 @@ ConfigError error_at(const std::filesystem::path& file, std::string reason) {
     return ConfigError{file, std::move(reason)};
 }
 
-std::expected<std::vector<EnvdirEntry>, ConfigError> read_envdir_unguarded(const std::filesystem::path& dir) {
+std::expected<std::vector<EnvdirEntry>, ConfigError> read_envdir_entries(const std::filesystem::path& dir) {
     struct stat dir_status {};
     if (::lstat(dir.c_str(), &dir_status) != 0) {
         if (errno == ENOENT) return std::vector<EnvdirEntry>{};
@@ -72,17 +72,7 @@ std::optional<std::string> envdir_value(const std::string& content) {
 }
 
 std::expected<std::vector<EnvdirEntry>, ConfigError> read_envdir(const std::filesystem::path& dir) {
-    try {
-        return read_envdir_unguarded(dir);
-    } catch (...) {
-        // Out of memory: building a message may fail again, so fall back to
-        // an error without text rather than let anything escape.
-        try {
-            return std::unexpected(ConfigError{dir, "out of memory while reading this env dir"});
-        } catch (...) {
-            return std::unexpected(ConfigError{});
-        }
-    }
+    return read_envdir_entries(dir);
 }
 
 }  // namespace tend::config

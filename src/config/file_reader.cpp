@@ -15,23 +15,10 @@
 #include <cstring>
 #include <new>
 
+#include "tend/sys/fd.hpp"
+
 namespace tend::config {
 namespace {
-
-// Owns one fd; closes it on every path out of read_small_file.
-class FdGuard {
-public:
-    explicit FdGuard(int fd) noexcept : fd_(fd) {}
-    FdGuard(const FdGuard&) = delete;
-    FdGuard& operator=(const FdGuard&) = delete;
-    ~FdGuard() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    int get() const noexcept { return fd_; }
-
-private:
-    int fd_;
-};
 
 std::string file_type_reason(mode_t mode) {
     if (S_ISDIR(mode)) return "is a directory";
@@ -56,11 +43,16 @@ std::string missing_reason(const std::filesystem::path& file) {
     return std::strerror(ENOENT);
 }
 
-std::expected<std::string, std::string> read_small_file_unguarded(const std::filesystem::path& file,
-                                                                  std::size_t max_bytes) {
+// `missing` (when given) is set instead of failing when the file does not exist.
+std::expected<std::string, std::string> read_small_file_text(const std::filesystem::path& file, std::size_t max_bytes,
+                                                             bool* missing = nullptr) {
     const int raw_fd = ::open(file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (raw_fd < 0) {
         const int error = errno;
+        if (error == ENOENT && missing) {
+            *missing = true;
+            return std::string();
+        }
         if (error == ENOENT) return std::unexpected(missing_reason(file));
         // A socket fails open() with ENXIO ("No such device or address"):
         // name the file type instead, which is what is actually wrong.
@@ -70,7 +62,7 @@ std::expected<std::string, std::string> read_small_file_unguarded(const std::fil
         }
         return std::unexpected(std::string(std::strerror(error)));
     }
-    FdGuard fd(raw_fd);
+    const sys::UniqueFd fd(raw_fd);  // closed on every path out
 
     struct stat status {};
     if (::fstat(fd.get(), &status) != 0) return std::unexpected(std::string(std::strerror(errno)));
@@ -114,13 +106,16 @@ std::string_view trim_blanks(std::string_view text) {
 
 std::expected<std::string, std::string> read_small_file(const std::filesystem::path& file,
                                                         std::size_t max_bytes) {
-    try {
-        return read_small_file_unguarded(file, max_bytes);
-    } catch (const std::bad_alloc&) {
-        return std::unexpected(std::string("out of memory while reading"));
-    } catch (...) {
-        return std::unexpected(std::string("unexpected error while reading"));
-    }
+    return read_small_file_text(file, max_bytes);
+}
+
+std::expected<std::optional<std::string>, std::string> read_small_file_if_present(const std::filesystem::path& file,
+                                                                                  std::size_t max_bytes) {
+    bool missing = false;
+    auto content = read_small_file_text(file, max_bytes, &missing);
+    if (!content) return std::unexpected(content.error());
+    if (missing) return std::optional<std::string>{};
+    return std::optional<std::string>{std::move(*content)};
 }
 
 std::expected<void, std::string> check_text(const std::string& content) {

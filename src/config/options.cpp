@@ -185,12 +185,12 @@ const std::array<OptionSpec, 20> kOptions{{
     {"log-format", "text|json", Group::Logging, "format of tend's own messages", nullptr,
      [](Options& o, std::string_view v) -> std::expected<void, std::string> {
          const std::string word = lower(v);
-         if (word == "text") o.log_format = log::Format::Text;
-         else if (word == "json") o.log_format = log::Format::Json;
+         if (word == "text") o.log_format = LogFormat::Text;
+         else if (word == "json") o.log_format = LogFormat::Json;
          else return std::unexpected(std::string("not text or json"));
          return {};
      },
-     [](const Options& o) { return std::string(o.log_format == log::Format::Text ? "text" : "json"); }},
+     [](const Options& o) { return std::string(o.log_format == LogFormat::Text ? "text" : "json"); }},
     {"log-prefix", "", Group::Logging, "prefix each service output line with its name", &Options::log_prefix,
      nullptr, nullptr},
     {"inherit-output", "", Group::Logging,
@@ -350,7 +350,7 @@ std::optional<std::string> closest_option(std::string_view unknown) {
     return std::nullopt;
 }
 
-log::Format error_format(const std::vector<std::string>& args, const EnvironmentVariables& environment) {
+LogFormat error_format(const std::vector<std::string>& args, const EnvironmentVariables& environment) {
     std::optional<std::string> written;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string_view word = args[i];
@@ -362,14 +362,14 @@ log::Format error_format(const std::vector<std::string>& args, const Environment
         const auto it = environment.find("TEND_LOG_FORMAT");
         if (it != environment.end() && !it->second.empty()) written = it->second;
     }
-    return written && lower(*written) == "json" ? log::Format::Json : log::Format::Text;
+    return written && lower(*written) == "json" ? LogFormat::Json : LogFormat::Text;
 }
 
 std::expected<CommandLine, UsageError> parse_options(const std::vector<std::string>& args,
                                                      const EnvironmentVariables& environment) {
     CommandLine result;
     Options& options = result.options;
-    const log::Format format = error_format(args, environment);
+    const LogFormat format = error_format(args, environment);
     auto error = [format](std::string message) { return std::unexpected(UsageError{std::move(message), format}); };
 
     // 1. The command line, up to `--` or the CMD.
@@ -456,10 +456,6 @@ std::expected<CommandLine, UsageError> parse_options(const std::vector<std::stri
     return result;
 }
 
-std::string render_usage_error(const UsageError& error) {
-    return log::render(log::Level::Error, error.message, error.format);
-}
-
 std::string help_text() {
     const Options defaults;
     std::string out =
@@ -519,7 +515,8 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
 
     auto parsed = parse_options(args, environment);
     if (!parsed) {
-        std::fprintf(stderr, "%s\n", render_usage_error(parsed.error()).c_str());
+        result.usage_error = parsed.error().message;
+        result.usage_error_format = parsed.error().format;
         result.kind = ParsedCommandLine::Kind::Exit;
         result.exit_code = 2;
         return result;

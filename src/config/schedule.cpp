@@ -6,6 +6,7 @@
 // refused by name: a crontab copied from elsewhere should fail loudly, not
 // run at a different time than its author meant.
 #include "tend/config/schedule.hpp"
+#include "tend/config/text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -38,7 +39,6 @@ constexpr FieldSpec kMonth{FieldKind::Month, "month", 1, 12};
 constexpr FieldSpec kDayOfWeek{FieldKind::DayOfWeek, "day-of-week", 0, 7};
 constexpr FieldSpec kYear{FieldKind::Year, "year", kFirstScheduleYear, kLastScheduleYear};
 
-std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
 
 std::string lower(std::string_view text) {
     std::string result(text);
@@ -46,7 +46,6 @@ std::string lower(std::string_view text) {
     return result;
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 std::vector<std::string_view> split(std::string_view text, char separator) {
@@ -82,7 +81,7 @@ public:
         if (text.empty()) return fail("empty");
         if (auto special = refuse_quartz(text)) return std::unexpected(*special);
         for (std::string_view item : split(text, ',')) {
-            if (item.empty()) return fail("empty item in list " + quoted(text));
+            if (item.empty()) return fail("empty item in list " + in_quotes(text));
             auto ok = parse_item(item, bits);
             if (!ok) return std::unexpected(ok.error());
         }
@@ -100,7 +99,7 @@ private:
         if (text.find('?') != std::string_view::npos)
             return prefix + "'?' (no specific value) is not supported: use '*'";
         if (text.find('#') != std::string_view::npos)
-            return prefix + "'#' (nth weekday of the month, " + quoted(text) + ") is not supported";
+            return prefix + "'#' (nth weekday of the month, " + in_quotes(text) + ") is not supported";
         if (text.find('H') != std::string_view::npos && spec_.kind != FieldKind::Month &&
             spec_.kind != FieldKind::DayOfWeek)
             return prefix + "'H' (hashed value, Jenkins) is not supported";
@@ -111,9 +110,9 @@ private:
                 while (digits < item.size() && is_digit(item[digits])) ++digits;
                 std::string rest = lower(item.substr(digits));
                 if (rest == "l" || rest == "lw")
-                    return prefix + "'L' (last day, " + quoted(item) + ") is not supported";
+                    return prefix + "'L' (last day, " + in_quotes(item) + ") is not supported";
                 if (rest == "w")
-                    return prefix + "'W' (nearest weekday, " + quoted(item) + ") is not supported";
+                    return prefix + "'W' (nearest weekday, " + in_quotes(item) + ") is not supported";
             }
         }
         return std::nullopt;
@@ -122,10 +121,10 @@ private:
     std::expected<int, std::string> parse_value(std::string_view text) const {
         if (text.empty()) return fail("missing value");
         if (std::all_of(text.begin(), text.end(), is_digit)) {
-            if (text.size() > 4) return fail(quoted(text) + " is out of range " + range());
+            if (text.size() > 4) return fail(in_quotes(text) + " is out of range " + range());
             int value = 0;
             for (char c : text) value = value * 10 + (c - '0');
-            if (value < spec_.min || value > spec_.max) return fail(quoted(text) + " is out of range " + range());
+            if (value < spec_.min || value > spec_.max) return fail(in_quotes(text) + " is out of range " + range());
             return value;
         }
         if (std::all_of(text.begin(), text.end(), is_alpha)) {
@@ -133,16 +132,16 @@ private:
             if (spec_.kind == FieldKind::Month) {
                 for (std::size_t i = 0; i < kMonthNames.size(); ++i)
                     if (name == kMonthNames[i]) return static_cast<int>(i) + 1;
-                return fail("unknown month name " + quoted(text) + " (jan..dec)");
+                return fail("unknown month name " + in_quotes(text) + " (jan..dec)");
             }
             if (spec_.kind == FieldKind::DayOfWeek) {
                 for (std::size_t i = 0; i < kDayNames.size(); ++i)
                     if (name == kDayNames[i]) return static_cast<int>(i);
-                return fail("unknown day name " + quoted(text) + " (sun..sat)");
+                return fail("unknown day name " + in_quotes(text) + " (sun..sat)");
             }
-            return fail(quoted(text) + " is not a number");
+            return fail(in_quotes(text) + " is not a number");
         }
-        return fail(quoted(text) + " is not a number" +
+        return fail(in_quotes(text) + " is not a number" +
                     std::string(spec_.kind == FieldKind::Month       ? " or a month name"
                                  : spec_.kind == FieldKind::DayOfWeek ? " or a day name"
                                                                       : ""));
@@ -159,10 +158,10 @@ private:
             std::string_view step_text = item.substr(slash + 1);
             if (step_text.empty() || step_text.size() > 4 ||
                 !std::all_of(step_text.begin(), step_text.end(), is_digit))
-                return fail("step " + quoted(step_text) + " in " + quoted(item) + " is not a positive number");
+                return fail("step " + in_quotes(step_text) + " in " + in_quotes(item) + " is not a positive number");
             step = 0;
             for (char c : step_text) step = step * 10 + (c - '0');
-            if (step == 0) return fail("step 0 in " + quoted(item) + " would never advance");
+            if (step == 0) return fail("step 0 in " + in_quotes(item) + " would never advance");
         }
         int first = spec_.min;
         int last = spec_.max;
@@ -177,7 +176,7 @@ private:
                 if (!end) return std::unexpected(end.error());
                 last = *end;
                 if (last < first)
-                    return fail("range " + quoted(base) + " goes backwards (write it as two ranges in a list)");
+                    return fail("range " + in_quotes(base) + " goes backwards (write it as two ranges in a list)");
             } else if (slash == std::string_view::npos) {
                 last = first;  // a single value
             }
@@ -221,7 +220,7 @@ std::expected<Schedule, std::string> parse_fields(const std::vector<std::string_
     }
     if (count == 6 && contains_year_like_number(fields[5])) {
         return std::unexpected(
-            "6 fields whose last one looks like a year (" + quoted(fields[5]) +
+            "6 fields whose last one looks like a year (" + in_quotes(fields[5]) +
             "): 6 fields are second minute hour day-of-month month day-of-week; with a year, write all 7 "
             "fields: second minute hour day-of-month month day-of-week year");
     }
@@ -276,8 +275,8 @@ std::expected<Schedule, std::string> parse_fields(const std::vector<std::string_
                 possible = cron.days_of_month.test(static_cast<std::size_t>(day));
         }
         if (!possible)
-            return std::unexpected("day-of-month " + quoted(fields[first + 2]) + " never occurs in month " +
-                                   quoted(fields[first + 3]));
+            return std::unexpected("day-of-month " + in_quotes(fields[first + 2]) + " never occurs in month " +
+                                   in_quotes(fields[first + 3]));
     }
     return cron;
 }
@@ -295,10 +294,10 @@ std::expected<std::chrono::milliseconds, std::string> parse_every_duration(std::
         std::int64_t number = 0;
         while (i < text.size() && is_digit(text[i])) {
             number = number * 10 + (text[i] - '0');
-            if (number > kMax) return std::unexpected("@every " + quoted(text) + " is too long (at most 366d)");
+            if (number > kMax) return std::unexpected("@every " + in_quotes(text) + " is too long (at most 366d)");
             ++i;
         }
-        if (i == start) return std::unexpected("@every " + quoted(text) + ": expected a number at " + quoted(text.substr(i)));
+        if (i == start) return std::unexpected("@every " + in_quotes(text) + ": expected a number at " + in_quotes(text.substr(i)));
         std::size_t unit_start = i;
         while (i < text.size() && is_alpha(text[i])) ++i;
         std::string_view unit = text.substr(unit_start, i - unit_start);
@@ -309,52 +308,48 @@ std::expected<std::chrono::milliseconds, std::string> parse_every_duration(std::
         else if (unit == "h") scale = 3'600'000;
         else if (unit == "d") scale = 86'400'000;
         else if (unit.empty())
-            return std::unexpected("@every " + quoted(text) + ": a unit is required (ms, s, m, h or d), e.g. @every 90s");
+            return std::unexpected("@every " + in_quotes(text) + ": a unit is required (ms, s, m, h or d), e.g. @every 90s");
         else
-            return std::unexpected("@every " + quoted(text) + ": unknown unit " + quoted(unit) + " (ms, s, m, h or d)");
+            return std::unexpected("@every " + in_quotes(text) + ": unknown unit " + in_quotes(unit) + " (ms, s, m, h or d)");
         total += number * scale;
-        if (total > kMax) return std::unexpected("@every " + quoted(text) + " is too long (at most 366d)");
+        if (total > kMax) return std::unexpected("@every " + in_quotes(text) + " is too long (at most 366d)");
     }
-    if (total < 1000) return std::unexpected("@every " + quoted(text) + " is shorter than the minimum of 1s");
+    if (total < 1000) return std::unexpected("@every " + in_quotes(text) + " is shorter than the minimum of 1s");
     return milliseconds{total};
 }
 
 std::expected<Schedule, std::string> parse_schedule(std::string_view line) {
-    try {
-        std::vector<std::string_view> fields = split_blanks(line);
-        if (fields.empty()) return std::unexpected(std::string("is empty: expected a cron expression or @daily, @every 1h, ..."));
-        if (fields[0].starts_with('@')) {
-            const std::string word = lower(fields[0]);
-            if (word == "@every") {
-                if (fields.size() != 2)
-                    return std::unexpected(std::string("@every takes one duration, e.g. @every 90s or @every 1h30m"));
-                auto period = parse_every_duration(fields[1]);
-                if (!period) return std::unexpected(period.error());
-                return EverySchedule{*period};
-            }
-            if (fields.size() != 1) return std::unexpected(quoted(fields[0]) + " takes nothing after it");
-            if (word == "@reboot")
-                return std::unexpected(std::string(
-                    "@reboot is not supported: a container starts once; use a cont-init script or a service with "
-                    "`restart never`"));
-            if (word == "@yearly" || word == "@annually") return parse_fields({"0", "0", "1", "1", "*"});
-            if (word == "@monthly") return parse_fields({"0", "0", "1", "*", "*"});
-            if (word == "@weekly") return parse_fields({"0", "0", "*", "*", "0"});
-            if (word == "@daily" || word == "@midnight") return parse_fields({"0", "0", "*", "*", "*"});
-            if (word == "@hourly") return parse_fields({"0", "*", "*", "*", "*"});
-            return std::unexpected("unknown shorthand " + quoted(fields[0]) +
-                                   " (@yearly, @monthly, @weekly, @daily, @hourly, @every DURATION)");
+    std::vector<std::string_view> fields = split_blanks(line);
+    if (fields.empty()) return std::unexpected(std::string("is empty: expected a cron expression or @daily, @every 1h, ..."));
+    if (fields[0].starts_with('@')) {
+        const std::string word = lower(fields[0]);
+        if (word == "@every") {
+            if (fields.size() != 2)
+                return std::unexpected(std::string("@every takes one duration, e.g. @every 90s or @every 1h30m"));
+            auto period = parse_every_duration(fields[1]);
+            if (!period) return std::unexpected(period.error());
+            return EverySchedule{*period};
         }
-        return parse_fields(fields);
-    } catch (...) {
-        return std::unexpected(std::string("out of memory"));
+        if (fields.size() != 1) return std::unexpected(in_quotes(fields[0]) + " takes nothing after it");
+        if (word == "@reboot")
+            return std::unexpected(std::string(
+                "@reboot is not supported: a container starts once; use a cont-init script or a service with "
+                "`restart never`"));
+        if (word == "@yearly" || word == "@annually") return parse_fields({"0", "0", "1", "1", "*"});
+        if (word == "@monthly") return parse_fields({"0", "0", "1", "*", "*"});
+        if (word == "@weekly") return parse_fields({"0", "0", "*", "*", "0"});
+        if (word == "@daily" || word == "@midnight") return parse_fields({"0", "0", "*", "*", "*"});
+        if (word == "@hourly") return parse_fields({"0", "*", "*", "*", "*"});
+        return std::unexpected("unknown shorthand " + in_quotes(fields[0]) +
+                               " (@yearly, @monthly, @weekly, @daily, @hourly, @every DURATION)");
     }
+    return parse_fields(fields);
 }
 
 std::expected<ScheduleOverlap, std::string> parse_schedule_overlap(std::string_view line) {
     if (line == "skip") return ScheduleOverlap::Skip;
     if (line == "kill") return ScheduleOverlap::Kill;
-    return std::unexpected("unknown value " + quoted(line) + " (skip or kill)");
+    return std::unexpected("unknown value " + in_quotes(line) + " (skip or kill)");
 }
 
 }  // namespace tend::config

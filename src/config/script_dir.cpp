@@ -17,14 +17,7 @@ namespace {
 
 using Path = std::filesystem::path;
 
-// Appends without letting an allocation failure escape: a lost message is
-// better than a crash of PID 1.
-void note(std::vector<std::string>& messages, std::string message) noexcept {
-    try {
-        messages.push_back(std::move(message));
-    } catch (...) {
-    }
-}
+void note(std::vector<std::string>& messages, std::string message) { messages.push_back(std::move(message)); }
 
 // Every entry is "<dir>/<name>" with the same <dir>, so comparing the whole
 // native strings orders by the bytes of the name, without allocating.
@@ -53,30 +46,26 @@ std::string stat_failure(const Path& path, int error) {
 
 }  // namespace
 
-std::vector<Path> list_service_dirs(const Path& services_dir, std::vector<std::string>& skipped) {
+std::vector<Path> list_service_dirs(const Path& services_dir, std::vector<std::string>& skipped,
+                                    std::vector<std::string>& problems) {
     std::vector<Path> dirs;
-    try {
-        for_each_entry(services_dir, skipped, [&](const Path& entry) {
-            if (entry.filename().string().starts_with('.')) {
-                note(skipped, entry.string() + ": hidden, skipped");
-                return;
-            }
-            struct stat status {};
-            if (::stat(entry.c_str(), &status) != 0) {
-                note(skipped, stat_failure(entry, errno));
-                return;
-            }
-            if (!S_ISDIR(status.st_mode)) {
-                note(skipped, entry.string() + ": not a directory, skipped");
-                return;
-            }
-            dirs.push_back(entry);
-        });
-        std::sort(dirs.begin(), dirs.end(), by_name);
-    } catch (...) {
-        dirs.clear();  // a partial list would start a random subset
-        note(skipped, services_dir.string() + ": out of memory while listing");
-    }
+    for_each_entry(services_dir, problems, [&](const Path& entry) {
+        if (entry.filename().string().starts_with('.')) {
+            note(skipped, entry.string() + ": hidden, skipped");
+            return;
+        }
+        struct stat status {};
+        if (::stat(entry.c_str(), &status) != 0) {
+            note(problems, stat_failure(entry, errno));
+            return;
+        }
+        if (!S_ISDIR(status.st_mode)) {
+            note(skipped, entry.string() + ": not a directory, skipped");
+            return;
+        }
+        dirs.push_back(entry);
+    });
+    std::sort(dirs.begin(), dirs.end(), by_name);
     return dirs;
 }
 
@@ -86,39 +75,34 @@ std::vector<Path> list_scripts(const Path& dir, std::vector<std::string>& warnin
 
 std::vector<Path> list_scripts(const Path& dir, std::vector<std::string>& warnings, ScriptRules rules) {
     std::vector<Path> scripts;
-    try {
-        for_each_entry(dir, warnings, [&](const Path& entry) {
-            if (entry.filename().string().starts_with('.')) {
-                note(warnings, entry.string() + ": hidden, skipped");
+    for_each_entry(dir, warnings, [&](const Path& entry) {
+        if (entry.filename().string().starts_with('.')) {
+            note(warnings, entry.string() + ": hidden, skipped");
+            return;
+        }
+        struct stat status {};
+        if (::stat(entry.c_str(), &status) != 0) {
+            note(warnings, stat_failure(entry, errno));
+            return;
+        }
+        if (!S_ISREG(status.st_mode)) {
+            note(warnings, entry.string() + ": not a regular file, skipped");
+            return;
+        }
+        if ((status.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) == 0) {
+            if (rules.shebang_without_exec_bit && starts_with_shebang(entry)) {
+                note(warnings, entry.string() +
+                                   ": not executable; run through its #! line (s6-overlay makes it executable "
+                                   "at boot; chmod +x it in the image)");
+                scripts.push_back(entry);
                 return;
             }
-            struct stat status {};
-            if (::stat(entry.c_str(), &status) != 0) {
-                note(warnings, stat_failure(entry, errno));
-                return;
-            }
-            if (!S_ISREG(status.st_mode)) {
-                note(warnings, entry.string() + ": not a regular file, skipped");
-                return;
-            }
-            if ((status.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) == 0) {
-                if (rules.shebang_without_exec_bit && starts_with_shebang(entry)) {
-                    note(warnings, entry.string() +
-                                       ": not executable; run through its #! line (s6-overlay makes it executable "
-                                       "at boot; chmod +x it in the image)");
-                    scripts.push_back(entry);
-                    return;
-                }
-                note(warnings, entry.string() + ": not executable, skipped");
-                return;
-            }
-            scripts.push_back(entry);
-        });
-        std::sort(scripts.begin(), scripts.end(), by_name);
-    } catch (...) {
-        scripts.clear();  // a partial list would run a random subset
-        note(warnings, dir.string() + ": out of memory while listing");
-    }
+            note(warnings, entry.string() + ": not executable, skipped");
+            return;
+        }
+        scripts.push_back(entry);
+    });
+    std::sort(scripts.begin(), scripts.end(), by_name);
     return scripts;
 }
 

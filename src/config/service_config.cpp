@@ -6,6 +6,7 @@
 // errors are found; the first error stops the parse because the service will
 // not start anyway.
 #include "tend/config/service_config.hpp"
+#include "tend/config/text.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -30,13 +31,8 @@ constexpr std::uint64_t kMaxId = 4294967294ULL;  // (uid_t)-1 means "no change" 
 constexpr int kMinNotificationFd = 3;             // 0..2 are stdio
 constexpr int kMaxNotificationFd = 1023;
 
-std::string in_quotes(std::string_view text) { return "'" + std::string(text) + "'"; }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-bool all_digits(std::string_view text) {
-    return !text.empty() && std::all_of(text.begin(), text.end(), is_digit);
-}
 
 // A user or group name as shadow-utils accepts it (plus '$' for Samba machine accounts).
 bool is_valid_account_name(std::string_view name) {
@@ -207,8 +203,8 @@ private:
             std::string_view name;
             bool ServiceConfig::*field;
         };
-        for (const Flag flag : {Flag{"down", &ServiceConfig::down}, Flag{"primary", &ServiceConfig::primary},
-                                Flag{"keep-env", &ServiceConfig::keep_env},
+        config_.primary = has_primary_file(dir_);
+        for (const Flag flag : {Flag{"down", &ServiceConfig::down}, Flag{"keep-env", &ServiceConfig::keep_env},
                                 Flag{"allow-new-privs", &ServiceConfig::allow_new_privs}}) {
             const auto present = exists(flag.name);
             if (!present) return std::unexpected(present.error());
@@ -433,18 +429,19 @@ bool is_valid_service_name(std::string_view name) {
 }
 
 std::expected<void, std::string> check_user_syntax(std::string_view spec) {
-    try {
-        if (spec.empty()) return std::unexpected(std::string("empty: expected name, name:group, uid or uid:gid"));
-        const auto colon = spec.find(':');
-        if (colon == std::string_view::npos) return check_account_part(spec, "user");
-        if (spec.find(':', colon + 1) != std::string_view::npos) {
-            return std::unexpected(in_quotes(spec) + " has more than one ':' (expected name:group or uid:gid)");
-        }
-        if (auto user = check_account_part(spec.substr(0, colon), "user"); !user) return user;
-        return check_account_part(spec.substr(colon + 1), "group");
-    } catch (...) {
-        return std::unexpected(std::string("out of memory"));
+    if (spec.empty()) return std::unexpected(std::string("empty: expected name, name:group, uid or uid:gid"));
+    const auto colon = spec.find(':');
+    if (colon == std::string_view::npos) return check_account_part(spec, "user");
+    if (spec.find(':', colon + 1) != std::string_view::npos) {
+        return std::unexpected(in_quotes(spec) + " has more than one ':' (expected name:group or uid:gid)");
     }
+    if (auto user = check_account_part(spec.substr(0, colon), "user"); !user) return user;
+    return check_account_part(spec.substr(colon + 1), "group");
+}
+
+bool has_primary_file(const std::filesystem::path& dir) {
+    std::error_code ignored;
+    return std::filesystem::exists(std::filesystem::symlink_status(dir / "primary", ignored));
 }
 
 std::expected<ServiceConfig, ConfigError> parse_service_dir(const std::filesystem::path& dir) {
@@ -461,16 +458,7 @@ bool starts_with_shebang(const std::filesystem::path& file) {
 }
 
 std::expected<ServiceConfig, ConfigError> parse_service_dir(const std::filesystem::path& dir, ScriptRules rules) {
-    try {
-        return ServiceDirParser(dir, rules).parse();
-    } catch (...) {
-        // Only allocation can throw here; the message itself may fail too.
-        try {
-            return std::unexpected(ConfigError{dir, "out of memory while parsing the service dir"});
-        } catch (...) {
-            return std::unexpected(ConfigError{});
-        }
-    }
+    return ServiceDirParser(dir, rules).parse();
 }
 
 }  // namespace tend::config

@@ -73,14 +73,10 @@ std::optional<int> parse_signal(std::string_view text) {
 }
 
 std::string signal_name(int signo) {
-    try {
-        for (const auto& entry : kSignals) {
-            if (entry.number == signo) return "SIG" + std::string(entry.name);
-        }
-        return "SIG" + std::to_string(signo);
-    } catch (...) {
-        return {};  // only on out-of-memory; an empty name beats a crash
+    for (const auto& entry : kSignals) {
+        if (entry.number == signo) return "SIG" + std::string(entry.name);
     }
+    return "SIG" + std::to_string(signo);
 }
 
 }  // namespace tend::config

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "tend/config/file_reader.hpp"
+#include "tend/config/text.hpp"
 #include "tend/config/service_config.hpp"
 
 namespace tend::config {
@@ -28,7 +29,6 @@ std::string lower(std::string_view text) {
     return out;
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
 std::string_view trim(std::string_view text) {
@@ -64,11 +64,10 @@ std::expected<std::uint64_t, std::string> parse_decimal(std::string_view text, s
     return value;
 }
 
-std::string in_quotes(std::string_view text) { return "'" + std::string(text) + "'"; }
 
 // --- capabilities ----------------------------------------------------------
 
-std::expected<std::uint64_t, std::string> parse_capabilities_unguarded(std::string_view text) {
+std::expected<std::uint64_t, std::string> capabilities_from_text(std::string_view text) {
     std::uint64_t mask = 0;
     for (const std::string& line : meaningful_lines(std::string(text))) {
         const auto names = split(line, [](char c) { return is_blank(c) || c == ','; });
@@ -128,7 +127,7 @@ std::expected<rlim_t, std::string> parse_limit_value(std::string_view text) {
     return static_cast<rlim_t>(*number * multiplier);
 }
 
-std::expected<std::vector<ResourceLimit>, std::string> parse_limits_unguarded(std::string_view text) {
+std::expected<std::vector<ResourceLimit>, std::string> limits_from_text(std::string_view text) {
     std::vector<ResourceLimit> limits;
     std::size_t line_number = 0;
     std::string_view rest = text;
@@ -184,29 +183,18 @@ std::expected<std::vector<ResourceLimit>, std::string> parse_limits_unguarded(st
     return limits;
 }
 
-template <typename Function>
-auto guarded(Function function) -> decltype(function()) {
-    try {
-        return function();
-    } catch (const std::bad_alloc&) {
-        return std::unexpected(std::string("out of memory"));
-    } catch (...) {
-        return std::unexpected(std::string("unexpected error"));
-    }
-}
-
 }  // namespace
 
 std::expected<std::uint64_t, std::string> parse_capabilities(std::string_view text) {
-    return guarded([&] { return parse_capabilities_unguarded(text); });
+    return capabilities_from_text(text);
 }
 
 std::expected<std::vector<ResourceLimit>, std::string> parse_limits(std::string_view text) {
-    return guarded([&] { return parse_limits_unguarded(text); });
+    return limits_from_text(text);
 }
 
 std::expected<mode_t, std::string> parse_umask(std::string_view text) {
-    return guarded([&]() -> std::expected<mode_t, std::string> {
+    {
         const std::string_view value = trim(text);
         const bool octal = std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '7'; });
         if (value.size() < 3 || value.size() > 4 || !octal) {
@@ -218,7 +206,7 @@ std::expected<mode_t, std::string> parse_umask(std::string_view text) {
         // certainly a typo, not an intent.
         if (mask > 0777) return std::unexpected("umask " + in_quotes(value) + " is above 0777");
         return mask;
-    });
+    }
 }
 
 }  // namespace tend::config

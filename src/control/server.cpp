@@ -71,12 +71,12 @@ bool peer_allowed(uid_t uid, gid_t gid, const std::vector<gid_t>& groups, uid_t 
     return gid == *group || std::find(groups.begin(), groups.end(), *group) != groups.end();
 }
 
-ControlServer::ControlServer(sys::EventLoop& loop, const core::Clock& clock, CommandHandler& handler,
+ControlServer::ControlServer(sys::EventLoop& loop, const sys::Clock& clock, CommandHandler& handler,
                              ServerSettings settings)
     : loop_(loop), clock_(clock), handler_(handler), settings_(std::move(settings)) {}
 
 std::expected<std::unique_ptr<ControlServer>, std::string> ControlServer::open(sys::EventLoop& loop,
-                                                                               const core::Clock& clock,
+                                                                               const sys::Clock& clock,
                                                                                CommandHandler& handler,
                                                                                ServerSettings settings) {
     const std::filesystem::path dir = settings.runtime_dir;
@@ -287,15 +287,15 @@ void ControlServer::close(int fd) {
     if (!accepting_ && loop_.modify(listener_.get(), EPOLLIN)) accepting_ = true;
 }
 
-std::optional<core::TimePoint> ControlServer::next_deadline() const {
-    std::optional<core::TimePoint> earliest;
+std::optional<sys::TimePoint> ControlServer::next_deadline() const {
+    std::optional<sys::TimePoint> earliest;
     for (const auto& [fd, connection] : connections_)
         if (!earliest || connection->deadline < *earliest) earliest = connection->deadline;
     return earliest;
 }
 
 void ControlServer::on_timer() {
-    const core::TimePoint now = clock_.now();
+    const sys::TimePoint now = clock_.now();
     std::vector<int> due;
     for (const auto& [fd, connection] : connections_)
         if (connection->deadline <= now) due.push_back(fd);

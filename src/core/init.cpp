@@ -48,19 +48,6 @@ std::string describe_exit(const ExitInfo& exit) {
 
 }  // namespace
 
-const char* to_string(Phase phase) {
-    switch (phase) {
-        case Phase::ContInit: return "cont-init";
-        case Phase::Running: return "running";
-        case Phase::StoppingPrimary: return "stopping the primary";
-        case Phase::StoppingServices: return "stopping services";
-        case Phase::ContFinish: return "cont-finish";
-        case Phase::KillAll: return "killing the rest";
-        case Phase::Done: return "done";
-    }
-    return "unknown";
-}
-
 std::expected<std::unique_ptr<Init>, std::string> Init::create(config::Options options, char** envp) {
     auto loop = sys::EventLoop::create();
     if (!loop) return std::unexpected(std::string("cannot create the event loop: ") + std::strerror(loop.error()));
@@ -74,6 +61,7 @@ std::expected<std::unique_ptr<Init>, std::string> Init::create(config::Options o
     if (!added) return std::unexpected(std::string("cannot watch the signalfd: ") + std::strerror(added.error()));
     init->loop_.on_timer([self] { self->on_timer(); });
     if (init->options_.s6_tree) init->setup_s6_runtime();
+    init->loop_.on_failure([self](const sys::EventLoop::Failure& failure) { self->on_loop_failure(failure); });
     // From here on a stuck reader of stderr costs log lines, never the loop.
     init->log_fd_ = sys::open_nonblocking_output(2);
     if (init->log_fd_) log::set_output_fd(init->log_fd_.get());
@@ -86,6 +74,16 @@ Init::Init(config::Options options, sys::EventLoop loop, sys::UniqueFd signal_fd
       signal_fd_(std::move(signal_fd)),
       container_env_(std::move(container_env)) {
     is_pid1_ = ::getpid() == 1;
+    InitSettings settings;
+    settings.forward_signals = options_.forward_signals;
+    settings.stop_on_init_failure = options_.on_init_failure == config::InitFailure::Stop;
+    settings.is_pid1 = is_pid1_;
+    settings.services_grace = options_.services_grace;
+    settings.finish_timeout = options_.finish_timeout;
+    settings.kill_grace = options_.kill_grace;
+    if (options_.wait_ready && !options_.command.empty()) settings.ready_timeout = options_.ready_timeout;
+    settings.start_cmd_after_ready_timeout = options_.start_cmd_after_ready_timeout;
+    sequence_ = InitSequence(settings);
     if (!is_pid1_) {
         int error = sys::become_subreaper();
         if (error == 0)
@@ -123,6 +121,25 @@ Init::~Init() {  // router_ and log_fd_ go with us
 }
 
 int Init::run() {
+    // From here on everything runs inside the loop's guard (see EventLoop):
+    // the first round lists the scripts and starts cont-init.
+    loop_.defer([this] { start_stages(); });
+    loop_.after_round([this] {
+        if (control_) control_->on_change();  // wait-ready requests look again
+        rearm_timer();
+    });
+    while (sequence_.phase() != Phase::Done) {
+        auto result = loop_.run_once();
+        if (!result) log::error("event loop: epoll_wait failed: {}", std::strerror(result.error()));
+    }
+    control_.reset();  // the socket goes before tend does
+    drain_output();  // tend's last line comes after what the services wrote
+    const int code = final_exit_code();
+    say("exiting with code " + std::to_string(code));
+    return code;
+}
+
+void Init::start_stages() {
     std::vector<std::string> warnings;
     scripts_ = config::list_scripts(options_.cont_init_dir, warnings, {.shebang_without_exec_bit = options_.s6_tree});
     for (const auto& warning : warnings) log::warn("{}", warning);
@@ -131,21 +148,21 @@ int Init::run() {
         std::vector<std::string> said_later;  // cont-finish warns when it runs
         had_scripts_ = !scripts_.empty() || !config::list_scripts(options_.cont_finish_dir, said_later).empty();
     }
-    phase_ = Phase::ContInit;
     open_control();
     start_next_script();
+}
 
-    while (phase_ != Phase::Done) {
-        rearm_timer();
-        auto result = loop_.run_once();
-        if (!result) log::error("event loop: epoll_wait failed: {}", std::strerror(result.error()));
-        if (control_) control_->on_change();  // wait-ready requests look again
+// A handler of the loop threw (EventLoop::guard caught it). Out of memory
+// ends the container gracefully (exit code 1 unless one was set): going on
+// without memory would fail every start. Anything else is logged and tend
+// goes on.
+void Init::on_loop_failure(const sys::EventLoop::Failure& failure) {
+    if (failure.out_of_memory) {
+        log::error("{} failed: out of memory; shutting down", failure.where);
+        feed({InitEventKind::OutOfMemory});
+        return;
     }
-    control_.reset();  // the socket goes before tend does
-    drain_output();  // tend's last line comes after what the services wrote
-    const int code = final_exit_code();
-    say("exiting with code " + std::to_string(code));
-    return code;
+    log::error("{} failed: {}; tend goes on", failure.where, failure.cause);
 }
 
 bool Init::plain_init() const { return !had_scripts_ && supervisor_->size() == 0; }
@@ -178,7 +195,7 @@ void Init::rearm_timer() {
     std::optional<TimePoint> deadline = supervisor_->next_deadline();
     std::optional<TimePoint> control_deadline = control_ ? control_->next_deadline() : std::nullopt;
     std::optional<TimePoint> output_deadline = router_ ? router_->next_deadline() : std::nullopt;
-    for (const auto& candidate : {phase_deadline_, ready_deadline_, control_deadline, output_deadline})
+    for (const auto& candidate : {sequence_.next_deadline(), control_deadline, output_deadline})
         if (candidate && (!deadline || *candidate < *deadline)) deadline = candidate;
     loop_.set_timer(deadline);
 }
@@ -198,17 +215,9 @@ void Init::on_signal() {
                 break;
             case SIGTERM:
             case SIGINT:
-            case SIGQUIT: {
-                bool primary_running = phase_ == Phase::Running && (cmd_pid_ > 0 || supervisor_->has_primary());
-                if (options_.forward_signals && primary_running) {
-                    log::info("forwarding {} to the primary", config::signal_name(signo));
-                    if (cmd_pid_ > 0) ops_.signal_group(cmd_pid_, signo, cmd_owner());
-                    supervisor_->signal_primaries(signo);
-                } else {
-                    begin_shutdown(signo, std::string(config::signal_name(signo)) + " received");
-                }
+            case SIGQUIT:
+                feed({InitEventKind::ShutdownSignal, signo, false, std::string(config::signal_name(signo)) + " received"});
                 break;
-            }
             case SIGHUP:
             case SIGUSR1:
             case SIGUSR2:
@@ -244,63 +253,16 @@ void Init::on_sigchld() {
 }
 
 void Init::on_timer() {
-    TimePoint now = clock_.now();
     supervisor_->on_timer();
     if (control_) control_->on_timer();
     if (router_) router_->on_timer();
-    if (ready_deadline_ && *ready_deadline_ <= now) {
-        ready_deadline_.reset();
-        if (!cmd_started_ && phase_ == Phase::Running) {
-            std::string names;
-            for (const auto& name : supervisor_->not_ready()) names += (names.empty() ? "" : ", ") + name;
-            if (options_.start_cmd_after_ready_timeout) {  // s6-overlay: S6_BEHAVIOUR_IF_STAGE2_FAILS < 2
-                log::warn("--ready-timeout: services not ready: {}; starting the CMD anyway "
-                          "(S6_BEHAVIOUR_IF_STAGE2_FAILS is below 2)", names);
-                start_cmd();
-            } else {
-                log::error("--ready-timeout: services not ready: {}; not starting the CMD", names);
-                if (!exit_code_) exit_code_ = 1;
-                begin_shutdown(SIGTERM, "services not ready after --ready-timeout");
-            }
-        }
-    }
-    if (phase_deadline_ && *phase_deadline_ <= now) {
-        phase_deadline_.reset();
-        switch (phase_) {
-            case Phase::ContInit:
-                if (script_pid_ > 0) {
-                    log::warn("{}: {}, sending SIGKILL", scripts_[next_script_ - 1].string(),
-                              overdue_script_text("still running after --services-grace"));
-                    ops_.signal_group(script_pid_, SIGKILL, nullptr);
-                }
-                break;
-            case Phase::StoppingPrimary:
-                if (cmd_pid_ > 0) {
-                    log::warn("CMD still running after --services-grace, sending SIGKILL");
-                    ops_.signal_group(cmd_pid_, SIGKILL, cmd_owner());
-                }
-                break;
-            case Phase::ContFinish:
-                if (script_pid_ > 0) {
-                    log::warn("{}: {}, sending SIGKILL", scripts_[next_script_ - 1].string(),
-                              overdue_script_text("still running after --finish-timeout"));
-                    ops_.signal_group(script_pid_, SIGKILL, nullptr);
-                }
-                break;
-            case Phase::KillAll:
-                on_kill_grace_end();
-                break;
-            default:
-                break;
-        }
-    }
-    advance_shutdown();
+    feed({InitEventKind::Timer});
 }
 
 // ---- cont-init and cont-finish scripts ---------------------------------
 
 void Init::start_next_script() {
-    if (phase_ == Phase::ContInit) refresh_container_environment();  // what cont-init wrote there
+    if (sequence_.phase() == Phase::ContInit) refresh_container_environment();  // what cont-init wrote there
     while (next_script_ < scripts_.size()) {
         const auto& script = scripts_[next_script_++];
         process::SpawnPlan plan;
@@ -318,72 +280,43 @@ void Init::start_next_script() {
             return;
         }
         script_pid_ = *pid;
-        if (phase_ == Phase::ContInit) cont_init_started_ = next_script_;  // v3 oneshots: whose down runs
-        if (phase_ == Phase::ContFinish) phase_deadline_ = clock_.now() + options_.finish_timeout;
+        if (sequence_.phase() == Phase::ContInit) cont_init_started_ = next_script_;  // v3 oneshots: whose down runs
+        feed({InitEventKind::ScriptStarted, 0, false, script.string()});
         arm_s6rc_script_timeout();  // a v3 oneshot's timeout-up / timeout-down
         return;
     }
     // No script left.
-    if (phase_ == Phase::ContInit) {
-        if (shutdown_requested_) {
-            enter_phase(Phase::ContFinish);
-        } else {
-            enter_running();
-        }
-    } else if (phase_ == Phase::ContFinish) {
-        enter_phase(Phase::KillAll);
-    }
+    const Phase phase = sequence_.phase();
+    if (phase == Phase::ContInit) feed({InitEventKind::ContInitDone});
+    else if (phase == Phase::ContFinish) feed({InitEventKind::ContFinishDone});
 }
 
 void Init::script_exited(int wait_status) {
     const auto& script = scripts_[next_script_ - 1];
     ExitInfo exit = exit_info(wait_status);
-    phase_deadline_.reset();  // --services-grace (cont-init) or --finish-timeout
-    if (phase_ == Phase::ContFinish) {
-        if (exit.code != 0) log::warn("{}: exited with {}", script.string(), exit.shell_code());
-        start_next_script();
-        return;
-    }
-    if (exit.code != 0 && !shutdown_requested_) {
-        if (options_.on_init_failure == config::InitFailure::Stop) {
-            log::error("{}: exited with {}; stopping (--on-init-failure=stop)", script.string(), exit.shell_code());
-            exit_code_ = exit.shell_code();
-            shutdown_requested_ = true;
-            next_script_ = scripts_.size();
-        } else {
-            log::warn("{}: exited with {}; continuing (--on-init-failure=continue)", script.string(),
-                      exit.shell_code());
-        }
-    }
-    if (shutdown_requested_) next_script_ = scripts_.size();
-    start_next_script();
+    feed({InitEventKind::ScriptExited, exit.shell_code(), exit.code != 0, script.string()});
 }
 
 // ---- services and the CMD -------------------------------------------------
 
 void Init::enter_running() {
-    enter_phase(Phase::Running);
     supervisor_->load(options_.services_dir, s6rc_services());
     supervisor_->start_all();
-    if (phase_ != Phase::Running) return;  // a refused primary already ended it
-    if (options_.command.empty() && !supervisor_->has_primary() && supervisor_->size() == 0) {
-        begin_shutdown(SIGTERM, "nothing to wait for (no CMD and no service)");
-        return;
-    }
-    if (options_.wait_ready && options_.ready_timeout && !options_.command.empty())
-        ready_deadline_ = clock_.now() + *options_.ready_timeout;
+    const bool nothing_to_wait_for =
+        options_.command.empty() && !supervisor_->has_primary() && supervisor_->size() == 0;
+    feed({InitEventKind::ServicesStarted, 0, nothing_to_wait_for});
     maybe_start_cmd();
 }
 
 void Init::maybe_start_cmd() {
-    if (phase_ != Phase::Running || cmd_started_ || options_.command.empty()) return;
+    if (sequence_.phase() != Phase::Running || sequence_.cmd_started() || options_.command.empty()) return;
+    if (supervisor_->starting()) return;  // the CMD comes after every service's start
     if (options_.wait_ready && !supervisor_->all_ready()) return;
-    ready_deadline_.reset();
+    feed({InitEventKind::CmdStarting});
     start_cmd();
 }
 
 void Init::start_cmd() {
-    cmd_started_ = true;
     const std::string& name = options_.command.front();
     auto executable = find_executable(name, container_env_, options_.default_path);
     if (!executable) {
@@ -404,7 +337,7 @@ void Init::start_cmd() {
             primary_exited(126, "CMD cannot run as --cmd-user");
             return;
         }
-        plan.identity = process::IdentityChange{credentials->uid, credentials->gid, credentials->groups, true};
+        plan.identity = process::IdentityChange{credentials->uid, credentials->gid, credentials->groups};
         cmd_identity_ = plan.identity;
         plan.capabilities.manage = credentials->uid != 0;
         plan.capabilities.bounding_best_effort = true;
@@ -415,7 +348,7 @@ void Init::start_cmd() {
     auto pid = ops_.spawn(plan);
     if (!pid) {
         log::error("CMD {}: {}", name, pid.error().message());
-        primary_exited(pid.error().stage == process::SpawnStage::Exec && pid.error().error == ENOENT ? 127 : 126,
+        primary_exited(pid.error().shell_code(),
                        "CMD " + name + " cannot start");
         return;
     }
@@ -445,14 +378,7 @@ void Init::attach_cmd_output(process::SpawnPlan& plan, sys::UniqueFd (&output_wr
 }
 
 void Init::primary_exited(int code, const std::string& reason) {
-    if (primary_done_) return;
-    primary_done_ = true;
-    if (!exit_code_) exit_code_ = code;
-    if (shutdown_requested_) {
-        say(reason);  // the CMD ending on the shutdown's signal
-        return;
-    }
-    begin_shutdown(SIGTERM, reason);
+    feed({InitEventKind::PrimaryExited, code, false, reason});
 }
 
 // ---- control ----------------------------------------------------------------
@@ -489,100 +415,132 @@ void Init::open_control() {
 }
 
 std::optional<std::string> Init::control_state() const {
-    switch (phase_) {
+    switch (sequence_.phase()) {
         case Phase::ContInit: return std::string("tend is still running the cont-init scripts");
         case Phase::Running: return std::nullopt;
-        default: return std::string("shutting down (") + to_string(phase_) + ")";
+        default: return std::string("shutting down (") + to_string(sequence_.phase()) + ")";
     }
 }
 
 void Init::halt(int code, uid_t uid) {
-    if (shutdown_requested_ || (phase_ != Phase::Running && phase_ != Phase::ContInit)) {
+    if (sequence_.shutdown_requested() ||
+        (sequence_.phase() != Phase::Running && sequence_.phase() != Phase::ContInit)) {
         log::debug("tend ctl halt from uid {}: already shutting down", uid);
         return;
     }
     record_halt(code);  // wins over the primary's status, as with s6-overlay's halt
-    begin_shutdown(SIGTERM, "tend ctl halt from uid " + std::to_string(uid));
+    feed({InitEventKind::Shutdown, SIGTERM, false, "tend ctl halt from uid " + std::to_string(uid)});
 }
 
-// ---- shutdown ----------------------------------------------------------------
+// ---- the init sequence ---------------------------------------------------------
 
-void Init::begin_shutdown(int signo, const std::string& reason) {
-    if (phase_ != Phase::Running && phase_ != Phase::ContInit) {
-        log::debug("already shutting down ({}): {}", to_string(phase_), reason);
-        return;
-    }
-    if (phase_ == Phase::ContInit) {
-        if (!shutdown_requested_) say("shutting down: " + reason + " during cont-init");
-        shutdown_requested_ = true;
-        if (script_pid_ > 0) {
-            ops_.signal_group(script_pid_, signo, nullptr);
-            // A script that ignores the signal gets SIGKILL, as a service would.
-            if (!phase_deadline_ && options_.services_grace.count() > 0)
-                phase_deadline_ = clock_.now() + options_.services_grace;
-        }
-        return;  // the script's exit moves on to cont-finish
-    }
-    shutdown_requested_ = true;
-    say("shutting down: " + reason);
-    enter_phase(Phase::StoppingPrimary);
-    if (cmd_pid_ > 0) {
-        ops_.signal_group(cmd_pid_, signo, cmd_owner());
-        phase_deadline_ = clock_.now() + options_.services_grace;
-    }
-    supervisor_->stop_primaries();
+InitFacts Init::facts() const {
+    InitFacts facts;
+    facts.script_running = script_pid_ > 0;
+    facts.cmd_running = cmd_pid_ > 0;
+    facts.has_primary_service = supervisor_->has_primary();
+    facts.primaries_down = supervisor_->primaries_down();
+    facts.all_down = supervisor_->all_down();
+    facts.children_left = children_left_;
+    return facts;
+}
+
+// One event to the sequence, its actions carried out, then Progress (with
+// what Init sees after them) until the phase stays.
+void Init::feed(const InitEvent& event) {
+    carry_out(sequence_.handle(event, facts(), clock_.now()));
     advance_shutdown();
 }
 
 // Moves through the shutdown phases as soon as each has nothing left to wait for.
 void Init::advance_shutdown() {
     for (;;) {
-        Phase before = phase_;
-        switch (phase_) {
-            case Phase::StoppingPrimary:
-                if (cmd_pid_ == 0 && supervisor_->primaries_down()) {
-                    phase_deadline_.reset();
-                    enter_phase(Phase::StoppingServices);
-                    supervisor_->stop_all();
-                }
-                break;
-            case Phase::StoppingServices:
-                if (supervisor_->all_down()) enter_phase(Phase::ContFinish);
-                break;
-            case Phase::KillAll:
-                if (!children_left_) enter_phase(Phase::Done);
-                break;
-            default:
-                break;
-        }
-        if (phase_ == before) return;
+        const Phase before = sequence_.phase();
+        carry_out(sequence_.handle({InitEventKind::Progress}, facts(), clock_.now()));
+        if (sequence_.phase() == before) return;
     }
 }
 
-void Init::enter_phase(Phase phase) {
-    if (phase == phase_) return;
-    log::debug("phase: {} -> {}", to_string(phase_), to_string(phase));
-    phase_ = phase;
-    switch (phase) {
-        case Phase::ContFinish: {
-            std::vector<std::string> warnings;
-            scripts_ = config::list_scripts(options_.cont_finish_dir, warnings, {.shebang_without_exec_bit = options_.s6_tree});
-            for (const auto& warning : warnings) log::warn("{}", warning);
-            prepend_s6rc_down_scripts();
-            next_script_ = 0;
-            start_next_script();
-            break;
+void Init::carry_out(const std::vector<InitAction>& actions) {
+    for (const auto& action : actions) {
+        switch (action.kind) {
+            case InitActionKind::Say:
+                say(action.text);
+                break;
+            case InitActionKind::Log:
+                switch (action.level) {
+                    case 0: log::debug("{}", action.text); break;
+                    case 1: log::info("{}", action.text); break;
+                    case 2: log::warn("{}", action.text); break;
+                    default: log::error("{}", action.text); break;
+                }
+                break;
+            case InitActionKind::RunNextScript:
+                start_next_script();
+                break;
+            case InitActionKind::SkipScripts:
+                next_script_ = scripts_.size();
+                break;
+            case InitActionKind::StartServices:
+                enter_running();
+                break;
+            case InitActionKind::RunContFinish: {
+                std::vector<std::string> warnings;
+                scripts_ = config::list_scripts(options_.cont_finish_dir, warnings,
+                                                {.shebang_without_exec_bit = options_.s6_tree});
+                for (const auto& warning : warnings) log::warn("{}", warning);
+                prepend_s6rc_down_scripts();
+                next_script_ = 0;
+                start_next_script();
+                break;
+            }
+            case InitActionKind::SignalScript:
+                if (script_pid_ > 0) ops_.signal_group(script_pid_, action.signal, nullptr);
+                break;
+            case InitActionKind::KillScript:
+                if (script_pid_ > 0) {
+                    log::warn("{}: {}, sending SIGKILL", scripts_[next_script_ - 1].string(),
+                              overdue_script_text("still running after " + action.text));
+                    ops_.signal_group(script_pid_, SIGKILL, nullptr);
+                }
+                break;
+            case InitActionKind::SignalCmd:
+            case InitActionKind::KillCmd:
+                if (cmd_pid_ > 0) ops_.signal_group(cmd_pid_, action.signal, cmd_owner());
+                break;
+            case InitActionKind::ForwardSignal:
+                log::info("forwarding {} to the primary", config::signal_name(action.signal));
+                if (cmd_pid_ > 0) ops_.signal_group(cmd_pid_, action.signal, cmd_owner());
+                supervisor_->signal_primaries(action.signal);
+                break;
+            case InitActionKind::StopPrimaries:
+                supervisor_->stop_primaries();
+                break;
+            case InitActionKind::StopAll:
+                supervisor_->stop_all();
+                break;
+            case InitActionKind::ReportNotReady: {
+                std::string names;
+                for (const auto& name : supervisor_->not_ready()) names += (names.empty() ? "" : ", ") + name;
+                log::error("--ready-timeout: services not ready: {}; not starting the CMD", names);
+                break;
+            }
+            case InitActionKind::StartCmdAnyway: {
+                std::string names;
+                for (const auto& name : supervisor_->not_ready()) names += (names.empty() ? "" : ", ") + name;
+                log::warn("--ready-timeout: services not ready: {}; starting the CMD anyway "
+                          "(S6_BEHAVIOUR_IF_STAGE2_FAILS is below 2)", names);
+                start_cmd();
+                break;
+            }
+            case InitActionKind::FinalSweep:
+                final_sweep(action.signal);
+                children_left_ = sys::reap_children([](pid_t, int) {});
+                break;
+            case InitActionKind::CountLeft:
+                on_kill_grace_end();
+                break;
         }
-        case Phase::KillAll: {
-            // Whatever escaped its process group (daemons, orphans) ends here.
-            final_sweep(SIGTERM);
-            children_left_ = sys::reap_children([](pid_t, int) {});
-            phase_deadline_ = clock_.now() + options_.kill_grace;
-            if (!children_left_) enter_phase(Phase::Done);
-            break;
-        }
-        default:
-            break;
     }
 }
 
@@ -607,37 +565,12 @@ void Init::final_sweep(int signo) {
     }
 }
 
-// --kill-grace is over and something is left. As PID 1 tend just exits: the
-// kernel kills every process of the namespace with it, no signal (and no
-// capability) needed. A subreaper must SIGKILL its descendants itself.
+// --kill-grace is over: what is left is counted for the sequence, which
+// decides (PID 1 exits, a subreaper SIGKILLs once and waits again).
 void Init::on_kill_grace_end() {
     children_left_ = sys::reap_children([](pid_t, int) {});
     const std::size_t left = sys::remaining_processes(is_pid1_).size();
-    const auto grace_ms = options_.kill_grace.count();
-    if (is_pid1_) {
-        if (left > 0)
-            log::warn("{} left after --kill-grace ({} ms); exiting, which ends them with the PID namespace",
-                      count_processes(left), grace_ms);
-        enter_phase(Phase::Done);
-        return;
-    }
-    if (left == 0) {
-        enter_phase(Phase::Done);
-        return;
-    }
-    if (!sigkill_sent_) {
-        log::warn("{} left after --kill-grace ({} ms), sending SIGKILL", count_processes(left), grace_ms);
-        final_sweep(SIGKILL);
-        sigkill_sent_ = true;
-        phase_deadline_ = clock_.now() + options_.kill_grace;
-        return;
-    }
-    if (unsignalled_ == 0)
-        log::error("{} still running {} ms after SIGKILL; exiting anyway", count_processes(left), grace_ms);
-    else
-        log::error("{} still running, {} of them never signalled (see above); exiting anyway", count_processes(left),
-                   unsignalled_);
-    enter_phase(Phase::Done);
+    feed({InitEventKind::KillGraceOver, static_cast<int>(left), false, {}, unsignalled_});
 }
 
 }  // namespace tend::core

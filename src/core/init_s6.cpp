@@ -79,8 +79,8 @@ void Init::on_halt_request(const signalfd_siginfo& info) {
     std::optional<int> code = compat::halt_code(info);
     std::string from = "pid " + std::to_string(info.ssi_pid) + " (uid " + std::to_string(info.ssi_uid) + ")";
     record_halt(code);
-    begin_shutdown(SIGTERM, code ? "halt with exit code " + std::to_string(*code) + " requested by " + from
-                                 : "halt requested by " + from);
+    feed({InitEventKind::Shutdown, SIGTERM, false,
+          code ? "halt with exit code " + std::to_string(*code) + " requested by " + from : "halt requested by " + from});
 }
 
 // A halt decides the exit code (final_exit_code); the first one remembers
@@ -88,7 +88,7 @@ void Init::on_halt_request(const signalfd_siginfo& info) {
 void Init::record_halt(std::optional<int> code) {
     if (!halted_) {
         halted_ = true;
-        code_before_halt_ = exit_code_;
+        code_before_halt_ = sequence_.decided_exit_code();
     }
     if (code) halt_code_ = code;
 }
@@ -101,7 +101,7 @@ int Init::final_exit_code() const {
     if (options_.s6_tree)
         if (auto from_file = compat::exit_code_from_files()) return *from_file;
     if (halted_) return code_before_halt_.value_or(0);
-    return exit_code_.value_or(0);
+    return sequence_.exit_code();
 }
 
 }  // namespace tend::core
@@ -138,14 +138,15 @@ void Init::arm_s6rc_script_timeout() {
     if (!s6rc_.present || next_script_ == 0) return;
     const std::filesystem::path& script = scripts_[next_script_ - 1];
     for (const auto& oneshot : s6rc_.oneshots) {
-        const bool up = phase_ == Phase::ContInit && script == oneshot.up;
-        const bool down = phase_ == Phase::ContFinish && !oneshot.down.empty() && script == oneshot.down;
+        const bool up = sequence_.phase() == Phase::ContInit && script == oneshot.up;
+        const bool down = sequence_.phase() == Phase::ContFinish && !oneshot.down.empty() && script == oneshot.down;
         if (!up && !down) continue;
         const auto& limit = up ? oneshot.timeout_up : oneshot.timeout_down;
         if (!limit) return;
         const TimePoint deadline = clock_.now() + *limit;
-        if (phase_deadline_ && *phase_deadline_ <= deadline) return;
-        phase_deadline_ = deadline;
+        const auto phase_deadline = sequence_.next_deadline();
+        if (phase_deadline && *phase_deadline <= deadline) return;
+        feed({InitEventKind::ScriptDeadline, 0, false, {}, 0, deadline});
         s6rc_timeout_armed_ = std::string(up ? "timeout-up" : "timeout-down") + " of " +
                               config::describe_duration(*limit) + " passed";
         return;

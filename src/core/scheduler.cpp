@@ -166,13 +166,9 @@ std::string Scheduler::format_local(WallTime time) const {
     const std::int64_t days = local >= 0 ? local / 86400 : (local - 86399) / 86400;
     const std::int64_t second_of_day = local - days * 86400;
     const std::chrono::year_month_day date{std::chrono::sys_days{std::chrono::days{days}}};
-    try {
-        return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02} {}", static_cast<int>(date.year()),
-                           static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                           second_of_day / 3600, second_of_day / 60 % 60, second_of_day % 60, period.abbreviation);
-    } catch (...) {
-        return "?";
-    }
+    return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02} {}", static_cast<int>(date.year()),
+                       static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                       second_of_day / 3600, second_of_day / 60 % 60, second_of_day % 60, period.abbreviation);
 }
 
 std::optional<WallTime> Scheduler::next_run(std::size_t service) const {

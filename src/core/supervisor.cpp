@@ -42,15 +42,10 @@ void Supervisor::load(const std::filesystem::path& services_dir, const std::vect
     own_permitted_caps_ = process::own_permitted_capabilities();
     own_effective_caps_ = process::own_effective_capabilities();
     std::vector<std::string> skipped;
-    auto dirs = config::list_service_dirs(services_dir, skipped);
-    // Hidden entries and plain files (a README) are expected: debug. Anything
-    // else (an unreadable services dir, a dangling symlink) is worth a warning.
-    for (const auto& note : skipped) {
-        if (note.ends_with(": hidden, skipped") || note.ends_with(": not a directory, skipped"))
-            log::debug("{}", note);
-        else
-            log::warn("{}", note);
-    }
+    std::vector<std::string> problems;
+    auto dirs = config::list_service_dirs(services_dir, skipped, problems);
+    for (const auto& note : skipped) log::debug("{}", note);
+    for (const auto& problem : problems) log::warn("{}", problem);
     std::map<std::string, const ExtraServiceDir*> extra_by_name;
     for (const auto& more : extra) {
         std::string name = more.dir.filename().string();
@@ -69,8 +64,7 @@ void Supervisor::load(const std::filesystem::path& services_dir, const std::vect
         record.name = dir.filename().string();
         // Decided before parsing: a primary whose dir is broken must still end
         // the container instead of leaving it running without its purpose.
-        std::error_code ignored;
-        if (std::filesystem::exists(std::filesystem::symlink_status(dir / "primary", ignored))) {
+        if (config::has_primary_file(dir)) {
             if (context_.cmd_given)
                 log::debug("service {}: `primary` ignored: a CMD was given", record.name);
             else
@@ -90,6 +84,7 @@ void Supervisor::load(const std::filesystem::path& services_dir, const std::vect
         services_.push_back(std::move(record));
     }
     resolve_dependencies();
+    compute_held_by_down();
     for (auto& record : services_) {
         if (record.refused()) log::error("service {}: not started: {}", record.name, record.refusal);
     }
@@ -151,7 +146,7 @@ void Supervisor::prepare(ServiceRecord& record) {
                                      " (give the container these capabilities, or run tend with --as-me)";
                     return;
                 }
-                record.identity = process::IdentityChange{resolved->uid, resolved->gid, resolved->groups, true};
+                record.identity = process::IdentityChange{resolved->uid, resolved->gid, resolved->groups};
             }
         }
     }
@@ -269,11 +264,21 @@ bool Supervisor::dependencies_ready(const ServiceRecord& record) const {
 }
 
 void Supervisor::start_all() {
-    for (auto& record : services_) {
+    next_to_start_ = 0;
+    start_batch();
+}
+
+// Start-up is cut into batches, each run from the event loop after the
+// events pending by then: a SIGTERM during the start of a thousand services
+// is handled after one batch, not after every spawn (shutdown empties what
+// is left to start).
+void Supervisor::start_batch() {
+    std::size_t started = 0;
+    while (next_to_start_ < services_.size() && started < kStartBatch) {
+        auto& record = services_[next_to_start_++];
         if (record.refused()) {
             // A primary that cannot exist ends the container, as a CMD that cannot run would.
-            if (record.primary && on_primary_exit)
-                on_primary_exit(126, "primary service " + record.name + " is refused");
+            if (record.primary) primary_exited(126, "primary service " + record.name + " is refused");
             continue;
         }
         if (record.config->down) {
@@ -282,19 +287,71 @@ void Supervisor::start_all() {
         }
         if (scheduled(record)) continue;  // armed below: its ticks start it
         dispatch(record, {EventKind::Start, 0, false, dependencies_ready(record)});
+        ++started;
     }
-    arm_schedules();
+    if (next_to_start_ < services_.size()) {
+        loop_.defer([this] { start_batch(); });
+        return;
+    }
+    if (next_to_start_ == services_.size()) {
+        next_to_start_ = kNothingToStart;
+        arm_schedules();
+        notify({Notice::Kind::Changed, 0, {}});  // the CMD may wait for the last start
+    }
 }
 
+// Posts DependenciesReady to every waiting service whose dependencies are ready.
 void Supervisor::start_waiting() {
     if (stopping_all_) return;
     for (auto& record : services_) {
         if (record.machine && record.machine->state() == ServiceState::Waiting && dependencies_ready(record))
-            dispatch(record, {EventKind::DependenciesReady});
+            post(record, {EventKind::DependenciesReady});
     }
 }
 
+// Events go through one queue. dispatch() posts and drains; an event posted
+// while the queue drains (a spawn's outcome, a stop that a service's exit
+// makes possible) waits its turn instead of running inside the event that
+// caused it, so no event is handled inside another.
 void Supervisor::dispatch(ServiceRecord& record, const Event& event) {
+    post(record, event);
+    drain();
+}
+
+void Supervisor::post(ServiceRecord& record, const Event& event) {
+    pending_.push_back({static_cast<std::size_t>(&record - services_.data()), event});
+}
+
+// Handles queued events until none is left. After a change: waiting services
+// whose dependencies became ready start, and the shutdown goes on; Init hears
+// of the change once, from the loop (notify), never from inside an event.
+void Supervisor::drain() {
+    if (draining_) return;
+    draining_ = true;
+    struct Reset {
+        bool& flag;
+        ~Reset() { flag = false; }  // a failure in one event (the loop logs it) must not stop the next
+    } reset{draining_};
+    bool any_change = false;
+    for (;;) {
+        while (!pending_.empty()) {
+            const auto [index, event] = pending_.front();
+            pending_.pop_front();
+            if (handle_event(services_[index], event)) changed_ = true;
+        }
+        if (!changed_) break;
+        changed_ = false;
+        any_change = true;
+        start_waiting();
+        if (stopping_all_) continue_shutdown();
+        if (pending_.empty()) break;
+    }
+    if (any_change) notify({Notice::Kind::Changed, 0, {}});
+}
+
+// One event of one service's machine, and the actions it asks for. True when
+// the service's state or readiness changed.
+bool Supervisor::handle_event(ServiceRecord& record, const Event& event) {
     const ServiceState before = record.machine->state();
     const bool was_ready = record.machine->ready();
     auto actions = record.machine->handle(event, clock_.now());
@@ -306,16 +363,42 @@ void Supervisor::dispatch(ServiceRecord& record, const Event& event) {
     // no longer running, it makes no more attempts and no more wakeups.
     if (record.probe && record.probe->active() && (after != ServiceState::Running || record.machine->ready()))
         record.probe->stop();
-    if (before != after || was_ready != record.machine->ready()) {
-        if (!in_dispatch_) {
-            in_dispatch_ = true;
-            start_waiting();
-            if (stopping_all_) continue_shutdown();
-            in_dispatch_ = false;
-            if (on_change) on_change();
+    if (event.kind == EventKind::Spawned && record.config->ready_when) start_probe(record, record.spawned_at);
+    if (event.kind == EventKind::SpawnFailed && scheduled(record))
+        // The run could not start (logged with its stage): that run is over already.
+        scheduler_->run_ended(static_cast<std::size_t>(&record - services_.data()), ExitInfo{126, 0}, Duration{0});
+    const bool changed = before != after || was_ready != record.machine->ready();
+    if (after == ServiceState::Down && before != ServiceState::Down && scheduled(record)) scheduled_run_over(record);
+    return changed;
+}
+
+// Init hears from the supervisor through this queue, delivered by the event
+// loop after the current handler: Init's reaction (stopping everything when
+// the primary exited) never runs inside the supervisor's own work.
+void Supervisor::notify(Notice notice) {
+    if (notice.kind == Notice::Kind::Changed && !notices_.empty() && notices_.back().kind == Notice::Kind::Changed)
+        return;
+    notices_.push_back(std::move(notice));
+    if (delivery_scheduled_) return;
+    delivery_scheduled_ = true;
+    loop_.defer([this] { deliver_notices(); });
+}
+
+void Supervisor::deliver_notices() {
+    delivery_scheduled_ = false;
+    std::vector<Notice> notices;
+    notices.swap(notices_);
+    for (const auto& notice : notices) {
+        if (notice.kind == Notice::Kind::PrimaryExited) {
+            if (on_primary_exit) on_primary_exit(notice.code, notice.reason);
+        } else if (on_change) {
+            on_change();
         }
     }
-    if (after == ServiceState::Down && before != ServiceState::Down && scheduled(record)) scheduled_run_over(record);
+}
+
+void Supervisor::primary_exited(int code, std::string reason) {
+    notify({Notice::Kind::PrimaryExited, code, std::move(reason)});
 }
 
 void Supervisor::execute(ServiceRecord& record, const Action& action) {
@@ -394,7 +477,7 @@ void Supervisor::spawn_main(ServiceRecord& record) {
     std::vector<sys::UniqueFd> child_ends;  // closed in the parent after spawn
     if (!attach_output(record, plan)) {
         dispatch(record, {EventKind::SpawnFailed});
-        if (record.primary && on_primary_exit) on_primary_exit(126, "primary service " + record.name + " cannot get its output pipes");
+        if (record.primary) primary_exited(126, "primary service " + record.name + " cannot get its output pipes");
         return;
     }
     sys::UniqueFd notification_read;
@@ -417,8 +500,8 @@ void Supervisor::spawn_main(ServiceRecord& record) {
     if (!pid) {
         log::error("service {}: {}", record.name, compat::describe_spawn_failure(cfg.run, pid.error()));
         dispatch(record, {EventKind::SpawnFailed});
-        if (record.primary && on_primary_exit)
-            on_primary_exit(pid.error().stage == process::SpawnStage::Exec && pid.error().error == ENOENT ? 127 : 126,
+        if (record.primary)
+            primary_exited(pid.error().shell_code(),
                             "primary service " + record.name + " cannot start");
         return;
     }
@@ -426,8 +509,8 @@ void Supervisor::spawn_main(ServiceRecord& record) {
     record.pgid = *pid;
     log::info("service {}: started (pid {})", record.name, *pid);
     if (notification_read) watch_notification(record, std::move(notification_read));
+    record.spawned_at = spawned_at;  // a `ready-when` probe starts from here (handle_event)
     dispatch(record, {EventKind::Spawned});
-    if (cfg.ready_when) start_probe(record, spawned_at);
 }
 
 // `ready-when`: probed from now on, as this life's own: a socket or file of
@@ -453,21 +536,34 @@ void Supervisor::on_probe_ready(std::size_t index) {
 void Supervisor::watch_notification(ServiceRecord& record, sys::UniqueFd read_end) {
     if (record.notification) loop_.remove(record.notification.get());
     record.notification = std::move(read_end);
+    record.notification_bytes = 0;
     std::size_t index = static_cast<std::size_t>(&record - services_.data());
     auto added = loop_.add(record.notification.get(), EPOLLIN, [this, index](std::uint32_t) { on_notification(index); });
     if (!added) log::error("service {}: cannot watch notification-fd: {}", record.name, std::strerror(added.error()));
 }
 
 // s6 readiness: only a newline makes the service ready; EOF without one never does.
+// The work is bounded: a few reads per wakeup (the fd stays readable, so the
+// loop comes back after the other events), and after kNotificationLimit bytes
+// without a newline tend stops reading. The fd stays open until the service
+// exits, so a flooding writer blocks on the full pipe instead of dying of SIGPIPE.
 void Supervisor::on_notification(std::size_t index) {
     ServiceRecord& record = services_[index];
     char buffer[512];
-    for (;;) {
+    for (int reads = 0; reads < kNotificationReadsPerWakeup; ++reads) {
         ssize_t n = ::read(record.notification.get(), buffer, sizeof buffer);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && errno == EAGAIN) return;
         bool newline = n > 0 && std::memchr(buffer, '\n', static_cast<std::size_t>(n)) != nullptr;
-        if (n > 0 && !newline) continue;
+        if (n > 0 && !newline) {
+            record.notification_bytes += static_cast<std::size_t>(n);
+            if (record.notification_bytes < kNotificationLimit) continue;
+            log::warn("service {}: notification-fd: {} bytes without a newline; no longer read, so it cannot "
+                      "make the service ready",
+                      record.name, record.notification_bytes);
+            loop_.remove(record.notification.get());
+            return;
+        }
         loop_.remove(record.notification.get());
         record.notification.reset();
         if (newline) {
@@ -513,10 +609,10 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status) {
                 record.notification.reset();
             }
             dispatch(record, {EventKind::MainExited, wait_status, group_empty});
-            if (record.primary && on_primary_exit) {
+            if (record.primary) {
                 std::string how = exit.signal != 0 ? std::string("killed by ") + config::signal_name(exit.signal)
                                                    : "exited with code " + std::to_string(exit.code);
-                on_primary_exit(exit.shell_code(), "primary service " + record.name + " " + how);
+                primary_exited(exit.shell_code(), "primary service " + record.name + " " + how);
             }
             return true;
         }
@@ -563,6 +659,7 @@ std::optional<TimePoint> Supervisor::next_deadline() const {
 
 void Supervisor::stop_primaries() {
     scheduler_->disarm_all();  // shutdown has begun: no new runs
+    next_to_start_ = kNothingToStart;  // nor new starts
     for (auto& record : services_)
         if (record.primary && record.machine) dispatch(record, {EventKind::Stop});
 }
@@ -575,26 +672,23 @@ bool Supervisor::primaries_down() const {
 
 void Supervisor::stop_all() {
     scheduler_->disarm_all();
+    next_to_start_ = kNothingToStart;
     stopping_all_ = true;
-    continue_shutdown();
+    changed_ = true;  // drain() goes on with the shutdown
+    drain();
 }
 
 // A service is stopped once every dependant of it is down, so php-fpm is
-// still there while nginx drains its last requests.
+// still there while nginx drains its last requests. Called by drain() after
+// each change, so each stop that became possible is posted once.
 void Supervisor::continue_shutdown() {
-    bool progressed = true;
-    while (progressed) {
-        progressed = false;
-        for (auto& record : services_) {
-            // Down services (never started, or done for good) need no stop.
-            if (!record.machine || record.machine->stop_requested() || record.machine->idle()) continue;
-            bool dependants_down = std::all_of(record.dependants.begin(), record.dependants.end(), [&](std::size_t d) {
-                return !services_[d].machine || services_[d].machine->idle();
-            });
-            if (!dependants_down) continue;
-            dispatch(record, {EventKind::Stop});
-            progressed = true;
-        }
+    for (auto& record : services_) {
+        // Down services (never started, or done for good) need no stop.
+        if (!record.machine || record.machine->stop_requested() || record.machine->idle()) continue;
+        bool dependants_down = std::all_of(record.dependants.begin(), record.dependants.end(), [&](std::size_t d) {
+            return !services_[d].machine || services_[d].machine->idle();
+        });
+        if (dependants_down) post(record, {EventKind::Stop});
     }
 }
 
@@ -615,11 +709,29 @@ void Supervisor::signal_primaries(int signo) {
 }
 
 // A service that waits, directly or through others, for a `down` service is
-// not "started": it must not hold back --wait-ready forever.
+// not "started": it must not hold back --wait-ready forever. `down` files are
+// read once, so this is computed once at load, each service visited once
+// (walking every dependency path was exponential in a dense graph).
+void Supervisor::compute_held_by_down() {
+    enum class Mark { None, Visiting, Done };
+    std::vector<Mark> marks(services_.size(), Mark::None);
+    held_by_down_.assign(services_.size(), false);
+    std::function<bool(std::size_t)> visit = [&](std::size_t i) -> bool {
+        if (marks[i] == Mark::Done) return held_by_down_[i];
+        if (marks[i] == Mark::Visiting) return false;  // a cycle: refused anyway
+        marks[i] = Mark::Visiting;
+        bool held = services_[i].config && services_[i].config->down;
+        for (std::size_t dep : services_[i].dependencies) held = visit(dep) || held;
+        held_by_down_[i] = held;
+        marks[i] = Mark::Done;
+        return held;
+    };
+    for (std::size_t i = 0; i < services_.size(); ++i) visit(i);
+}
+
 bool Supervisor::held_by_down(const ServiceRecord& record) const {
-    if (record.config && record.config->down) return true;
-    return std::any_of(record.dependencies.begin(), record.dependencies.end(),
-                       [&](std::size_t dep) { return held_by_down(services_[dep]); });
+    const auto index = static_cast<std::size_t>(&record - services_.data());
+    return index < held_by_down_.size() && held_by_down_[index];
 }
 
 std::vector<std::string> Supervisor::not_ready() const {

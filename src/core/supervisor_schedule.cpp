@@ -50,9 +50,8 @@ void Supervisor::load_schedules() {
     };
     // Armed or disarmed changes readiness: dependants and --wait-ready care.
     scheduler_->on_armed_change = [this] {
-        if (in_dispatch_) return;
-        start_waiting();
-        if (on_change) on_change();
+        changed_ = true;
+        drain();
     };
     // The zone matches cron lines; for `@every` it only shows times in messages.
     std::optional<std::string> tz = context_.container_env ? context_.container_env->get("TZ") : std::nullopt;
@@ -127,11 +126,11 @@ std::expected<void, std::string> Supervisor::start_scheduled_run(std::size_t ind
 
     scheduler_->run_started(index);
     dispatch(record, {EventKind::Start, 0, false, true});
-    if (record.machine->idle()) {
-        // The spawn failed (logged with its stage); that run is over already.
-        scheduler_->run_ended(index, ExitInfo{126, 0}, Duration{0});
+    // A failed spawn ended the run already (handle_event). Inside a drain (the
+    // replacement of a killed run) the start is queued and nobody waits for
+    // this answer.
+    if (!draining_ && record.machine->idle())
         return std::unexpected(std::string("could not be started (see tend's log)"));
-    }
     return {};
 }
 

@@ -268,12 +268,8 @@ std::expected<TzifHeader, std::string> read_header(ByteReader& in) {
 }  // namespace
 
 std::expected<TimeZone::Rule, std::string> parse_posix_rule(std::string_view text) {
-    try {
-        if (text.empty()) return std::unexpected(std::string("empty rule"));
-        return RuleParser(text).parse();
-    } catch (...) {
-        return std::unexpected(std::string("out of memory"));
-    }
+    if (text.empty()) return std::unexpected(std::string("empty rule"));
+    return RuleParser(text).parse();
 }
 
 TimeZone::TimeZone() {
@@ -290,79 +286,75 @@ std::expected<TimeZone, std::string> TimeZone::from_posix_rule(std::string_view 
 }
 
 std::expected<TimeZone, std::string> TimeZone::from_tzif(std::string_view bytes, std::string name) {
-    try {
-        ByteReader in(bytes);
-        auto header = read_header(in);
+    ByteReader in(bytes);
+    auto header = read_header(in);
+    if (!header) return std::unexpected(header.error());
+    std::size_t time_size = 4;
+    if (header->version >= '2') {
+        // Skip the 32-bit block: the 64-bit one after it is complete.
+        if (!in.has(header->data_size(4))) return std::unexpected(std::string("truncated TZif data"));
+        in.skip(header->data_size(4));
+        header = read_header(in);
         if (!header) return std::unexpected(header.error());
-        std::size_t time_size = 4;
-        if (header->version >= '2') {
-            // Skip the 32-bit block: the 64-bit one after it is complete.
-            if (!in.has(header->data_size(4))) return std::unexpected(std::string("truncated TZif data"));
-            in.skip(header->data_size(4));
-            header = read_header(in);
-            if (!header) return std::unexpected(header.error());
-            time_size = 8;
-        }
-        if (header->leapcnt != 0)
-            return std::unexpected(std::string("leap-second zones (the right/ tree) are not supported"));
-        if (!in.has(header->data_size(time_size))) return std::unexpected(std::string("truncated TZif data"));
-
-        TimeZone zone;
-        zone.name_ = std::move(name);
-        zone.rule_.reset();
-        zone.transitions_.resize(header->timecnt);
-        for (auto& transition : zone.transitions_)
-            transition.at = time_size == 8 ? in.i64() : static_cast<std::int32_t>(in.u32());
-        for (auto& transition : zone.transitions_) {
-            transition.type = in.u8();
-            if (transition.type >= header->typecnt)
-                return std::unexpected(std::string("corrupt TZif data: transition to an unknown type"));
-        }
-        struct RawType {
-            std::int32_t offset;
-            bool is_dst;
-            std::uint8_t name_index;
-        };
-        std::vector<RawType> raw(header->typecnt);
-        for (auto& type : raw) {
-            type.offset = static_cast<std::int32_t>(in.u32());
-            type.is_dst = in.u8() != 0;
-            type.name_index = in.u8();
-            if (type.offset <= -25 * 3600 || type.offset >= 26 * 3600)
-                return std::unexpected(std::string("corrupt TZif data: UTC offset out of range"));
-        }
-        std::string_view names = in.take(header->charcnt);
-        for (const auto& type : raw) {
-            if (type.name_index >= names.size())
-                return std::unexpected(std::string("corrupt TZif data: abbreviation index out of range"));
-            std::string_view abbreviation = names.substr(type.name_index);
-            abbreviation = abbreviation.substr(0, abbreviation.find('\0'));
-            zone.types_.push_back({type.offset, type.is_dst, std::string(abbreviation)});
-        }
-        in.skip(header->leapcnt * (time_size + 4) + header->isstdcnt + header->isutcnt);
-        for (std::size_t i = 1; i < zone.transitions_.size(); ++i)
-            if (zone.transitions_[i].at <= zone.transitions_[i - 1].at)
-                return std::unexpected(std::string("corrupt TZif data: transitions out of order"));
-
-        if (time_size == 8) {
-            // Footer: "\n<POSIX rule>\n"; an empty rule means none.
-            std::string_view footer = in.rest();
-            if (footer.size() < 2 || footer.front() != '\n')
-                return std::unexpected(std::string("corrupt TZif footer"));
-            footer.remove_prefix(1);
-            std::size_t newline = footer.find('\n');
-            if (newline == std::string_view::npos) return std::unexpected(std::string("corrupt TZif footer"));
-            std::string_view text = footer.substr(0, newline);
-            if (!text.empty()) {
-                auto rule = parse_posix_rule(text);
-                if (!rule) return std::unexpected("TZif footer rule '" + std::string(text) + "': " + rule.error());
-                zone.rule_ = std::move(*rule);
-            }
-        }
-        return zone;
-    } catch (...) {
-        return std::unexpected(std::string("out of memory"));
+        time_size = 8;
     }
+    if (header->leapcnt != 0)
+        return std::unexpected(std::string("leap-second zones (the right/ tree) are not supported"));
+    if (!in.has(header->data_size(time_size))) return std::unexpected(std::string("truncated TZif data"));
+
+    TimeZone zone;
+    zone.name_ = std::move(name);
+    zone.rule_.reset();
+    zone.transitions_.resize(header->timecnt);
+    for (auto& transition : zone.transitions_)
+        transition.at = time_size == 8 ? in.i64() : static_cast<std::int32_t>(in.u32());
+    for (auto& transition : zone.transitions_) {
+        transition.type = in.u8();
+        if (transition.type >= header->typecnt)
+            return std::unexpected(std::string("corrupt TZif data: transition to an unknown type"));
+    }
+    struct RawType {
+        std::int32_t offset;
+        bool is_dst;
+        std::uint8_t name_index;
+    };
+    std::vector<RawType> raw(header->typecnt);
+    for (auto& type : raw) {
+        type.offset = static_cast<std::int32_t>(in.u32());
+        type.is_dst = in.u8() != 0;
+        type.name_index = in.u8();
+        if (type.offset <= -25 * 3600 || type.offset >= 26 * 3600)
+            return std::unexpected(std::string("corrupt TZif data: UTC offset out of range"));
+    }
+    std::string_view names = in.take(header->charcnt);
+    for (const auto& type : raw) {
+        if (type.name_index >= names.size())
+            return std::unexpected(std::string("corrupt TZif data: abbreviation index out of range"));
+        std::string_view abbreviation = names.substr(type.name_index);
+        abbreviation = abbreviation.substr(0, abbreviation.find('\0'));
+        zone.types_.push_back({type.offset, type.is_dst, std::string(abbreviation)});
+    }
+    in.skip(header->leapcnt * (time_size + 4) + header->isstdcnt + header->isutcnt);
+    for (std::size_t i = 1; i < zone.transitions_.size(); ++i)
+        if (zone.transitions_[i].at <= zone.transitions_[i - 1].at)
+            return std::unexpected(std::string("corrupt TZif data: transitions out of order"));
+
+    if (time_size == 8) {
+        // Footer: "\n<POSIX rule>\n"; an empty rule means none.
+        std::string_view footer = in.rest();
+        if (footer.size() < 2 || footer.front() != '\n')
+            return std::unexpected(std::string("corrupt TZif footer"));
+        footer.remove_prefix(1);
+        std::size_t newline = footer.find('\n');
+        if (newline == std::string_view::npos) return std::unexpected(std::string("corrupt TZif footer"));
+        std::string_view text = footer.substr(0, newline);
+        if (!text.empty()) {
+            auto rule = parse_posix_rule(text);
+            if (!rule) return std::unexpected("TZif footer rule '" + std::string(text) + "': " + rule.error());
+            zone.rule_ = std::move(*rule);
+        }
+    }
+    return zone;
 }
 
 ZonePeriod TimeZone::rule_period_at(std::int64_t instant) const {
@@ -493,76 +485,70 @@ bool is_safe_zone_name(std::string_view name) {
 LoadedTimeZone load_time_zone(std::optional<std::string_view> tz, const std::filesystem::path& zoneinfo_dir,
                               const std::filesystem::path& localtime) {
     LoadedTimeZone loaded;
-    try {
-        if (!tz) {
-            std::error_code error;
-            if (!std::filesystem::exists(localtime, error)) {
-                loaded.source = "UTC (TZ is not set and there is no " + localtime.string() + ")";
-                return loaded;
-            }
-            auto zone = read_zone_file(localtime, localtime.string());
-            if (!zone) {
-                loaded.problem = zone.error() + "; using UTC";
-                loaded.source = "UTC";
-                return loaded;
-            }
-            loaded.zone = std::move(*zone);
-            std::filesystem::path target = std::filesystem::read_symlink(localtime, error);
-            loaded.source = localtime.string() + (error ? "" : " (" + target.string() + ")");
+    if (!tz) {
+        std::error_code error;
+        if (!std::filesystem::exists(localtime, error)) {
+            loaded.source = "UTC (TZ is not set and there is no " + localtime.string() + ")";
             return loaded;
         }
-        std::string_view value = *tz;
-        if (value.empty() || value == ":") {
-            loaded.source = "UTC (TZ is empty)";
+        auto zone = read_zone_file(localtime, localtime.string());
+        if (!zone) {
+            loaded.problem = zone.error() + "; using UTC";
+            loaded.source = "UTC";
             return loaded;
         }
-        const std::string shown = "TZ=" + std::string(value);
-        if (value.front() == ':') value.remove_prefix(1);
-        if (value.front() == '/') {
-            auto zone = read_zone_file(value, std::string(value));
-            if (!zone) {
-                loaded.problem = shown + ": " + zone.error();
-                loaded.source = "UTC";
-                return loaded;
-            }
-            loaded.zone = std::move(*zone);
-            loaded.source = shown;
-            return loaded;
-        }
-        std::string file_problem;
-        if (is_safe_zone_name(value)) {
-            const std::filesystem::path file = zoneinfo_dir / std::string(value);
-            std::error_code error;
-            if (std::filesystem::is_regular_file(file, error)) {
-                auto zone = read_zone_file(file, std::string(value));
-                if (zone) {
-                    loaded.zone = std::move(*zone);
-                    loaded.source = shown;
-                    return loaded;
-                }
-                file_problem = zone.error();
-            } else {
-                file_problem = "no zone file " + file.string();
-            }
-        }
-        auto rule = TimeZone::from_posix_rule(value);
-        if (rule) {
-            loaded.zone = std::move(*rule);
-            loaded.source = shown + " (POSIX rule)";
-            return loaded;
-        }
-        if (value == "UTC" || value == "GMT" || value == "Etc/UTC" || value == "Universal" || value == "Zulu") {
-            loaded.source = shown + " (UTC)";
-            return loaded;
-        }
-        loaded.problem = shown + ": " + (file_problem.empty() ? "" : file_problem + ", and ") +
-                         "not a POSIX rule (" + rule.error() + "); using UTC";
-        loaded.source = "UTC";
-    } catch (...) {
-        loaded.zone = TimeZone();
-        loaded.source = "UTC";
-        loaded.problem = "out of memory while reading the time zone";
+        loaded.zone = std::move(*zone);
+        std::filesystem::path target = std::filesystem::read_symlink(localtime, error);
+        loaded.source = localtime.string() + (error ? "" : " (" + target.string() + ")");
+        return loaded;
     }
+    std::string_view value = *tz;
+    if (value.empty() || value == ":") {
+        loaded.source = "UTC (TZ is empty)";
+        return loaded;
+    }
+    const std::string shown = "TZ=" + std::string(value);
+    if (value.front() == ':') value.remove_prefix(1);
+    if (value.front() == '/') {
+        auto zone = read_zone_file(value, std::string(value));
+        if (!zone) {
+            loaded.problem = shown + ": " + zone.error();
+            loaded.source = "UTC";
+            return loaded;
+        }
+        loaded.zone = std::move(*zone);
+        loaded.source = shown;
+        return loaded;
+    }
+    std::string file_problem;
+    if (is_safe_zone_name(value)) {
+        const std::filesystem::path file = zoneinfo_dir / std::string(value);
+        std::error_code error;
+        if (std::filesystem::is_regular_file(file, error)) {
+            auto zone = read_zone_file(file, std::string(value));
+            if (zone) {
+                loaded.zone = std::move(*zone);
+                loaded.source = shown;
+                return loaded;
+            }
+            file_problem = zone.error();
+        } else {
+            file_problem = "no zone file " + file.string();
+        }
+    }
+    auto rule = TimeZone::from_posix_rule(value);
+    if (rule) {
+        loaded.zone = std::move(*rule);
+        loaded.source = shown + " (POSIX rule)";
+        return loaded;
+    }
+    if (value == "UTC" || value == "GMT" || value == "Etc/UTC" || value == "Universal" || value == "Zulu") {
+        loaded.source = shown + " (UTC)";
+        return loaded;
+    }
+    loaded.problem = shown + ": " + (file_problem.empty() ? "" : file_problem + ", and ") +
+                     "not a POSIX rule (" + rule.error() + "); using UTC";
+    loaded.source = "UTC";
     return loaded;
 }
 

@@ -24,10 +24,10 @@ constexpr std::size_t kReadChunk = 16384;
 constexpr int kReadRounds = 4;
 }  // namespace
 
-OutputRouter::OutputRouter(sys::EventLoop& loop, const core::Clock& clock, bool prefix_lines)
+OutputRouter::OutputRouter(sys::EventLoop& loop, const sys::Clock& clock, bool prefix_lines)
     : OutputRouter(loop, clock, prefix_lines, sys::open_nonblocking_output(1), sys::open_nonblocking_output(2)) {}
 
-OutputRouter::OutputRouter(sys::EventLoop& loop, const core::Clock& clock, bool prefix_lines, sys::UniqueFd out,
+OutputRouter::OutputRouter(sys::EventLoop& loop, const sys::Clock& clock, bool prefix_lines, sys::UniqueFd out,
                            sys::UniqueFd err)
     : loop_(loop), clock_(clock), prefix_lines_(prefix_lines) {
     out_fd_[0] = std::move(out);
@@ -132,14 +132,14 @@ void OutputRouter::writer_exited(WriterId writer) {
     }
 }
 
-std::optional<core::TimePoint> OutputRouter::next_deadline() const {
+std::optional<sys::TimePoint> OutputRouter::next_deadline() const {
     // While paused the pipes are not read: a line's newline may be waiting in
     // one, and a deadline in the past would only spin the loop.
     if (paused_) return std::nullopt;
-    std::optional<core::TimePoint> earliest;
+    std::optional<sys::TimePoint> earliest;
     for (const auto& source : sources_) {
         if (!source->partial_since) continue;
-        core::TimePoint due = *source->partial_since + kPartialLineWait;
+        sys::TimePoint due = *source->partial_since + kPartialLineWait;
         if (!earliest || due < *earliest) earliest = due;
     }
     return earliest;
@@ -147,7 +147,7 @@ std::optional<core::TimePoint> OutputRouter::next_deadline() const {
 
 void OutputRouter::on_timer() {
     if (paused_) return;
-    const core::TimePoint now = clock_.now();
+    const sys::TimePoint now = clock_.now();
     std::vector<Source*> due;
     for (auto& source : sources_)
         if (source->partial_since && *source->partial_since + kPartialLineWait <= now) due.push_back(source.get());
@@ -215,7 +215,7 @@ void OutputRouter::update_backpressure() {
         std::erase_if(sources_, [source](const std::unique_ptr<Source>& s) { return s.get() == source; });
 }
 
-OutputRouter::DrainResult OutputRouter::drain_all(core::Duration limit) {
+OutputRouter::DrainResult OutputRouter::drain_all(sys::Duration limit) {
     using clock = std::chrono::steady_clock;
     const auto deadline = clock::now() + limit;
     auto remaining_ms = [&] {

@@ -2,6 +2,8 @@
 // into numbers. Everything that can fail returns a reason; allocation
 // failure is caught at the public boundary because this runs inside PID 1.
 #include "tend/process/credentials.hpp"
+#include "tend/config/file_reader.hpp"
+#include "tend/config/text.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -18,87 +20,28 @@
 #include <system_error>
 #include <utility>
 
+
 namespace tend::process {
 namespace {
-
-// Takes errno by value before any allocation can disturb it.
-std::string read_error(const std::filesystem::path& file, int error) {
-    return "cannot read " + file.string() + ": " + std::error_code(error, std::generic_category()).message();
-}
-
-class FdCloser {
-public:
-    explicit FdCloser(int fd) : fd_(fd) {}
-    FdCloser(const FdCloser&) = delete;
-    FdCloser& operator=(const FdCloser&) = delete;
-    ~FdCloser() { ::close(fd_); }
-
-private:
-    int fd_;
-};
 
 // nullopt = the file does not exist, which callers treat as an empty
 // database (scratch images often have no /etc/passwd at all).
 using DatabaseText = std::expected<std::optional<std::string>, std::string>;
 
+// Through the one bounded reader: O_NONBLOCK, so a FIFO planted at
+// /etc/passwd cannot hang PID 1 in open(), and at most kMaxUserDatabaseBytes.
 DatabaseText read_database_file(const std::filesystem::path& file) {
-    // O_NONBLOCK so a FIFO planted at /etc/passwd cannot hang PID 1 in open().
-    int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0) {
-        int error = errno;
-        if (error == ENOENT) {
-            return std::optional<std::string>{};
-        }
-        return std::unexpected(read_error(file, error));
-    }
-    FdCloser closer(fd);
-
-    struct stat info {};
-    if (::fstat(fd, &info) != 0) {
-        return std::unexpected(read_error(file, errno));
-    }
-    if (!S_ISREG(info.st_mode)) {
-        return std::unexpected("cannot read " + file.string() + ": not a regular file");
-    }
-    const std::string too_large =
-        "cannot read " + file.string() + ": larger than " + std::to_string(kMaxUserDatabaseBytes >> 20) + " MiB";
-    if (static_cast<std::uint64_t>(info.st_size) > kMaxUserDatabaseBytes) {
-        return std::unexpected(too_large);
-    }
-
-    std::string content;
-    content.reserve(static_cast<std::size_t>(info.st_size));
-    char buffer[16384];
-    for (;;) {
-        ssize_t got = ::read(fd, buffer, sizeof buffer);
-        if (got < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return std::unexpected(read_error(file, errno));
-        }
-        if (got == 0) {
-            break;
-        }
-        // The file may grow between fstat and read; the bound holds anyway.
-        if (content.size() + static_cast<std::size_t>(got) > kMaxUserDatabaseBytes) {
-            return std::unexpected(too_large);
-        }
-        content.append(buffer, static_cast<std::size_t>(got));
-    }
-    return std::optional<std::string>{std::move(content)};
+    auto text = config::read_small_file_if_present(file, kMaxUserDatabaseBytes);
+    if (!text) return std::unexpected("cannot read " + file.string() + ": " + text.error());
+    return std::move(*text);
 }
 
 // Decimal only: no sign, no blanks, no hex. (uid_t)-1 is refused because
 // setresuid/setresgid read it as "leave unchanged".
-bool all_digits(std::string_view text) {
-    return !text.empty() && std::ranges::all_of(text, [](char c) { return c >= '0' && c <= '9'; });
-}
-
 template <typename Id>
 std::optional<Id> parse_id(std::string_view text) {
     static_assert(std::numeric_limits<Id>::is_integer && !std::numeric_limits<Id>::is_signed);
-    if (!all_digits(text)) {
+    if (!config::all_digits(text)) {
         return std::nullopt;
     }
     Id value{};
@@ -157,8 +100,9 @@ bool split_fields(std::string_view line, std::array<std::string_view, count>& fi
     return index == count;
 }
 
-// The throwing parsers; the public wrappers and resolve_user catch.
-std::vector<PasswdEntry> parse_passwd_or_throw(std::string_view content) {
+// The parsers. Like every allocation on the event path, a failure here
+// reaches the event loop's guard (tend shuts down gracefully).
+std::vector<PasswdEntry> passwd_entries(std::string_view content) {
     std::vector<PasswdEntry> entries;
     for_each_data_line(content, [&](std::string_view line) {
         std::array<std::string_view, 7> fields;
@@ -176,7 +120,7 @@ std::vector<PasswdEntry> parse_passwd_or_throw(std::string_view content) {
     return entries;
 }
 
-std::vector<GroupEntry> parse_group_or_throw(std::string_view content) {
+std::vector<GroupEntry> group_entries(std::string_view content) {
     std::vector<GroupEntry> entries;
     for_each_data_line(content, [&](std::string_view line) {
         std::array<std::string_view, 4> fields;
@@ -257,16 +201,10 @@ std::string home_of(const PasswdEntry& entry) {
     return entry.home.empty() ? std::string("/") : entry.home;
 }
 
-std::string quoted(std::string_view text) {
-    std::string result = "'";
-    result.append(text);
-    result += '\'';
-    return result;
-}
 
-std::expected<Credentials, std::string> resolve_user_or_throw(std::string_view spec,
+std::expected<Credentials, std::string> resolve_user_with(std::string_view spec,
                                                               const UserDatabase& db) {
-    const std::string invalid_spec = "invalid user " + quoted(spec) +
+    const std::string invalid_spec = "invalid user " + config::in_quotes(spec) +
                                      " (expected name, name:group, uid or uid:gid)";
     std::size_t colon = spec.find(':');
     std::string_view user_part = spec.substr(0, colon);
@@ -281,8 +219,8 @@ std::expected<Credentials, std::string> resolve_user_or_throw(std::string_view s
         return std::unexpected(invalid_spec);
     }
 
-    LazyDatabase<PasswdEntry> users(db.passwd, &parse_passwd_or_throw);
-    LazyDatabase<GroupEntry> groups(db.group, &parse_group_or_throw);
+    LazyDatabase<PasswdEntry> users(db.passwd, &passwd_entries);
+    LazyDatabase<GroupEntry> groups(db.group, &group_entries);
     auto passwd = users.get();
     if (!passwd) {
         return std::unexpected(passwd.error());
@@ -290,10 +228,10 @@ std::expected<Credentials, std::string> resolve_user_or_throw(std::string_view s
 
     Credentials result;
     const PasswdEntry* entry = nullptr;
-    if (all_digits(user_part)) {
+    if (config::all_digits(user_part)) {
         auto uid = parse_id<uid_t>(user_part);
         if (!uid) {
-            return std::unexpected("invalid uid " + quoted(user_part));
+            return std::unexpected("invalid uid " + config::in_quotes(user_part));
         }
         result.uid = *uid;
         entry = find_user_by_uid(**passwd, *uid);
@@ -302,17 +240,17 @@ std::expected<Credentials, std::string> resolve_user_or_throw(std::string_view s
         entry = find_user_by_name(**passwd, user_part);
         if (!entry) {
             return std::unexpected((looks_numeric(user_part) ? "invalid uid " : "unknown user ") +
-                                   quoted(user_part));
+                                   config::in_quotes(user_part));
         }
         result.uid = entry->uid;
         result.gid = entry->gid;
     }
 
     if (group_part) {
-        if (all_digits(*group_part)) {
+        if (config::all_digits(*group_part)) {
             auto gid = parse_id<gid_t>(*group_part);
             if (!gid) {
-                return std::unexpected("invalid gid " + quoted(*group_part));
+                return std::unexpected("invalid gid " + config::in_quotes(*group_part));
             }
             result.gid = *gid;
         } else {
@@ -323,7 +261,7 @@ std::expected<Credentials, std::string> resolve_user_or_throw(std::string_view s
             auto it = std::ranges::find(**group_list, *group_part, &GroupEntry::name);
             if (it == (*group_list)->end()) {
                 return std::unexpected((looks_numeric(*group_part) ? "invalid gid " : "unknown group ") +
-                                       quoted(*group_part));
+                                       config::in_quotes(*group_part));
             }
             result.gid = it->gid;
         }
@@ -332,7 +270,7 @@ std::expected<Credentials, std::string> resolve_user_or_throw(std::string_view s
     if (entry) {
         // SPEC: supplementary groups come with a user *name*; numeric ids get
         // none, even when a passwd entry exists for the uid.
-        if (!all_digits(user_part)) {
+        if (!config::all_digits(user_part)) {
             auto group_list = groups.get();
             if (!group_list) {
                 return std::unexpected(group_list.error());
@@ -348,59 +286,37 @@ std::expected<Credentials, std::string> resolve_user_or_throw(std::string_view s
 }  // namespace
 
 std::vector<PasswdEntry> parse_passwd(std::string_view content) {
-    try {
-        return parse_passwd_or_throw(content);
-    } catch (const std::bad_alloc&) {
-        return {};
-    }
+    return passwd_entries(content);
 }
 
 std::vector<GroupEntry> parse_group(std::string_view content) {
-    try {
-        return parse_group_or_throw(content);
-    } catch (const std::bad_alloc&) {
-        return {};
-    }
+    return group_entries(content);
 }
 
 std::expected<Credentials, std::string> resolve_user(std::string_view spec, const UserDatabase& db) {
-    try {
-        return resolve_user_or_throw(spec, db);
-    } catch (const std::bad_alloc&) {
-        // Constructing the reason may fail too; an empty reason still fails the start.
-        try {
-            return std::unexpected(std::string("out of memory resolving user"));
-        } catch (const std::bad_alloc&) {
-            return std::unexpected(std::string());
-        }
-    }
+    return resolve_user_with(spec, db);
 }
 
 Credentials current_credentials(const UserDatabase& db) {
     Credentials result;
     result.uid = ::getuid();
     result.gid = ::getgid();
-    try {
-        int count = ::getgroups(0, nullptr);
-        if (count > 0) {
-            std::vector<gid_t> gids(static_cast<std::size_t>(count));
-            count = ::getgroups(count, gids.data());
-            if (count >= 0) {
-                gids.resize(static_cast<std::size_t>(count));
-                result.groups = std::move(gids);
-            }
+    int count = ::getgroups(0, nullptr);
+    if (count > 0) {
+        std::vector<gid_t> gids(static_cast<std::size_t>(count));
+        count = ::getgroups(count, gids.data());
+        if (count >= 0) {
+            gids.resize(static_cast<std::size_t>(count));
+            result.groups = std::move(gids);
         }
-        auto text = read_database_file(db.passwd);
-        if (text && *text) {
-            auto users = parse_passwd_or_throw(**text);
-            if (const PasswdEntry* entry = find_user_by_uid(users, result.uid)) {
-                result.user_name = entry->name;
-                result.home = home_of(*entry);
-            }
+    }
+    auto text = read_database_file(db.passwd);
+    if (text && *text) {
+        auto users = passwd_entries(**text);
+        if (const PasswdEntry* entry = find_user_by_uid(users, result.uid)) {
+            result.user_name = entry->name;
+            result.home = home_of(*entry);
         }
-    } catch (const std::bad_alloc&) {
-        // Keep the ids (they are what the kernel says); drop what was not built.
-        result.user_name.reset();
     }
     return result;
 }

@@ -65,7 +65,7 @@ void fill_user_variables(Environment& env, const Credentials& credentials) {
     }
 }
 
-Environment build_or_throw(const config::ServiceConfig& service, const EnvironmentInputs& inputs) {
+Environment build_environment(const config::ServiceConfig& service, const EnvironmentInputs& inputs) {
     Environment env;
 
     // Layer 1: the container env, all or a named subset, or nothing.
@@ -113,27 +113,19 @@ Environment build_or_throw(const config::ServiceConfig& service, const Environme
 }  // namespace
 
 Environment Environment::from_strings(const std::vector<std::string>& entries) {
-    try {
-        Environment env;
-        for (const std::string& entry : entries) {
-            add_entry_unless_present(env, entry);
-        }
-        return env;
-    } catch (const std::bad_alloc&) {
-        return Environment{};
+    Environment env;
+    for (const std::string& entry : entries) {
+        add_entry_unless_present(env, entry);
     }
+    return env;
 }
 
 Environment Environment::from_environ(char** envp) {
-    try {
-        Environment env;
-        for (char** entry = envp; entry != nullptr && *entry != nullptr; ++entry) {
-            add_entry_unless_present(env, *entry);
-        }
-        return env;
-    } catch (const std::bad_alloc&) {
-        return Environment{};
+    Environment env;
+    for (char** entry = envp; entry != nullptr && *entry != nullptr; ++entry) {
+        add_entry_unless_present(env, *entry);
     }
+    return env;
 }
 
 void Environment::set(std::string_view name, std::string_view value) {
@@ -184,13 +176,7 @@ std::vector<std::string> Environment::to_strings() const {
 
 Environment build_service_environment(const config::ServiceConfig& service,
                                       const EnvironmentInputs& inputs) {
-    try {
-        return build_or_throw(service, inputs);
-    } catch (const std::bad_alloc&) {
-        // A half-built environment might lack an env/ unset of a secret; an
-        // empty one leaks nothing.
-        return Environment{};
-    }
+    return build_environment(service, inputs);
 }
 
 }  // namespace tend::process

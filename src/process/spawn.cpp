@@ -116,7 +116,7 @@ bool place_fd(int from, int to) {
 
     if (plan.identity) {
         const IdentityChange& id = *plan.identity;
-        if (id.set_groups && ::setgroups(child.group_count, child.groups) != 0)
+        if (::setgroups(child.group_count, child.groups) != 0)
             fail(status, SpawnStage::Setgroups, errno);
         if (::setresgid(id.gid, id.gid, id.gid) != 0) fail(status, SpawnStage::Setresgid, errno);
         if (::setresuid(id.uid, id.uid, id.uid) != 0) fail(status, SpawnStage::Setresuid, errno);
@@ -187,9 +187,7 @@ const char* describe(SpawnStage stage) {
         case SpawnStage::StatusPipe: return "create the status pipe";
         case SpawnStage::Fork: return "fork";
         case SpawnStage::Session: return "create a session";
-        case SpawnStage::Terminal: return "take the terminal";
         case SpawnStage::Rlimit: return "set limit";
-        case SpawnStage::Umask: return "set umask";
         case SpawnStage::Chdir: return "change to workdir";
         case SpawnStage::BoundingSet: return "drop capabilities from the bounding set";
         case SpawnStage::KeepCaps: return "keep capabilities across the user switch";

@@ -4,8 +4,13 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <exception>
 #include <memory>
+#include <new>
+#include <string>
 
 namespace tend::sys {
 namespace {
@@ -57,7 +62,7 @@ void EventLoop::remove(int fd) {
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);  // fails harmlessly if already closed
 }
 
-void EventLoop::set_timer(std::optional<core::TimePoint> deadline) {
+void EventLoop::set_timer(std::optional<sys::TimePoint> deadline) {
     itimerspec spec{};
     if (deadline) {
         auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline->time_since_epoch()).count();
@@ -68,12 +73,43 @@ void EventLoop::set_timer(std::optional<core::TimePoint> deadline) {
     ::timerfd_settime(timer_.get(), TFD_TIMER_ABSTIME, &spec, nullptr);
 }
 
-std::expected<void, int> EventLoop::run_once() {
+template <typename Call>
+void EventLoop::guard(std::string_view where, Call&& call) noexcept {
+    try {
+        call();
+    } catch (const std::bad_alloc&) {
+        report({where, "out of memory", true});
+    } catch (const std::exception& error) {
+        report({where, error.what(), false});
+    } catch (...) {
+        report({where, "an exception that is not a std::exception", false});
+    }
+}
+
+void EventLoop::report(const Failure& failure) noexcept {
+    if (failure_handler_) {
+        try {
+            failure_handler_(failure);
+            return;
+        } catch (...) {
+            // The report itself failed (out of memory while logging): say it plainly below.
+        }
+    }
+    char line[512];
+    int length = std::snprintf(line, sizeof line, "tend: error: %.*s failed: %.*s\n",
+                               static_cast<int>(failure.where.size()), failure.where.data(),
+                               static_cast<int>(failure.cause.size()), failure.cause.data());
+    if (length > 0)
+        [[maybe_unused]] auto written = ::write(2, line, std::min<std::size_t>(static_cast<std::size_t>(length), sizeof line - 1));
+}
+
+std::expected<void, int> EventLoop::run_once() noexcept {
     epoll_event events[32];
-    int count = ::epoll_wait(epoll_.get(), events, 32, -1);
+    // Deferred work: only look at what is pending, never block.
+    int count = ::epoll_wait(epoll_.get(), events, 32, deferred_.empty() ? -1 : 0);
     if (count < 0) {
-        if (errno == EINTR) return {};
-        return std::unexpected(errno);
+        if (errno != EINTR) return std::unexpected(errno);
+        count = 0;
     }
     for (int i = 0; i < count; ++i) {
         std::uint64_t data = events[i].data.u64;
@@ -81,7 +117,7 @@ std::expected<void, int> EventLoop::run_once() {
             std::uint64_t expirations;
             // Drain the timerfd; EAGAIN means a re-arm raced with the expiry.
             if (::read(timer_.get(), &expirations, sizeof expirations) == sizeof expirations && timer_handler_)
-                timer_handler_();
+                guard("the timer handler", [&] { timer_handler_(); });
             continue;
         }
         int fd = static_cast<int>(data & 0xffffffffU);
@@ -89,8 +125,15 @@ std::expected<void, int> EventLoop::run_once() {
         auto it = handlers_.find(fd);
         if (it == handlers_.end() || it->second.generation != generation) continue;
         auto handler = it->second.handler;  // keeps it alive if it removes itself
-        (*handler)(events[i].events);
+        char where[48];
+        std::snprintf(where, sizeof where, "the handler of fd %d", fd);
+        guard(where, [&] { (*handler)(events[i].events); });
     }
+    // Tasks deferred by these ones wait for the next round.
+    std::vector<std::function<void()>> tasks;
+    tasks.swap(deferred_);
+    for (auto& task : tasks) guard("a deferred task", [&] { task(); });
+    if (after_round_) guard("the end of a round", [&] { after_round_(); });
     return {};
 }
 

@@ -60,6 +60,10 @@ TEST(BadInput, EachBrokenServiceFailsAloneWithPathAndReasonAndTendKeepsRunning) 
     sandbox.service("garbage-user").file("user", garbage).run(marker_run);
     bad.push_back({"garbage-user", "user"});
 
+    // A service whose every start fails: its retries measure the time in
+    // which a refused service, wrongly retried, would report again.
+    sandbox.service("zz-retrying").run("echo x >> \"$OUT/retrying.starts\"\nexit 1\n");
+
     // The good one, and files in the services dir that are not services.
     sandbox.service("good").run("echo ran > \"$OUT/good.ran\"\nexec sleep 1000\n");
     write_file(sandbox.services_dir() / "README", "not a service\n");
@@ -72,9 +76,8 @@ TEST(BadInput, EachBrokenServiceFailsAloneWithPathAndReasonAndTendKeepsRunning) 
         EXPECT_TRUE(tend.wait_for_err(path, 5s))
             << service.name << ": the log must name " << path << "\n" << tend.current_err();
     }
-    // Long enough for a few retries of a start that fails again and again
-    // (backoff 100, 200, 400 ms): the report must still be a single one.
-    std::this_thread::sleep_for(1000ms);
+    // A few retries later (backoff 100, 200, 400 ms) the report must still be a single one.
+    ASSERT_TRUE(wait_for_lines(sandbox.out("retrying.starts"), 4, 10s)) << tend.current_err();
     EXPECT_TRUE(tend.running()) << "bad service dirs must not stop tend";
     ASSERT_TRUE(tend.signal(SIGTERM));
     RunResult r = tend.wait();

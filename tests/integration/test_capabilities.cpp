@@ -28,12 +28,12 @@
 #include <cstring>
 
 #include "harness.hpp"
-#include "issue3_support.hpp"
+#include "proc_and_log_readers.hpp"
 
 namespace tend::itest {
 namespace {
 
-using namespace issue3;
+using namespace readers;
 
 constexpr const char* kCapHelperFlag = "--tend-itest3-helper";
 

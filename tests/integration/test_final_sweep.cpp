@@ -12,15 +12,15 @@
 #include <fmt/format.h>
 
 #include "harness.hpp"
-#include "issue3_support.hpp"
+#include "proc_and_log_readers.hpp"
 
 namespace tend::itest {
 namespace {
 
-using issue3::cap_bit;
-using issue3::cap_sets_from_status;
-using issue3::find_program;
-using issue3::kCapKill;
+using readers::cap_bit;
+using readers::cap_sets_from_status;
+using readers::find_program;
+using readers::kCapKill;
 
 constexpr int kCapSetgid = 6;
 constexpr int kCapSetuid = 7;

@@ -8,12 +8,12 @@
 #include <fmt/format.h>
 
 #include "harness.hpp"
-#include "issue3_support.hpp"
+#include "proc_and_log_readers.hpp"
 
 namespace tend::itest {
 namespace {
 
-using namespace issue3;
+using namespace readers;
 
 // Fails the test unless the report exists and parses.
 std::map<std::string, LimitPair> limits_report(const Sandbox& sandbox, const std::string& name) {

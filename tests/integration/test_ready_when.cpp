@@ -26,12 +26,12 @@
 #include <vector>
 
 #include "harness.hpp"
-#include "issue3_support.hpp"
+#include "proc_and_log_readers.hpp"
 
 namespace tend::itest {
 namespace {
 
-using namespace issue3;
+using namespace readers;
 
 // "echo <marker> >> $OUT/order"
 std::string mark(std::string_view marker) { return fmt::format("echo {} >> \"$OUT/order\"\n", marker); }

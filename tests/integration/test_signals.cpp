@@ -93,7 +93,10 @@ TEST_P(ForwardSignals, SigtermGoesToTheCmdAndShutdownWaitsForItsExit) {
     ASSERT_TRUE(tend.signal(SIGTERM));
     EXPECT_TRUE(wait_for_file(sandbox.out("cmd.term"), 5s)) << "SIGTERM was not forwarded\n"
                                                             << tend.current_err();
-    std::this_thread::sleep_for(300ms);
+    // The signal is handled once tend says where it went; a wrong tend says
+    // "shutting down" instead and stops the services.
+    EXPECT_TRUE(tend.wait_for_err("forwarding SIGTERM to the primary", 5s)) << tend.current_err();
+    EXPECT_FALSE(contains(tend.current_err(), "shutting down")) << tend.current_err();
     EXPECT_TRUE(tend.running()) << "with --forward-signals tend must wait for the CMD";
     EXPECT_FALSE(file_exists(sandbox.out("svc.stopped")))
         << "services must keep running until the CMD exits";

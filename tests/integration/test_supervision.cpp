@@ -32,10 +32,11 @@ TEST(Supervision, CrashingServicesRestartWithBackoffAccordingToTheirPolicy) {
 
     TendProcess tend(sandbox);
     ASSERT_TRUE(wait_for_file(sandbox.out("crash.starts"), 10s)) << tend.current_err();
-    // Starts at about 0, 0.1, 0.3, 0.7, 1.5 s (and 3.1 s): 5 in a 2.5 s
-    // window. Bounds leave room for a slow machine, but a restart without
-    // backoff (dozens) or no restart (1) fails.
-    std::this_thread::sleep_for(2500ms);
+    // Starts at about 0, 0.1, 0.3, 0.7, 1.5 s (then 3.1 s): counted once
+    // crash's fifth start is there. The others started with it and share its
+    // backoff, so they are at 4 or 5; a restart without backoff (dozens) or
+    // no restart (1) fails the bounds.
+    ASSERT_TRUE(wait_for_lines(sandbox.out("crash.starts"), 5, 10s)) << tend.current_err();
     const auto crash = read_lines(sandbox.out("crash.starts")).size();
     const auto never = read_lines(sandbox.out("never.starts")).size();
     const auto onfail_ok = read_lines(sandbox.out("onfail-ok.starts")).size();
@@ -95,7 +96,10 @@ TEST(Supervision, DownFileKeepsTheServiceFromStarting) {
     sandbox.service("up").run("echo ran > \"$OUT/up\"\nexec sleep 1000\n");
     TendProcess tend(sandbox);
     ASSERT_TRUE(wait_for_file(sandbox.out("up"), 10s)) << tend.current_err();
-    std::this_thread::sleep_for(300ms);  // time a wrong start would need
+    // Services start in name order: a wrong start of `downed` would have been
+    // logged before `up` was even spawned.
+    ASSERT_TRUE(tend.wait_for_err("service up: started")) << tend.current_err();
+    EXPECT_FALSE(contains(tend.current_err(), "service downed: started")) << tend.current_err();
     tend.signal(SIGTERM);
     RunResult r = tend.wait();
     ASSERT_FALSE(r.timed_out) << r.diagnostics();

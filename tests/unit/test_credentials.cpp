@@ -329,7 +329,7 @@ TEST_F(CredentialsTest, GroupFileIsNotNeededForNumericIdsWithoutEntry) {
     EXPECT_TRUE(resolve_user("4242:100", db).has_value());
     auto named = resolve_user("alice", db);
     ASSERT_FALSE(named.has_value());
-    EXPECT_EQ(named.error(), "cannot read " + (dir_.path() / "group-dir").string() + ": not a regular file");
+    EXPECT_EQ(named.error(), "cannot read " + (dir_.path() / "group-dir").string() + ": is a directory");
 }
 
 TEST_F(CredentialsTest, PasswdThatIsADirectoryIsAnError) {
@@ -337,7 +337,7 @@ TEST_F(CredentialsTest, PasswdThatIsADirectoryIsAnError) {
     UserDatabase db{dir_.path() / "passwd-dir", db_.group};
     auto result = resolve_user("4242", db);
     ASSERT_FALSE(result.has_value());
-    EXPECT_EQ(result.error(), "cannot read " + (dir_.path() / "passwd-dir").string() + ": not a regular file");
+    EXPECT_EQ(result.error(), "cannot read " + (dir_.path() / "passwd-dir").string() + ": is a directory");
 }
 
 TEST_F(CredentialsTest, PasswdThatIsAFifoIsRefusedWithoutBlocking) {
@@ -346,7 +346,7 @@ TEST_F(CredentialsTest, PasswdThatIsAFifoIsRefusedWithoutBlocking) {
     UserDatabase db{fifo, db_.group};
     auto result = resolve_user("root", db);
     ASSERT_FALSE(result.has_value());
-    EXPECT_EQ(result.error(), "cannot read " + fifo.string() + ": not a regular file");
+    EXPECT_EQ(result.error(), "cannot read " + fifo.string() + ": is a FIFO, not a regular file");
 }
 
 TEST_F(CredentialsTest, HugePasswdIsRefused) {
@@ -356,7 +356,7 @@ TEST_F(CredentialsTest, HugePasswdIsRefused) {
     UserDatabase db{huge, db_.group};
     auto result = resolve_user("root", db);
     ASSERT_FALSE(result.has_value());
-    EXPECT_EQ(result.error(), "cannot read " + huge.string() + ": larger than 16 MiB");
+    EXPECT_EQ(result.error(), "cannot read " + huge.string() + ": larger than 16777216 bytes");
 }
 
 TEST_F(CredentialsTest, PasswdOfExactlyTheLimitIsRead) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "tend/config/options.hpp"
+#include "tend/log/logger.hpp"
 
 namespace {
 
@@ -277,7 +278,7 @@ TEST(Mistakes, TheErrorLineHasTheLogFormatInEffect) {
     auto json = parse_options({"--bogus"}, {{"TEND_LOG_FORMAT", "json"}});
     ASSERT_FALSE(json.has_value());
     EXPECT_EQ(json.error().format, Format::Json);
-    const std::string line = tend::config::render_usage_error(json.error());
+    const std::string line = tend::log::render(tend::log::Level::Error, json.error().message, json.error().format);
     EXPECT_TRUE(line.starts_with("{\"time\":\"")) << line;
     EXPECT_NE(line.find(R"("level":"error","source":"tend","message":"unknown option --bogus)"), std::string::npos)
         << line;
@@ -285,7 +286,7 @@ TEST(Mistakes, TheErrorLineHasTheLogFormatInEffect) {
 
     auto text = parse_options({"--verbosity", "9"}, {});
     ASSERT_FALSE(text.has_value());
-    EXPECT_EQ(tend::config::render_usage_error(text.error()), "tend: error: --verbosity 9: out of range (0..4)");
+    EXPECT_EQ(tend::log::render(tend::log::Level::Error, text.error().message, text.error().format), "tend: error: --verbosity 9: out of range (0..4)");
 }
 
 // --- Help and version ---------------------------------------------------------

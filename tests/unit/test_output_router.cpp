@@ -1,6 +1,7 @@
 // OutputRouter with a real event loop over pipes and a fake clock: what
 // reaches tend's stdout/stderr, when a partial line is flushed, that the
 // timer is armed only while one waits, and what the exit drain reports.
+#include "fake_clock.hpp"
 #include "tend/log/output_router.hpp"
 
 #include <fcntl.h>

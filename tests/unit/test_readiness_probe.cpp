@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -24,6 +25,7 @@
 #include "scratch.hpp"
 #include "without_dac.hpp"
 
+#include "fake_clock.hpp"
 #include "tend/core/readiness_probe.hpp"
 #include "tend/core/supervisor.hpp"
 

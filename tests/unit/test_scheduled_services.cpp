@@ -13,6 +13,7 @@
 #include <set>
 
 #include "tend/core/control_bridge.hpp"
+#include "fake_clock.hpp"
 #include "tend/core/supervisor.hpp"
 
 using namespace tend;

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include "fake_clock.hpp"
 #include "tend/core/service_machine.hpp"
 
 using namespace tend::core;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include "fake_clock.hpp"
 #include "tend/core/service_machine.hpp"
 
 using namespace tend::core;

@@ -2,13 +2,16 @@
 // shutdown, refusals, readiness through a real notification pipe.
 #include <gtest/gtest.h>
 #include <fcntl.h>
+#include <sys/epoll.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <stdexcept>
 
+#include "fake_clock.hpp"
 #include "tend/core/supervisor.hpp"
 
 using namespace tend;
@@ -28,6 +31,10 @@ public:
         return pid;
     }
     void signal_group(pid_t pgid, int signo, const process::IdentityChange*) override {
+        if (fail_next_signal) {
+            fail_next_signal = false;
+            throw std::runtime_error("injected failure");
+        }
         signals.push_back({pgid, signo});
     }
     bool group_alive(pid_t pgid) override { return alive.contains(pgid); }
@@ -38,6 +45,7 @@ public:
     std::set<pid_t> alive;
     std::map<std::string, int> notify_fds;
     std::vector<std::pair<pid_t, int>> signals;
+    bool fail_next_signal = false;  // the next signal_group throws (failure policy test)
 };
 
 class SupervisorTest : public ::testing::Test {
@@ -204,6 +212,8 @@ TEST_F(SupervisorTest, APrimaryWhoseDirIsBrokenEndsTheContainerWith126) {
     };
     EXPECT_TRUE(sup.has_primary());
     sup.start_all();
+    EXPECT_TRUE(codes.empty()) << "Init hears of it from the loop, not from inside start_all";
+    ASSERT_TRUE(loop->run_once());
     EXPECT_EQ(codes, std::vector<int>{126});
     EXPECT_EQ(reasons, std::vector<std::string>{"primary service app is refused"});
     EXPECT_NE(record("app").refusal.find("down-signal"), std::string::npos) << record("app").refusal;
@@ -222,6 +232,7 @@ TEST_F(SupervisorTest, APrimaryServiceIsNeverRestartedAndReportsItsCode) {
     pid_t pid = ops.pids.at("app");
     ops.alive.erase(pid);
     EXPECT_TRUE(sup.on_child_exit(pid, 5 << 8));
+    ASSERT_TRUE(loop->run_once());
     EXPECT_EQ(codes, std::vector<int>{5});
     EXPECT_EQ(reasons, std::vector<std::string>{"primary service app exited with code 5"});
     EXPECT_EQ(record("app").machine->state(), core::ServiceState::Down);
@@ -256,3 +267,51 @@ TEST_F(SupervisorTest, ACrashedDependantRestartsOnlyOnceItsDependencyIsReadyAgai
 }
 
 }  // namespace
+
+// Issue 8 item 1: a handler that throws is caught by the loop (one place), the
+// failure is reported with its cause, and supervision goes on: the stop whose
+// SIGTERM failed still ends with timeout-kill's SIGKILL, and every service
+// reaches Down.
+TEST_F(SupervisorTest, AFailureInAHandlerIsReportedAndSupervisionGoesOn) {
+    service("php", {{"notification-fd", "3\n"}, {"timeout-kill", "500\n"}});
+    service("nginx", {{"depends", "php\n"}});
+    auto& sup = make();
+    std::vector<std::string> failures;
+    loop->on_failure([&](const sys::EventLoop::Failure& failure) {
+        failures.push_back(std::string(failure.where) + ": " + std::string(failure.cause));
+    });
+    sup.start_all();
+
+    // A handler that throws, in the same round as php's readiness.
+    int broken[2];
+    ASSERT_EQ(::pipe2(broken, O_CLOEXEC), 0);
+    ASSERT_TRUE(loop->add(broken[0], EPOLLIN, [](std::uint32_t) -> void { throw std::runtime_error("broken handler"); }));
+    ASSERT_EQ(::write(broken[1], "x", 1), 1);
+    ASSERT_EQ(::write(ops.notify_fds.at("php"), "\n", 1), 1);
+    ASSERT_TRUE(loop->run_once());
+    ASSERT_EQ(failures.size(), 1U);
+    EXPECT_EQ(failures[0], "the handler of fd " + std::to_string(broken[0]) + ": broken handler");
+    EXPECT_EQ(ops.spawned, (std::vector<std::string>{"php", "nginx"})) << "the other handler did not run";
+    loop->remove(broken[0]);
+    ::close(broken[0]);
+    ::close(broken[1]);
+
+    // Shutdown, where nginx's SIGTERM fails in the middle of the stop.
+    ops.fail_next_signal = true;
+    loop->defer([&] { sup.stop_all(); });
+    ASSERT_TRUE(loop->run_once());
+    ASSERT_EQ(failures.size(), 2U);
+    EXPECT_EQ(failures[1], "a deferred task: injected failure");
+    EXPECT_TRUE(signalled(SIGTERM).empty());
+
+    // nginx's stop timer still runs out: SIGKILL, it exits, then php stops.
+    clock.advance(std::chrono::seconds(31));
+    loop->defer([&] { sup.on_timer(); });
+    ASSERT_TRUE(loop->run_once());
+    EXPECT_EQ(signalled(SIGKILL), std::vector<std::string>{"nginx"});
+    exit_service("nginx");
+    EXPECT_EQ(signalled(SIGTERM), std::vector<std::string>{"php"});
+    exit_service("php");
+    EXPECT_TRUE(sup.all_down());
+    EXPECT_EQ(failures.size(), 2U);
+}

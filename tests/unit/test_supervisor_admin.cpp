@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 
+#include "fake_clock.hpp"
 #include "tend/core/control_bridge.hpp"
 #include "tend/core/supervisor.hpp"
 

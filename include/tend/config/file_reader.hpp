@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <expected>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,10 @@ inline constexpr std::size_t kMaxConfigFileBytes = 64 * 1024;
 // symbolic links").
 std::expected<std::string, std::string> read_small_file(const std::filesystem::path& file,
                                                         std::size_t max_bytes = kMaxConfigFileBytes);
+// The same, where a file that does not exist (a dangling symlink included) is
+// nullopt rather than an error: /etc/passwd in a scratch image.
+std::expected<std::optional<std::string>, std::string> read_small_file_if_present(const std::filesystem::path& file,
+                                                                                  std::size_t max_bytes);
 
 // Text check for one-value files: fails with a reason on NUL or other control
 // bytes except tab/newline/CR.

@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "tend/log/logger.hpp"
+#include "tend/config/log_format.hpp"
 
 namespace tend::config {
 
@@ -35,7 +35,7 @@ struct Options {
     std::chrono::milliseconds kill_grace{3000};
     std::string default_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     int verbosity = 2;
-    log::Format log_format = log::Format::Text;
+    LogFormat log_format = LogFormat::Text;
     bool log_prefix = false;
     bool inherit_output = false;          // services share tend's stdout/stderr (no pipes)
     std::chrono::milliseconds drain_timeout{5000};  // output left at exit: how long to write it out
@@ -51,14 +51,20 @@ struct Options {
 };
 
 // What main should do after parsing.
+struct UsageError;
+
 struct ParsedCommandLine {
     enum class Kind { Run, Exit } kind = Kind::Run;
     int exit_code = 0;  // for Kind::Exit (--help, --version, usage error)
     Options options;
+    // Kind::Exit on a usage error: the caller prints it as one `tend: error:`
+    // line in the format in effect (log::render; config does not log).
+    std::optional<std::string> usage_error;
+    LogFormat usage_error_format = LogFormat::Text;
 };
 
 // Parses argv and the TEND_* variables of `environ`. Prints --help/--version
-// to stdout and a usage error (one `tend: error:` line, exit code 2) to stderr.
+// to stdout; a usage error (exit code 2) is returned for the caller to print.
 ParsedCommandLine parse_command_line(int argc, char** argv);
 
 // --- The pure parts, for tests --------------------------------------------
@@ -68,7 +74,7 @@ ParsedCommandLine parse_command_line(int argc, char** argv);
 // in effect, so the error line matches tend's other lines.
 struct UsageError {
     std::string message;
-    log::Format format = log::Format::Text;
+    LogFormat format = LogFormat::Text;
 };
 
 struct CommandLine {
@@ -91,10 +97,9 @@ std::optional<std::string> closest_option(std::string_view unknown);
 
 // The log format a usage error is written in: --log-format on the command line
 // (before the CMD), else TEND_LOG_FORMAT; text when neither says json.
-log::Format error_format(const std::vector<std::string>& args, const EnvironmentVariables& environment);
+LogFormat error_format(const std::vector<std::string>& args, const EnvironmentVariables& environment);
 
 // The one rendered error line (no newline).
-std::string render_usage_error(const UsageError& error);
 
 std::string help_text();
 // "tend 0.1.0 (static binary, RelWithDebInfo build)"

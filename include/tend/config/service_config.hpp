@@ -89,6 +89,11 @@ struct ConfigError {
 };
 
 // Parse and validate one service dir. Never throws.
+// The dir has a `primary` file (any kind, even a dangling symlink). Read
+// here only, by the parser and by the supervisor before parsing: a primary
+// whose dir is broken must still end the container.
+bool has_primary_file(const std::filesystem::path& dir);
+
 std::expected<ServiceConfig, ConfigError> parse_service_dir(const std::filesystem::path& dir);
 
 // s6-overlay trees: s6-overlay makes its scripts executable at boot, so a
@@ -103,10 +108,13 @@ std::expected<ServiceConfig, ConfigError> parse_service_dir(const std::filesyste
 bool starts_with_shebang(const std::filesystem::path& file);
 
 // The service dirs of a services dir, sorted by name. Hidden entries and
-// anything that is not a directory are skipped; each skip is described in
-// `skipped` (for debug logging). A missing services dir gives an empty list.
+// anything that is not a directory are skipped as expected (a README): each
+// is described in `skipped`, for debug logging. What is worth a warning (an
+// unreadable services dir, a dangling symlink) goes to `problems`. A missing
+// services dir gives an empty list and no message.
 std::vector<std::filesystem::path> list_service_dirs(const std::filesystem::path& services_dir,
-                                                     std::vector<std::string>& skipped);
+                                                     std::vector<std::string>& skipped,
+                                                     std::vector<std::string>& problems);
 
 // Executable regular files of a cont-init / cont-finish dir in byte order of
 // name. Hidden and non-executable entries are skipped with a message in

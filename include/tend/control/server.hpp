@@ -20,7 +20,7 @@
 
 #include "tend/control/commands.hpp"
 #include "tend/control/protocol.hpp"
-#include "tend/core/clock.hpp"
+#include "tend/sys/clock.hpp"
 #include "tend/sys/event_loop.hpp"
 #include "tend/sys/fd.hpp"
 
@@ -28,8 +28,8 @@ namespace tend::control {
 
 inline constexpr const char* kSocketName = "control.sock";
 inline constexpr std::size_t kMaxConnections = 256;
-inline constexpr core::Duration kRequestDeadline{2000};
-inline constexpr core::Duration kReplyDeadline{2000};
+inline constexpr sys::Duration kRequestDeadline{2000};
+inline constexpr sys::Duration kReplyDeadline{2000};
 
 struct ServerSettings {
     std::filesystem::path runtime_dir;
@@ -46,14 +46,14 @@ public:
     // Creates the runtime dir if needed and listens on control.sock there.
     // The error is why control is off, for the one info line.
     static std::expected<std::unique_ptr<ControlServer>, std::string> open(sys::EventLoop& loop,
-                                                                           const core::Clock& clock,
+                                                                           const sys::Clock& clock,
                                                                            CommandHandler& handler,
                                                                            ServerSettings settings);
     ~ControlServer();  // closes every connection and removes the socket
     ControlServer(const ControlServer&) = delete;
     ControlServer& operator=(const ControlServer&) = delete;
 
-    std::optional<core::TimePoint> next_deadline() const;
+    std::optional<sys::TimePoint> next_deadline() const;
     void on_timer();
     // Something changed in tend: waiting requests (wait-ready) look again.
     void on_change();
@@ -71,10 +71,10 @@ private:
         Request request;
         std::string out;
         std::size_t sent = 0;
-        core::TimePoint deadline{};
+        sys::TimePoint deadline{};
     };
 
-    ControlServer(sys::EventLoop& loop, const core::Clock& clock, CommandHandler& handler, ServerSettings settings);
+    ControlServer(sys::EventLoop& loop, const sys::Clock& clock, CommandHandler& handler, ServerSettings settings);
 
     void on_accept();
     void on_event(int fd, std::uint32_t events);
@@ -85,7 +85,7 @@ private:
     void pause_accepting(int error);
 
     sys::EventLoop& loop_;
-    const core::Clock& clock_;
+    const sys::Clock& clock_;
     CommandHandler& handler_;
     ServerSettings settings_;
     std::filesystem::path path_;

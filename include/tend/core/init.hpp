@@ -1,4 +1,7 @@
-// tend as an init: the stages of SPEC.md around one event loop.
+// tend as an init: the stages of SPEC.md around one event loop. Which phase
+// comes next, every timeout and the exit code are decided by InitSequence
+// (init_sequence.hpp, pure); Init owns the processes and carries out its
+// actions.
 //
 // Phases:
 //   ContInit          cont-init scripts, one at a time, as tend's user
@@ -13,8 +16,10 @@
 //                     with it), a subreaper SIGKILLs and waits once more
 //   Done              exit with the primary's code
 //
-// Setup (before run()) may fail loudly and exit. From run() on, nothing may
-// throw or exit early: errors are logged with their cause and the loop goes on.
+// Setup (before run()) may fail loudly and exit. From run() on, everything runs
+// inside the event loop, whose guard catches what a handler throws: errors are
+// logged with their cause and the loop goes on; out of memory starts a
+// graceful shutdown (on_loop_failure).
 // Each phase ends as soon as there is nothing left to wait for.
 #pragma once
 
@@ -34,6 +39,7 @@
 #include "tend/core/control_bridge.hpp"
 #include "tend/config/s6rc.hpp"
 #include "tend/core/clock.hpp"
+#include "tend/core/init_sequence.hpp"
 #include "tend/core/process_ops.hpp"
 #include "tend/core/supervisor.hpp"
 #include "tend/log/output_router.hpp"
@@ -41,9 +47,6 @@
 #include "tend/sys/event_loop.hpp"
 
 namespace tend::core {
-
-enum class Phase { ContInit, Running, StoppingPrimary, StoppingServices, ContFinish, KillAll, Done };
-const char* to_string(Phase phase);
 
 class Init {
 public:
@@ -63,6 +66,8 @@ public:
 private:
     Init(config::Options options, sys::EventLoop loop, sys::UniqueFd signal_fd, process::Environment container_env);
 
+    void start_stages();
+    void on_loop_failure(const sys::EventLoop::Failure& failure);
     void on_signal();
     void on_sigchld();
     void on_timer();
@@ -77,10 +82,12 @@ private:
     void drain_output();
     // `reason` completes "shutting down: ..." (e.g. "CMD exited with code 3").
     void primary_exited(int code, const std::string& reason);
-    // `reason` completes "shutting down: ..." (e.g. "SIGTERM received").
-    void begin_shutdown(int signo, const std::string& reason);
+    // The phases themselves are decided by sequence_ (InitSequence, pure):
+    // feed() sends it an event and carries out its actions.
+    void feed(const InitEvent& event);
+    void carry_out(const std::vector<InitAction>& actions);
+    InitFacts facts() const;
     void advance_shutdown();
-    void enter_phase(Phase phase);
     void final_sweep(int signo);
     void on_kill_grace_end();
     // tend used like tini (no service, no script at all): the lines about
@@ -101,7 +108,7 @@ private:
     std::unique_ptr<Supervisor> supervisor_;
     bool is_pid1_ = false;
 
-    Phase phase_ = Phase::ContInit;
+    InitSequence sequence_{InitSettings{}};
     std::vector<std::filesystem::path> scripts_;  // of the current script phase
     std::size_t next_script_ = 0;
     pid_t script_pid_ = 0;
@@ -110,16 +117,9 @@ private:
     std::optional<process::IdentityChange> cmd_identity_;  // with --cmd-user
     const process::IdentityChange* cmd_owner() const { return cmd_identity_ ? &*cmd_identity_ : nullptr; }
     std::optional<log::OutputRouter::WriterId> cmd_writer_;  // with --cmd-user and stdio not a terminal
-    bool cmd_started_ = false;
-    bool shutdown_requested_ = false;
-    bool primary_done_ = false;
-    std::optional<int> exit_code_;
     bool children_left_ = true;
-    bool sigkill_sent_ = false;
     std::size_t unsignalled_ = 0;  // processes of the last sweep no helper could reach
     bool had_scripts_ = false;     // any cont-init or cont-finish script
-    std::optional<TimePoint> phase_deadline_;
-    std::optional<TimePoint> ready_deadline_;
 
     // s6-overlay compatibility (init_s6.cpp).
     void setup_s6_runtime();

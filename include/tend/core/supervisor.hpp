@@ -11,6 +11,7 @@
 
 #include <sys/types.h>
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -64,6 +65,8 @@ struct ServiceRecord {
     pid_t pgid = 0;        // its process group, kept until the group is gone
     pid_t finish_pid = 0;  // finish script while it runs
     sys::UniqueFd notification;  // read end of the readiness pipe
+    timespec spawned_at{};       // of the current life, for `ready-when file`
+    std::size_t notification_bytes = 0;  // read from it without a newline
     std::unique_ptr<ReadinessProbe> probe;  // `ready-when`, made at the first start
 
     // The service's own stdout and stderr pipes, owned by its user: made at
@@ -88,8 +91,11 @@ public:
         std::vector<std::string> depends;
     };
     void load(const std::filesystem::path& services_dir, const std::vector<ExtraServiceDir>& extra = {});
-    // Starts every service without a `down` file, respecting dependencies.
+    // Starts every service without a `down` file, respecting dependencies:
+    // the first batch now, the rest from the event loop (see start_batch).
     void start_all();
+    // start_all() has services left to start.
+    bool starting() const { return next_to_start_ != kNothingToStart; }
 
     // A reaped child: returns false when it is none of ours.
     bool on_child_exit(pid_t pid, int wait_status);
@@ -136,6 +142,8 @@ public:
     // Called when a primary service's main process ended (exit code as the
     // shell reports it) or it could not be started; `reason` says which, for
     // "shutting down: <reason>" (e.g. "primary service php-fpm exited with code 3").
+    // Both are called from the event loop (a deferred task), never from
+    // inside the supervisor's own event handling: see notify().
     std::function<void(int code, const std::string& reason)> on_primary_exit;
     // Called after any service changed state (readiness, up, down).
     std::function<void()> on_change;
@@ -143,7 +151,20 @@ public:
 private:
     void prepare(ServiceRecord& record);
     void resolve_dependencies();
+    // The event queue (see drain()): dispatch posts and drains.
     void dispatch(ServiceRecord& record, const Event& event);
+    void post(ServiceRecord& record, const Event& event);
+    void drain();
+    bool handle_event(ServiceRecord& record, const Event& event);
+    // What Init hears, in order, from the event loop.
+    struct Notice {
+        enum class Kind { Changed, PrimaryExited } kind;
+        int code = 0;
+        std::string reason;
+    };
+    void notify(Notice notice);
+    void deliver_notices();
+    void primary_exited(int code, std::string reason);
     void execute(ServiceRecord& record, const Action& action);
     void spawn_main(ServiceRecord& record);
     void spawn_finish(ServiceRecord& record, const ExitInfo& exit);
@@ -155,7 +176,9 @@ private:
     void on_probe_ready(std::size_t index);
     bool dependencies_ready(const ServiceRecord& record) const;
     bool held_by_down(const ServiceRecord& record) const;
+    void compute_held_by_down();
     void start_waiting();
+    void start_batch();
     void continue_shutdown();
     ServiceRecord* find_service(const std::string& name);
     std::optional<AdminResult> admin_refusal(const ServiceRecord* record, const std::string& name) const;
@@ -183,7 +206,21 @@ private:
     std::uint64_t own_permitted_caps_ = 0;
     std::uint64_t own_effective_caps_ = 0;
     bool stopping_all_ = false;
-    bool in_dispatch_ = false;
+    static constexpr int kNotificationReadsPerWakeup = 8;             // of 512 bytes
+    static constexpr std::size_t kNotificationLimit = 64 * 1024;  // bytes without a newline
+    static constexpr std::size_t kStartBatch = 16;  // spawns between two looks at the event loop
+    static constexpr std::size_t kNothingToStart = static_cast<std::size_t>(-1);
+    std::size_t next_to_start_ = kNothingToStart;  // start_all()'s next service
+    std::vector<bool> held_by_down_;  // per service, from the `down` files (see held_by_down)
+    struct PendingEvent {
+        std::size_t service;
+        Event event;
+    };
+    std::deque<PendingEvent> pending_;
+    bool draining_ = false;
+    bool changed_ = false;  // a state or readiness changed since drain() last looked
+    std::vector<Notice> notices_;
+    bool delivery_scheduled_ = false;
 
     SystemWallClock system_wall_clock_;
     std::unique_ptr<Scheduler> scheduler_;

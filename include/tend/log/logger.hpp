@@ -12,10 +12,12 @@
 #include <string>
 #include <string_view>
 
+#include "tend/config/log_format.hpp"
+
 namespace tend::log {
 
 enum class Level { Error = 0, Warn = 1, Info = 2, Debug = 3, Trace = 4 };
-enum class Format { Text, Json };
+using Format = config::LogFormat;
 
 // verbosity 0..4: 0 errors only, 1 +warnings, 2 +info (default), 3 +debug, 4 +trace.
 void setup(int verbosity, Format format);

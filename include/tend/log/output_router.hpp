@@ -26,7 +26,7 @@
 #include <utility>
 #include <vector>
 
-#include "tend/core/clock.hpp"
+#include "tend/sys/clock.hpp"
 #include "tend/log/line_splitter.hpp"
 #include "tend/sys/event_loop.hpp"
 #include "tend/sys/fd.hpp"
@@ -37,16 +37,16 @@ enum class Stream { Out = 0, Err = 1 };
 
 // How long a partial line waits for its newline before it is written anyway
 // (a prompt or a progress dot still shows).
-inline constexpr core::Duration kPartialLineWait{1000};
+inline constexpr sys::Duration kPartialLineWait{1000};
 
 class OutputRouter {
 public:
     using WriterId = std::size_t;
 
     // Writes to non-blocking views of tend's fds 1 and 2.
-    OutputRouter(sys::EventLoop& loop, const core::Clock& clock, bool prefix_lines);
+    OutputRouter(sys::EventLoop& loop, const sys::Clock& clock, bool prefix_lines);
     // Writes to `out` and `err` (tests: pipes they read).
-    OutputRouter(sys::EventLoop& loop, const core::Clock& clock, bool prefix_lines, sys::UniqueFd out,
+    OutputRouter(sys::EventLoop& loop, const sys::Clock& clock, bool prefix_lines, sys::UniqueFd out,
                  sys::UniqueFd err);
     ~OutputRouter();
     OutputRouter(const OutputRouter&) = delete;
@@ -64,7 +64,7 @@ public:
 
     // When a partial line will have waited kPartialLineWait; nullopt when
     // none waits (or while reading is paused), so an idle tend makes no wakeups.
-    std::optional<core::TimePoint> next_deadline() const;
+    std::optional<sys::TimePoint> next_deadline() const;
     void on_timer();
 
     // One of tend's own log lines (with its newline), queued for tend's
@@ -81,7 +81,7 @@ public:
         bool out_of_time = false;   // the limit was reached with bytes left
         bool write_failed = false;  // tend's stdout or stderr refused bytes (its reader is gone)
     };
-    DrainResult drain_all(core::Duration limit);
+    DrainResult drain_all(sys::Duration limit);
 
     std::size_t source_count() const { return sources_.size(); }
     bool paused() const { return paused_; }
@@ -97,7 +97,7 @@ private:
         Stream stream;
         WriterId writer;
         bool flush_when_empty = false;
-        std::optional<core::TimePoint> partial_since;  // when the pending partial line began to wait
+        std::optional<sys::TimePoint> partial_since;  // when the pending partial line began to wait
         std::uint64_t partial_line = 0;                // splitter.lines_emitted() at that moment
     };
 
@@ -114,7 +114,7 @@ private:
     OutputQueue& queue_of(const Source* source) { return *queues_[static_cast<int>(source->stream)]; }
 
     sys::EventLoop& loop_;
-    const core::Clock& clock_;
+    const sys::Clock& clock_;
     bool prefix_lines_;
     sys::UniqueFd out_fd_[2];
     std::unique_ptr<OutputQueue> queues_[2];

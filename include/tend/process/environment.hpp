@@ -27,9 +27,9 @@
 namespace tend::process {
 
 // An ordered environment: NAME=value strings, unique names, sorted by name.
-// Like a standard container, members may throw std::bad_alloc; from_strings,
-// from_environ and build_service_environment catch it and return an empty
-// environment (which leaks nothing) instead.
+// Like a standard container, members may throw std::bad_alloc: on the event
+// path the loop's guard turns that into a graceful shutdown, before any
+// half-built environment reaches a service.
 class Environment {
 public:
     Environment() = default;

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <expected>
 #include <optional>
+#include <cerrno>
 #include <string>
 #include <vector>
 
@@ -31,9 +32,7 @@ enum class SpawnStage : int {
     StatusPipe,  // the parent's pipe for the child's report (e.g. out of fds)
     Fork,
     Session,
-    Terminal,
     Rlimit,
-    Umask,
     Chdir,
     BoundingSet,
     KeepCaps,
@@ -60,6 +59,9 @@ struct SpawnFailure {
 
     // "cannot set limit nofile: Operation not permitted"
     std::string message() const;
+    // As a shell reports a command it could not run: 127 when the executable
+    // does not exist, 126 for every other failure.
+    int shell_code() const { return stage == SpawnStage::Exec && error == ENOENT ? 127 : 126; }
 };
 
 enum class GroupMode {
@@ -71,7 +73,6 @@ struct IdentityChange {
     uid_t uid = 0;
     gid_t gid = 0;
     std::vector<gid_t> groups;
-    bool set_groups = true;  // false when the group list already matches
 };
 
 struct CapabilityPlan {

@@ -1,8 +1,8 @@
-// Shared pieces of the issue-3 integration tests (capabilities, limits,
-// umask, workdir, log prefix, readiness, dependencies).
+// What integration tests read about processes and tend's log: capability
+// masks and rlimits from /proc/PID/status and /proc/PID/limits, CPU time
+// from /proc/PID/stat, flat JSON log lines, and the reporting scripts.
 //
-// Design: header-only on top of harness.hpp, which another helper owns. It
-// adds what those tests read from /proc (capability masks, rlimits) and the
+// Design: header-only on top of harness.hpp. It adds those readers and the
 // one pattern they all use: start tend, wait until services have reported
 // what they got, then stop tend with SIGTERM. Reports are written to a
 // temporary name and renamed, so a report that exists is complete.
@@ -25,7 +25,7 @@
 
 #include "harness.hpp"
 
-namespace tend::itest::issue3 {
+namespace tend::itest::readers {
 
 // ---------------------------------------------------------------------------
 // Capabilities as /proc/PID/status shows them
@@ -278,4 +278,4 @@ inline std::string find_program(std::string_view name) {
     return {};
 }
 
-}  // namespace tend::itest::issue3
+}  // namespace tend::itest::readers

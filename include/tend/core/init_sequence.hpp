@@ -1,0 +1,145 @@
+// The stages of SPEC.md as a pure machine: events in, actions out, no system
+// call and no clock (the caller passes `now`), like ServiceMachine.
+//
+// Phases:
+//   ContInit          cont-init scripts, one at a time
+//   Running           services supervised; the CMD runs (after --wait-ready)
+//   StoppingPrimary   the CMD got the shutdown signal, primary services their
+//                     down-signal; SIGKILL to the CMD after --services-grace
+//   StoppingServices  services stop in reverse dependency order
+//   ContFinish        cont-finish scripts, each bounded by --finish-timeout
+//   KillAll           SIGTERM to everything left; after --kill-grace PID 1
+//                     exits, a subreaper SIGKILLs and waits once more
+//   Done              exit with exit_code()
+//
+// Init (init.cpp) owns the processes, the scripts and the supervisor: it
+// turns what happens into events, tells the machine what it sees (InitFacts)
+// and carries out the actions in order. Messages are actions too, so the
+// unit tests read every line a phase change says.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tend/core/clock.hpp"
+
+namespace tend::core {
+
+enum class Phase { ContInit, Running, StoppingPrimary, StoppingServices, ContFinish, KillAll, Done };
+const char* to_string(Phase phase);
+
+struct InitSettings {
+    bool forward_signals = false;      // --forward-signals
+    bool stop_on_init_failure = true;  // --on-init-failure=stop
+    bool is_pid1 = true;
+    Duration services_grace{5000};
+    Duration finish_timeout{5000};
+    Duration kill_grace{5000};
+    std::optional<Duration> ready_timeout;  // --ready-timeout, with --wait-ready and a CMD
+    bool start_cmd_after_ready_timeout = false;  // start the CMD anyway instead of shutting down
+};
+
+// What Init sees when it sends an event.
+struct InitFacts {
+    bool script_running = false;
+    bool cmd_running = false;
+    bool has_primary_service = false;
+    bool primaries_down = true;  // every primary service is down
+    bool all_down = true;        // every service is down
+    bool children_left = true;   // tend still has a child
+};
+
+enum class InitEventKind {
+    ContInitDone,     // no cont-init script left to run
+    ContFinishDone,   // no cont-finish script left to run
+    ScriptStarted,    // a cont-init or cont-finish script runs (`name`)
+    ScriptExited,     // it ended: `code` as a shell says it, `failed` when not 0
+    ServicesStarted,  // Running: services loaded and started; `failed` = nothing to wait for
+    CmdStarting,      // the CMD is about to be spawned
+    ShutdownSignal,   // SIGTERM, SIGINT or SIGQUIT (`code` = the signal)
+    PrimaryExited,    // the CMD or a primary service ended (`code`, `reason`)
+    Halt,             // tend ctl halt `code` from uid `uid`
+    OutOfMemory,      // the event loop ran out of memory
+    Shutdown,         // shut down for `reason` with signal `code` (a halt request, ...)
+    ScriptDeadline,   // the running script must end by `at` (an earlier deadline than the phase's)
+    Timer,            // a deadline may have passed
+    KillGraceOver,    // KillAll's deadline: `code` processes left, `uid` of them never signalled
+    Progress,         // something Init waits for may have changed (a child, a service)
+};
+
+struct InitEvent {
+    InitEventKind kind;
+    int code = 0;
+    bool failed = false;
+    std::string reason;  // PrimaryExited, Shutdown; the script's name for Script*
+    unsigned long uid = 0;
+    std::optional<TimePoint> at;  // ScriptDeadline
+};
+
+enum class InitActionKind {
+    Say,             // `text` at info level, or debug when tend is used like tini
+    Log,             // `text` at `level` (0 debug, 1 info, 2 warn, 3 error)
+    RunNextScript,   // start the next script of the phase, or report *Done
+    SkipScripts,     // cont-init: no further script runs
+    StartServices,   // enter Running: load and start the services, then ServicesStarted
+    RunContFinish,   // list the cont-finish scripts and run the first
+    SignalScript,    // `signal` to the running script's group
+    KillScript,      // SIGKILL to the running script's group (named in the log)
+    SignalCmd,       // `signal` to the CMD's group
+    KillCmd,         // SIGKILL to the CMD's group
+    ForwardSignal,   // `signal` to the CMD and the primary services
+    StopPrimaries,   // Supervisor::stop_primaries
+    StopAll,         // Supervisor::stop_all
+    ReportNotReady,  // log the services that are not ready (--ready-timeout)
+    StartCmdAnyway,  // --ready-timeout with start_cmd_after_ready_timeout: warn and start the CMD
+    FinalSweep,      // `signal` to everything left (kill(-1) or the descendants)
+    CountLeft,       // KillAll's deadline: count what is left, answer KillGraceOver
+};
+
+struct InitAction {
+    InitActionKind kind;
+    int signal = 0;
+    int level = 0;
+    std::string text;
+
+    bool operator==(const InitAction&) const = default;
+};
+
+class InitSequence {
+public:
+    explicit InitSequence(InitSettings settings) : settings_(settings) {}
+
+    std::vector<InitAction> handle(const InitEvent& event, const InitFacts& facts, TimePoint now);
+
+    Phase phase() const { return phase_; }
+    bool shutdown_requested() const { return shutdown_requested_; }
+    bool cmd_started() const { return cmd_started_; }
+    // The exit code decided so far; 0 when nothing decided one.
+    int exit_code() const { return exit_code_.value_or(0); }
+    std::optional<int> decided_exit_code() const { return exit_code_; }
+    // The earliest of the phase's and --ready-timeout's deadlines.
+    std::optional<TimePoint> next_deadline() const;
+
+private:
+    void begin_shutdown(int signo, const std::string& reason, const InitFacts& facts, TimePoint now);
+    void advance(const InitFacts& facts, TimePoint now);
+    void enter_phase(Phase phase, TimePoint now);
+    void on_timer(const InitFacts& facts, TimePoint now);
+    void say(std::string text) { actions_.push_back({InitActionKind::Say, 0, 1, std::move(text)}); }
+    void log(int level, std::string text) { actions_.push_back({InitActionKind::Log, 0, level, std::move(text)}); }
+    void act(InitActionKind kind, int signal = 0) { actions_.push_back({kind, signal, 0, {}}); }
+
+    InitSettings settings_;
+    Phase phase_ = Phase::ContInit;
+    bool shutdown_requested_ = false;
+    bool primary_done_ = false;
+    bool cmd_started_ = false;
+    bool sigkill_sent_ = false;
+    std::optional<int> exit_code_;
+    std::optional<TimePoint> phase_deadline_;
+    std::optional<TimePoint> ready_deadline_;
+    std::vector<InitAction> actions_;  // of the event being handled
+};
+
+}  // namespace tend::core
