@@ -7,6 +7,9 @@
 # missing or podman cannot run a container, the suite FAILS: it never passes
 # silently. Prints PASS/FAIL lines and timings; exits 1 on any failure.
 # Arguments: case names (functions below) to run only those.
+# TEND_E2E_TEND_IMAGE=IMAGE: test the tend of IMAGE (an image with /sbin/tend,
+# e.g. a development build) in the seed image and as --init, instead of the one
+# docker/Dockerfile builds (which is still built and checked).
 #
 # The base image debian:bookworm is made once with debootstrap (base-image.sh)
 # and reused; image builds reuse podman's layer cache.
@@ -156,14 +159,16 @@ timed "build $tend_image (docker/Dockerfile, target tend)" \
 timed "build $demo_image (docker/Dockerfile, target demo)" \
     build demo -f docker/Dockerfile -t "$demo_image" . ||
     { fail "build: $demo_image"; exit 1; }
+under_test=${TEND_E2E_TEND_IMAGE:-$tend_image}
+[ "$under_test" = "$tend_image" ] || echo "tend under test: /sbin/tend of $under_test"
 timed "build $seed_image ($example)" \
-    build seed --build-arg TEND_IMAGE="$tend_image" -t "$seed_image" "$example" ||
+    build seed --build-arg TEND_IMAGE="$under_test" -t "$seed_image" "$example" ||
     { fail "build: $seed_image"; exit 1; }
 pass "images: $tend_image, $demo_image, $seed_image built"
 
 # The release binary users copy, taken out of the tend image.
 tend_bin=$work/tend
-command podman create --name tend-e2e-extract "$tend_image" >/dev/null &&
+command podman create --name tend-e2e-extract "$under_test" >/dev/null &&
     command podman cp tend-e2e-extract:/sbin/tend "$tend_bin" &&
     command podman rm tend-e2e-extract >/dev/null
 if file "$tend_bin" 2>/dev/null | grep -q 'statically linked.*stripped' || { [ -x "$tend_bin" ] && ! command -v file >/dev/null; }; then
