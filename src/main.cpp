@@ -7,6 +7,7 @@
 #include <exception>
 
 #include "tend/config/options.hpp"
+#include "tend/control/client.hpp"
 #include "tend/core/init.hpp"
 #include "tend/log/logger.hpp"
 #include "tend/sys/fd.hpp"
@@ -21,6 +22,8 @@ int main(int argc, char** argv) {
     tend::sys::close_inherited_fds();
 
     try {
+        // `tend ctl ...` and `tend health` are clients, not an init.
+        if (tend::control::is_client_command(argc, argv)) return tend::control::run_client(argc, argv);
         auto parsed = tend::config::parse_command_line(argc, argv);
         if (parsed.kind == tend::config::ParsedCommandLine::Kind::Exit) return parsed.exit_code;
         tend::log::setup(parsed.options.verbosity, parsed.options.log_format);

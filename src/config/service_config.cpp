@@ -15,6 +15,7 @@
 #include <new>
 #include <system_error>
 
+#include "tend/config/duration.hpp"
 #include "tend/config/envdir.hpp"
 #include "tend/config/file_reader.hpp"
 
@@ -88,7 +89,8 @@ public:
         for (auto step : {&ServiceDirParser::parse_scripts, &ServiceDirParser::parse_presence_files,
                           &ServiceDirParser::parse_user, &ServiceDirParser::parse_environment,
                           &ServiceDirParser::parse_privileges, &ServiceDirParser::parse_process_settings,
-                          &ServiceDirParser::parse_supervision, &ServiceDirParser::note_unsupported}) {
+                          &ServiceDirParser::parse_supervision, &ServiceDirParser::parse_schedule_files,
+                          &ServiceDirParser::note_unsupported}) {
             if (auto ok = (this->*step)(); !ok) return std::unexpected(ok.error());
         }
         return std::move(config_);
@@ -299,6 +301,19 @@ private:
             config_.notification_fd = number;
         }
 
+        auto ready_when = read_text("ready-when");
+        if (!ready_when) return std::unexpected(ready_when.error());
+        if (*ready_when) {
+            auto parsed = parse_ready_when(**ready_when);
+            if (!parsed) return fail(file("ready-when"), parsed.error());
+            // Two sources of truth for one flag: which one wins would be a guess.
+            if (config_.notification_fd) {
+                return fail(file("ready-when"), "cannot be used together with " + file("notification-fd").string() +
+                                                    ": keep one of the two");
+            }
+            config_.ready_when = std::move(*parsed);
+        }
+
         auto depends = read_text("depends");
         if (!depends) return std::unexpected(depends.error());
         if (*depends) {
@@ -322,19 +337,19 @@ private:
             else return fail(file("restart"), "unknown policy " + in_quotes(**restart) + " (always, on-failure or never)");
         }
 
-        auto timeout_kill = read_value("timeout-kill", "milliseconds");
+        auto timeout_kill = read_value("timeout-kill", "a duration (3000 = milliseconds, 500ms, 3s, 2m, 1h)");
         if (!timeout_kill) return std::unexpected(timeout_kill.error());
         if (*timeout_kill) {
-            const auto ms = parse_milliseconds(**timeout_kill);
-            if (!ms) return fail(file("timeout-kill"), ms.error());
+            const auto ms = parse_duration(**timeout_kill);
+            if (!ms) return fail(file("timeout-kill"), in_quotes(**timeout_kill) + ": " + ms.error());
             config_.timeout_kill = *ms;
         }
 
-        auto timeout_finish = read_value("timeout-finish", "milliseconds");
+        auto timeout_finish = read_value("timeout-finish", "a duration (3000 = milliseconds, 500ms, 3s, 2m, 1h)");
         if (!timeout_finish) return std::unexpected(timeout_finish.error());
         if (*timeout_finish) {
-            const auto ms = parse_milliseconds(**timeout_finish);
-            if (!ms) return fail(file("timeout-finish"), ms.error());
+            const auto ms = parse_duration(**timeout_finish);
+            if (!ms) return fail(file("timeout-finish"), in_quotes(**timeout_finish) + ": " + ms.error());
             config_.timeout_finish = *ms;
         }
 
@@ -344,6 +359,40 @@ private:
             const auto signo = parse_signal(**down_signal);
             if (!signo) return fail(file("down-signal"), "unknown signal " + in_quotes(**down_signal));
             config_.down_signal = *signo;
+        }
+        return {};
+    }
+
+    // `schedule` and `schedule-overlap`. A scheduled job is started by its
+    // ticks, not kept up, so the files about keeping a service up or about
+    // when it is up make no sense beside it: refused by name, not ignored.
+    Step parse_schedule_files() {
+        auto line = read_value("schedule", "a cron expression or @daily, @every 1h, ...");
+        if (!line) return std::unexpected(line.error());
+        auto overlap = read_value("schedule-overlap", "skip or kill");
+        if (!overlap) return std::unexpected(overlap.error());
+        if (!*line) {
+            if (*overlap)
+                config_.warnings.push_back(file("schedule-overlap").string() + ": ignored: there is no " +
+                                           file("schedule").string());
+            return {};
+        }
+        for (std::string_view conflicting : {"primary", "restart", "notification-fd", "ready-when"}) {
+            const auto present = exists(conflicting);
+            if (!present) return std::unexpected(present.error());
+            if (*present)
+                return fail(file("schedule"), "cannot be combined with " + file(conflicting).string() +
+                                                  " (a scheduled job runs at its ticks and is never kept up, "
+                                                  "restarted or waited for)");
+        }
+        auto parsed = parse_schedule(**line);
+        if (!parsed) return fail(file("schedule"), parsed.error());
+        config_.schedule = std::move(*parsed);
+        config_.schedule_text = **line;
+        if (*overlap) {
+            auto mode = parse_schedule_overlap(**overlap);
+            if (!mode) return fail(file("schedule-overlap"), mode.error());
+            config_.schedule_overlap = *mode;
         }
         return {};
     }

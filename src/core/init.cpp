@@ -7,6 +7,8 @@
 #include <cstring>
 
 #include "tend/log/logger.hpp"
+#include "tend/sys/final_sweep.hpp"
+#include "tend/process/owned_pipe.hpp"
 #include "tend/sys/reaper.hpp"
 #include "tend/sys/signals.hpp"
 
@@ -30,6 +32,16 @@ std::optional<std::string> find_executable(const std::string& name, const proces
         start = end + 1;
     }
     return std::nullopt;
+}
+
+std::string count_processes(std::size_t count) {
+    return std::to_string(count) + (count == 1 ? " process" : " processes");
+}
+
+// "exited with code 3" or "killed by SIGKILL", for the shutdown reason.
+std::string describe_exit(const ExitInfo& exit) {
+    if (exit.signal != 0) return std::string("killed by ") + config::signal_name(exit.signal);
+    return "exited with code " + std::to_string(exit.code);
 }
 
 }  // namespace
@@ -79,8 +91,11 @@ Init::Init(config::Options options, sys::EventLoop loop, sys::UniqueFd signal_fd
             log::warn("not PID 1 and cannot become a child subreaper: {}; orphans will not be reaped",
                       std::strerror(error));
     }
-    if (options_.log_prefix) {
-        router_ = std::make_unique<log::OutputRouter>(loop_);
+    // Services' output goes through tend (pipes they own) unless
+    // --inherit-output; tend's own lines then queue with their stderr lines,
+    // so none lands inside a service's line.
+    if (!options_.inherit_output) {
+        router_ = std::make_unique<log::OutputRouter>(loop_, clock_, options_.log_prefix);
         log::set_line_writer(
             [](void* router, std::string_view line) { static_cast<log::OutputRouter*>(router)->write_own_line(line); },
             router_.get());
@@ -92,7 +107,7 @@ Init::Init(config::Options options, sys::EventLoop loop, sys::UniqueFd signal_fd
     context.cmd_given = !options_.command.empty();
     context.router = router_.get();
     supervisor_ = std::make_unique<Supervisor>(loop_, clock_, ops_, std::move(context));
-    supervisor_->on_primary_exit = [this](int code) { primary_exited(code); };
+    supervisor_->on_primary_exit = [this](int code, const std::string& reason) { primary_exited(code, reason); };
     supervisor_->on_change = [this] {
         maybe_start_cmd();
         advance_shutdown();
@@ -108,21 +123,58 @@ int Init::run() {
     std::vector<std::string> warnings;
     scripts_ = config::list_scripts(options_.cont_init_dir, warnings);
     for (const auto& warning : warnings) log::warn("{}", warning);
+    {
+        std::vector<std::string> said_later;  // cont-finish warns when it runs
+        had_scripts_ = !scripts_.empty() || !config::list_scripts(options_.cont_finish_dir, said_later).empty();
+    }
     phase_ = Phase::ContInit;
+    open_control();
     start_next_script();
 
     while (phase_ != Phase::Done) {
         rearm_timer();
         auto result = loop_.run_once();
         if (!result) log::error("event loop: epoll_wait failed: {}", std::strerror(result.error()));
+        if (control_) control_->on_change();  // wait-ready requests look again
     }
-    if (router_) router_->drain_all(static_cast<int>(options_.kill_grace.count()));
-    return exit_code_.value_or(0);
+    control_.reset();  // the socket goes before tend does
+    drain_output();  // tend's last line comes after what the services wrote
+    const int code = exit_code_.value_or(0);
+    say("exiting with code " + std::to_string(code));
+    return code;
+}
+
+bool Init::plain_init() const { return !had_scripts_ && supervisor_->size() == 0; }
+
+void Init::say(const std::string& message) const {
+    if (plain_init())
+        log::debug("{}", message);
+    else
+        log::info("{}", message);
+}
+
+// What services wrote and tend has not yet passed on gets --drain-timeout;
+// what is left then is dropped, and said so.
+void Init::drain_output() {
+    if (!router_) return;
+    auto result = router_->drain_all(options_.drain_timeout);
+    // From here on tend's own lines go straight to stderr.
+    log::set_line_writer(nullptr, nullptr);
+    if (result.dropped.empty()) return;
+    std::string what;
+    for (const auto& [name, bytes] : result.dropped)
+        what += fmt::format("{}{} bytes of {}", what.empty() ? "" : ", ", bytes, name);
+    std::string why;
+    if (result.out_of_time) why = fmt::format("--drain-timeout of {} ms reached", options_.drain_timeout.count());
+    if (result.write_failed) why += std::string(why.empty() ? "" : "; ") + "tend's stdout or stderr is closed";
+    log::warn("service output dropped at exit: {} ({})", what, why);
 }
 
 void Init::rearm_timer() {
     std::optional<TimePoint> deadline = supervisor_->next_deadline();
-    for (const auto& candidate : {phase_deadline_, ready_deadline_})
+    std::optional<TimePoint> control_deadline = control_ ? control_->next_deadline() : std::nullopt;
+    std::optional<TimePoint> output_deadline = router_ ? router_->next_deadline() : std::nullopt;
+    for (const auto& candidate : {phase_deadline_, ready_deadline_, control_deadline, output_deadline})
         if (candidate && (!deadline || *candidate < *deadline)) deadline = candidate;
     loop_.set_timer(deadline);
 }
@@ -145,7 +197,7 @@ void Init::on_signal() {
                     if (cmd_pid_ > 0) ops_.signal_group(cmd_pid_, signo, cmd_owner());
                     supervisor_->signal_primaries(signo);
                 } else {
-                    begin_shutdown(signo);
+                    begin_shutdown(signo, std::string(config::signal_name(signo)) + " received");
                 }
                 break;
             }
@@ -167,12 +219,9 @@ void Init::on_sigchld() {
     children_left_ = sys::reap_children([this](pid_t pid, int status) {
         if (pid == cmd_pid_) {
             cmd_pid_ = 0;
+            if (router_ && cmd_writer_) router_->writer_exited(*cmd_writer_);
             ExitInfo exit = exit_info(status);
-            if (exit.signal != 0)
-                log::info("CMD killed by {}", config::signal_name(exit.signal));
-            else
-                log::info("CMD exited with code {}", exit.code);
-            primary_exited(exit.shell_code());
+            primary_exited(exit.shell_code(), "CMD " + describe_exit(exit));
             return;
         }
         if (pid == script_pid_) {
@@ -189,6 +238,8 @@ void Init::on_sigchld() {
 void Init::on_timer() {
     TimePoint now = clock_.now();
     supervisor_->on_timer();
+    if (control_) control_->on_timer();
+    if (router_) router_->on_timer();
     if (ready_deadline_ && *ready_deadline_ <= now) {
         ready_deadline_.reset();
         if (!cmd_started_ && phase_ == Phase::Running) {
@@ -196,12 +247,19 @@ void Init::on_timer() {
             for (const auto& name : supervisor_->not_ready()) names += (names.empty() ? "" : ", ") + name;
             log::error("--ready-timeout: services not ready: {}; not starting the CMD", names);
             if (!exit_code_) exit_code_ = 1;
-            begin_shutdown(SIGTERM);
+            begin_shutdown(SIGTERM, "services not ready after --ready-timeout");
         }
     }
     if (phase_deadline_ && *phase_deadline_ <= now) {
         phase_deadline_.reset();
         switch (phase_) {
+            case Phase::ContInit:
+                if (script_pid_ > 0) {
+                    log::warn("{}: still running after --services-grace, sending SIGKILL",
+                              scripts_[next_script_ - 1].string());
+                    ops_.signal_group(script_pid_, SIGKILL, nullptr);
+                }
+                break;
             case Phase::StoppingPrimary:
                 if (cmd_pid_ > 0) {
                     log::warn("CMD still running after --services-grace, sending SIGKILL");
@@ -216,15 +274,7 @@ void Init::on_timer() {
                 }
                 break;
             case Phase::KillAll:
-                if (!sigkill_sent_) {
-                    log::warn("processes left after --kill-grace, sending SIGKILL");
-                    sys::signal_everything(SIGKILL, is_pid1_);
-                    sigkill_sent_ = true;
-                    phase_deadline_ = clock_.now() + options_.kill_grace;
-                } else {
-                    log::error("processes survived SIGKILL; exiting anyway");
-                    enter_phase(Phase::Done);
-                }
+                on_kill_grace_end();
                 break;
             default:
                 break;
@@ -270,8 +320,8 @@ void Init::start_next_script() {
 void Init::script_exited(int wait_status) {
     const auto& script = scripts_[next_script_ - 1];
     ExitInfo exit = exit_info(wait_status);
+    phase_deadline_.reset();  // --services-grace (cont-init) or --finish-timeout
     if (phase_ == Phase::ContFinish) {
-        phase_deadline_.reset();
         if (exit.code != 0) log::warn("{}: exited with {}", script.string(), exit.shell_code());
         start_next_script();
         return;
@@ -299,8 +349,7 @@ void Init::enter_running() {
     supervisor_->start_all();
     if (phase_ != Phase::Running) return;  // a refused primary already ended it
     if (options_.command.empty() && !supervisor_->has_primary() && supervisor_->size() == 0) {
-        log::info("no CMD, no primary and no service: nothing to wait for");
-        begin_shutdown(SIGTERM);
+        begin_shutdown(SIGTERM, "nothing to wait for (no CMD and no service)");
         return;
     }
     if (options_.wait_ready && options_.ready_timeout && !options_.command.empty())
@@ -321,7 +370,7 @@ void Init::start_cmd() {
     auto executable = find_executable(name, container_env_, options_.default_path);
     if (!executable) {
         log::error("CMD {}: not found in PATH", name);
-        primary_exited(127);
+        primary_exited(127, "CMD " + name + " not found");
         return;
     }
     process::SpawnPlan plan;
@@ -334,7 +383,7 @@ void Init::start_cmd() {
         auto credentials = process::resolve_user(*options_.cmd_user);
         if (!credentials) {
             log::error("--cmd-user: {}", credentials.error());
-            primary_exited(126);
+            primary_exited(126, "CMD cannot run as --cmd-user");
             return;
         }
         plan.identity = process::IdentityChange{credentials->uid, credentials->gid, credentials->groups, true};
@@ -343,37 +392,121 @@ void Init::start_cmd() {
         plan.capabilities.bounding_best_effort = true;
         plan.no_new_privs = true;
     }
+    sys::UniqueFd output_write[2];  // closed after the spawn: the CMD's pipes end with it
+    if (cmd_identity_) attach_cmd_output(plan, output_write);
     auto pid = ops_.spawn(plan);
     if (!pid) {
         log::error("CMD {}: {}", name, pid.error().message());
-        primary_exited(pid.error().stage == process::SpawnStage::Exec && pid.error().error == ENOENT ? 127 : 126);
+        primary_exited(pid.error().stage == process::SpawnStage::Exec && pid.error().error == ENOENT ? 127 : 126,
+                       "CMD " + name + " cannot start");
         return;
     }
     cmd_pid_ = *pid;
     log::debug("CMD {} started (pid {})", name, cmd_pid_);
 }
 
-void Init::primary_exited(int code) {
+// The CMD keeps tend's stdio (a terminal stays its terminal), except that a
+// CMD running as another user could not reopen tend's pipes by path
+// (/dev/stdout): each of stdout and stderr that is not a terminal becomes a
+// pipe owned by that user, read like a service's (never prefixed).
+void Init::attach_cmd_output(process::SpawnPlan& plan, sys::UniqueFd (&output_write)[2]) {
+    if (!router_) return;  // --inherit-output
+    for (int stream = 0; stream < 2; ++stream) {
+        if (::isatty(stream + 1) == 1) continue;
+        auto pipe = process::make_owned_pipe(cmd_identity_->uid, cmd_identity_->gid);
+        if (!pipe) {
+            log::warn("CMD: cannot create a {} pipe owned by uid {}: {}; it writes to tend's own",
+                      stream == 0 ? "stdout" : "stderr", cmd_identity_->uid, pipe.error());
+            continue;
+        }
+        if (!cmd_writer_) cmd_writer_ = router_->add_writer("the CMD", false);
+        router_->add_source(*cmd_writer_, std::move(pipe->read), stream == 0 ? log::Stream::Out : log::Stream::Err);
+        (stream == 0 ? plan.stdout_fd : plan.stderr_fd) = pipe->write.get();
+        output_write[stream] = std::move(pipe->write);
+    }
+}
+
+void Init::primary_exited(int code, const std::string& reason) {
     if (primary_done_) return;
     primary_done_ = true;
     if (!exit_code_) exit_code_ = code;
-    begin_shutdown(SIGTERM);
+    if (shutdown_requested_) {
+        say(reason);  // the CMD ending on the shutdown's signal
+        return;
+    }
+    begin_shutdown(SIGTERM, reason);
+}
+
+// ---- control ----------------------------------------------------------------
+
+void Init::open_control() {
+    control_bridge_ = std::make_unique<ControlBridge>(*supervisor_, clock_);
+    control_bridge_->tend_state = [this] { return control_state(); };
+    control_bridge_->on_halt = [this](int code, uid_t uid) { halt(code, uid); };
+    control_bridge_->on_log_level = [this](int verbosity) {
+        options_.verbosity = verbosity;
+        log::setup(verbosity, options_.log_format);
+        log::info("log level set to {} through control", verbosity);
+    };
+    control_handler_ = std::make_unique<control::CommandHandler>(*control_bridge_);
+    control::ServerSettings settings;
+    settings.runtime_dir = options_.runtime_dir;
+    settings.own_uid = ::getuid();
+    if (options_.control_group) {
+        // uid:group resolves the group (a name or a number) like a `user` file does.
+        auto credentials = process::resolve_user(std::to_string(::getuid()) + ":" + *options_.control_group);
+        if (!credentials) {
+            log::error("--control-group: {}; control is off", credentials.error());
+            return;
+        }
+        settings.group = credentials->gid;
+    }
+    auto server = control::ControlServer::open(loop_, clock_, *control_handler_, std::move(settings));
+    if (!server) {
+        log::info("control is off: {}", server.error());
+        return;
+    }
+    control_ = std::move(*server);
+    log::debug("control socket: {}", control_->socket_path().string());
+}
+
+std::optional<std::string> Init::control_state() const {
+    switch (phase_) {
+        case Phase::ContInit: return std::string("tend is still running the cont-init scripts");
+        case Phase::Running: return std::nullopt;
+        default: return std::string("shutting down (") + to_string(phase_) + ")";
+    }
+}
+
+void Init::halt(int code, uid_t uid) {
+    if (shutdown_requested_ || (phase_ != Phase::Running && phase_ != Phase::ContInit)) {
+        log::debug("tend ctl halt from uid {}: already shutting down", uid);
+        return;
+    }
+    exit_code_ = code;  // wins over the primary's status, as with s6-overlay's halt
+    begin_shutdown(SIGTERM, "tend ctl halt from uid " + std::to_string(uid));
 }
 
 // ---- shutdown ----------------------------------------------------------------
 
-void Init::begin_shutdown(int signo) {
+void Init::begin_shutdown(int signo, const std::string& reason) {
     if (phase_ != Phase::Running && phase_ != Phase::ContInit) {
-        log::debug("already shutting down ({})", to_string(phase_));
+        log::debug("already shutting down ({}): {}", to_string(phase_), reason);
         return;
     }
-    shutdown_requested_ = true;
     if (phase_ == Phase::ContInit) {
-        log::info("received {} during cont-init: stopping", config::signal_name(signo));
-        if (script_pid_ > 0) ops_.signal_group(script_pid_, signo, nullptr);
+        if (!shutdown_requested_) say("shutting down: " + reason + " during cont-init");
+        shutdown_requested_ = true;
+        if (script_pid_ > 0) {
+            ops_.signal_group(script_pid_, signo, nullptr);
+            // A script that ignores the signal gets SIGKILL, as a service would.
+            if (!phase_deadline_ && options_.services_grace.count() > 0)
+                phase_deadline_ = clock_.now() + options_.services_grace;
+        }
         return;  // the script's exit moves on to cont-finish
     }
-    log::info("shutting down");
+    shutdown_requested_ = true;
+    say("shutting down: " + reason);
     enter_phase(Phase::StoppingPrimary);
     if (cmd_pid_ > 0) {
         ops_.signal_group(cmd_pid_, signo, cmd_owner());
@@ -423,8 +556,7 @@ void Init::enter_phase(Phase phase) {
         }
         case Phase::KillAll: {
             // Whatever escaped its process group (daemons, orphans) ends here.
-            sys::signal_everything(SIGTERM, is_pid1_);
-            sys::signal_everything(SIGCONT, is_pid1_);
+            final_sweep(SIGTERM);
             children_left_ = sys::reap_children([](pid_t, int) {});
             phase_deadline_ = clock_.now() + options_.kill_grace;
             if (!children_left_) enter_phase(Phase::Done);
@@ -433,6 +565,60 @@ void Init::enter_phase(Phase phase) {
         default:
             break;
     }
+}
+
+// kill(-1) (or the descendants' pids) first, then one helper per uid that
+// tend could not signal itself; what no helper reached is counted, so later
+// messages never claim a signal that was not delivered.
+void Init::final_sweep(int signo) {
+    std::vector<int> signals{signo};
+    if (signo != SIGKILL) signals.push_back(SIGCONT);  // a stopped process must see its SIGTERM
+    sys::SweepReport report = sys::sweep(signals, is_pid1_);
+    unsignalled_ = 0;
+    for (const auto& helper : report.helpers) {
+        if (helper.error == 0) {
+            log::debug("sent {} to {} of uid {} from a helper running as that uid", config::signal_name(signo),
+                       count_processes(helper.processes), helper.uid);
+        } else {
+            unsignalled_ += helper.processes;
+            log::warn("cannot send {} to {} of uid {}: tend may not signal them and cannot switch to uid {}: {}",
+                      config::signal_name(signo), count_processes(helper.processes), helper.uid, helper.uid,
+                      std::strerror(helper.error));
+        }
+    }
+}
+
+// --kill-grace is over and something is left. As PID 1 tend just exits: the
+// kernel kills every process of the namespace with it, no signal (and no
+// capability) needed. A subreaper must SIGKILL its descendants itself.
+void Init::on_kill_grace_end() {
+    children_left_ = sys::reap_children([](pid_t, int) {});
+    const std::size_t left = sys::remaining_processes(is_pid1_).size();
+    const auto grace_ms = options_.kill_grace.count();
+    if (is_pid1_) {
+        if (left > 0)
+            log::warn("{} left after --kill-grace ({} ms); exiting, which ends them with the PID namespace",
+                      count_processes(left), grace_ms);
+        enter_phase(Phase::Done);
+        return;
+    }
+    if (left == 0) {
+        enter_phase(Phase::Done);
+        return;
+    }
+    if (!sigkill_sent_) {
+        log::warn("{} left after --kill-grace ({} ms), sending SIGKILL", count_processes(left), grace_ms);
+        final_sweep(SIGKILL);
+        sigkill_sent_ = true;
+        phase_deadline_ = clock_.now() + options_.kill_grace;
+        return;
+    }
+    if (unsignalled_ == 0)
+        log::error("{} still running {} ms after SIGKILL; exiting anyway", count_processes(left), grace_ms);
+    else
+        log::error("{} still running, {} of them never signalled (see above); exiting anyway", count_processes(left),
+                   unsignalled_);
+    enter_phase(Phase::Done);
 }
 
 }  // namespace tend::core

@@ -52,6 +52,15 @@ void ServiceMachine::after_group_gone(std::vector<Action>& actions, TimePoint no
 }
 
 void ServiceMachine::decide_restart(bool failed, Duration uptime, TimePoint now) {
+    if (restart_pending_) {
+        // tend ctl restart: no backoff delay, but through Backoff so the
+        // Timer event checks the dependencies as for any restart.
+        restart_pending_ = false;
+        stop_requested_ = false;
+        state_ = ServiceState::Backoff;
+        deadline_ = now;
+        return;
+    }
     if (stop_requested_ || !should_restart(settings_.restart, failed)) {
         state_ = ServiceState::Down;
         deadline_.reset();
@@ -82,7 +91,7 @@ std::vector<Action> ServiceMachine::handle(const Event& event, TimePoint now) {
         case EventKind::Spawned:
             if (state_ != ServiceState::Starting) break;
             state_ = ServiceState::Running;
-            ready_ = !settings_.has_notification_fd;
+            ready_ = !settings_.has_notification_fd && !settings_.has_ready_probe;
             started_at_ = now;
             ++starts_;
             last_exit_.reset();
@@ -100,6 +109,7 @@ std::vector<Action> ServiceMachine::handle(const Event& event, TimePoint now) {
             if (state_ != ServiceState::Running && state_ != ServiceState::Stopping) break;
             ready_ = false;
             last_exit_ = exit_info(event.wait_status);
+            latest_exit_ = last_exit_;
             if (event.group_empty) {
                 deadline_.reset();
                 after_group_gone(actions, now);
@@ -171,8 +181,39 @@ std::vector<Action> ServiceMachine::handle(const Event& event, TimePoint now) {
             }
             break;
 
+        case EventKind::Restart:
+            switch (state_) {
+                case ServiceState::Down:
+                    stop_requested_ = false;
+                    backoff_.reset();
+                    if (event.dependencies_ready) {
+                        spawn(actions);
+                    } else {
+                        state_ = ServiceState::Waiting;
+                    }
+                    break;
+                case ServiceState::Running:
+                    restart_pending_ = true;
+                    state_ = ServiceState::Stopping;
+                    ready_ = false;
+                    begin_stop(actions, now);
+                    break;
+                case ServiceState::Stopping:
+                case ServiceState::Draining:
+                case ServiceState::Finishing:
+                    restart_pending_ = true;  // once down, up again
+                    break;
+                case ServiceState::Backoff:
+                    deadline_ = now;  // no more waiting: the Timer event starts it
+                    break;
+                default:
+                    break;  // Waiting, Starting: on its way up already
+            }
+            break;
+
         case EventKind::Stop:
             stop_requested_ = true;
+            restart_pending_ = false;
             switch (state_) {
                 case ServiceState::Waiting:
                 case ServiceState::Backoff:

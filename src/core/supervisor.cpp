@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <linux/capability.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 
 #include "tend/log/logger.hpp"
 #include "tend/process/capabilities.hpp"
+#include "tend/process/owned_pipe.hpp"
 
 namespace tend::core {
 namespace {
@@ -20,6 +22,8 @@ bool same_groups(std::vector<gid_t> a, std::vector<gid_t> b) {
     return a == b;
 }
 
+std::string limit_text(rlim_t value) { return value == RLIM_INFINITY ? "unlimited" : std::to_string(value); }
+
 const process::IdentityChange* owner(const ServiceRecord& record) {
     return record.identity ? &*record.identity : nullptr;
 }
@@ -27,7 +31,9 @@ const process::IdentityChange* owner(const ServiceRecord& record) {
 }  // namespace
 
 Supervisor::Supervisor(sys::EventLoop& loop, const Clock& clock, ProcessOps& ops, SupervisorContext context)
-    : loop_(loop), clock_(clock), ops_(ops), context_(std::move(context)) {}
+    : loop_(loop), clock_(clock), ops_(ops), context_(std::move(context)) {
+    scheduler_ = std::make_unique<Scheduler>(clock_, context_.wall_clock ? *context_.wall_clock : system_wall_clock_);
+}
 
 void Supervisor::load(const std::filesystem::path& services_dir) {
     // tend's own capabilities, read once for every service's checks.
@@ -71,6 +77,7 @@ void Supervisor::load(const std::filesystem::path& services_dir) {
     for (auto& record : services_) {
         if (record.refused()) log::error("service {}: not started: {}", record.name, record.refusal);
     }
+    load_schedules();
     log::debug("{} service(s) in {}", services_.size(), services_dir.string());
 }
 
@@ -88,18 +95,38 @@ void Supervisor::prepare(ServiceRecord& record) {
             return;
         }
         const process::Credentials& own = context_.own_credentials;
-        const bool already_there = resolved->uid == own.uid && ::geteuid() == own.uid && resolved->gid == own.gid &&
-                                   ::getegid() == own.gid && same_groups(resolved->groups, own.groups);
+        const bool same_uid = resolved->uid == own.uid && ::geteuid() == own.uid;
+        const bool same_gid = resolved->gid == own.gid && ::getegid() == own.gid;
+        const bool already_there = same_uid && same_gid && same_groups(resolved->groups, own.groups);
+        const bool may_set_groups = (own_effective_caps_ & process::capability_bit(CAP_SETGID)) != 0;
         if (options.as_me) {
             if (!already_there)
                 log::info("service {}: --as-me: running as tend's own user instead of '{}'", record.name, *cfg.user);
             // The environment still describes tend's user: that is who it runs as.
+        } else if (same_uid && same_gid && !already_there && !may_set_groups) {
+            // tend's own user (an image run with --user 3000:3000): no switch is
+            // needed; only the supplementary groups differ, and tend may not set them.
+            log::debug("service {}: runs as tend's own uid {} and gid {} with tend's supplementary groups: "
+                       "tend lacks CAP_SETGID to set those of '{}'",
+                       record.name, own.uid, own.gid, *cfg.user);
+            record.credentials = *resolved;
+            record.credentials.groups = own.groups;
+        } else if (same_uid && !same_gid && !may_set_groups) {
+            // OpenShift: an arbitrary uid with gid 0. Refuse clearly instead of
+            // running with a gid the file did not ask for.
+            record.refusal = (cfg.dir / "user").string() + ": asks for gid " + std::to_string(resolved->gid) +
+                             " but tend runs as uid " + std::to_string(own.uid) + " with gid " +
+                             std::to_string(::getegid()) + " and lacks CAP_SETGID to change it; write `user " +
+                             std::to_string(own.uid) + ":" + std::to_string(::getegid()) +
+                             "` to run with tend's own ids";
+            return;
         } else {
             record.credentials = *resolved;
             if (!already_there) {
                 // Refuse once, clearly, instead of failing every restart in the child.
-                constexpr std::uint64_t needed =
-                    process::capability_bit(CAP_SETUID) | process::capability_bit(CAP_SETGID);
+                // The same uid needs only CAP_SETGID (setresuid to one's own ids is allowed).
+                std::uint64_t needed = process::capability_bit(CAP_SETGID);
+                if (!same_uid) needed |= process::capability_bit(CAP_SETUID);
                 std::uint64_t missing = needed & ~own_effective_caps_;
                 if (missing != 0) {
                     record.refusal = (cfg.dir / "user").string() + ": tend cannot switch to uid " +
@@ -110,6 +137,20 @@ void Supervisor::prepare(ServiceRecord& record) {
                 }
                 record.identity = process::IdentityChange{resolved->uid, resolved->gid, resolved->groups, true};
             }
+        }
+    }
+
+    // A limit above tend's own hard limit can only be set with
+    // CAP_SYS_RESOURCE: refuse once here rather than fail every restart.
+    if ((own_effective_caps_ & process::capability_bit(CAP_SYS_RESOURCE)) == 0) {
+        for (const auto& limit : cfg.limits) {
+            rlimit own{};
+            if (::getrlimit(static_cast<__rlimit_resource>(limit.resource), &own) != 0) continue;
+            if (limit.hard <= own.rlim_max) continue;
+            record.refusal = (cfg.dir / "limits").string() + ": " + limit.name + " " + limit_text(limit.hard) +
+                             " is above tend's hard limit " + limit_text(own.rlim_max) +
+                             " and tend lacks CAP_SYS_RESOURCE to raise it";
+            return;
         }
     }
 
@@ -132,9 +173,11 @@ void Supervisor::prepare(ServiceRecord& record) {
     record.envp = process::build_service_environment(cfg, inputs).to_strings();
 
     ServiceSettings settings;
-    settings.restart = record.primary ? config::RestartPolicy::Never : cfg.restart;
+    // A scheduled job runs once per tick: its ticks start it, never a restart.
+    settings.restart = record.primary || cfg.schedule ? config::RestartPolicy::Never : cfg.restart;
     settings.has_finish = cfg.finish.has_value();
     settings.has_notification_fd = cfg.notification_fd.has_value();
+    settings.has_ready_probe = cfg.ready_when.has_value();
     settings.down_signal = cfg.down_signal;
     settings.timeout_kill = cfg.timeout_kill.value_or(options.services_grace);
     settings.timeout_finish = cfg.timeout_finish;
@@ -206,22 +249,25 @@ void Supervisor::resolve_dependencies() {
 
 bool Supervisor::dependencies_ready(const ServiceRecord& record) const {
     return std::all_of(record.dependencies.begin(), record.dependencies.end(),
-                       [&](std::size_t dep) { return services_[dep].machine && services_[dep].machine->ready(); });
+                       [&](std::size_t dep) { return services_[dep].machine && service_ready(services_[dep]); });
 }
 
 void Supervisor::start_all() {
     for (auto& record : services_) {
         if (record.refused()) {
             // A primary that cannot exist ends the container, as a CMD that cannot run would.
-            if (record.primary && on_primary_exit) on_primary_exit(126);
+            if (record.primary && on_primary_exit)
+                on_primary_exit(126, "primary service " + record.name + " is refused");
             continue;
         }
         if (record.config->down) {
             log::debug("service {}: has a down file, not started", record.name);
             continue;
         }
+        if (scheduled(record)) continue;  // armed below: its ticks start it
         dispatch(record, {EventKind::Start, 0, false, dependencies_ready(record)});
     }
+    arm_schedules();
 }
 
 void Supervisor::start_waiting() {
@@ -240,6 +286,10 @@ void Supervisor::dispatch(ServiceRecord& record, const Event& event) {
     const ServiceState after = record.machine->state();
     if (before != after) log::debug("service {}: {} -> {}", record.name, to_string(before), to_string(after));
     if (after == ServiceState::Down && before != ServiceState::Down) record.pgid = 0;
+    // A probe runs only while the service is starting: once it is ready, or
+    // no longer running, it makes no more attempts and no more wakeups.
+    if (record.probe && record.probe->active() && (after != ServiceState::Running || record.machine->ready()))
+        record.probe->stop();
     if (before != after || was_ready != record.machine->ready()) {
         if (!in_dispatch_) {
             in_dispatch_ = true;
@@ -249,6 +299,7 @@ void Supervisor::dispatch(ServiceRecord& record, const Event& event) {
             if (on_change) on_change();
         }
     }
+    if (after == ServiceState::Down && before != ServiceState::Down && scheduled(record)) scheduled_run_over(record);
 }
 
 void Supervisor::execute(ServiceRecord& record, const Action& action) {
@@ -287,34 +338,48 @@ process::SpawnPlan Supervisor::base_plan(const ServiceRecord& record) const {
     return plan;
 }
 
-// --log-prefix: a stdout and a stderr pipe per process, owned by the
-// service's user so it can reopen /dev/stdout and /proc/self/fd/1.
-void Supervisor::attach_output(const std::string& label, process::SpawnPlan& plan,
-                               std::vector<sys::UniqueFd>& keep_alive, const ServiceRecord& record) {
-    if (!context_.router) return;
-    for (int stream = 0; stream < 2; ++stream) {
-        auto pipe = sys::make_pipe();
-        if (!pipe) {
-            log::error("service {}: cannot create output pipe: {}", record.name, std::strerror(pipe.error()));
-            continue;
+// A stdout and a stderr pipe per service, made once and owned by the
+// service's user (created under its fsuid/fsgid), so it can reopen
+// /dev/stdout and /proc/self/fd/2. False when they cannot be made.
+bool Supervisor::attach_output(ServiceRecord& record, process::SpawnPlan& plan) {
+    if (!context_.router) return true;  // --inherit-output: tend's own fds
+    if (!record.output_writer) {
+        const uid_t uid = record.identity ? record.identity->uid : ::geteuid();
+        const gid_t gid = record.identity ? record.identity->gid : ::getegid();
+        sys::UniqueFd read_ends[2];
+        for (int stream = 0; stream < 2; ++stream) {
+            auto pipe = process::make_owned_pipe(uid, gid);
+            if (!pipe) {
+                log::error("service {}: cannot create its {} pipe: {}", record.name,
+                           stream == 0 ? "stdout" : "stderr", pipe.error());
+                record.output_write[0].reset();
+                return false;
+            }
+            read_ends[stream] = std::move(pipe->read);
+            record.output_write[stream] = std::move(pipe->write);
         }
-        if (record.identity && ::fchown(pipe->write.get(), record.identity->uid, record.identity->gid) != 0)
-            log::warn("service {}: cannot give its output pipe to uid {}: {}", record.name, record.identity->uid,
-                      std::strerror(errno));
-        (stream == 0 ? plan.stdout_fd : plan.stderr_fd) = pipe->write.get();
-        keep_alive.push_back(std::move(pipe->write));
-        context_.router->add_source(label, std::move(pipe->read), stream == 0 ? log::Stream::Out : log::Stream::Err);
+        record.output_writer = context_.router->add_writer(record.name);
+        context_.router->add_source(*record.output_writer, std::move(read_ends[0]), log::Stream::Out);
+        context_.router->add_source(*record.output_writer, std::move(read_ends[1]), log::Stream::Err);
     }
+    plan.stdout_fd = record.output_write[0].get();
+    plan.stderr_fd = record.output_write[1].get();
+    return true;
 }
 
 void Supervisor::spawn_main(ServiceRecord& record) {
     const config::ServiceConfig& cfg = *record.config;
+    const timespec spawned_at = ReadinessProbe::file_clock_now();  // for `ready-when file`
     process::SpawnPlan plan = base_plan(record);
     plan.executable = cfg.run.string();
     plan.argv = {cfg.run.string()};
 
     std::vector<sys::UniqueFd> child_ends;  // closed in the parent after spawn
-    attach_output(record.name, plan, child_ends, record);
+    if (!attach_output(record, plan)) {
+        dispatch(record, {EventKind::SpawnFailed});
+        if (record.primary && on_primary_exit) on_primary_exit(126, "primary service " + record.name + " cannot get its output pipes");
+        return;
+    }
     sys::UniqueFd notification_read;
     if (cfg.notification_fd) {
         auto pipe = sys::make_pipe();
@@ -336,7 +401,8 @@ void Supervisor::spawn_main(ServiceRecord& record) {
         log::error("service {}: {}", record.name, pid.error().message());
         dispatch(record, {EventKind::SpawnFailed});
         if (record.primary && on_primary_exit)
-            on_primary_exit(pid.error().stage == process::SpawnStage::Exec && pid.error().error == ENOENT ? 127 : 126);
+            on_primary_exit(pid.error().stage == process::SpawnStage::Exec && pid.error().error == ENOENT ? 127 : 126,
+                            "primary service " + record.name + " cannot start");
         return;
     }
     record.pid = *pid;
@@ -344,6 +410,27 @@ void Supervisor::spawn_main(ServiceRecord& record) {
     log::info("service {}: started (pid {})", record.name, *pid);
     if (notification_read) watch_notification(record, std::move(notification_read));
     dispatch(record, {EventKind::Spawned});
+    if (cfg.ready_when) start_probe(record, spawned_at);
+}
+
+// `ready-when`: probed from now on, as this life's own: a socket or file of
+// the previous life never counts.
+void Supervisor::start_probe(ServiceRecord& record, timespec spawned_at) {
+    if (record.machine->state() != ServiceState::Running || record.machine->ready()) return;
+    if (!record.probe) {
+        std::optional<ProbeIdentity> identity;
+        if (record.identity) identity = ProbeIdentity{record.identity->uid, record.identity->gid};
+        const std::size_t index = static_cast<std::size_t>(&record - services_.data());
+        record.probe = std::make_unique<ReadinessProbe>(loop_, record.name, *record.config->ready_when, identity,
+                                                        [this, index] { on_probe_ready(index); });
+    }
+    record.probe->start(clock_.now(), spawned_at);
+}
+
+void Supervisor::on_probe_ready(std::size_t index) {
+    ServiceRecord& record = services_[index];
+    log::info("service {}: ready ({})", record.name, config::describe(record.probe->condition()));
+    dispatch(record, {EventKind::Ready});
 }
 
 void Supervisor::watch_notification(ServiceRecord& record, sys::UniqueFd read_end) {
@@ -379,10 +466,8 @@ void Supervisor::spawn_finish(ServiceRecord& record, const ExitInfo& exit) {
     process::SpawnPlan plan = base_plan(record);
     plan.executable = cfg.finish->string();
     plan.argv = {cfg.finish->string(), std::to_string(exit.code), std::to_string(exit.signal)};
-    std::vector<sys::UniqueFd> child_ends;
-    attach_output(record.name, plan, child_ends, record);
+    attach_output(record, plan);  // without its pipes, finish writes to tend's own
     auto pid = ops_.spawn(plan);
-    child_ends.clear();
     if (!pid) {
         log::error("service {}: finish: {}", record.name, pid.error().message());
         dispatch(record, {EventKind::FinishExited});
@@ -397,21 +482,29 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status) {
         if (record.pid == pid) {
             record.pid = 0;
             ExitInfo exit = exit_info(wait_status);
-            if (exit.signal != 0)
+            if (scheduled(record))
+                scheduled_run_exited(record, exit);
+            else if (exit.signal != 0)
                 log::info("service {}: killed by {}", record.name, config::signal_name(exit.signal));
             else
                 log::info("service {}: exited with code {}", record.name, exit.code);
+            if (context_.router && record.output_writer) context_.router->writer_exited(*record.output_writer);
             bool group_empty = !ops_.group_alive(record.pgid);
             if (record.notification) {
                 loop_.remove(record.notification.get());
                 record.notification.reset();
             }
             dispatch(record, {EventKind::MainExited, wait_status, group_empty});
-            if (record.primary && on_primary_exit) on_primary_exit(exit.shell_code());
+            if (record.primary && on_primary_exit) {
+                std::string how = exit.signal != 0 ? std::string("killed by ") + config::signal_name(exit.signal)
+                                                   : "exited with code " + std::to_string(exit.code);
+                on_primary_exit(exit.shell_code(), "primary service " + record.name + " " + how);
+            }
             return true;
         }
         if (record.finish_pid == pid) {
             record.finish_pid = 0;
+            if (context_.router && record.output_writer) context_.router->writer_exited(*record.output_writer);
             dispatch(record, {EventKind::FinishExited});
             return true;
         }
@@ -432,19 +525,26 @@ void Supervisor::on_timer() {
         if (record.machine && record.machine->deadline() && *record.machine->deadline() <= now)
             dispatch(record, {EventKind::Timer, 0, false, dependencies_ready(record)});
     }
+    scheduler_->on_timer();
+    for (auto& record : services_) {
+        if (record.probe) record.probe->on_timer(now);
+    }
 }
 
 std::optional<TimePoint> Supervisor::next_deadline() const {
     std::optional<TimePoint> earliest;
     for (const auto& record : services_) {
         if (!record.machine) continue;
-        auto deadline = record.machine->deadline();
-        if (deadline && (!earliest || *deadline < *earliest)) earliest = deadline;
+        for (auto deadline : {record.machine->deadline(),
+                              record.probe ? record.probe->deadline() : std::optional<TimePoint>{}})
+            if (deadline && (!earliest || *deadline < *earliest)) earliest = deadline;
     }
+    if (auto tick = scheduler_->next_deadline(); tick && (!earliest || *tick < *earliest)) earliest = tick;
     return earliest;
 }
 
 void Supervisor::stop_primaries() {
+    scheduler_->disarm_all();  // shutdown has begun: no new runs
     for (auto& record : services_)
         if (record.primary && record.machine) dispatch(record, {EventKind::Stop});
 }
@@ -456,6 +556,7 @@ bool Supervisor::primaries_down() const {
 }
 
 void Supervisor::stop_all() {
+    scheduler_->disarm_all();
     stopping_all_ = true;
     continue_shutdown();
 }
@@ -507,7 +608,7 @@ std::vector<std::string> Supervisor::not_ready() const {
     std::vector<std::string> names;
     for (const auto& record : services_) {
         if (record.refused() || !record.machine || held_by_down(record)) continue;
-        if (!record.machine->ready()) names.push_back(record.name);
+        if (!service_ready(record)) names.push_back(record.name);
     }
     return names;
 }

@@ -75,12 +75,4 @@ std::vector<pid_t> list_descendants() {
     return result;
 }
 
-void signal_everything(int signo, bool is_pid1) {
-    if (is_pid1) {
-        ::kill(-1, signo);
-        return;
-    }
-    for (pid_t pid : list_descendants()) ::kill(pid, signo);
-}
-
 }  // namespace tend::sys

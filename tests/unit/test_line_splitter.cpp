@@ -259,6 +259,35 @@ TEST(LineSplitterProperty, NothingIsDroppedAndEveryLineIsBounded) {
     }
 }
 
+// Unprefixed output (the default) takes a shortcut for whole lines; it must
+// cut exactly where the prefixed path does, however the input is chunked.
+TEST(LineSplitterProperty, UnprefixedCutsWhereThePrefixedPathDoes) {
+    std::mt19937 rng(4242);
+    for (int round = 0; round < 60; ++round) {
+        const std::string input = random_input(rng);
+        std::string reference;
+        const std::string prefixed = feed_all(input);
+        for (std::string_view rest = prefixed; !rest.empty();) {
+            std::size_t end = rest.find('\n');
+            std::string_view line = rest.substr(0, end);
+            line.remove_prefix(line == "svc |" ? line.size() : kPrefix.size());
+            reference += line;
+            reference += '\n';
+            rest.remove_prefix(end + 1);
+        }
+        std::uniform_int_distribution<std::size_t> chunk(1, round % 2 == 0 ? kMaxLineBytes : 3 * kMaxLineBytes);
+        LineSplitter splitter{""};
+        std::string out;
+        for (std::size_t at = 0; at < input.size();) {
+            const std::size_t size = std::min(chunk(rng), input.size() - at);
+            splitter.feed(std::string_view(input).substr(at, size), out);
+            at += size;
+        }
+        splitter.flush(out);
+        EXPECT_EQ(out, reference) << "round " << round;
+    }
+}
+
 // --- OutputQueue ------------------------------------------------------------
 
 struct Pipe {

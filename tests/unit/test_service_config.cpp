@@ -136,6 +136,20 @@ TEST_F(ServiceDirTest, EverySettingIsRead) {
     EXPECT_TRUE(config.warnings.empty());
 }
 
+TEST_F(ServiceDirTest, TimeoutsTakeUnitsAndABareNumberIsMilliseconds) {
+    write_file(dir / "timeout-kill", "3s\n");
+    write_file(dir / "timeout-finish", " 2m ");
+    ServiceConfig config = parse_ok();
+    EXPECT_EQ(config.timeout_kill, std::optional<std::chrono::milliseconds>(3000ms));
+    EXPECT_EQ(config.timeout_finish, 120000ms);
+
+    write_file(dir / "timeout-kill", "0\n");  // s6: no limit
+    write_file(dir / "timeout-finish", "750\n");
+    config = parse_ok();
+    EXPECT_EQ(config.timeout_kill, std::optional<std::chrono::milliseconds>(0ms));
+    EXPECT_EQ(config.timeout_finish, 750ms);
+}
+
 TEST_F(ServiceDirTest, RestartPolicies) {
     const std::vector<std::pair<std::string, RestartPolicy>> policies = {
         {"always", RestartPolicy::Always}, {"on-failure\n", RestartPolicy::OnFailure}, {" never ", RestartPolicy::Never}};
@@ -382,15 +396,15 @@ INSTANTIATE_TEST_SUITE_P(
         BadServiceCase{"RestartEmpty", file_with("restart", ""), "restart", "is empty"},
         // timeouts.
         BadServiceCase{"TimeoutKillNegative", file_with("timeout-kill", "-1\n"), "timeout-kill",
-                       "not a non-negative whole number"},
-        BadServiceCase{"TimeoutKillSeconds", file_with("timeout-kill", "3s\n"), "timeout-kill",
-                       "'3s' is not a non-negative whole number"},
+                       "'-1': not a duration; accepted forms: 3000 (milliseconds), 500ms, 3s, 2m, 1h"},
+        BadServiceCase{"TimeoutKillUpperCaseUnit", file_with("timeout-kill", "3S\n"), "timeout-kill",
+                       "'3S': not a duration; accepted forms"},
         BadServiceCase{"TimeoutKillOverflow", file_with("timeout-kill", "99999999999999999999999\n"),
-                       "timeout-kill", "more than one day"},
+                       "timeout-kill", "more than 24h"},
         BadServiceCase{"TimeoutFinishGarbage", file_with("timeout-finish", "soon\n"), "timeout-finish",
-                       "not a non-negative whole number"},
-        BadServiceCase{"TimeoutFinishTooLong", file_with("timeout-finish", "86400001\n"), "timeout-finish",
-                       "more than one day"},
+                       "'soon': not a duration"},
+        BadServiceCase{"TimeoutFinishTooLong", file_with("timeout-finish", "25h\n"), "timeout-finish",
+                       "'25h': more than 24h"},
         BadServiceCase{"TimeoutFinishFifo", fifo("timeout-finish"), "timeout-finish", "is a FIFO"},
         // down-signal.
         BadServiceCase{"DownSignalUnknown", file_with("down-signal", "SIGFOO\n"), "down-signal",

@@ -197,10 +197,15 @@ TEST_F(SupervisorTest, APrimaryWhoseDirIsBrokenEndsTheContainerWith126) {
     service("worker");
     auto& sup = make();
     std::vector<int> codes;
-    sup.on_primary_exit = [&](int code) { codes.push_back(code); };
+    std::vector<std::string> reasons;
+    sup.on_primary_exit = [&](int code, const std::string& reason) {
+        codes.push_back(code);
+        reasons.push_back(reason);
+    };
     EXPECT_TRUE(sup.has_primary());
     sup.start_all();
     EXPECT_EQ(codes, std::vector<int>{126});
+    EXPECT_EQ(reasons, std::vector<std::string>{"primary service app is refused"});
     EXPECT_NE(record("app").refusal.find("down-signal"), std::string::npos) << record("app").refusal;
 }
 
@@ -208,12 +213,17 @@ TEST_F(SupervisorTest, APrimaryServiceIsNeverRestartedAndReportsItsCode) {
     service("app", {{"primary", ""}});
     auto& sup = make();
     std::vector<int> codes;
-    sup.on_primary_exit = [&](int code) { codes.push_back(code); };
+    std::vector<std::string> reasons;
+    sup.on_primary_exit = [&](int code, const std::string& reason) {
+        codes.push_back(code);
+        reasons.push_back(reason);
+    };
     sup.start_all();
     pid_t pid = ops.pids.at("app");
     ops.alive.erase(pid);
     EXPECT_TRUE(sup.on_child_exit(pid, 5 << 8));
     EXPECT_EQ(codes, std::vector<int>{5});
+    EXPECT_EQ(reasons, std::vector<std::string>{"primary service app exited with code 5"});
     EXPECT_EQ(record("app").machine->state(), core::ServiceState::Down);
 }
 

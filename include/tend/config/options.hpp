@@ -8,8 +8,11 @@
 #include <chrono>
 #include <expected>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tend/log/logger.hpp"
@@ -50,7 +53,46 @@ struct ParsedCommandLine {
 };
 
 // Parses argv and the TEND_* variables of `environ`. Prints --help/--version
-// output or usage errors itself.
+// to stdout and a usage error (one `tend: error:` line, exit code 2) to stderr.
 ParsedCommandLine parse_command_line(int argc, char** argv);
+
+// --- The pure parts, for tests --------------------------------------------
+
+// A command-line or TEND_* mistake. `message` names where the value came from
+// (`--verbosity 7: ...`, `TEND_VERBOSITY=abc: ...`); `format` is the log format
+// in effect, so the error line matches tend's other lines.
+struct UsageError {
+    std::string message;
+    log::Format format = log::Format::Text;
+};
+
+struct CommandLine {
+    enum class Action { Run, Help, Version } action = Action::Run;
+    Options options;
+};
+
+// Only variables starting with TEND_ are looked at.
+using EnvironmentVariables = std::map<std::string, std::string, std::less<>>;
+
+// args: argv without argv[0]. Options end at `--` or at the first word that
+// is not an option (the CMD); an unknown option before that is an error. The
+// command line wins over the environment; a variable set to "" counts as unset.
+std::expected<CommandLine, UsageError> parse_options(const std::vector<std::string>& args,
+                                                     const EnvironmentVariables& environment);
+
+// The known option closest to a mistyped one ("service-dir" -> "services-dir";
+// names without the leading dashes), or nothing when none is close or two are.
+std::optional<std::string> closest_option(std::string_view unknown);
+
+// The log format a usage error is written in: --log-format on the command line
+// (before the CMD), else TEND_LOG_FORMAT; text when neither says json.
+log::Format error_format(const std::vector<std::string>& args, const EnvironmentVariables& environment);
+
+// The one rendered error line (no newline).
+std::string render_usage_error(const UsageError& error);
+
+std::string help_text();
+// "tend 0.1.0 (static binary, RelWithDebInfo build)"
+std::string version_text();
 
 }  // namespace tend::config

@@ -19,6 +19,9 @@
 #include <string_view>
 #include <vector>
 
+#include "tend/config/schedule.hpp"
+#include "tend/config/ready_when.hpp"
+
 namespace tend::config {
 
 enum class RestartPolicy { Always, OnFailure, Never };
@@ -60,11 +63,17 @@ struct ServiceConfig {
     std::filesystem::path workdir;        // `workdir` resolved against dir; default dir
     std::optional<mode_t> umask;          // `umask`
     std::optional<int> notification_fd;   // `notification-fd`, 3..1023
+    std::optional<ReadyWhen> ready_when;  // `ready-when`; never with notification-fd
     std::vector<std::string> depends;     // `depends`
     RestartPolicy restart = RestartPolicy::Always;
     std::optional<std::chrono::milliseconds> timeout_kill;  // default: --services-grace
     std::chrono::milliseconds timeout_finish{5000};
     int down_signal = 15;                 // SIGTERM
+
+    // `schedule`: run `run` on a schedule instead of keeping it up.
+    std::optional<Schedule> schedule;
+    std::string schedule_text;            // the line as written, for messages
+    ScheduleOverlap schedule_overlap = ScheduleOverlap::Skip;  // `schedule-overlap`
 
     // Non-fatal findings (e.g. both keep-env and import-env), each a full
     // message naming the file.

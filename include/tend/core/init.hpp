@@ -7,8 +7,10 @@
 //                     down-signal; SIGKILL after --services-grace
 //   StoppingServices  services stop in reverse dependency order
 //   ContFinish        cont-finish scripts, each bounded by --finish-timeout
-//   KillAll           SIGTERM to everything left (kill(-1) only as PID 1),
-//                     SIGKILL after --kill-grace
+//   KillAll           SIGTERM to everything left (kill(-1) only as PID 1;
+//                     a helper per uid tend may not signal, see final_sweep);
+//                     after --kill-grace PID 1 exits (the namespace ends
+//                     with it), a subreaper SIGKILLs and waits once more
 //   Done              exit with the primary's code
 //
 // Setup (before run()) may fail loudly and exit. From run() on, nothing may
@@ -26,6 +28,9 @@
 #include <vector>
 
 #include "tend/config/options.hpp"
+#include "tend/control/commands.hpp"
+#include "tend/control/server.hpp"
+#include "tend/core/control_bridge.hpp"
 #include "tend/core/clock.hpp"
 #include "tend/core/process_ops.hpp"
 #include "tend/core/supervisor.hpp"
@@ -49,6 +54,10 @@ public:
     // Runs every stage and returns tend's exit code.
     int run();
 
+    // `tend ctl halt [CODE]`: graceful shutdown, then exit with `code`
+    // (even when a CMD or primary ends otherwise, as s6-overlay's halt).
+    void halt(int code, uid_t uid);
+
 private:
     Init(config::Options options, sys::EventLoop loop, sys::UniqueFd signal_fd, process::Environment container_env);
 
@@ -62,10 +71,22 @@ private:
     void enter_running();
     void maybe_start_cmd();
     void start_cmd();
-    void primary_exited(int code);
-    void begin_shutdown(int signo);
+    void attach_cmd_output(process::SpawnPlan& plan, sys::UniqueFd (&output_write)[2]);
+    void drain_output();
+    // `reason` completes "shutting down: ..." (e.g. "CMD exited with code 3").
+    void primary_exited(int code, const std::string& reason);
+    // `reason` completes "shutting down: ..." (e.g. "SIGTERM received").
+    void begin_shutdown(int signo, const std::string& reason);
     void advance_shutdown();
     void enter_phase(Phase phase);
+    void final_sweep(int signo);
+    void on_kill_grace_end();
+    // tend used like tini (no service, no script at all): the lines about
+    // why it stops and its exit code are debug, so it prints nothing.
+    bool plain_init() const;
+    void say(const std::string& message) const;  // info, or debug when plain_init()
+    void open_control();
+    std::optional<std::string> control_state() const;
 
     config::Options options_;
     sys::EventLoop loop_;
@@ -86,14 +107,23 @@ private:
     pid_t cmd_pid_ = 0;
     std::optional<process::IdentityChange> cmd_identity_;  // with --cmd-user
     const process::IdentityChange* cmd_owner() const { return cmd_identity_ ? &*cmd_identity_ : nullptr; }
+    std::optional<log::OutputRouter::WriterId> cmd_writer_;  // with --cmd-user and stdio not a terminal
     bool cmd_started_ = false;
     bool shutdown_requested_ = false;
     bool primary_done_ = false;
     std::optional<int> exit_code_;
     bool children_left_ = true;
     bool sigkill_sent_ = false;
+    std::size_t unsignalled_ = 0;  // processes of the last sweep no helper could reach
+    bool had_scripts_ = false;     // any cont-init or cont-finish script
     std::optional<TimePoint> phase_deadline_;
     std::optional<TimePoint> ready_deadline_;
+
+    // Control socket; declared last so it closes (and its socket file goes)
+    // before the supervisor it reports on.
+    std::unique_ptr<ControlBridge> control_bridge_;
+    std::unique_ptr<control::CommandHandler> control_handler_;
+    std::unique_ptr<control::ControlServer> control_;
 };
 
 }  // namespace tend::core

@@ -40,6 +40,7 @@ enum class EventKind {
     Timer,              // the machine's deadline passed
     Ready,              // the service wrote its readiness newline
     Stop,               // not wanted any more (shutdown, ctl stop)
+    Restart,            // tend ctl restart/start: stop if running, then start again at once
 };
 
 struct Event {
@@ -72,6 +73,7 @@ struct ServiceSettings {
     config::RestartPolicy restart = config::RestartPolicy::Always;
     bool has_finish = false;
     bool has_notification_fd = false;  // ready only when it says so
+    bool has_ready_probe = false;      // `ready-when`: ready only when its probe succeeds
     int down_signal = 15;
     Duration timeout_kill{3000};    // 0: never SIGKILL (s6)
     Duration timeout_finish{5000};  // 0: finish may run forever (s6)
@@ -89,8 +91,12 @@ public:
     // Down and not coming back by itself (restart policy said no, or stopped).
     bool idle() const { return state_ == ServiceState::Down; }
     bool stop_requested() const { return stop_requested_; }
+    // A Restart arrived while it was on its way down: it starts again once down.
+    bool restart_pending() const { return restart_pending_; }
     std::optional<TimePoint> deadline() const { return deadline_; }
     std::optional<ExitInfo> last_exit() const { return last_exit_; }
+    // The end of the latest life, kept across restarts (for `tend ctl status`).
+    std::optional<ExitInfo> latest_exit() const { return latest_exit_; }
     unsigned starts() const { return starts_; }
     TimePoint started_at() const { return started_at_; }
 
@@ -106,9 +112,11 @@ private:
     ServiceState state_ = ServiceState::Down;
     bool ready_ = false;
     bool stop_requested_ = false;
+    bool restart_pending_ = false;
     bool kill_sent_ = false;
     std::optional<TimePoint> deadline_;
     std::optional<ExitInfo> last_exit_;
+    std::optional<ExitInfo> latest_exit_;
     TimePoint started_at_{};
     unsigned starts_ = 0;
 };

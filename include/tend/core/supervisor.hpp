@@ -21,11 +21,14 @@
 #include "tend/config/service_config.hpp"
 #include "tend/core/clock.hpp"
 #include "tend/core/process_ops.hpp"
+#include "tend/core/scheduler.hpp"
+#include "tend/core/readiness_probe.hpp"
 #include "tend/core/service_machine.hpp"
 #include "tend/log/output_router.hpp"
 #include "tend/process/credentials.hpp"
 #include "tend/process/environment.hpp"
 #include "tend/process/spawn.hpp"
+#include "tend/sys/clock_step_watch.hpp"
 #include "tend/sys/event_loop.hpp"
 
 namespace tend::core {
@@ -35,7 +38,8 @@ struct SupervisorContext {
     const process::Environment* container_env = nullptr;
     process::Credentials own_credentials;
     bool cmd_given = false;      // with a CMD, `primary` files are ignored
-    log::OutputRouter* router = nullptr;  // set with --log-prefix
+    log::OutputRouter* router = nullptr;  // null with --inherit-output
+    const WallClock* wall_clock = nullptr;  // for schedules; nullptr: the system's
 };
 
 struct ServiceRecord {
@@ -54,11 +58,20 @@ struct ServiceRecord {
     std::vector<std::size_t> dependencies;  // indices
     std::vector<std::size_t> dependants;
     bool primary = false;
+    bool admin_stopped = false;  // `tend ctl stop`: stays down until `start`
 
     pid_t pid = 0;         // main process while it runs
     pid_t pgid = 0;        // its process group, kept until the group is gone
     pid_t finish_pid = 0;  // finish script while it runs
     sys::UniqueFd notification;  // read end of the readiness pipe
+    std::unique_ptr<ReadinessProbe> probe;  // `ready-when`, made at the first start
+
+    // The service's own stdout and stderr pipes, owned by its user: made at
+    // its first start and kept for tend's whole life, so restarts create no
+    // fds. tend keeps these write ends (given to every start and to finish);
+    // the router has the read ends.
+    sys::UniqueFd output_write[2];
+    std::optional<log::OutputRouter::WriterId> output_writer;
 
     bool refused() const { return !refusal.empty(); }
 };
@@ -95,12 +108,29 @@ public:
     // Names of services that should be up but are not ready, for messages.
     std::vector<std::string> not_ready() const;
 
+    // tend ctl, by service name. `ok` is false when the service or tend said
+    // no; `message` is one line for the user either way.
+    struct AdminResult {
+        bool ok = true;
+        std::string message;
+    };
+    AdminResult admin_start(const std::string& name);
+    AdminResult admin_stop(const std::string& name);
+    AdminResult admin_restart(const std::string& name);
+    AdminResult admin_signal(const std::string& name, int signo);
+    // The service waits, directly or through others, for a `down` service.
+    bool held_by_down_file(const ServiceRecord& record) const { return held_by_down(record); }
+    // Scheduled services (a `schedule` file): status, run now, disarm, for `tend ctl`.
+    Scheduler& scheduler() { return *scheduler_; }
+    const Scheduler& scheduler() const { return *scheduler_; }
+
     std::size_t size() const { return services_.size(); }
     const std::vector<ServiceRecord>& services() const { return services_; }
 
     // Called when a primary service's main process ended (exit code as the
-    // shell reports it) or it could not be started.
-    std::function<void(int code)> on_primary_exit;
+    // shell reports it) or it could not be started; `reason` says which, for
+    // "shutting down: <reason>" (e.g. "primary service php-fpm exited with code 3").
+    std::function<void(int code, const std::string& reason)> on_primary_exit;
     // Called after any service changed state (readiness, up, down).
     std::function<void()> on_change;
 
@@ -112,14 +142,27 @@ private:
     void spawn_main(ServiceRecord& record);
     void spawn_finish(ServiceRecord& record, const ExitInfo& exit);
     process::SpawnPlan base_plan(const ServiceRecord& record) const;
-    void attach_output(const std::string& label, process::SpawnPlan& plan, std::vector<sys::UniqueFd>& keep_alive,
-                       const ServiceRecord& record);
+    bool attach_output(ServiceRecord& record, process::SpawnPlan& plan);
     void watch_notification(ServiceRecord& record, sys::UniqueFd read_end);
     void on_notification(std::size_t index);
+    void start_probe(ServiceRecord& record, timespec spawned_at);
+    void on_probe_ready(std::size_t index);
     bool dependencies_ready(const ServiceRecord& record) const;
     bool held_by_down(const ServiceRecord& record) const;
     void start_waiting();
     void continue_shutdown();
+    ServiceRecord* find_service(const std::string& name);
+    std::optional<AdminResult> admin_refusal(const ServiceRecord* record, const std::string& name) const;
+
+    // Scheduled services (supervisor_schedule.cpp).
+    static bool scheduled(const ServiceRecord& record) { return record.config && record.config->schedule; }
+    bool service_ready(const ServiceRecord& record) const;
+    void load_schedules();
+    void arm_schedules();
+    std::expected<void, std::string> start_scheduled_run(std::size_t index, Trigger trigger);
+    void scheduled_run_exited(ServiceRecord& record, const ExitInfo& exit);
+    void scheduled_run_over(ServiceRecord& record);
+    void on_clock_step();
 
     sys::EventLoop& loop_;
     const Clock& clock_;
@@ -130,6 +173,11 @@ private:
     std::uint64_t own_effective_caps_ = 0;
     bool stopping_all_ = false;
     bool in_dispatch_ = false;
+
+    SystemWallClock system_wall_clock_;
+    std::unique_ptr<Scheduler> scheduler_;
+    std::optional<sys::ClockStepWatch> clock_step_watch_;
+    std::vector<bool> replace_pending_;  // per service: schedule-overlap kill waits for the old run to end
 };
 
 }  // namespace tend::core

@@ -20,12 +20,7 @@ int become_subreaper();
 bool reap_children(const std::function<void(pid_t, int)>& on_exit);
 
 // Every descendant of tend, found through /proc/self/task/*/children,
-// recursively. Used instead of kill(-1) when tend is not PID 1.
+// recursively. Used instead of kill(-1) when tend is not PID 1 (final_sweep).
 std::vector<pid_t> list_descendants();
-
-// Signals the whole namespace (PID 1) or only tend's descendants (otherwise).
-// kill(-1) is only ever used as PID 1: elsewhere it would hit every process
-// of the user on the host.
-void signal_everything(int signo, bool is_pid1);
 
 }  // namespace tend::sys

@@ -1,0 +1,819 @@
+// Issue 7: the control socket, `tend ctl` and `tend health`, against tend as
+// PID 1. Clients run on the host: the socket lives in the sandbox's run/ dir,
+// which the PID namespace shares. Pids in replies are the namespace's, so
+// services write their own $$ for comparison.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <cstring>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "harness.hpp"
+
+namespace tend::itest {
+namespace {
+
+struct CtlResult {
+    int code = -1;
+    std::string out;
+    std::string err;
+    std::string diagnostics() const { return fmt::format("exit {}\nstdout:\n{}\nstderr:\n{}", code, out, err); }
+};
+
+// Runs `tend <args...>` (optionally behind `prefix`, e.g. setpriv) and
+// collects its output; killed after 20 s.
+CtlResult run_client(std::vector<std::string> args, std::vector<std::string> prefix = {},
+                     const fs::path& binary = tend_binary()) {
+    TempDir outputs("tend-ctl-out");
+    fs::path out_path = outputs.path() / "out", err_path = outputs.path() / "err";
+    std::vector<std::string> words = prefix;
+    words.push_back(binary.string());
+    words.insert(words.end(), args.begin(), args.end());
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666);
+        int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666);
+        ::dup2(out, 1);
+        ::dup2(err, 2);
+        std::vector<char*> argv;
+        for (auto& word : words) argv.push_back(word.data());
+        argv.push_back(nullptr);
+        char* envp[] = {const_cast<char*>("PATH=/usr/sbin:/usr/bin:/sbin:/bin"), nullptr};
+        ::execve(argv[0], argv.data(), envp);
+        ::_exit(127);
+    }
+    CtlResult result;
+    int status = 0;
+    auto deadline = Clock::now() + 20s;
+    while (::waitpid(pid, &status, WNOHANG) == 0) {
+        if (Clock::now() > deadline) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            break;
+        }
+        std::this_thread::sleep_for(2ms);
+    }
+    result.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    result.out = read_file(out_path);
+    result.err = read_file(err_path);
+    return result;
+}
+
+CtlResult ctl(const Sandbox& sandbox, std::vector<std::string> args) {
+    args.insert(args.begin(), {"ctl", "--runtime-dir", sandbox.runtime_dir().string()});
+    return run_client(std::move(args));
+}
+
+CtlResult health(const Sandbox& sandbox) {
+    return run_client({"health", "--runtime-dir", sandbox.runtime_dir().string()});
+}
+
+fs::path socket_path(const Sandbox& sandbox) { return sandbox.runtime_dir() / "control.sock"; }
+
+bool wait_for_socket(const Sandbox& sandbox) {
+    return wait_until([&] { return ctl(sandbox, {"status"}).code == 0; });
+}
+
+// A raw connection to the control socket, for misbehaving clients.
+int raw_connect(const Sandbox& sandbox) {
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::string path = socket_path(sandbox).string();
+    std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+void send_all(int fd, std::string_view data) {
+    while (!data.empty()) {
+        ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+        if (n <= 0) return;  // tend closed on us: fine for garbage
+        data.remove_prefix(static_cast<std::size_t>(n));
+    }
+}
+
+// Everything until EOF (or 15 s): tend must always end a connection.
+std::optional<std::string> read_until_eof(int fd) {
+    std::string data;
+    auto deadline = Clock::now() + 15s;
+    for (;;) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 100) == 0) {
+            if (Clock::now() > deadline) return std::nullopt;
+            continue;
+        }
+        char buffer[4096];
+        ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return data;
+        data.append(buffer, static_cast<std::size_t>(n));
+    }
+}
+
+// ---- a small JSON reader, enough to check `status --json` ----------------
+
+struct Json;
+using JsonObject = std::map<std::string, Json>;
+struct Json {
+    enum class Kind { Null, Bool, Number, String, Array, Object } kind = Kind::Null;
+    bool boolean = false;
+    double number = 0;
+    std::string text;
+    std::vector<Json> items;
+    JsonObject fields;
+};
+
+class JsonParser {
+public:
+    explicit JsonParser(std::string_view text) : text_(text) {}
+    std::optional<Json> parse_document() {
+        auto value = parse();
+        skip();
+        if (!value || pos_ != text_.size()) return std::nullopt;
+        return value;
+    }
+
+private:
+    void skip() {
+        while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+    }
+    bool literal(std::string_view word) {
+        if (text_.substr(pos_, word.size()) != word) return false;
+        pos_ += word.size();
+        return true;
+    }
+    std::optional<std::string> string() {
+        if (pos_ >= text_.size() || text_[pos_] != '"') return std::nullopt;
+        std::string out;
+        for (++pos_; pos_ < text_.size(); ++pos_) {
+            char c = text_[pos_];
+            if (c == '"') {
+                ++pos_;
+                return out;
+            }
+            if (c == '\\') {
+                if (++pos_ >= text_.size()) return std::nullopt;
+                char e = text_[pos_];
+                if (e == 'u') {
+                    if (pos_ + 4 >= text_.size()) return std::nullopt;
+                    out += static_cast<char>(std::stoi(std::string(text_.substr(pos_ + 1, 4)), nullptr, 16));
+                    pos_ += 4;
+                } else {
+                    out += e == 'n' ? '\n' : e == 't' ? '\t' : e;
+                }
+            } else {
+                out += c;
+            }
+        }
+        return std::nullopt;
+    }
+    std::optional<Json> parse() {
+        skip();
+        if (pos_ >= text_.size()) return std::nullopt;
+        Json value;
+        char c = text_[pos_];
+        if (literal("null")) return value;
+        if (literal("true") || literal("false")) {
+            value.kind = Json::Kind::Bool;
+            value.boolean = text_[pos_ - 1] == 'e' && text_[pos_ - 2] == 'u';
+            return value;
+        }
+        if (c == '"') {
+            auto s = string();
+            if (!s) return std::nullopt;
+            value.kind = Json::Kind::String;
+            value.text = *s;
+            return value;
+        }
+        if (c == '-' || std::isdigit(static_cast<unsigned char>(c))) {
+            std::size_t end = pos_ + 1;
+            while (end < text_.size() && (std::isdigit(static_cast<unsigned char>(text_[end])) || text_[end] == '.')) ++end;
+            value.kind = Json::Kind::Number;
+            value.number = std::stod(std::string(text_.substr(pos_, end - pos_)));
+            pos_ = end;
+            return value;
+        }
+        if (c == '[' || c == '{') {
+            bool object = c == '{';
+            value.kind = object ? Json::Kind::Object : Json::Kind::Array;
+            ++pos_;
+            skip();
+            if (pos_ < text_.size() && text_[pos_] == (object ? '}' : ']')) {
+                ++pos_;
+                return value;
+            }
+            for (;;) {
+                skip();
+                std::string key;
+                if (object) {
+                    auto k = string();
+                    skip();
+                    if (!k || !literal(":")) return std::nullopt;
+                    key = *k;
+                }
+                auto item = parse();
+                if (!item) return std::nullopt;
+                if (object)
+                    value.fields[key] = *item;
+                else
+                    value.items.push_back(*item);
+                skip();
+                if (literal(",")) continue;
+                if (literal(object ? "}" : "]")) return value;
+                return std::nullopt;
+            }
+        }
+        return std::nullopt;
+    }
+
+    std::string_view text_;
+    std::size_t pos_ = 0;
+};
+
+const Json* service_in(const Json& document, std::string_view name) {
+    auto it = document.fields.find("services");
+    if (it == document.fields.end()) return nullptr;
+    for (const auto& item : it->second.items) {
+        auto n = item.fields.find("name");
+        if (n != item.fields.end() && n->second.text == name) return &item;
+    }
+    return nullptr;
+}
+
+std::optional<Json> status_json(const Sandbox& sandbox) {
+    auto result = ctl(sandbox, {"status", "--json"});
+    if (result.code != 0) return std::nullopt;
+    return JsonParser(result.out).parse_document();
+}
+
+// The namespace pid `status` reports for a service, 0 when none.
+long status_pid(const Sandbox& sandbox, std::string_view name) {
+    auto document = status_json(sandbox);
+    if (!document) return -1;
+    const Json* service = service_in(*document, name);
+    if (!service) return -1;
+    const Json& pid = service->fields.at("pid");
+    return pid.kind == Json::Kind::Number ? static_cast<long>(pid.number) : 0;
+}
+
+std::string status_state(const Sandbox& sandbox, std::string_view name) {
+    auto document = status_json(sandbox);
+    if (!document) return "<no status>";
+    const Json* service = service_in(*document, name);
+    return service ? service->fields.at("state").text : "<no service>";
+}
+
+// A service that writes its pid (namespace view) to $OUT/<name>.pid.<n>, one
+// file per life, and then sleeps.
+std::string pid_writing_run(std::string_view name) {
+    return fmt::format("n=1; while [ -e \"$OUT/{0}.pid.$n\" ]; do n=$((n+1)); done\n"
+                       "echo $$ > \"$OUT/{0}.pid.$n\"\nexec sleep 1000\n",
+                       name);
+}
+
+long read_pid(const Sandbox& sandbox, std::string_view name, int life) {
+    auto text = read_file(sandbox.out(fmt::format("{}.pid.{}", name, life)));
+    return text.empty() ? 0 : std::stol(text);
+}
+
+// tend's one timerfd, as /proc shows it: "it_value: (0, 0)" when disarmed.
+std::optional<bool> timer_armed(pid_t pid) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(fmt::format("/proc/{}/fd", pid), ec)) {
+        std::error_code link_ec;
+        if (fs::read_symlink(entry.path(), link_ec).string() != "anon_inode:[timerfd]") continue;
+        std::string info = read_file(fmt::format("/proc/{}/fdinfo/{}", pid, entry.path().filename().string()));
+        return !contains(info, "it_value: (0, 0)");
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+TEST(Control, StatusTableAndJsonMatchTheServices) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    sandbox.service("web").run(pid_writing_run("web"));
+    sandbox.service("crash").run("exit 78\n");
+    sandbox.service("idle").flag("down").run("exec sleep 1000\n");
+    TendProcess tend(sandbox);
+    ASSERT_TRUE(wait_for_file(sandbox.out("web.pid.1")));
+    ASSERT_TRUE(wait_for_socket(sandbox)) << tend.current_err();
+
+    struct stat st{};
+    ASSERT_EQ(::stat(socket_path(sandbox).c_str(), &st), 0);
+    EXPECT_TRUE(S_ISSOCK(st.st_mode));
+    EXPECT_EQ(st.st_mode & 07777, 0600u);
+
+    auto table = ctl(sandbox, {"status"});
+    ASSERT_EQ(table.code, 0) << table.diagnostics();
+    EXPECT_TRUE(contains(table.out, "NAME")) << table.out;
+    EXPECT_FALSE(lines_containing(table.out, "web").empty());
+    EXPECT_TRUE(contains(lines_containing(table.out, "web").front(), "running")) << table.out;
+    EXPECT_TRUE(contains(lines_containing(table.out, "idle").front(), "down")) << table.out;
+
+    ASSERT_TRUE(wait_until([&] { return contains(ctl(sandbox, {"status", "crash"}).out, "exited 78"); }));
+    auto json = ctl(sandbox, {"status", "--json"});
+    ASSERT_EQ(json.code, 0) << json.diagnostics();
+    auto document = JsonParser(json.out).parse_document();
+    ASSERT_TRUE(document) << "not JSON: " << json.out;
+    ASSERT_EQ(document->fields.at("services").items.size(), 3u);
+    const Json* web = service_in(*document, "web");
+    ASSERT_NE(web, nullptr);
+    EXPECT_EQ(web->fields.at("state").text, "running");
+    EXPECT_EQ(static_cast<long>(web->fields.at("pid").number), read_pid(sandbox, "web", 1));
+    EXPECT_TRUE(web->fields.at("ready").boolean);
+    EXPECT_EQ(web->fields.at("restarts").number, 0);
+    EXPECT_EQ(web->fields.at("uptime_ms").kind, Json::Kind::Number);
+    const Json* crash = service_in(*document, "crash");
+    ASSERT_NE(crash, nullptr);
+    EXPECT_EQ(crash->fields.at("last_exit").text, "exited 78");
+    const Json* idle = service_in(*document, "idle");
+    ASSERT_NE(idle, nullptr);
+    EXPECT_EQ(idle->fields.at("state").text, "down");
+    EXPECT_EQ(idle->fields.at("pid").kind, Json::Kind::Null);
+
+    auto unknown = ctl(sandbox, {"status", "nope"});
+    EXPECT_EQ(unknown.code, 1);
+    EXPECT_TRUE(contains(unknown.err, "no service named 'nope'")) << unknown.diagnostics();
+    auto usage = ctl(sandbox, {"frobnicate"});
+    EXPECT_EQ(usage.code, 2) << usage.diagnostics();
+
+    tend.signal(SIGTERM);
+    auto result = tend.wait();
+    EXPECT_EQ(result.exit_code, 0) << result.diagnostics();
+    EXPECT_FALSE(fs::exists(socket_path(sandbox))) << "the socket must go at exit";
+}
+
+TEST(Control, StopStartRestartChangePidsAndHealthFollows) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    sandbox.service("web").run(pid_writing_run("web"));
+    TendProcess tend(sandbox);
+    ASSERT_TRUE(wait_for_file(sandbox.out("web.pid.1")));
+    ASSERT_TRUE(wait_for_socket(sandbox)) << tend.current_err();
+    ASSERT_TRUE(wait_until([&] { return health(sandbox).code == 0; })) << health(sandbox).diagnostics();
+    EXPECT_EQ(status_pid(sandbox, "web"), read_pid(sandbox, "web", 1));
+
+    auto stop = ctl(sandbox, {"stop", "web"});
+    EXPECT_EQ(stop.code, 0) << stop.diagnostics();
+    ASSERT_TRUE(wait_until([&] { return status_state(sandbox, "web") == "down"; }));
+    auto sick = health(sandbox);
+    EXPECT_EQ(sick.code, 1);
+    EXPECT_TRUE(contains(sick.err + sick.out, "web: stopped")) << sick.diagnostics();
+    EXPECT_FALSE(file_exists(sandbox.out("web.pid.2"))) << "a stopped service stays down";
+
+    auto start = ctl(sandbox, {"start", "web"});
+    EXPECT_EQ(start.code, 0) << start.diagnostics();
+    ASSERT_TRUE(wait_for_file(sandbox.out("web.pid.2")));
+    EXPECT_NE(read_pid(sandbox, "web", 2), read_pid(sandbox, "web", 1));
+    ASSERT_TRUE(wait_until([&] { return status_pid(sandbox, "web") == read_pid(sandbox, "web", 2); }));
+    EXPECT_TRUE(wait_until([&] { return health(sandbox).code == 0; }));
+
+    auto restart = ctl(sandbox, {"restart", "web"});
+    EXPECT_EQ(restart.code, 0) << restart.diagnostics();
+    ASSERT_TRUE(wait_for_file(sandbox.out("web.pid.3")));
+    ASSERT_TRUE(wait_until([&] { return status_pid(sandbox, "web") == read_pid(sandbox, "web", 3); }));
+
+    // restart of a down service starts it.
+    ASSERT_EQ(ctl(sandbox, {"stop", "web"}).code, 0);
+    ASSERT_TRUE(wait_until([&] { return status_state(sandbox, "web") == "down"; }));
+    auto restart_down = ctl(sandbox, {"restart", "web"});
+    EXPECT_EQ(restart_down.code, 0) << restart_down.diagnostics();
+    EXPECT_TRUE(wait_for_file(sandbox.out("web.pid.4")));
+    EXPECT_TRUE(wait_until([&] { return health(sandbox).code == 0; }));
+    tend.signal(SIGTERM);
+    EXPECT_EQ(tend.wait().exit_code, 0);
+}
+
+TEST(Control, HealthFlipsWhileAServiceCrashLoopsAndBack) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    sandbox.service("php-fpm").run("echo up > \"$OUT/up\"\n[ -e \"$OUT/broken\" ] && exit 78\nexec sleep 1000\n");
+    TendProcess tend(sandbox);
+    ASSERT_TRUE(wait_for_file(sandbox.out("up")));
+    ASSERT_TRUE(wait_for_socket(sandbox)) << tend.current_err();
+    ASSERT_TRUE(wait_until([&] { return health(sandbox).code == 0; }));
+
+    write_file(sandbox.out("broken"), "yes\n");
+    auto kill = ctl(sandbox, {"signal", "php-fpm", "KILL"});
+    EXPECT_EQ(kill.code, 0) << kill.diagnostics();
+    CtlResult sick;
+    ASSERT_TRUE(wait_until([&] {
+        sick = health(sandbox);
+        return sick.code == 1 && contains(sick.err + sick.out, "exited 78");
+    })) << sick.diagnostics();
+    EXPECT_TRUE(contains(sick.err + sick.out, "php-fpm: backoff, exited 78, restart in")) << sick.diagnostics();
+
+    fs::remove(sandbox.out("broken"));
+    EXPECT_TRUE(wait_until([&] { return health(sandbox).code == 0; }, 20s)) << health(sandbox).diagnostics();
+    tend.signal(SIGTERM);
+    tend.wait();
+}
+
+TEST(Control, SignalGoesToTheProcessGroup) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    // Both the main shell and its child report the signal: it reached the group.
+    sandbox.service("svc").run(
+        "trap 'echo > \"$OUT/main.usr1\"' USR1\n"
+        "sh -c 'trap \"echo > \\\"$0/child.usr1\\\"\" USR1; echo > \"$0/child.up\"; while :; do sleep 0.05; done' "
+        "\"$OUT\" &\nwhile :; do wait; done\n");
+    TendProcess tend(sandbox);
+    ASSERT_TRUE(wait_for_file(sandbox.out("child.up")));
+    ASSERT_TRUE(wait_for_socket(sandbox));
+    auto sent = ctl(sandbox, {"signal", "svc", "SIGUSR1"});
+    EXPECT_EQ(sent.code, 0) << sent.diagnostics();
+    EXPECT_TRUE(contains(sent.out, "SIGUSR1")) << sent.diagnostics();
+    EXPECT_TRUE(wait_for_file(sandbox.out("child.usr1")));
+    EXPECT_TRUE(wait_for_file(sandbox.out("main.usr1")));
+    EXPECT_EQ(ctl(sandbox, {"signal", "svc", "NOSUCH"}).code, 2);
+    tend.signal(SIGTERM);
+    tend.wait();
+}
+
+TEST(Control, HaltExitsWithTheCodeGiven) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    sandbox.service("web").run(sh_stoppable_service());
+    TendProcess tend(sandbox);
+    ASSERT_TRUE(wait_for_file(sandbox.out("svc.up")));
+    ASSERT_TRUE(wait_for_socket(sandbox));
+    auto halt = ctl(sandbox, {"halt", "7"});
+    EXPECT_EQ(halt.code, 0) << halt.diagnostics();
+    auto result = tend.wait();
+    EXPECT_EQ(result.exit_code, 7) << result.diagnostics();
+    EXPECT_TRUE(contains(result.err, "shutting down: tend ctl halt from uid 0")) << result.err;
+    EXPECT_TRUE(file_exists(sandbox.out("svc.stopped"))) << "a halt is a graceful shutdown";
+}
+
+TEST(Control, HaltWithoutCodeExitsZeroEvenWithACmdRunning) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    TendOptions options{.command = sandbox.sh("echo up > \"$OUT/cmd.up\"; exec sleep 1000")};
+    TendProcess tend(sandbox, options);
+    ASSERT_TRUE(wait_for_file(sandbox.out("cmd.up")));
+    ASSERT_TRUE(wait_for_socket(sandbox));
+    EXPECT_EQ(ctl(sandbox, {"halt"}).code, 0);
+    auto result = tend.wait();
+    EXPECT_EQ(result.exit_code, 0) << result.diagnostics();
+}
+
+TEST(Control, StopOfThePrimaryOrADependency) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    sandbox.service("main").flag("primary").run("exec sleep 1000\n");
+    sandbox.service("db").run("echo > \"$OUT/db.up\"\nexec sleep 1000\n");
+    sandbox.service("app").line("depends", "db").run("echo > \"$OUT/app.up\"\nexec sleep 1000\n");
+    TendProcess tend(sandbox);
+    ASSERT_TRUE(wait_for_file(sandbox.out("app.up")));
+    ASSERT_TRUE(wait_for_socket(sandbox));
+    auto primary = ctl(sandbox, {"stop", "main"});
+    EXPECT_EQ(primary.code, 1) << primary.diagnostics();
+    EXPECT_TRUE(contains(primary.err, "use `tend ctl halt`")) << primary.diagnostics();
+    auto dependency = ctl(sandbox, {"stop", "db"});
+    EXPECT_EQ(dependency.code, 0) << dependency.diagnostics();
+    EXPECT_TRUE(contains(dependency.out, "dependants keep running: app")) << dependency.diagnostics();
+    ASSERT_TRUE(wait_until([&] { return status_state(sandbox, "db") == "down"; }));
+    EXPECT_EQ(status_state(sandbox, "app"), "running");
+    tend.signal(SIGTERM);
+    tend.wait();
+}
+
+TEST(Control, WaitReadyWaitsForReadinessAndTimesOut) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    sandbox.service("slow").line("notification-fd", "3").run(sh_wait_for_file("\"$OUT/go\"", 30) + "echo >&3\nexec sleep 1000\n");
+    TendProcess tend(sandbox);
+    ASSERT_TRUE(wait_for_socket(sandbox));
+    auto early = ctl(sandbox, {"wait-ready", "slow", "--timeout", "100"});
+    EXPECT_EQ(early.code, 1) << early.diagnostics();
+    EXPECT_TRUE(contains(early.err, "slow: running, not ready")) << early.diagnostics();
+    EXPECT_EQ(health(sandbox).code, 1);
+
+    // The waiting request is the only deadline tend has: once the timer is
+    // armed, the client waits, and only then does the service become ready.
+    pid_t pid = tend.tend_pid();
+    ASSERT_TRUE(wait_until([&] { return timer_armed(pid) == false; }));
+    CtlResult waited;
+    std::thread waiter([&] { waited = ctl(sandbox, {"wait-ready", "--timeout", "15000"}); });
+    EXPECT_TRUE(wait_until([&] { return timer_armed(pid) == true; }));
+    write_file(sandbox.out("go"), "go\n");
+    waiter.join();
+    EXPECT_EQ(waited.code, 0) << waited.diagnostics();
+    EXPECT_EQ(health(sandbox).code, 0);
+    EXPECT_EQ(ctl(sandbox, {"wait-ready", "nope"}).code, 1);
+    tend.signal(SIGTERM);
+    tend.wait();
+}
+
+TEST(Control, LogLevelChangesTendsVerbosity) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    sandbox.service("web").run(sh_stoppable_service());
+    TendProcess tend(sandbox);
+    ASSERT_TRUE(wait_for_file(sandbox.out("svc.up")));
+    ASSERT_TRUE(wait_for_socket(sandbox));
+    EXPECT_FALSE(contains(tend.current_err(), "debug:"));
+    EXPECT_EQ(ctl(sandbox, {"log-level", "3"}).code, 0);
+    EXPECT_EQ(ctl(sandbox, {"log-level", "9"}).code, 2);
+    tend.signal(SIGTERM);
+    auto result = tend.wait();
+    EXPECT_TRUE(contains(result.err, "tend: debug:")) << result.err;
+}
+
+TEST(Control, PeersOtherThanRootOrTendsUidAreRefused) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    sandbox.service("web").run("exec sleep 1000\n");
+    TendProcess tend(sandbox);
+    ASSERT_TRUE(wait_for_socket(sandbox));
+    fs::path binary = sandbox.root() / "tend-client";
+    fs::copy_file(tend_binary(), binary);
+    ::chmod(binary.c_str(), 0755);
+    auto nobody = run_client({"ctl", "--runtime-dir", sandbox.runtime_dir().string(), "status"},
+                             {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"}, binary);
+    EXPECT_EQ(nobody.code, 3) << nobody.diagnostics();
+    EXPECT_TRUE(contains(nobody.err, "permission denied")) << nobody.diagnostics();
+    EXPECT_TRUE(contains(nobody.err, socket_path(sandbox).string())) << nobody.diagnostics();
+    auto nobody_health = run_client({"health", "--runtime-dir", sandbox.runtime_dir().string()},
+                                    {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"}, binary);
+    EXPECT_EQ(nobody_health.code, 1) << nobody_health.diagnostics();
+    tend.signal(SIGTERM);
+    tend.wait();
+}
+
+TEST(Control, ControlGroupMembersAreLetIn) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    sandbox.service("web").run("exec sleep 1000\n");
+    fs::path runtime = sandbox.root() / "grouprun";  // created by tend: 0750, group 65534
+    TendProcess tend(sandbox, {.args = {"--runtime-dir", runtime.string(), "--control-group", "65534"}});
+    fs::path binary = sandbox.root() / "tend-client";
+    fs::copy_file(tend_binary(), binary);
+    ::chmod(binary.c_str(), 0755);
+    ASSERT_TRUE(wait_until([&] { return fs::exists(runtime / "control.sock"); })) << tend.current_err();
+    struct stat st{};
+    ASSERT_EQ(::stat(runtime.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0750u);
+    EXPECT_EQ(st.st_gid, 65534u);
+    ASSERT_EQ(::stat((runtime / "control.sock").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0660u);
+    EXPECT_EQ(st.st_gid, 65534u);
+    // Member by primary gid.
+    auto member = run_client({"ctl", "--runtime-dir", runtime.string(), "status"},
+                             {"/usr/bin/setpriv", "--reuid=4242", "--regid=65534", "--clear-groups"}, binary);
+    EXPECT_EQ(member.code, 0) << member.diagnostics();
+    // Member by a supplementary group (SO_PEERGROUPS).
+    auto supplementary = run_client({"ctl", "--runtime-dir", runtime.string(), "status"},
+                                    {"/usr/bin/setpriv", "--reuid=4242", "--regid=4242", "--groups=65534"}, binary);
+    EXPECT_EQ(supplementary.code, 0) << supplementary.diagnostics();
+    auto outsider = run_client({"ctl", "--runtime-dir", runtime.string(), "status"},
+                               {"/usr/bin/setpriv", "--reuid=4242", "--regid=4242", "--clear-groups"}, binary);
+    EXPECT_EQ(outsider.code, 3) << outsider.diagnostics();
+    tend.signal(SIGTERM);
+    tend.wait();
+}
+
+TEST(Control, MisbehavingClientsNeverStopTend) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    sandbox.service("web").run("exec sleep 1000\n");
+    TendProcess tend(sandbox);
+    ASSERT_TRUE(wait_for_socket(sandbox));
+
+    // Silent and half-sent clients stay connected while others are served.
+    int silent = raw_connect(sandbox);
+    int half = raw_connect(sandbox);
+    ASSERT_GE(silent, 0);
+    ASSERT_GE(half, 0);
+    send_all(half, "tend-ctl/1 sta");
+    // A slow client: a byte at a time, never finishing its line in time.
+    int slow = raw_connect(sandbox);
+    ASSERT_GE(slow, 0);
+    std::thread slow_writer([slow] {
+        for (char c : std::string("tend-ctl/1 status --json and more words than it will ever finish")) {
+            if (::send(slow, &c, 1, MSG_NOSIGNAL) != 1) return;
+            std::this_thread::sleep_for(100ms);
+        }
+    });
+    EXPECT_EQ(ctl(sandbox, {"status"}).code, 0);
+
+    // Garbage gets a usage reply.
+    int garbage = raw_connect(sandbox);
+    send_all(garbage, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto garbage_reply = read_until_eof(garbage);
+    ASSERT_TRUE(garbage_reply);
+    EXPECT_TRUE(garbage_reply->starts_with("tend-ctl/1 2\n")) << *garbage_reply;
+    ::close(garbage);
+
+    // Another version gets told so.
+    int future = raw_connect(sandbox);
+    send_all(future, "tend-ctl/9 status\n");
+    auto future_reply = read_until_eof(future);
+    ASSERT_TRUE(future_reply);
+    EXPECT_TRUE(contains(*future_reply, "version 9 is not supported")) << *future_reply;
+    ::close(future);
+
+    // 1 MB without a newline: refused once 4 KiB are in, connection closed.
+    int huge = raw_connect(sandbox);
+    std::thread huge_writer([huge] { send_all(huge, std::string(1 << 20, 'x')); });
+    auto huge_reply = read_until_eof(huge);
+    huge_writer.join();
+    ASSERT_TRUE(huge_reply) << "tend never closed the oversized request";
+    EXPECT_TRUE(contains(*huge_reply, "request too large")) << *huge_reply;
+    ::close(huge);
+
+    // The silent, half-sent and slow clients are told so and dropped at their deadline.
+    for (int fd : {silent, half, slow}) {
+        auto reply = read_until_eof(fd);
+        ASSERT_TRUE(reply) << "tend never closed a client that sent no whole request";
+        EXPECT_TRUE(contains(*reply, "no complete request within 2000 ms")) << *reply;
+    }
+    slow_writer.join();
+    ::close(silent);
+    ::close(half);
+    ::close(slow);
+
+    // A client that leaves before its reply harms nothing.
+    for (int i = 0; i < 20; ++i) {
+        int rude = raw_connect(sandbox);
+        send_all(rude, "tend-ctl/1 status --json\n");
+        ::close(rude);
+    }
+    EXPECT_EQ(ctl(sandbox, {"status"}).code, 0);
+    EXPECT_TRUE(tend.running());
+    tend.signal(SIGTERM);
+    EXPECT_EQ(tend.wait().exit_code, 0);
+}
+
+TEST(Control, AHundredClientsAtOnceAreAllServed) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    sandbox.service("web").run("exec sleep 1000\n");
+    TendProcess tend(sandbox);
+    ASSERT_TRUE(wait_for_socket(sandbox));
+    std::vector<int> clients;
+    for (int i = 0; i < 100; ++i) {
+        int fd = raw_connect(sandbox);
+        ASSERT_GE(fd, 0) << "connection " << i;
+        clients.push_back(fd);
+    }
+    for (int fd : clients) send_all(fd, "tend-ctl/1 status web\n");
+    int served = 0;
+    for (int fd : clients) {
+        auto reply = read_until_eof(fd);
+        if (reply && reply->starts_with("tend-ctl/1 0\n") && contains(*reply, "web")) ++served;
+        ::close(fd);
+    }
+    EXPECT_EQ(served, 100);
+    tend.signal(SIGTERM);
+    tend.wait();
+}
+
+TEST(Control, ReadOnlyRuntimeDirTurnsControlOffAndServicesRun) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    sandbox.service("web").run("echo up > \"$OUT/up\"\nexec sleep 1000\n");
+    fs::path readonly = sandbox.root() / "ro";
+    fs::create_directories(readonly);
+    TendOptions options{.args = {"--runtime-dir", (readonly / "tend").string()}};
+    options.launcher_script = fmt::format("mount --bind {0} {0} && mount -o remount,ro,bind {0} && exec \"$@\"",
+                                          shell_quote(readonly.string()));
+    TendProcess tend(sandbox, options);
+    ASSERT_TRUE(wait_for_file(sandbox.out("up"))) << tend.current_err();
+    ASSERT_TRUE(tend.wait_for_err("control is off")) << tend.current_err();
+    auto off = lines_containing(tend.current_err(), "control is off");
+    ASSERT_EQ(off.size(), 1u);
+    EXPECT_TRUE(contains(off.front(), "tend: info: control is off: cannot create")) << off.front();
+    EXPECT_TRUE(contains(off.front(), "Read-only file system")) << off.front();
+    auto sick = run_client({"health", "--runtime-dir", (readonly / "tend").string()});
+    EXPECT_EQ(sick.code, 1);
+    EXPECT_TRUE(contains(sick.err, "control is off")) << sick.diagnostics();
+    EXPECT_TRUE(contains(sick.err, "tmpfs")) << sick.diagnostics();
+    auto unreachable = run_client({"ctl", "--runtime-dir", (readonly / "tend").string(), "status"});
+    EXPECT_EQ(unreachable.code, 3);
+    EXPECT_TRUE(contains(unreachable.err, "control unreachable")) << unreachable.diagnostics();
+    tend.signal(SIGTERM);
+    EXPECT_EQ(tend.wait().exit_code, 0);
+}
+
+TEST(Control, StaleSocketIsReplacedALiveOneIsLeftAlone) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    sandbox.service("web").run("exec sleep 1000\n");
+    {
+        // A socket file nobody listens on, as a killed container leaves it.
+        int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+        sockaddr_un address{};
+        address.sun_family = AF_UNIX;
+        std::string path = socket_path(sandbox).string();
+        std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+        ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+        ::close(fd);
+    }
+    TendProcess first(sandbox);
+    ASSERT_TRUE(wait_for_socket(sandbox)) << first.current_err();
+
+    Sandbox other;
+    TendOptions options{.args = {"--runtime-dir", sandbox.runtime_dir().string()},
+                        .command = {"sleep", "1000"}};
+    TendProcess second(other, options);
+    ASSERT_TRUE(second.wait_for_err("control is off")) << second.current_err();
+    EXPECT_TRUE(contains(second.current_err(), "another tend")) << second.current_err();
+    second.signal(SIGTERM);
+    second.wait();
+    // The second tend did not take the first one's socket away.
+    EXPECT_EQ(ctl(sandbox, {"status", "web"}).code, 0);
+    first.signal(SIGTERM);
+    first.wait();
+    EXPECT_FALSE(fs::exists(socket_path(sandbox)));
+}
+
+TEST(Control, NoClientMeansNoDeadlineAndMoreThan256AreTurnedAway) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    sandbox.service("web").run("exec sleep 1000\n");
+    TendProcess tend(sandbox);
+    ASSERT_TRUE(wait_for_socket(sandbox));
+    pid_t pid = tend.tend_pid();
+    ASSERT_GT(pid, 0);
+    ASSERT_TRUE(wait_until([&] { return timer_armed(pid) == false; })) << "idle tend keeps a timer armed";
+
+    std::vector<int> silent;
+    for (std::size_t i = 0; i < 256; ++i) {
+        int fd = raw_connect(sandbox);
+        ASSERT_GE(fd, 0);
+        silent.push_back(fd);
+    }
+    EXPECT_EQ(timer_armed(pid), true) << "silent clients need a deadline";
+    int extra = raw_connect(sandbox);
+    ASSERT_GE(extra, 0);
+    auto busy = read_until_eof(extra);
+    ASSERT_TRUE(busy);
+    EXPECT_TRUE(contains(*busy, "busy")) << *busy;
+    ::close(extra);
+    for (int fd : silent) ::close(fd);
+    // Once they are gone, so is the deadline: an idle tend makes no wakeups.
+    EXPECT_TRUE(wait_until([&] { return timer_armed(pid) == false; }));
+    EXPECT_EQ(ctl(sandbox, {"status"}).code, 0);
+    tend.signal(SIGTERM);
+    tend.wait();
+}
+
+TEST(Control, NonRootTendWorksTheSame) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    sandbox.service("web").run("echo up > \"$OUT/up\"\nexec sleep 1000\n");
+    fs::path runtime = sandbox.root() / "userrun";
+    fs::create_directories(runtime);
+    ASSERT_EQ(::chown(runtime.c_str(), 1000, 1000), 0);
+    TendOptions options{.args = {"--runtime-dir", runtime.string()}};
+    options.launcher_script = "exec /usr/bin/setpriv --reuid=1000 --regid=1000 --clear-groups \"$@\"";
+    TendProcess tend(sandbox, options);
+    ASSERT_TRUE(wait_for_file(sandbox.out("up"))) << tend.current_err();
+    ASSERT_TRUE(wait_until([&] { return fs::exists(runtime / "control.sock"); })) << tend.current_err();
+    struct stat st{};
+    ASSERT_EQ(::stat((runtime / "control.sock").c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, 1000u);
+    fs::path binary = sandbox.root() / "tend-client";
+    fs::copy_file(tend_binary(), binary);
+    ::chmod(binary.c_str(), 0755);
+    auto as_tend = run_client({"ctl", "--runtime-dir", runtime.string(), "status", "web"},
+                              {"/usr/bin/setpriv", "--reuid=1000", "--regid=1000", "--clear-groups"}, binary);
+    EXPECT_EQ(as_tend.code, 0) << as_tend.diagnostics();
+    EXPECT_EQ(run_client({"health", "--runtime-dir", runtime.string()}).code, 0) << "root is always let in";
+    auto other = run_client({"ctl", "--runtime-dir", runtime.string(), "status"},
+                            {"/usr/bin/setpriv", "--reuid=1001", "--regid=1001", "--clear-groups"}, binary);
+    EXPECT_EQ(other.code, 3) << other.diagnostics();
+    auto halt = run_client({"ctl", "--runtime-dir", runtime.string(), "halt", "4"},
+                           {"/usr/bin/setpriv", "--reuid=1000", "--regid=1000", "--clear-groups"}, binary);
+    EXPECT_EQ(halt.code, 0) << halt.diagnostics();
+    auto result = tend.wait();
+    EXPECT_EQ(result.exit_code, 4) << result.diagnostics();
+    EXPECT_TRUE(contains(result.err, "tend ctl halt from uid 1000")) << result.err;
+    EXPECT_FALSE(fs::exists(runtime / "control.sock"));
+}
+
+TEST(Control, UnreachableListsEveryPathTried) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    auto result = ctl(sandbox, {"status"});
+    EXPECT_EQ(result.code, 3);
+    EXPECT_TRUE(contains(result.err, "control unreachable")) << result.diagnostics();
+    EXPECT_TRUE(contains(result.err, socket_path(sandbox).string())) << result.diagnostics();
+    EXPECT_EQ(run_client({"ctl"}).code, 2);
+}
+
+}  // namespace tend::itest

@@ -1,0 +1,323 @@
+// Scheduled services in the supervisor, with a fake monotonic clock, a fake
+// wall clock and a fake ProcessOps: ticks start `run`, overlaps are skipped
+// or replaced, dependencies gate ticks, readiness means armed, `down` and
+// disarm keep it from running, a clock step moves the deadline.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "tend/core/supervisor.hpp"
+
+using namespace tend;
+using namespace std::chrono;
+namespace fs = std::filesystem;
+
+namespace {
+
+class FakeOps final : public core::ProcessOps {
+public:
+    std::expected<pid_t, process::SpawnFailure> spawn(const process::SpawnPlan& plan) override {
+        pid_t pid = next_pid++;
+        std::string name = fs::path(plan.executable).parent_path().filename().string();
+        spawned.push_back(name);
+        pids[name] = pid;
+        alive.insert(pid);
+        plans[name] = plan;
+        if (plan.notification_fd >= 0) notify_fds[name] = ::fcntl(plan.notification_fd, F_DUPFD_CLOEXEC, 3);
+        return pid;
+    }
+    void signal_group(pid_t pgid, int signo, const process::IdentityChange*) override {
+        signals.push_back({pgid, signo});
+    }
+    bool group_alive(pid_t pgid) override { return alive.contains(pgid); }
+
+    std::size_t count(const std::string& name) const {
+        return static_cast<std::size_t>(std::count(spawned.begin(), spawned.end(), name));
+    }
+
+    pid_t next_pid = 100;
+    std::vector<std::string> spawned;
+    std::map<std::string, pid_t> pids;
+    std::map<std::string, process::SpawnPlan> plans;
+    std::set<pid_t> alive;
+    std::map<std::string, int> notify_fds;
+    std::vector<std::pair<pid_t, int>> signals;
+};
+
+class ScheduledServiceTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        char pattern[] = "/tmp/tend-scheduled-XXXXXX";
+        root = ::mkdtemp(pattern);
+        loop.emplace(std::move(*sys::EventLoop::create()));
+        options.services_dir = root;
+        env.set("TZ", "UTC0");
+        // 10:00:00.500 UTC: the next whole second is 500 ms away.
+        wall.set(core::WallTime{sys_days{2026y / 1 / 5} + 10h + 500ms});
+    }
+    void TearDown() override {
+        for (auto& [name, fd] : ops.notify_fds) ::close(fd);
+        fs::remove_all(root);
+    }
+    void service(const std::string& name, std::map<std::string, std::string> files = {}) {
+        fs::create_directories(root / name);
+        std::ofstream(root / name / "run") << "#!/bin/sh\n";
+        fs::permissions(root / name / "run", fs::perms::owner_all);
+        for (const auto& [file, content] : files) {
+            fs::create_directories((root / name / file).parent_path());
+            std::ofstream(root / name / file) << content;
+        }
+    }
+    core::Supervisor& make() {
+        core::SupervisorContext context;
+        context.options = &options;
+        context.container_env = &env;
+        context.own_credentials = process::current_credentials();
+        context.wall_clock = &wall;
+        supervisor = std::make_unique<core::Supervisor>(*loop, clock, ops, context);
+        supervisor->load(root);
+        supervisor->start_all();
+        return *supervisor;
+    }
+    // Both clocks move together, then due deadlines are delivered.
+    void advance(core::Duration by) {
+        clock.advance(by);
+        wall.advance(by);
+        supervisor->on_timer();
+    }
+    void advance_to_deadline() {
+        auto deadline = supervisor->next_deadline();
+        ASSERT_TRUE(deadline);
+        advance(*deadline - clock.now());
+    }
+    void exit_service(const std::string& name, int wait_status = 0) {
+        pid_t pid = ops.pids.at(name);
+        ops.alive.erase(pid);
+        EXPECT_TRUE(supervisor->on_child_exit(pid, wait_status));
+    }
+    const core::ServiceRecord& record(const std::string& name) {
+        for (const auto& r : supervisor->services())
+            if (r.name == name) return r;
+        throw std::runtime_error("no service " + name);
+    }
+
+    fs::path root;
+    std::optional<sys::EventLoop> loop;
+    core::FakeClock clock;
+    core::FakeWallClock wall;
+    FakeOps ops;
+    config::Options options;
+    process::Environment env;
+    std::unique_ptr<core::Supervisor> supervisor;
+};
+
+TEST_F(ScheduledServiceTest, ATickStartsRunAndNothingRunsBetweenTicks) {
+    service("job", {{"schedule", "*/2 * * * * *\n"}});
+    auto& sup = make();
+    EXPECT_TRUE(ops.spawned.empty()) << "a scheduled service does not start with the others";
+    EXPECT_TRUE(sup.all_ready()) << "armed is ready";
+    // 10:00:00.500 -> the next even second is 10:00:02, 1500 ms away.
+    ASSERT_TRUE(sup.next_deadline());
+    EXPECT_EQ(*sup.next_deadline() - clock.now(), 1500ms);
+    advance(1499ms);
+    EXPECT_TRUE(ops.spawned.empty());
+    advance(1ms);
+    EXPECT_EQ(ops.count("job"), 1u);
+    EXPECT_EQ(*sup.next_deadline() - clock.now(), 2000ms);
+    exit_service("job");
+    EXPECT_TRUE(record("job").machine->idle()) << "a run that ended is not restarted";
+    EXPECT_TRUE(sup.all_ready()) << "healthy between runs";
+    advance_to_deadline();
+    EXPECT_EQ(ops.count("job"), 2u);
+}
+
+TEST_F(ScheduledServiceTest, ARunGetsWhatAServiceGets) {
+    service("job", {{"schedule", "@hourly\n"}, {"umask", "027\n"}, {"env/GREETING", "hi\n"}});
+    make();
+    advance_to_deadline();
+    ASSERT_EQ(ops.count("job"), 1u);
+    const auto& plan = ops.plans.at("job");
+    EXPECT_TRUE(plan.no_new_privs);
+    EXPECT_EQ(plan.umask, mode_t{027});
+    EXPECT_NE(std::find(plan.envp.begin(), plan.envp.end(), "GREETING=hi"), plan.envp.end());
+    EXPECT_NE(std::find(plan.envp.begin(), plan.envp.end(), "TEND_SERVICE=job"), plan.envp.end());
+    EXPECT_EQ(plan.group, process::GroupMode::NewSession);
+}
+
+TEST_F(ScheduledServiceTest, OverlappingTickIsSkippedByDefault) {
+    service("slow", {{"schedule", "* * * * * *\n"}});
+    auto& sup = make();
+    advance_to_deadline();
+    EXPECT_EQ(ops.count("slow"), 1u);
+    advance_to_deadline();
+    advance_to_deadline();
+    EXPECT_EQ(ops.count("slow"), 1u) << "never two runs at once";
+    EXPECT_TRUE(ops.signals.empty()) << "skip leaves the running one alone";
+    auto status = sup.scheduler().status("slow");
+    ASSERT_TRUE(status);
+    EXPECT_EQ(status->skipped, 2u);
+    EXPECT_TRUE(status->running);
+    exit_service("slow", 3 << 8);
+    status = sup.scheduler().status("slow");
+    EXPECT_FALSE(status->running);
+    ASSERT_TRUE(status->last_exit);
+    EXPECT_EQ(status->last_exit->code, 3);
+    advance_to_deadline();
+    EXPECT_EQ(ops.count("slow"), 2u);
+}
+
+TEST_F(ScheduledServiceTest, OverlapKillStopsTheOldRunThenStartsTheNewOne) {
+    service("slow", {{"schedule", "* * * * * *\n"}, {"schedule-overlap", "kill\n"}, {"down-signal", "SIGINT\n"}});
+    make();
+    advance_to_deadline();
+    const pid_t first = ops.pids.at("slow");
+    advance_to_deadline();
+    EXPECT_EQ(ops.count("slow"), 1u) << "the new run waits for the old one to be gone";
+    ASSERT_FALSE(ops.signals.empty());
+    EXPECT_EQ(ops.signals.front(), (std::pair<pid_t, int>{first, SIGINT}));
+    exit_service("slow", SIGINT);
+    EXPECT_EQ(ops.count("slow"), 2u) << "replaced as soon as the old run ended";
+    EXPECT_NE(ops.pids.at("slow"), first);
+}
+
+TEST_F(ScheduledServiceTest, ATickWhoseDependencyIsNotReadyIsSkipped) {
+    service("db", {{"notification-fd", "3\n"}});
+    service("backup", {{"schedule", "* * * * * *\n"}, {"depends", "db\n"}});
+    auto& sup = make();
+    advance_to_deadline();
+    EXPECT_EQ(ops.count("backup"), 0u);
+    EXPECT_EQ(sup.scheduler().status("backup")->skipped, 1u);
+    ASSERT_EQ(::write(ops.notify_fds.at("db"), "\n", 1), 1);
+    ASSERT_TRUE(loop->run_once());
+    advance_to_deadline();
+    EXPECT_EQ(ops.count("backup"), 1u);
+}
+
+TEST_F(ScheduledServiceTest, ADependantOfAScheduledServiceStartsOnceItIsArmed) {
+    service("cron", {{"schedule", "@daily\n"}});
+    service("app", {{"depends", "cron\n"}});
+    make();
+    EXPECT_EQ(ops.count("app"), 1u);
+}
+
+TEST_F(ScheduledServiceTest, DownKeepsItDisarmedUntilStartedByHand) {
+    service("job", {{"schedule", "* * * * * *\n"}, {"down", ""}});
+    auto& sup = make();
+    EXPECT_FALSE(sup.next_deadline());
+    EXPECT_FALSE(sup.scheduler().status("job")->armed);
+    auto started = sup.scheduler().run_now("job");
+    ASSERT_TRUE(started) << started.error();
+    EXPECT_EQ(ops.count("job"), 1u) << "tend ctl start runs it now";
+    EXPECT_TRUE(sup.scheduler().status("job")->armed) << "and arms it";
+    auto again = sup.scheduler().run_now("job");
+    ASSERT_FALSE(again);
+    EXPECT_NE(again.error().find("still running"), std::string::npos) << again.error();
+    EXPECT_FALSE(sup.scheduler().run_now("nope"));
+}
+
+TEST_F(ScheduledServiceTest, DisarmStopsTheTicks) {
+    service("job", {{"schedule", "* * * * * *\n"}});
+    auto& sup = make();
+    EXPECT_TRUE(sup.scheduler().disarm("job"));
+    EXPECT_FALSE(sup.next_deadline());
+    EXPECT_FALSE(sup.all_ready()) << "a disarmed job is not up";
+    advance(10s);
+    EXPECT_EQ(ops.count("job"), 0u);
+}
+
+TEST_F(ScheduledServiceTest, DisarmStopsARunInProgress) {
+    service("job", {{"schedule", "* * * * * *\n"}, {"down-signal", "SIGHUP\n"}});
+    auto& sup = make();
+    advance_to_deadline();
+    ASSERT_EQ(ops.count("job"), 1u);
+    EXPECT_TRUE(sup.scheduler().disarm("job"));
+    ASSERT_FALSE(ops.signals.empty());
+    EXPECT_EQ(ops.signals.front(), (std::pair<pid_t, int>{ops.pids.at("job"), SIGHUP}));
+    exit_service("job", SIGHUP);
+    advance(5s);
+    EXPECT_EQ(ops.count("job"), 1u);
+    EXPECT_FALSE(sup.scheduler().status("job")->armed);
+}
+
+TEST_F(ScheduledServiceTest, ShutdownDisarmsAndStopsARunningJob) {
+    service("job", {{"schedule", "* * * * * *\n"}});
+    auto& sup = make();
+    advance_to_deadline();
+    sup.stop_primaries();
+    sup.stop_all();
+    EXPECT_FALSE(sup.scheduler().next_deadline()) << "no tick during shutdown";
+    EXPECT_FALSE(ops.signals.empty());
+    exit_service("job", SIGTERM);
+    EXPECT_TRUE(sup.all_down());
+    EXPECT_FALSE(sup.scheduler().run_now("job"));
+}
+
+TEST_F(ScheduledServiceTest, AWallClockStepRecomputesTheDeadline) {
+    service("job", {{"schedule", "0 11 * * *\n"}});
+    auto& sup = make();
+    // 10:00:00.500 -> 11:00:00.
+    EXPECT_EQ(*sup.next_deadline() - clock.now(), 3599500ms);
+    wall.advance(30min);  // the clock is set forward; monotonic time did not move
+    sup.scheduler().clock_changed();
+    EXPECT_EQ(*sup.next_deadline() - clock.now(), 1799500ms);
+    auto status = sup.scheduler().status("job");
+    ASSERT_TRUE(status->next_run);
+    EXPECT_EQ(*status->next_run, core::WallTime{sys_days{2026y / 1 / 5} + 11h});
+}
+
+TEST_F(ScheduledServiceTest, MissedTicksAreNotCaughtUp) {
+    service("job", {{"schedule", "* * * * * *\n"}});
+    auto& sup = make();
+    advance(10500ms);  // ten ticks late in one go
+    EXPECT_EQ(ops.count("job"), 1u);
+    EXPECT_EQ(*sup.next_deadline() - clock.now(), 1000ms);
+}
+
+TEST_F(ScheduledServiceTest, EveryRunsOnTheMonotonicClock) {
+    service("job", {{"schedule", "@every 90s\n"}});
+    auto& sup = make();
+    EXPECT_EQ(*sup.next_deadline() - clock.now(), 90s);
+    wall.advance(1h);
+    sup.scheduler().clock_changed();
+    EXPECT_EQ(*sup.next_deadline() - clock.now(), 90s) << "a wall-clock step does not move @every";
+    advance(90s);
+    EXPECT_EQ(ops.count("job"), 1u);
+    EXPECT_EQ(*sup.next_deadline() - clock.now(), 90s);
+}
+
+TEST_F(ScheduledServiceTest, ConflictingFilesRefuseTheService) {
+    service("a", {{"schedule", "@daily\n"}, {"restart", "never\n"}});
+    service("b", {{"schedule", "@daily\n"}, {"notification-fd", "3\n"}});
+    service("c", {{"schedule", "@daily\n"}, {"ready-when", "file /tmp/x\n"}});
+    service("d", {{"schedule", "61 * * * *\n"}});
+    service("e", {{"schedule", "@daily\n"}, {"schedule-overlap", "queue\n"}});
+    auto& sup = make();
+    EXPECT_NE(record("a").refusal.find("/a/schedule: cannot be combined with " + (root / "a" / "restart").string()),
+              std::string::npos)
+        << record("a").refusal;
+    EXPECT_NE(record("b").refusal.find("notification-fd"), std::string::npos) << record("b").refusal;
+    EXPECT_NE(record("c").refusal.find("ready-when"), std::string::npos) << record("c").refusal;
+    EXPECT_NE(record("d").refusal.find("/d/schedule: minute: '61' is out of range"), std::string::npos)
+        << record("d").refusal;
+    EXPECT_NE(record("e").refusal.find("/e/schedule-overlap: unknown value 'queue'"), std::string::npos)
+        << record("e").refusal;
+    EXPECT_TRUE(ops.spawned.empty());
+    EXPECT_TRUE(sup.scheduler().empty());
+}
+
+TEST_F(ScheduledServiceTest, PrimaryWithScheduleIsRefused) {
+    service("p", {{"schedule", "@daily\n"}, {"primary", ""}});
+    auto parsed = config::parse_service_dir(root / "p");
+    ASSERT_FALSE(parsed);
+    EXPECT_NE(parsed.error().message().find("cannot be combined with " + (root / "p" / "primary").string()),
+              std::string::npos)
+        << parsed.error().message();
+}
+
+}  // namespace
