@@ -51,6 +51,7 @@ check() { # check NAME COMMAND...: PASS when the command succeeds
     local name=$1; shift
     if "$@"; then pass "$name"; else fail "$name"; fi
 }
+matches() { [[ $1 =~ $2 ]]; }  # matches STRING REGEX
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 suite_start=$(now)
@@ -222,6 +223,11 @@ case_seed_hardened() {
         fail "seed 001: page on port 80: '$(fetch "$pid" 80)'; logs: $(command podman logs $name 2>&1 | tail -n 8)"
     fi
     check_healthy "seed 001" $name
+    # depends + ready-when: nginx starts only once php-fpm's socket answers.
+    local order; order=$(command podman logs $name 2>&1 |
+        grep -E 'service php-fpm: ready|service nginx: started' | head -n 2 | sed 's/.*service //' | tr '\n' ';')
+    check "seed 001: nginx started after php-fpm was ready (got: $order)" \
+        matches "$order" '^php-fpm: ready \(socket /run/php/php-fpm.sock\);nginx: started \(pid [0-9]+\);$'
     local sock; sock=$(command podman exec $name stat -c '%a %U:%G %F' /run/php/php-fpm.sock 2>&1)
     check "seed 001: php-fpm's socket is 0660 app:app (got: $sock)" [ "$sock" = "660 app:app socket" ]
     local listed=$((CAP_SETUID | CAP_SETGID | CAP_NET_BIND_SERVICE))
