@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <exception>
 
+#include "tend/compat/applets.hpp"
+#include "tend/compat/s6_tree.hpp"
 #include "tend/config/options.hpp"
 #include "tend/control/client.hpp"
 #include "tend/core/init.hpp"
@@ -16,6 +18,14 @@
 extern char** environ;
 
 int main(int argc, char** argv) {
+    // s6-overlay's commands (with-contenv, s6-setuidgid, halt ...) are this
+    // binary under another name. They run before anything else: they exec the
+    // caller's program with its signal mask and fds exactly as they came.
+    if (argc > 0) {
+        if (auto applet = tend::compat::applet_for(argv[0])) return tend::compat::run_applet(*applet, argc, argv);
+    }
+    if (argc > 1 && std::string_view(argv[1]) == "compat") return tend::compat::run_compat_subcommand(argc - 1, argv + 1);
+
     // First: no signal may be lost, and no fd we open may land on 0, 1 or 2.
     tend::sys::block_all_signals();
     tend::sys::ensure_standard_fds();
@@ -26,7 +36,11 @@ int main(int argc, char** argv) {
         if (tend::control::is_client_command(argc, argv)) return tend::control::run_client(argc, argv);
         auto parsed = tend::config::parse_command_line(argc, argv);
         if (parsed.kind == tend::config::ParsedCommandLine::Kind::Exit) return parsed.exit_code;
+        auto s6_messages = tend::compat::apply_s6_overlay(parsed, argc, argv, environ);
+        if (parsed.kind == tend::config::ParsedCommandLine::Kind::Exit) return parsed.exit_code;
         tend::log::setup(parsed.options.verbosity, parsed.options.log_format);
+        for (const auto& note : s6_messages.debug) tend::log::debug("{}", note);
+        for (const auto& warning : s6_messages.warnings) tend::log::warn("{}", warning);
 
         auto init = tend::core::Init::create(std::move(parsed.options), environ);
         if (!init) {

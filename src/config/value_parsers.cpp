@@ -221,20 +221,4 @@ std::expected<mode_t, std::string> parse_umask(std::string_view text) {
     });
 }
 
-std::expected<std::chrono::milliseconds, std::string> parse_milliseconds(std::string_view text) {
-    return guarded([&]() -> std::expected<std::chrono::milliseconds, std::string> {
-        const std::string_view value = trim(text);
-        constexpr std::uint64_t kOneDayMs = 24ULL * 60 * 60 * 1000;
-        if (value.empty()) return std::unexpected(std::string("empty: expected milliseconds"));
-        if (!std::all_of(value.begin(), value.end(), is_digit)) {
-            return std::unexpected(in_quotes(value) + " is not a non-negative whole number of milliseconds");
-        }
-        const auto number = parse_decimal(value, std::numeric_limits<std::uint64_t>::max());
-        if (!number || *number > kOneDayMs) {
-            return std::unexpected(in_quotes(value) + " is more than one day (86400000 ms)");
-        }
-        return std::chrono::milliseconds(static_cast<std::chrono::milliseconds::rep>(*number));
-    });
-}
-
 }  // namespace tend::config

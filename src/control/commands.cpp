@@ -47,17 +47,36 @@ std::string json_string(std::string_view text) {
     return out + "\"";
 }
 
+std::string optional_ms(const std::optional<Millis>& value) {
+    return value ? std::to_string(value->count()) : std::string("null");
+}
+
+std::string optional_number(const std::optional<std::int64_t>& value) {
+    return value ? std::to_string(*value) : std::string("null");
+}
+
+std::string optional_text(const std::optional<std::string>& value) {
+    return value ? json_string(*value) : std::string("null");
+}
+
+std::string json_schedule(const std::optional<ScheduleView>& view) {
+    if (!view) return "null";
+    return fmt::format(
+        "{{\"schedule\":{},\"armed\":{},\"next_run\":{},\"next_run_unix_ms\":{},\"last_start\":{},"
+        "\"last_start_unix_ms\":{},\"last_duration_ms\":{},\"runs\":{},\"skipped\":{}}}",
+        json_string(view->schedule), view->armed ? "true" : "false", optional_text(view->next_run),
+        optional_number(view->next_run_unix_ms), optional_text(view->last_start),
+        optional_number(view->last_start_unix_ms), optional_ms(view->last_duration), view->runs, view->skipped);
+}
+
 std::string json_service(const ServiceStatus& s) {
-    auto optional_ms = [](const std::optional<Millis>& value) {
-        return value ? std::to_string(value->count()) : std::string("null");
-    };
     return fmt::format(
         "{{\"name\":{},\"state\":{},\"pid\":{},\"uptime_ms\":{},\"restarts\":{},\"ready\":{},\"last_exit\":{},"
-        "\"restart_in_ms\":{},\"primary\":{},\"stopped\":{},\"refusal\":{}}}",
+        "\"restart_in_ms\":{},\"primary\":{},\"stopped\":{},\"refusal\":{},\"schedule\":{}}}",
         json_string(s.name), json_string(s.state), s.pid > 0 ? std::to_string(s.pid) : "null", optional_ms(s.uptime),
         s.restarts, s.ready ? "true" : "false", s.last_exit ? json_string(*s.last_exit) : "null",
         optional_ms(s.restart_in), s.primary ? "true" : "false", s.stopped ? "true" : "false",
-        s.refusal.empty() ? "null" : json_string(s.refusal));
+        s.refusal.empty() ? "null" : json_string(s.refusal), json_schedule(s.schedule));
 }
 
 // The state column: what a person needs to know at a glance.
@@ -67,17 +86,8 @@ std::string state_text(const ServiceStatus& s) {
     return s.state;
 }
 
-std::string table(const std::vector<ServiceStatus>& services) {
-    std::vector<std::vector<std::string>> rows;
-    rows.push_back({"NAME", "STATE", "PID", "UPTIME", "RESTARTS", "READY", "LAST EXIT"});
-    for (const auto& s : services) {
-        std::string last = s.last_exit.value_or("-");
-        if (!s.refusal.empty()) last = s.refusal;
-        else if (s.restart_in) last += ", restart in " + human_duration(*s.restart_in);
-        rows.push_back({s.name, state_text(s), s.pid > 0 ? std::to_string(s.pid) : "-",
-                        s.uptime ? human_duration(*s.uptime) : "-", std::to_string(s.restarts),
-                        s.ready ? "yes" : "no", last});
-    }
+// Columns padded to their widest cell, two blanks apart.
+std::string aligned(const std::vector<std::vector<std::string>>& rows) {
     std::vector<std::size_t> widths(rows.front().size(), 0);
     for (const auto& row : rows)
         for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
@@ -94,9 +104,44 @@ std::string table(const std::vector<ServiceStatus>& services) {
     return out;
 }
 
+// The services, then (when any is shown) the scheduled ones' timetable:
+//   JOB   SCHEDULE     LAST RUN                 DURATION  LAST EXIT  NEXT RUN                 RUNS  SKIPPED
+std::string table(const std::vector<ServiceStatus>& services) {
+    std::vector<std::vector<std::string>> rows;
+    rows.push_back({"NAME", "STATE", "PID", "UPTIME", "RESTARTS", "READY", "LAST EXIT"});
+    std::vector<std::vector<std::string>> jobs;
+    jobs.push_back({"JOB", "SCHEDULE", "LAST RUN", "DURATION", "LAST EXIT", "NEXT RUN", "RUNS", "SKIPPED"});
+    for (const auto& s : services) {
+        std::string last = s.last_exit.value_or("-");
+        if (!s.refusal.empty()) last = s.refusal;
+        else if (s.restart_in) last += ", restart in " + human_duration(*s.restart_in);
+        rows.push_back({s.name, state_text(s), s.pid > 0 ? std::to_string(s.pid) : "-",
+                        s.uptime ? human_duration(*s.uptime) : "-", std::to_string(s.restarts),
+                        s.ready ? "yes" : "no", last});
+        if (!s.schedule) continue;
+        const ScheduleView& job = *s.schedule;
+        std::string next = job.next_run.value_or("-");
+        if (!job.armed) next = s.stopped ? "disarmed (tend ctl stop)" : "disarmed";
+        jobs.push_back({s.name, job.schedule, job.last_start.value_or("-"),
+                        job.last_duration ? human_duration(*job.last_duration) : "-", s.last_exit.value_or("-"), next,
+                        std::to_string(job.runs), std::to_string(job.skipped)});
+    }
+    std::string out = aligned(rows);
+    if (jobs.size() > 1) out += "\n" + aligned(jobs);
+    return out;
+}
+
 const ServiceStatus* find(const std::vector<ServiceStatus>& services, const std::string& name) {
     auto it = std::find_if(services.begin(), services.end(), [&](const ServiceStatus& s) { return s.name == name; });
     return it == services.end() ? nullptr : &*it;
+}
+
+// Up and ready: running and ready, or for a scheduled service, armed (it is
+// healthy between runs and whatever its last run did: a failed job is logged
+// and shown in `status`, it never makes the container unhealthy).
+bool up_and_ready(const ServiceStatus& s) {
+    if (s.schedule) return s.schedule->armed;
+    return s.state == "running" && s.ready;
 }
 
 // Should this service be up and ready now? Refused and stopped ones should
@@ -104,6 +149,7 @@ const ServiceStatus* find(const std::vector<ServiceStatus>& services, const std:
 // one that ended on its own with success (restart on-failure/never) should not.
 bool expected_up(const ServiceStatus& s) {
     if (!s.refusal.empty() || s.stopped) return true;
+    if (s.schedule) return !s.held_down || s.schedule->armed;
     if (s.held_down && (s.state == "down" || s.state == "waiting")) return false;
     if (s.state == "down" && s.last_exit && !s.last_exit_failed) return false;
     return true;
@@ -112,8 +158,12 @@ bool expected_up(const ServiceStatus& s) {
 std::optional<std::string> problem(const ServiceStatus& s) {
     if (!expected_up(s)) return std::nullopt;
     if (!s.refusal.empty()) return s.name + ": refused: " + s.refusal;
+    if (s.schedule) {
+        if (s.schedule->armed) return std::nullopt;
+        return s.name + (s.stopped ? ": disarmed (tend ctl stop)" : ": scheduled, not armed");
+    }
     if (s.stopped) return s.name + ": stopped (tend ctl stop)";
-    if (s.state == "running" && s.ready) return std::nullopt;
+    if (up_and_ready(s)) return std::nullopt;
     if (s.state == "running") return s.name + ": running, not ready yet";
     std::string line = s.name + ": " + s.state;
     if (s.last_exit) line += ", " + *s.last_exit;
@@ -277,7 +327,7 @@ std::expected<std::vector<std::string>, Reply> CommandHandler::waiting_for(const
         for (const auto& s : all) {
             // Refused and stopped services will not come up by themselves.
             if (!s.refusal.empty() || s.stopped || !expected_up(s)) continue;
-            if (!(s.state == "running" && s.ready)) missing.push_back(s.name);
+            if (!up_and_ready(s)) missing.push_back(s.name);
         }
         return missing;
     }
@@ -285,7 +335,7 @@ std::expected<std::vector<std::string>, Reply> CommandHandler::waiting_for(const
         const ServiceStatus* s = find(all, name);
         if (!s) return std::unexpected(Reply{kRefused, "no service named '" + name + "'\n"});
         if (!s->refusal.empty()) return std::unexpected(Reply{kRefused, name + ": refused: " + s->refusal + "\n"});
-        if (!(s->state == "running" && s->ready)) missing.push_back(name);
+        if (!up_and_ready(*s)) missing.push_back(name);
     }
     return missing;
 }

@@ -34,9 +34,42 @@ std::vector<control::ServiceStatus> ControlBridge::services() const {
         }
         if (machine.state() == ServiceState::Backoff && machine.deadline())
             s.restart_in = *machine.deadline() > now ? *machine.deadline() - now : Duration{0};
+        if (auto schedule = supervisor_.scheduler().status(record.name)) describe_schedule(*schedule, s);
         list.push_back(std::move(s));
     }
     return list;
+}
+
+// A scheduled service between runs is "scheduled" (armed) or down; it is
+// ready while armed; its last exit and the restarts column are its runs'.
+void ControlBridge::describe_schedule(const ScheduleStatus& schedule, control::ServiceStatus& s) const {
+    const Scheduler& scheduler = supervisor_.scheduler();
+    control::ScheduleView view;
+    view.schedule = schedule.schedule;
+    view.armed = schedule.armed;
+    if (schedule.next_run) {
+        view.next_run = scheduler.format_local(*schedule.next_run);
+        view.next_run_unix_ms = schedule.next_run->time_since_epoch().count();
+    }
+    if (schedule.last_start) {
+        view.last_start = scheduler.format_local(*schedule.last_start);
+        view.last_start_unix_ms = schedule.last_start->time_since_epoch().count();
+    }
+    view.last_duration = schedule.last_duration;
+    view.runs = schedule.runs;
+    view.skipped = schedule.skipped;
+    s.schedule = std::move(view);
+
+    s.ready = schedule.armed;
+    s.restarts = 0;  // runs are counted in schedule.runs
+    if (s.state == to_string(ServiceState::Down) && schedule.armed) s.state = "scheduled";
+    s.last_exit.reset();
+    s.last_exit_failed = false;
+    if (schedule.last_exit) {
+        s.last_exit = schedule.last_exit->signal != 0 ? "killed by " + config::signal_name(schedule.last_exit->signal)
+                                                      : "exited " + std::to_string(schedule.last_exit->code);
+        s.last_exit_failed = schedule.last_exit->failed();
+    }
 }
 
 }  // namespace tend::core

@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "tend/compat/halt.hpp"
+#include "tend/compat/script_plan.hpp"
 #include "tend/log/logger.hpp"
 #include "tend/sys/final_sweep.hpp"
 #include "tend/process/owned_pipe.hpp"
@@ -71,6 +73,7 @@ std::expected<std::unique_ptr<Init>, std::string> Init::create(config::Options o
     auto added = init->loop_.add(sfd, EPOLLIN, [self](std::uint32_t) { self->on_signal(); });
     if (!added) return std::unexpected(std::string("cannot watch the signalfd: ") + std::strerror(added.error()));
     init->loop_.on_timer([self] { self->on_timer(); });
+    if (init->options_.s6_tree) init->setup_s6_runtime();
     // From here on a stuck reader of stderr costs log lines, never the loop.
     init->log_fd_ = sys::open_nonblocking_output(2);
     if (init->log_fd_) log::set_output_fd(init->log_fd_.get());
@@ -123,6 +126,7 @@ int Init::run() {
     std::vector<std::string> warnings;
     scripts_ = config::list_scripts(options_.cont_init_dir, warnings);
     for (const auto& warning : warnings) log::warn("{}", warning);
+    append_s6rc_up_scripts();
     {
         std::vector<std::string> said_later;  // cont-finish warns when it runs
         had_scripts_ = !scripts_.empty() || !config::list_scripts(options_.cont_finish_dir, said_later).empty();
@@ -139,7 +143,7 @@ int Init::run() {
     }
     control_.reset();  // the socket goes before tend does
     drain_output();  // tend's last line comes after what the services wrote
-    const int code = exit_code_.value_or(0);
+    const int code = final_exit_code();
     say("exiting with code " + std::to_string(code));
     return code;
 }
@@ -184,6 +188,10 @@ void Init::rearm_timer() {
 void Init::on_signal() {
     while (auto info = sys::read_signal(signal_fd_.get())) {
         int signo = static_cast<int>(info->ssi_signo);
+        if (signo == compat::halt_signal()) {  // `halt` / `s6-svscanctl -t` from inside
+            on_halt_request(*info);
+            continue;
+        }
         switch (signo) {
             case SIGCHLD:
                 on_sigchld();
@@ -245,9 +253,15 @@ void Init::on_timer() {
         if (!cmd_started_ && phase_ == Phase::Running) {
             std::string names;
             for (const auto& name : supervisor_->not_ready()) names += (names.empty() ? "" : ", ") + name;
-            log::error("--ready-timeout: services not ready: {}; not starting the CMD", names);
-            if (!exit_code_) exit_code_ = 1;
-            begin_shutdown(SIGTERM, "services not ready after --ready-timeout");
+            if (options_.start_cmd_after_ready_timeout) {  // s6-overlay: S6_BEHAVIOUR_IF_STAGE2_FAILS < 2
+                log::warn("--ready-timeout: services not ready: {}; starting the CMD anyway "
+                          "(S6_BEHAVIOUR_IF_STAGE2_FAILS is below 2)", names);
+                start_cmd();
+            } else {
+                log::error("--ready-timeout: services not ready: {}; not starting the CMD", names);
+                if (!exit_code_) exit_code_ = 1;
+                begin_shutdown(SIGTERM, "services not ready after --ready-timeout");
+            }
         }
     }
     if (phase_deadline_ && *phase_deadline_ <= now) {
@@ -286,6 +300,7 @@ void Init::on_timer() {
 // ---- cont-init and cont-finish scripts ---------------------------------
 
 void Init::start_next_script() {
+    if (phase_ == Phase::ContInit) refresh_container_environment();  // what cont-init wrote there
     while (next_script_ < scripts_.size()) {
         const auto& script = scripts_[next_script_++];
         process::SpawnPlan plan;
@@ -293,15 +308,17 @@ void Init::start_next_script() {
         plan.argv = {script.string()};
         plan.envp = container_env_.to_strings();
         plan.group = process::GroupMode::NewSession;
+        compat::adapt_script_plan(plan, std::nullopt, options_.default_path);  // s6-overlay shebangs
         log::info("{}: running", script.string());
         auto pid = ops_.spawn(plan);
         if (!pid) {
-            log::error("{}: {}", script.string(), pid.error().message());
+            log::error("{}: {}", script.string(), compat::describe_spawn_failure(script, pid.error(), false));
             // A script that cannot run is a failed script: 126 like a shell.
             script_exited(126 << 8);  // wait status of exit(126)
             return;
         }
         script_pid_ = *pid;
+        if (phase_ == Phase::ContInit) cont_init_started_ = next_script_;  // v3 oneshots: whose down runs
         if (phase_ == Phase::ContFinish) phase_deadline_ = clock_.now() + options_.finish_timeout;
         return;
     }
@@ -345,7 +362,7 @@ void Init::script_exited(int wait_status) {
 
 void Init::enter_running() {
     enter_phase(Phase::Running);
-    supervisor_->load(options_.services_dir);
+    supervisor_->load(options_.services_dir, s6rc_services());
     supervisor_->start_all();
     if (phase_ != Phase::Running) return;  // a refused primary already ended it
     if (options_.command.empty() && !supervisor_->has_primary() && supervisor_->size() == 0) {
@@ -483,7 +500,7 @@ void Init::halt(int code, uid_t uid) {
         log::debug("tend ctl halt from uid {}: already shutting down", uid);
         return;
     }
-    exit_code_ = code;  // wins over the primary's status, as with s6-overlay's halt
+    record_halt(code);  // wins over the primary's status, as with s6-overlay's halt
     begin_shutdown(SIGTERM, "tend ctl halt from uid " + std::to_string(uid));
 }
 
@@ -550,6 +567,7 @@ void Init::enter_phase(Phase phase) {
             std::vector<std::string> warnings;
             scripts_ = config::list_scripts(options_.cont_finish_dir, warnings);
             for (const auto& warning : warnings) log::warn("{}", warning);
+            prepend_s6rc_down_scripts();
             next_script_ = 0;
             start_next_script();
             break;

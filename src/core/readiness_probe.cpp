@@ -3,7 +3,6 @@
 
 #include <netinet/in.h>
 #include <sys/epoll.h>
-#include <sys/fsuid.h>
 #include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -16,6 +15,7 @@
 #include <cstring>
 
 #include "tend/log/logger.hpp"
+#include "tend/process/fs_identity.hpp"
 
 namespace tend::core {
 
@@ -43,49 +43,26 @@ constexpr int kFileNotChanged = -2;
 constexpr int kIdentityFailed = -3;
 
 // tend's fsuid/fsgid set to the service's for one attempt and restored on
-// every path. setfsuid/setfsgid report no error, so each change is verified
-// by reading the value back (an invalid id, -1, changes nothing and returns
-// the current one). A change from fsuid 0 drops the filesystem capabilities
-// from the effective set; the change back to 0 restores them from the
-// permitted set (capabilities(7)).
-class FsIdentity {
+// every path (process/fs_identity.hpp); nothing is switched without an
+// identity (tend runs as the service's user already).
+class AsService {
 public:
-    explicit FsIdentity(const std::optional<ProbeIdentity>& identity) {
-        if (!identity) return;
-        old_uid_ = static_cast<uid_t>(::setfsuid(static_cast<uid_t>(-1)));
-        old_gid_ = static_cast<gid_t>(::setfsgid(static_cast<gid_t>(-1)));
-        changed_ = true;
-        ::setfsgid(identity->gid);
-        ::setfsuid(identity->uid);
-        ok_ = current_gid() == identity->gid && current_uid() == identity->uid;
-        if (!ok_) restore();
+    explicit AsService(const std::optional<ProbeIdentity>& identity) {
+        if (identity) switch_.emplace(identity->uid, identity->gid);
     }
-    ~FsIdentity() { restore(); }
-    FsIdentity(const FsIdentity&) = delete;
-    FsIdentity& operator=(const FsIdentity&) = delete;
-
-    bool ok() const { return ok_; }
-
-private:
-    static uid_t current_uid() { return static_cast<uid_t>(::setfsuid(static_cast<uid_t>(-1))); }
-    static gid_t current_gid() { return static_cast<gid_t>(::setfsgid(static_cast<gid_t>(-1))); }
-
-    void restore() {
-        if (!changed_) return;
-        changed_ = false;
-        ::setfsuid(old_uid_);
-        ::setfsgid(old_gid_);
+    ~AsService() {
         // Changing back to tend's own ids is always allowed; if it somehow
         // failed, tend must not go on as someone else without saying so.
-        if (current_uid() != old_uid_ || current_gid() != old_gid_)
-            log::error("cannot restore tend's filesystem uid/gid to {}:{} after a readiness probe", old_uid_,
-                       old_gid_);
+        if (switch_ && switch_->ok() && !switch_->restore())
+            log::error("cannot restore tend's filesystem uid/gid after a readiness probe");
     }
+    AsService(const AsService&) = delete;
+    AsService& operator=(const AsService&) = delete;
 
-    bool changed_ = false;
-    bool ok_ = true;
-    uid_t old_uid_ = 0;
-    gid_t old_gid_ = 0;
+    bool ok() const { return !switch_ || switch_->ok(); }
+
+private:
+    std::optional<process::FsIdentity> switch_;
 };
 
 bool at_or_after(const timespec& time, const timespec& reference) {
@@ -150,7 +127,7 @@ void ReadinessProbe::watch_directory() {
     if (!fd) return;
     {
         // The directory must be readable by the service's user, as the path is.
-        FsIdentity as_service(identity_);
+        AsService as_service(identity_);
         if (!as_service.ok()) return;
         constexpr std::uint32_t kMask =
             IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ATTRIB | IN_MODIFY | IN_ONLYDIR;
@@ -216,7 +193,7 @@ void ReadinessProbe::on_timer(TimePoint now) {
 }
 
 ReadinessProbe::Outcome ReadinessProbe::attempt() {
-    FsIdentity as_service(identity_);
+    AsService as_service(identity_);
     if (!as_service.ok()) {
         not_yet(kIdentityFailed);
         return Outcome::NotYet;

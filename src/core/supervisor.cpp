@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 
+#include "tend/compat/script_plan.hpp"
 #include "tend/log/logger.hpp"
 #include "tend/process/capabilities.hpp"
 #include "tend/process/owned_pipe.hpp"
@@ -35,7 +37,7 @@ Supervisor::Supervisor(sys::EventLoop& loop, const Clock& clock, ProcessOps& ops
     scheduler_ = std::make_unique<Scheduler>(clock_, context_.wall_clock ? *context_.wall_clock : system_wall_clock_);
 }
 
-void Supervisor::load(const std::filesystem::path& services_dir) {
+void Supervisor::load(const std::filesystem::path& services_dir, const std::vector<ExtraServiceDir>& extra) {
     // tend's own capabilities, read once for every service's checks.
     own_permitted_caps_ = process::own_permitted_capabilities();
     own_effective_caps_ = process::own_effective_capabilities();
@@ -48,6 +50,17 @@ void Supervisor::load(const std::filesystem::path& services_dir) {
             log::debug("{}", note);
         else
             log::warn("{}", note);
+    }
+    std::map<std::string, const ExtraServiceDir*> extra_by_name;
+    for (const auto& more : extra) {
+        std::string name = more.dir.filename().string();
+        if (std::any_of(dirs.begin(), dirs.end(), [&](const auto& d) { return d.filename() == name; })) {
+            log::warn("{}: a service named {} is also in {}; that one runs", more.dir.string(), name,
+                      services_dir.string());
+            continue;
+        }
+        dirs.push_back(more.dir);
+        extra_by_name[name] = &more;
     }
     services_.reserve(dirs.size());
     for (const auto& dir : dirs) {
@@ -68,6 +81,9 @@ void Supervisor::load(const std::filesystem::path& services_dir) {
             record.refusal = parsed.error().message();
         } else {
             record.config = std::move(*parsed);
+            if (auto it = extra_by_name.find(record.name); it != extra_by_name.end())
+                record.config->depends = it->second->depends;
+            if (context_.options->s6_keep_env) record.config->keep_env = true;  // S6_KEEP_ENV
             for (const auto& warning : record.config->warnings) log::warn("service {}: {}", record.name, warning);
             prepare(record);
         }
@@ -373,6 +389,7 @@ void Supervisor::spawn_main(ServiceRecord& record) {
     process::SpawnPlan plan = base_plan(record);
     plan.executable = cfg.run.string();
     plan.argv = {cfg.run.string()};
+    compat::adapt_service_script(plan, cfg, {context_.container_env, context_.options->default_path, &record.credentials});
 
     std::vector<sys::UniqueFd> child_ends;  // closed in the parent after spawn
     if (!attach_output(record, plan)) {
@@ -398,7 +415,7 @@ void Supervisor::spawn_main(ServiceRecord& record) {
     auto pid = ops_.spawn(plan);
     child_ends.clear();
     if (!pid) {
-        log::error("service {}: {}", record.name, pid.error().message());
+        log::error("service {}: {}", record.name, compat::describe_spawn_failure(cfg.run, pid.error()));
         dispatch(record, {EventKind::SpawnFailed});
         if (record.primary && on_primary_exit)
             on_primary_exit(pid.error().stage == process::SpawnStage::Exec && pid.error().error == ENOENT ? 127 : 126,
@@ -466,10 +483,11 @@ void Supervisor::spawn_finish(ServiceRecord& record, const ExitInfo& exit) {
     process::SpawnPlan plan = base_plan(record);
     plan.executable = cfg.finish->string();
     plan.argv = {cfg.finish->string(), std::to_string(exit.code), std::to_string(exit.signal)};
+    compat::adapt_service_script(plan, cfg, {context_.container_env, context_.options->default_path, &record.credentials});
     attach_output(record, plan);  // without its pipes, finish writes to tend's own
     auto pid = ops_.spawn(plan);
     if (!pid) {
-        log::error("service {}: finish: {}", record.name, pid.error().message());
+        log::error("service {}: finish: {}", record.name, compat::describe_spawn_failure(*cfg.finish, pid.error(), false));
         dispatch(record, {EventKind::FinishExited});
         return;
     }

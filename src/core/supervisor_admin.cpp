@@ -24,6 +24,7 @@ std::optional<Supervisor::AdminResult> Supervisor::admin_refusal(const ServiceRe
 Supervisor::AdminResult Supervisor::admin_start(const std::string& name) {
     ServiceRecord* record = find_service(name);
     if (auto refusal = admin_refusal(record, name)) return *refusal;
+    if (scheduled(*record)) return admin_run_now(*record);
     record->admin_stopped = false;
     const ServiceState state = record->machine->state();
     if (state == ServiceState::Running || state == ServiceState::Starting)
@@ -44,6 +45,7 @@ Supervisor::AdminResult Supervisor::admin_stop(const std::string& name) {
     ServiceRecord* record = find_service(name);
     if (auto refusal = admin_refusal(record, name)) return *refusal;
     if (record->primary) return {false, name + " is the primary service: use `tend ctl halt` to stop the container"};
+    if (scheduled(*record)) return admin_disarm(*record);
     record->admin_stopped = true;
     if (record->machine->idle()) return {true, name + ": already down; stays down until `tend ctl start`"};
     log::info("service {}: stop requested through control", name);
@@ -63,6 +65,7 @@ Supervisor::AdminResult Supervisor::admin_restart(const std::string& name) {
     ServiceRecord* record = find_service(name);
     if (auto refusal = admin_refusal(record, name)) return *refusal;
     if (record->primary) return {false, name + " is the primary service: its exit ends the container; use `tend ctl halt`"};
+    if (scheduled(*record)) return admin_rearm(*record);
     record->admin_stopped = false;
     const ServiceState before = record->machine->state();
     if (before == ServiceState::Waiting) return {true, name + ": waiting for its dependencies"};
@@ -75,6 +78,58 @@ Supervisor::AdminResult Supervisor::admin_restart(const std::string& name) {
         if (after == ServiceState::Waiting) return {true, name + ": was down, waiting for its dependencies"};
     }
     return {true, name + ": restarting"};
+}
+
+// ---- scheduled services: start runs now, stop disarms, restart re-arms ----
+
+std::string Supervisor::next_run_text(std::size_t index) const {
+    auto at = scheduler_->next_run(index);
+    return at ? "next run " + scheduler_->format_local(*at) : std::string("no next run");
+}
+
+// `start`: arms the job (after `stop` or a `down` file) and runs it now; a
+// run that cannot start (one still going under `schedule-overlap skip`, a
+// dependency not ready) answers 1 with the reason, the job stays armed.
+Supervisor::AdminResult Supervisor::admin_run_now(ServiceRecord& record) {
+    const auto index = static_cast<std::size_t>(&record - services_.data());
+    log::info("service {}: run requested through control", record.name);
+    record.admin_stopped = false;
+    auto started = scheduler_->run_now(record.name);
+    if (!started) return {false, record.name + ": not run: " + started.error() + "; " + next_run_text(index)};
+    if (replace_pending_[index])
+        return {true, record.name + ": the run in progress is stopped, a new one starts once it is gone"};
+    return {true, record.name + ": run started (pid " + std::to_string(record.pid) + "); " + next_run_text(index)};
+}
+
+// `stop`: no more ticks until `start` or `restart`; a run in progress is
+// stopped (down-signal, SIGKILL after timeout-kill).
+Supervisor::AdminResult Supervisor::admin_disarm(ServiceRecord& record) {
+    log::info("service {}: disarmed through control", record.name);
+    const bool was_running = !record.machine->idle();
+    const pid_t pid = record.pid;
+    record.admin_stopped = true;
+    scheduler_->disarm(record.name);
+    std::string message = record.name + ": disarmed, no runs until `tend ctl start` or `restart`";
+    if (was_running)
+        message += record.machine->idle() ? "; its run was stopped"
+                                          : "; stopping its run in progress" +
+                                                (pid > 0 ? " (pid " + std::to_string(pid) + ")" : std::string());
+    return {true, message};
+}
+
+// `restart`: as `stop` then arming again: a run in progress is stopped and
+// the next run is the schedule's next tick, counted from now (an `@every`
+// period starts anew); nothing runs at once (that is `start`).
+Supervisor::AdminResult Supervisor::admin_rearm(ServiceRecord& record) {
+    const auto index = static_cast<std::size_t>(&record - services_.data());
+    log::info("service {}: re-armed through control", record.name);
+    const bool was_running = !record.machine->idle();
+    record.admin_stopped = false;
+    scheduler_->disarm(record.name);
+    scheduler_->arm(record.name);
+    std::string message = record.name + ": re-armed, " + next_run_text(index);
+    if (was_running) message += "; its run in progress " + std::string(record.machine->idle() ? "was stopped" : "is stopping");
+    return {true, message};
 }
 
 Supervisor::AdminResult Supervisor::admin_signal(const std::string& name, int signo) {

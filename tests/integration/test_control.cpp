@@ -817,3 +817,123 @@ TEST(Control, UnreachableListsEveryPathTried) {
 }
 
 }  // namespace tend::itest
+
+namespace tend::itest {
+namespace {
+
+// One scheduled service's object in `status --json`, or nullopt.
+std::optional<Json> job_status(const Sandbox& sandbox, std::string_view name) {
+    auto document = status_json(sandbox);
+    if (!document) return std::nullopt;
+    const Json* service = service_in(*document, name);
+    if (!service) return std::nullopt;
+    return *service;
+}
+
+}  // namespace
+
+// A job that only `tend ctl start` can run (its schedule is an hour away)
+// fails: status shows the run (start, duration, exit) and the next one, and
+// the container stays healthy.
+TEST(Control, StartRunsAScheduledJobNowAndStatusShowsItsRuns) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    sandbox.service("web").run(pid_writing_run("web"));
+    sandbox.service("report").line("schedule", "@every 1h").run("echo run >> \"$OUT/report.runs\"\nexit 3\n");
+    TendProcess tend(sandbox);
+    ASSERT_TRUE(wait_for_socket(sandbox)) << tend.current_err();
+    ASSERT_TRUE(wait_until([&] { return health(sandbox).code == 0; })) << health(sandbox).diagnostics();
+
+    auto before = job_status(sandbox, "report");
+    ASSERT_TRUE(before) << tend.current_err();
+    EXPECT_EQ(before->fields.at("state").text, "scheduled");
+    EXPECT_TRUE(before->fields.at("ready").boolean);
+    const Json& schedule = before->fields.at("schedule");
+    ASSERT_EQ(schedule.kind, Json::Kind::Object);
+    EXPECT_EQ(schedule.fields.at("schedule").text, "@every 1h");
+    EXPECT_TRUE(schedule.fields.at("armed").boolean);
+    EXPECT_EQ(schedule.fields.at("next_run").kind, Json::Kind::String);
+    EXPECT_EQ(schedule.fields.at("runs").number, 0);
+    EXPECT_EQ(schedule.fields.at("last_start").kind, Json::Kind::Null);
+    EXPECT_FALSE(file_exists(sandbox.out("report.runs")));
+
+    auto start = ctl(sandbox, {"start", "report"});
+    EXPECT_EQ(start.code, 0) << start.diagnostics();
+    EXPECT_TRUE(contains(start.out, "report: run started (pid ")) << start.diagnostics();
+    ASSERT_TRUE(wait_for_lines(sandbox.out("report.runs"), 1)) << tend.current_err();
+    ASSERT_TRUE(wait_until([&] {
+        auto s = job_status(sandbox, "report");
+        return s && s->fields.at("last_exit").text == "exited 3";
+    })) << tend.current_err();
+
+    auto after = job_status(sandbox, "report");
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->fields.at("state").text, "scheduled");
+    EXPECT_TRUE(after->fields.at("ready").boolean) << "a failed run does not make the job unready";
+    const Json& ran = after->fields.at("schedule");
+    EXPECT_EQ(ran.fields.at("runs").number, 1);
+    EXPECT_EQ(ran.fields.at("last_start").kind, Json::Kind::String);
+    EXPECT_EQ(ran.fields.at("last_duration_ms").kind, Json::Kind::Number);
+    EXPECT_EQ(ran.fields.at("next_run").text, schedule.fields.at("next_run").text) << "start does not move the schedule";
+
+    auto table = ctl(sandbox, {"status"});
+    ASSERT_EQ(table.code, 0) << table.diagnostics();
+    auto job_lines = lines_containing(table.out, "@every 1h");
+    ASSERT_EQ(job_lines.size(), 1u) << table.out;
+    EXPECT_TRUE(contains(job_lines.front(), "exited 3")) << table.out;
+    EXPECT_TRUE(contains(table.out, "NEXT RUN")) << table.out;
+
+    auto healthy = health(sandbox);
+    EXPECT_EQ(healthy.code, 0) << "a failing job never makes the container unhealthy\n" << healthy.diagnostics();
+    EXPECT_TRUE(contains(tend.current_err(), "service report: run failed with exit code 3 after")) << tend.current_err();
+
+    tend.signal(SIGTERM);
+    EXPECT_EQ(tend.wait().exit_code, 0);
+}
+
+// `stop` disarms: no more runs (an every-second job, watched while a witness
+// job runs three more times), health names it; `restart` arms it again.
+TEST(Control, StopDisarmsAScheduledJobAndRestartRearmsIt) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    sandbox.service("tick").line("schedule", "* * * * * *").run("echo run >> \"$OUT/tick.runs\"\n");
+    sandbox.service("witness").line("schedule", "* * * * * *").run("echo run >> \"$OUT/witness.runs\"\n");
+    TendProcess tend(sandbox);
+    ASSERT_TRUE(wait_for_socket(sandbox)) << tend.current_err();
+    ASSERT_TRUE(wait_for_lines(sandbox.out("tick.runs"), 1, 15s)) << tend.current_err();
+
+    auto stop = ctl(sandbox, {"stop", "tick"});
+    EXPECT_EQ(stop.code, 0) << stop.diagnostics();
+    EXPECT_TRUE(contains(stop.out, "tick: disarmed")) << stop.diagnostics();
+    std::size_t runs_at_stop = 0;
+    ASSERT_TRUE(wait_until([&] {
+        auto s = job_status(sandbox, "tick");
+        if (!s || s->fields.at("state").text != "down" || !s->fields.at("stopped").boolean) return false;
+        runs_at_stop = static_cast<std::size_t>(s->fields.at("schedule").fields.at("runs").number);
+        return true;
+    })) << tend.current_err();
+    auto disarmed = job_status(sandbox, "tick");
+    ASSERT_TRUE(disarmed);
+    EXPECT_FALSE(disarmed->fields.at("schedule").fields.at("armed").boolean);
+    EXPECT_EQ(disarmed->fields.at("schedule").fields.at("next_run").kind, Json::Kind::Null);
+    EXPECT_TRUE(disarmed->fields.at("stopped").boolean);
+
+    const std::size_t witnessed = read_lines(sandbox.out("witness.runs")).size();
+    ASSERT_TRUE(wait_for_lines(sandbox.out("witness.runs"), witnessed + 3, 15s)) << tend.current_err();
+    EXPECT_EQ(read_lines(sandbox.out("tick.runs")).size(), runs_at_stop) << "a disarmed job does not run";
+
+    auto sick = health(sandbox);
+    EXPECT_EQ(sick.code, 1) << sick.diagnostics();
+    EXPECT_TRUE(contains(sick.out + sick.err, "tick: disarmed (tend ctl stop)")) << sick.diagnostics();
+
+    auto restart = ctl(sandbox, {"restart", "tick"});
+    EXPECT_EQ(restart.code, 0) << restart.diagnostics();
+    EXPECT_TRUE(contains(restart.out, "tick: re-armed, next run ")) << restart.diagnostics();
+    EXPECT_TRUE(wait_for_lines(sandbox.out("tick.runs"), runs_at_stop + 1, 15s)) << tend.current_err();
+    EXPECT_TRUE(wait_until([&] { return health(sandbox).code == 0; })) << health(sandbox).diagnostics();
+
+    tend.signal(SIGTERM);
+    EXPECT_EQ(tend.wait().exit_code, 0);
+}
+
+}  // namespace tend::itest

@@ -166,38 +166,6 @@ TEST(UmaskParser, RejectsEverythingElse) {
     }
 }
 
-// --- milliseconds -----------------------------------------------------------------
-
-TEST(MillisecondsParser, AcceptsDecimalUpToOneDay) {
-    const std::vector<std::pair<std::string, std::chrono::milliseconds>> good = {
-        {"0", 0ms}, {"1", 1ms}, {"3000", 3000ms}, {"3000\n", 3000ms}, {" 250 ", 250ms}, {"007", 7ms},
-        {"86400000", 86400000ms}};
-    for (const auto& [text, value] : good) {
-        const auto parsed = tend::config::parse_milliseconds(text);
-        ASSERT_TRUE(parsed.has_value()) << text << ": " << parsed.error();
-        EXPECT_EQ(*parsed, value) << text;
-    }
-}
-
-TEST(MillisecondsParser, RejectsNegativeGarbageAndOverflow) {
-    const std::vector<std::pair<std::string, std::string>> bad = {
-        {"", "empty"},
-        {"-1", "'-1' is not a non-negative whole number"},
-        {"+5", "is not a non-negative whole number"},
-        {"1.5", "is not a non-negative whole number"},
-        {"5s", "'5s' is not a non-negative whole number"},
-        {"1e3", "is not a non-negative whole number"},
-        {"3 000", "is not a non-negative whole number"},
-        {"0x10", "is not a non-negative whole number"},
-        {"86400001", "is more than one day"},
-        {"99999999999999999999999999", "is more than one day"}};
-    for (const auto& [text, reason] : bad) {
-        const auto parsed = tend::config::parse_milliseconds(text);
-        ASSERT_FALSE(parsed.has_value()) << text;
-        EXPECT_NE(parsed.error().find(reason), std::string::npos) << text << ": " << parsed.error();
-    }
-}
-
 // --- signals ------------------------------------------------------------------------
 
 TEST(SignalParser, AcceptsNamesWithOrWithoutPrefixInAnyCaseAndNumbers) {

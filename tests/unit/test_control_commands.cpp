@@ -139,7 +139,127 @@ TEST_F(ControlCommands, StatusTableAndJson) {
     EXPECT_EQ(json.body,
               "{\"services\":[{\"name\":\"php-fpm\",\"state\":\"backoff\",\"pid\":null,\"uptime_ms\":null,"
               "\"restarts\":4,\"ready\":false,\"last_exit\":\"exited 78\",\"restart_in_ms\":1600,\"primary\":false,"
-              "\"stopped\":false,\"refusal\":null}]}\n");
+              "\"stopped\":false,\"refusal\":null,\"schedule\":null}]}\n");
+}
+
+namespace {
+
+// A cron job between runs: armed, its last run failed.
+ServiceStatus scheduled_job(std::string name) {
+    ServiceStatus s;
+    s.name = std::move(name);
+    s.state = "scheduled";
+    s.ready = true;
+    s.last_exit = "exited 3";
+    s.last_exit_failed = true;
+    ScheduleView view;
+    view.schedule = "*/15 * * * *";
+    view.armed = true;
+    view.next_run = "2026-03-29 03:15:00 CEST";
+    view.next_run_unix_ms = 1774746900000;
+    view.last_start = "2026-03-29 03:00:00 CEST";
+    view.last_start_unix_ms = 1774746000000;
+    view.last_duration = Millis(1020);
+    view.runs = 7;
+    view.skipped = 2;
+    s.schedule = view;
+    return s;
+}
+
+}  // namespace
+
+TEST_F(ControlCommands, StatusShowsAScheduledJobsTimetable) {
+    target.list = {running("nginx", 42), scheduled_job("cron")};
+    Reply table = run({"status"});
+    EXPECT_EQ(table.code, kDone);
+    EXPECT_EQ(table.body,
+              "NAME   STATE      PID  UPTIME  RESTARTS  READY  LAST EXIT\n"
+              "nginx  running    42   1.5 s   0         yes    -\n"
+              "cron   scheduled  -    -       0         yes    exited 3\n"
+              "\n"
+              "JOB   SCHEDULE      LAST RUN                  DURATION  LAST EXIT  NEXT RUN                  RUNS  SKIPPED\n"
+              "cron  */15 * * * *  2026-03-29 03:00:00 CEST  1.0 s     exited 3   2026-03-29 03:15:00 CEST  7     2\n");
+
+    // Without scheduled services shown, no timetable.
+    EXPECT_EQ(run({"status", "nginx"}).body.find("JOB"), std::string::npos);
+
+    Reply json = run({"status", "--json", "cron"});
+    EXPECT_EQ(json.body,
+              "{\"services\":[{\"name\":\"cron\",\"state\":\"scheduled\",\"pid\":null,\"uptime_ms\":null,"
+              "\"restarts\":0,\"ready\":true,\"last_exit\":\"exited 3\",\"restart_in_ms\":null,\"primary\":false,"
+              "\"stopped\":false,\"refusal\":null,\"schedule\":{\"schedule\":\"*/15 * * * *\",\"armed\":true,"
+              "\"next_run\":\"2026-03-29 03:15:00 CEST\",\"next_run_unix_ms\":1774746900000,"
+              "\"last_start\":\"2026-03-29 03:00:00 CEST\",\"last_start_unix_ms\":1774746000000,"
+              "\"last_duration_ms\":1020,\"runs\":7,\"skipped\":2}}]}\n");
+}
+
+TEST_F(ControlCommands, StatusOfADisarmedJobWithNoRunsYet) {
+    ServiceStatus job;
+    job.name = "backup";
+    job.state = "down";
+    job.stopped = true;
+    ScheduleView view;
+    view.schedule = "@every 1h";
+    job.schedule = view;
+    target.list = {job};
+    Reply table = run({"status"});
+    EXPECT_NE(table.body.find("backup  stopped  -    -       0         no     -"), std::string::npos) << table.body;
+    EXPECT_NE(table.body.find("backup  @every 1h  -         -         -          disarmed (tend ctl stop)  0     0"),
+              std::string::npos)
+        << table.body;
+    Reply json = run({"status", "--json"});
+    EXPECT_NE(json.body.find("\"armed\":false,\"next_run\":null,\"next_run_unix_ms\":null,\"last_start\":null,"
+                             "\"last_start_unix_ms\":null,\"last_duration_ms\":null,\"runs\":0,\"skipped\":0"),
+              std::string::npos)
+        << json.body;
+}
+
+// A scheduled service is healthy once armed, between and during runs, and
+// whatever its last run did; disarmed by `tend ctl stop` it is a reason; a
+// `down` file keeps it disarmed and out of the verdict.
+TEST_F(ControlCommands, HealthOfScheduledServices) {
+    ServiceStatus failed_last_run = scheduled_job("cron");
+    ServiceStatus running_now = scheduled_job("report");
+    running_now.state = "running";
+    running_now.pid = 77;
+    target.list = {failed_last_run, running_now};
+    Reply healthy = run({"health"});
+    EXPECT_EQ(healthy.code, kDone) << healthy.body;
+    EXPECT_EQ(healthy.body, "");
+
+    ServiceStatus down_file = scheduled_job("nightly");
+    down_file.state = "down";
+    down_file.ready = false;
+    down_file.held_down = true;
+    down_file.schedule->armed = false;
+    target.list = {failed_last_run, down_file};
+    EXPECT_EQ(run({"health"}).code, kDone);
+
+    ServiceStatus disarmed = scheduled_job("backup");
+    disarmed.state = "down";
+    disarmed.ready = false;
+    disarmed.stopped = true;
+    disarmed.schedule->armed = false;
+    ServiceStatus not_armed = scheduled_job("sync");
+    not_armed.state = "down";
+    not_armed.ready = false;
+    not_armed.schedule->armed = false;
+    target.list = {failed_last_run, disarmed, not_armed};
+    Reply sick = run({"health"});
+    EXPECT_EQ(sick.code, kRefused);
+    EXPECT_EQ(sick.body, "backup: disarmed (tend ctl stop)\nsync: scheduled, not armed\n");
+}
+
+TEST_F(ControlCommands, WaitReadyCountsAnArmedJobAsReady) {
+    target.list = {scheduled_job("cron")};
+    Reply named = run({"wait-ready", "cron", "--timeout", "0"});
+    EXPECT_EQ(named.code, kDone) << named.body;
+    Reply all = run({"wait-ready", "--timeout", "0"});
+    EXPECT_EQ(all.code, kDone) << all.body;
+    target.list.front().schedule->armed = false;
+    target.list.front().ready = false;
+    target.list.front().state = "down";
+    EXPECT_EQ(run({"wait-ready", "cron", "--timeout", "0"}).code, kRefused);
 }
 
 TEST_F(ControlCommands, JsonEscapesNames) {

@@ -12,6 +12,7 @@
 #include <map>
 #include <set>
 
+#include "tend/core/control_bridge.hpp"
 #include "tend/core/supervisor.hpp"
 
 using namespace tend;
@@ -321,3 +322,130 @@ TEST_F(ScheduledServiceTest, PrimaryWithScheduleIsRefused) {
 }
 
 }  // namespace
+
+// ---- tend ctl on scheduled services (Supervisor::admin_*, ControlBridge) ----
+
+namespace {
+
+const control::ServiceStatus& status_of(const std::vector<control::ServiceStatus>& list, const std::string& name) {
+    for (const auto& s : list)
+        if (s.name == name) return s;
+    throw std::runtime_error("no status for " + name);
+}
+
+}  // namespace
+
+TEST_F(ScheduledServiceTest, CtlStartRunsAJobNowAndStatusShowsTheRun) {
+    service("job", {{"schedule", "* * * * *\n"}});
+    auto& sup = make();
+    core::ControlBridge bridge(sup, clock);
+    {
+        const auto s = status_of(bridge.services(), "job");
+        EXPECT_EQ(s.state, "scheduled");
+        EXPECT_TRUE(s.ready) << "armed is ready";
+        ASSERT_TRUE(s.schedule);
+        EXPECT_EQ(s.schedule->schedule, "* * * * *");
+        EXPECT_TRUE(s.schedule->armed);
+        EXPECT_EQ(s.schedule->next_run, "2026-01-05 10:01:00 UTC");
+        EXPECT_FALSE(s.schedule->last_start);
+        EXPECT_FALSE(s.last_exit);
+    }
+    auto started = sup.admin_start("job");
+    EXPECT_TRUE(started.ok) << started.message;
+    EXPECT_NE(started.message.find("job: run started (pid " + std::to_string(ops.pids.at("job")) + ")"),
+              std::string::npos)
+        << started.message;
+    EXPECT_EQ(ops.count("job"), 1u) << "at once, not at the next tick";
+    {
+        const auto s = status_of(bridge.services(), "job");
+        EXPECT_EQ(s.state, "running");
+        EXPECT_EQ(s.pid, ops.pids.at("job"));
+        EXPECT_EQ(s.schedule->runs, 1u);
+        EXPECT_EQ(s.schedule->last_start, "2026-01-05 10:00:00 UTC");
+    }
+    advance(1500ms);
+    exit_service("job", 3 << 8);
+    {
+        const auto s = status_of(bridge.services(), "job");
+        EXPECT_EQ(s.state, "scheduled");
+        EXPECT_TRUE(s.ready) << "a failed run does not make it unready";
+        EXPECT_EQ(s.last_exit, "exited 3");
+        EXPECT_TRUE(s.last_exit_failed);
+        EXPECT_EQ(s.schedule->last_duration, milliseconds(1500));
+        EXPECT_EQ(s.restarts, 0u);
+        EXPECT_EQ(s.schedule->next_run, "2026-01-05 10:01:00 UTC") << "start does not move the schedule";
+        EXPECT_EQ(s.schedule->next_run_unix_ms,
+                  duration_cast<milliseconds>((sys_days{2026y / 1 / 5} + 10h + 1min).time_since_epoch()).count());
+    }
+}
+
+TEST_F(ScheduledServiceTest, CtlStartWhileARunGoesIsRefusedWithTheReason) {
+    service("job", {{"schedule", "* * * * *\n"}});
+    auto& sup = make();
+    ASSERT_TRUE(sup.admin_start("job").ok);
+    auto again = sup.admin_start("job");
+    EXPECT_FALSE(again.ok);
+    EXPECT_NE(again.message.find("job: not run: the previous run (pid " + std::to_string(ops.pids.at("job")) +
+                                 ") is still running; next run 2026-01-05 10:01:00 UTC"),
+              std::string::npos)
+        << again.message;
+    EXPECT_EQ(ops.count("job"), 1u);
+    core::ControlBridge bridge(sup, clock);
+    EXPECT_EQ(status_of(bridge.services(), "job").schedule->skipped, 1u);
+}
+
+TEST_F(ScheduledServiceTest, CtlStopDisarmsStopsTheRunAndRestartRearms) {
+    service("job", {{"schedule", "* * * * *\n"}});
+    auto& sup = make();
+    core::ControlBridge bridge(sup, clock);
+    ASSERT_TRUE(sup.admin_start("job").ok);
+    auto stopped = sup.admin_stop("job");
+    EXPECT_TRUE(stopped.ok) << stopped.message;
+    EXPECT_NE(stopped.message.find("job: disarmed, no runs until `tend ctl start` or `restart`; stopping its run"),
+              std::string::npos)
+        << stopped.message;
+    ASSERT_FALSE(ops.signals.empty());
+    EXPECT_EQ(ops.signals.front(), (std::pair<pid_t, int>{ops.pids.at("job"), SIGTERM}));
+    exit_service("job", SIGTERM);
+    {
+        const auto s = status_of(bridge.services(), "job");
+        EXPECT_EQ(s.state, "down");
+        EXPECT_TRUE(s.stopped);
+        EXPECT_FALSE(s.ready);
+        EXPECT_FALSE(s.schedule->armed);
+        EXPECT_FALSE(s.schedule->next_run);
+        EXPECT_EQ(s.last_exit, "killed by SIGTERM");
+    }
+    advance(5min);
+    EXPECT_EQ(ops.count("job"), 1u) << "no runs while disarmed";
+
+    auto rearmed = sup.admin_restart("job");
+    EXPECT_TRUE(rearmed.ok) << rearmed.message;
+    EXPECT_NE(rearmed.message.find("job: re-armed, next run 2026-01-05 10:06:00 UTC"), std::string::npos)
+        << rearmed.message;
+    EXPECT_EQ(ops.count("job"), 1u) << "restart does not run it at once";
+    {
+        const auto s = status_of(bridge.services(), "job");
+        EXPECT_EQ(s.state, "scheduled");
+        EXPECT_FALSE(s.stopped);
+        EXPECT_TRUE(s.schedule->armed);
+    }
+    advance_to_deadline();
+    EXPECT_EQ(ops.count("job"), 2u) << "the next tick runs it";
+}
+
+TEST_F(ScheduledServiceTest, CtlRestartDuringARunStopsItAndKeepsTheSchedule) {
+    service("job", {{"schedule", "* * * * *\n"}});
+    auto& sup = make();
+    advance_to_deadline();
+    ASSERT_EQ(ops.count("job"), 1u);
+    auto restarted = sup.admin_restart("job");
+    EXPECT_TRUE(restarted.ok) << restarted.message;
+    EXPECT_NE(restarted.message.find("its run in progress is stopping"), std::string::npos) << restarted.message;
+    ASSERT_FALSE(ops.signals.empty());
+    exit_service("job", SIGTERM);
+    EXPECT_TRUE(sup.scheduler().status("job")->armed);
+    EXPECT_EQ(ops.count("job"), 1u);
+    advance_to_deadline();
+    EXPECT_EQ(ops.count("job"), 2u);
+}

@@ -3,7 +3,8 @@
 // Root reads a mode 000 file through CAP_DAC_OVERRIDE / CAP_DAC_READ_SEARCH.
 // without_dac() runs a body in a forked child that dropped both, so file modes
 // apply to it as to any user, and hands the body's string result back through
-// a pipe for the parent to assert on.
+// a pipe for the parent to assert on. without_capabilities() does the same for
+// any capabilities (CAP_SETUID and CAP_SETGID for the fsuid switch).
 #pragma once
 
 #include <cap-ng.h>
@@ -11,11 +12,14 @@
 #include <unistd.h>
 
 #include <functional>
+#include <initializer_list>
 #include <string>
 
 namespace tend::testing {
 
-inline std::string without_dac(const std::function<std::string()>& body) {
+// The body's result, or why the capabilities could not be dropped.
+inline std::string without_capabilities(std::initializer_list<unsigned> capabilities,
+                                        const std::function<std::string()>& body) {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) return "pipe failed";
     pid_t pid = ::fork();
@@ -23,10 +27,10 @@ inline std::string without_dac(const std::function<std::string()>& body) {
         ::close(fds[0]);
         std::string result;
         capng_get_caps_process();
-        capng_update(CAPNG_DROP, static_cast<capng_type_t>(CAPNG_EFFECTIVE | CAPNG_PERMITTED), CAP_DAC_OVERRIDE);
-        capng_update(CAPNG_DROP, static_cast<capng_type_t>(CAPNG_EFFECTIVE | CAPNG_PERMITTED), CAP_DAC_READ_SEARCH);
+        for (unsigned capability : capabilities)
+            capng_update(CAPNG_DROP, static_cast<capng_type_t>(CAPNG_EFFECTIVE | CAPNG_PERMITTED), capability);
         if (capng_apply(CAPNG_SELECT_CAPS) != 0) {
-            result = "cannot drop CAP_DAC_OVERRIDE";
+            result = "cannot drop the capabilities";
         } else {
             result = body();
         }
@@ -41,7 +45,12 @@ inline std::string without_dac(const std::function<std::string()>& body) {
     ::close(fds[0]);
     int status = 0;
     ::waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) result += " (the child died: status " + std::to_string(status) + ")";
     return result;
+}
+
+inline std::string without_dac(const std::function<std::string()>& body) {
+    return without_capabilities({CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH}, body);
 }
 
 }  // namespace tend::testing

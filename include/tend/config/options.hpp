@@ -43,6 +43,11 @@ struct Options {
     std::optional<std::chrono::milliseconds> ready_timeout;
     std::optional<std::string> control_group;
     std::vector<std::string> command;     // CMD and its args
+    // s6-overlay compatibility (compat/s6_tree.hpp): set only when an s6 tree is detected.
+    bool s6_tree = false;
+    bool s6_keep_env = false;                    // S6_KEEP_ENV: every service keep-env
+    bool sync_disks = false;                     // S6_SYNC_DISKS: sync() before exit
+    bool start_cmd_after_ready_timeout = false;  // S6_BEHAVIOUR_IF_STAGE2_FAILS < 2
 };
 
 // What main should do after parsing.

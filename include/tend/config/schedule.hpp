@@ -65,9 +65,12 @@ using Schedule = std::variant<CronExpression, EverySchedule>;
 std::expected<Schedule, std::string> parse_schedule(std::string_view line);
 
 // The duration of `@every`: one or more <integer><unit> groups, units ms, s,
-// m, h, d (`90s`, `1h30m`); a unit is required; at least 1 s. Local to the
-// scheduler until the CLI's duration parser can be shared (it takes one group
-// only and caps at 24 h, which is too short for `@every 7d`).
+// m, h, d (`90s`, `1h30m`); a unit is required; at least 1 s. Deliberately
+// not config::parse_duration (duration.hpp), which reads timeouts: that one
+// takes a bare number as milliseconds (s6's convention, wrong for a period
+// people write as `@every 90`), one unit group only, and caps at 24 h, while
+// a schedule needs `@every 7d` and combined units as Supercronic and Go's
+// time.ParseDuration accept them (`1h30m`), so crontab lines carry over.
 std::expected<std::chrono::milliseconds, std::string> parse_every_duration(std::string_view text);
 
 // `schedule-overlap`: what a tick does while the previous run still runs.

@@ -113,8 +113,6 @@ std::expected<std::uint64_t, std::string> parse_capabilities(std::string_view te
 std::expected<std::vector<ResourceLimit>, std::string> parse_limits(std::string_view text);
 // `umask`: octal, 3 or 4 digits.
 std::expected<mode_t, std::string> parse_umask(std::string_view text);
-// Milliseconds for timeout-kill / timeout-finish: a non-negative decimal integer.
-std::expected<std::chrono::milliseconds, std::string> parse_milliseconds(std::string_view text);
 
 // Signal names: "SIGTERM", "TERM", "term", "15". Returns nullopt if unknown.
 std::optional<int> parse_signal(std::string_view text);

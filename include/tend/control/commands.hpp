@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <expected>
 #include <optional>
 #include <string>
@@ -17,6 +18,21 @@
 namespace tend::control {
 
 using Millis = std::chrono::milliseconds;
+
+// A scheduled service's timetable (a `schedule` file), as `status` shows it.
+// Times come formatted in the container's zone (the one the schedule is
+// matched in) and as Unix milliseconds for JSON readers.
+struct ScheduleView {
+    std::string schedule;                   // as written: "*/15 * * * *", "@every 90s"
+    bool armed = false;                     // ticks will run it
+    std::optional<std::string> next_run;    // "2026-03-29 03:00:00 CEST"; none when disarmed
+    std::optional<std::int64_t> next_run_unix_ms;
+    std::optional<std::string> last_start;  // the last run's start
+    std::optional<std::int64_t> last_start_unix_ms;
+    std::optional<Millis> last_duration;    // of the last finished run
+    unsigned runs = 0;                      // started runs
+    unsigned skipped = 0;                   // ticks skipped (overlap, dependency not ready)
+};
 
 // One service as `status` shows it. Filled by the supervisor.
 struct ServiceStatus {
@@ -33,6 +49,9 @@ struct ServiceStatus {
     bool primary = false;
     bool stopped = false;              // by `tend ctl stop`: stays down until `start`
     bool held_down = false;            // `down` file, or waits for a service that has one
+    // Scheduled services only. For them `state` is "scheduled" between runs
+    // while armed, `ready` means armed, and `last_exit` is the last run's.
+    std::optional<ScheduleView> schedule;
 };
 
 // The outcome of start/stop/restart/signal on one service.

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <signal.h>
+#include <sys/signalfd.h>
 #include <sys/types.h>
 
 #include <expected>
@@ -31,6 +32,7 @@
 #include "tend/control/commands.hpp"
 #include "tend/control/server.hpp"
 #include "tend/core/control_bridge.hpp"
+#include "tend/config/s6rc.hpp"
 #include "tend/core/clock.hpp"
 #include "tend/core/process_ops.hpp"
 #include "tend/core/supervisor.hpp"
@@ -119,6 +121,22 @@ private:
     std::optional<TimePoint> phase_deadline_;
     std::optional<TimePoint> ready_deadline_;
 
+    // s6-overlay compatibility (init_s6.cpp).
+    void setup_s6_runtime();
+    void refresh_container_environment();
+    void on_halt_request(const signalfd_siginfo& info);
+    void record_halt(std::optional<int> code);
+    int final_exit_code() const;
+    void append_s6rc_up_scripts();    // v3 oneshots after cont-init.d
+    void prepend_s6rc_down_scripts(); // their down scripts before cont-finish.d
+    std::vector<Supervisor::ExtraServiceDir> s6rc_services() const;  // v3 longruns
+    config::S6rcPlan s6rc_;
+    std::size_t s6rc_first_up_ = 0;      // index of the first oneshot `up` in the cont-init list
+    std::size_t cont_init_started_ = 0;  // cont-init scripts (oneshots included) started
+    bool contenv_written_ = false;
+    bool halted_ = false;
+    std::optional<int> halt_code_;          // the code given to halt
+    std::optional<int> code_before_halt_;   // the primary's, when it had already exited
     // Control socket; declared last so it closes (and its socket file goes)
     // before the supervisor it reports on.
     std::unique_ptr<ControlBridge> control_bridge_;

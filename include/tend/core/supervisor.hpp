@@ -80,8 +80,14 @@ class Supervisor {
 public:
     Supervisor(sys::EventLoop& loop, const Clock& clock, ProcessOps& ops, SupervisorContext context);
 
-    // Reads and checks every service dir. Never fails as a whole.
-    void load(const std::filesystem::path& services_dir);
+    // Reads and checks every service dir. Never fails as a whole. `extra`:
+    // service dirs from elsewhere (s6-overlay v3 longruns) with their
+    // dependencies given instead of read from a `depends` file.
+    struct ExtraServiceDir {
+        std::filesystem::path dir;
+        std::vector<std::string> depends;
+    };
+    void load(const std::filesystem::path& services_dir, const std::vector<ExtraServiceDir>& extra = {});
     // Starts every service without a `down` file, respecting dependencies.
     void start_all();
 
@@ -153,6 +159,11 @@ private:
     void continue_shutdown();
     ServiceRecord* find_service(const std::string& name);
     std::optional<AdminResult> admin_refusal(const ServiceRecord* record, const std::string& name) const;
+    // `tend ctl start|stop|restart` of a scheduled service (supervisor_admin.cpp).
+    AdminResult admin_run_now(ServiceRecord& record);
+    AdminResult admin_disarm(ServiceRecord& record);
+    AdminResult admin_rearm(ServiceRecord& record);
+    std::string next_run_text(std::size_t index) const;
 
     // Scheduled services (supervisor_schedule.cpp).
     static bool scheduled(const ServiceRecord& record) { return record.config && record.config->schedule; }

@@ -1,0 +1,56 @@
+// tend as a multi-call binary: s6-overlay's commands chosen by argv[0].
+//
+// main() asks applet_for(argv[0]) before anything else (no signal blocked, no
+// fd closed: an applet execs into the caller's program with everything as it
+// got it). Any name that is not an applet (`tend`, `init`, `podman-init`,
+// `docker-init`) is tend itself.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string_view>
+
+namespace tend::compat {
+
+enum class Applet {
+    WithContenv,
+    PrintContenv,
+    SetUidGid,
+    EnvUidGid,
+    ApplyUidGid,
+    Halt,
+    SvscanCtl,
+    Svc,
+    Svwait,
+    Svok,
+};
+
+// By the basename of argv[0]. Pure.
+std::optional<Applet> applet_for(std::string_view argv0);
+
+// Every applet name, for `tend compat install`.
+std::span<const std::string_view> applet_names();
+
+// Runs the applet; returns its exit code when it does not exec. args are
+// argv[1..]. s6's conventions: 100 usage, 111 system error, 126/127 exec.
+int run_applet(Applet applet, int argc, char** argv);
+
+// `tend compat install [ROOT]`: symlinks ROOT/command/<applet> and
+// ROOT/usr/bin/<applet> to this binary. args are what follows "compat".
+int run_compat_subcommand(int argc, char** argv);
+
+// The individual applets (args without argv[0]).
+int with_contenv_main(int argc, char** argv);
+int printcontenv_main(int argc, char** argv);
+int setuidgid_main(int argc, char** argv);
+int envuidgid_main(int argc, char** argv);
+int applyuidgid_main(int argc, char** argv);
+int halt_main(Applet applet, int argc, char** argv);
+int service_control_main(Applet applet, int argc, char** argv);
+
+// Shared by the applets: exec argv (PATH searched in `envp`'s PATH, or the
+// caller's when envp is null); on failure prints `NAME: fatal: unable to exec
+// PROG: cause` and returns 127 (not found) or 126.
+int exec_program(std::string_view applet_name, char** argv, char** envp);
+
+}  // namespace tend::compat

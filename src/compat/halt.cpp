@@ -1,0 +1,164 @@
+// halt, s6-svscanctl -t, and the service-control applets that need control.
+#include "tend/compat/halt.hpp"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string_view>
+
+#include "tend/compat/applets.hpp"
+
+namespace tend::compat {
+namespace {
+
+std::optional<pid_t> parent_of(pid_t pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    auto close = text.rfind(')');
+    if (close == std::string::npos) return std::nullopt;
+    std::istringstream rest(text.substr(close + 1));
+    std::string state;
+    long ppid = 0;
+    if (!(rest >> state >> ppid)) return std::nullopt;
+    return static_cast<pid_t>(ppid);
+}
+
+bool same_file(const struct stat& a, const struct stat& b) { return a.st_dev == b.st_dev && a.st_ino == b.st_ino; }
+
+}  // namespace
+
+int halt_signal() { return SIGRTMIN + 3; }
+
+std::optional<int> halt_code(const signalfd_siginfo& info) {
+    if (info.ssi_code != SI_QUEUE) return std::nullopt;
+    int code = info.ssi_int;
+    if (code < 0 || code > 255) return std::nullopt;
+    return code;
+}
+
+std::expected<std::optional<int>, std::string> parse_halt_args(const std::vector<std::string>& args) {
+    if (args.empty()) return std::optional<int>{};
+    if (args.size() > 1) return std::unexpected("too many arguments");
+    auto code = parse_exit_code(args[0]);
+    if (!code || args[0].find('\n') != std::string::npos) return std::unexpected("exit code must be 0 to 255, not '" + args[0] + "'");
+    return code;
+}
+
+std::optional<int> parse_exit_code(std::string_view content) {
+    auto newline = content.find('\n');
+    if (newline != std::string_view::npos) content = content.substr(0, newline);
+    while (!content.empty() && (content.back() == ' ' || content.back() == '\t' || content.back() == '\r'))
+        content.remove_suffix(1);
+    if (content.empty() || content.size() > 3) return std::nullopt;
+    int value = 0;
+    auto [end, error] = std::from_chars(content.data(), content.data() + content.size(), value);
+    if (error != std::errc{} || end != content.data() + content.size() || value < 0 || value > 255)
+        return std::nullopt;
+    return value;
+}
+
+std::optional<int> exit_code_from_files() {
+    for (const char* path : {kV3ExitCodeFile, kV2ExitCodeFile}) {
+        std::ifstream file(path);
+        if (!file) continue;
+        std::string content((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+        if (auto code = parse_exit_code(content)) return code;
+    }
+    return std::nullopt;
+}
+
+void remove_exit_code_files() {
+    for (const char* path : {kV3ExitCodeFile, kV2ExitCodeFile}) ::unlink(path);
+}
+
+// The control helper fills this in; until then, control is never reachable.
+std::optional<std::expected<void, std::string>> halt_through_control(std::optional<int>) { return std::nullopt; }
+
+std::expected<pid_t, std::string> find_tend() {
+    struct stat self {};
+    if (::stat("/proc/self/exe", &self) != 0)
+        return std::unexpected(std::string("cannot read /proc/self/exe: ") + std::strerror(errno));
+    pid_t pid = ::getppid();
+    for (int depth = 0; pid > 0 && depth < 64; ++depth) {
+        struct stat candidate {};
+        if (::stat(("/proc/" + std::to_string(pid) + "/exe").c_str(), &candidate) == 0 && same_file(self, candidate))
+            return pid;
+        if (pid == 1) break;
+        auto parent = parent_of(pid);
+        if (!parent) break;
+        pid = *parent;
+    }
+    if (::getuid() != 0)
+        return std::unexpected("only root and tend's own uid can halt the container, and uid " +
+                               std::to_string(::getuid()) + " found no tend it may signal among its ancestors");
+    return std::unexpected(
+        "no tend found among this process's ancestors (PID 1 is another program, or this link does not point "
+        "at the same tend binary as PID 1)");
+}
+
+int halt_main(Applet applet, int argc, char** argv) {
+    const char* name = applet == Applet::Halt ? "halt" : "s6-svscanctl";
+    std::vector<std::string> args(argv + 1, argv + argc);
+    std::optional<int> code;
+    if (applet == Applet::SvscanCtl) {
+        // s6-svscanctl -t DIR: terminate the supervision tree; the DIR names s6's
+        // scan dir, which under tend is tend itself.
+        bool terminate = false;
+        for (const auto& arg : args) {
+            if (arg.starts_with('-') && arg.find_first_not_of("-t") == std::string::npos && arg != "-") {
+                terminate = true;
+            } else if (arg.starts_with('-')) {
+                std::fprintf(stderr, "s6-svscanctl: fatal: only -t (halt the container) is supported under tend, not %s\n",
+                             arg.c_str());
+                return 100;
+            }
+        }
+        if (!terminate) {
+            std::fputs("s6-svscanctl: usage: s6-svscanctl -t DIR\n", stderr);
+            return 100;
+        }
+    } else {
+        auto parsed = parse_halt_args(args);
+        if (!parsed) {
+            std::fprintf(stderr, "halt: usage: halt [CODE]: %s\n", parsed.error().c_str());
+            return 100;
+        }
+        code = *parsed;
+    }
+    if (auto answered = halt_through_control(code)) {
+        if (*answered) return 0;
+        std::fprintf(stderr, "%s: fatal: %s\n", name, answered->error().c_str());
+        return 1;
+    }
+    auto tend_pid = find_tend();
+    if (!tend_pid) {
+        std::fprintf(stderr, "%s: fatal: cannot halt: %s\n", name, tend_pid.error().c_str());
+        return 111;
+    }
+    union sigval value {};
+    value.sival_int = code.value_or(kNoHaltCode);
+    if (::sigqueue(*tend_pid, halt_signal(), value) != 0) {
+        std::fprintf(stderr, "%s: fatal: cannot signal tend (pid %d): %s\n", name, static_cast<int>(*tend_pid),
+                     std::strerror(errno));
+        return 111;
+    }
+    return 0;
+}
+
+int service_control_main(Applet applet, int, char**) {
+    const char* name = applet == Applet::Svc ? "s6-svc" : applet == Applet::Svwait ? "s6-svwait" : "s6-svok";
+    std::fprintf(stderr,
+                 "%s: fatal: needs tend's control socket, which this build of tend does not have yet "
+                 "(use halt to stop the container)\n",
+                 name);
+    return 111;
+}
+
+}  // namespace tend::compat

@@ -1,0 +1,114 @@
+#include "tend/compat/s6_tree.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "tend/compat/shebang.hpp"
+#include "tend/config/s6_env.hpp"
+
+namespace tend::compat {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool s6_shebang(const fs::path& file) {
+    int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return false;
+    char buffer[256];
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    ::close(fd);
+    if (n <= 0) return false;
+    auto shebang = parse_shebang(std::string_view(buffer, static_cast<std::size_t>(n)));
+    return shebang && classify_interpreter(shebang->interpreter) != InterpreterKind::Other;
+}
+
+bool non_empty_dir(const fs::path& dir) {
+    std::error_code error;
+    return fs::is_directory(dir, error) && !fs::is_empty(dir, error) && !error;
+}
+
+}  // namespace
+
+S6TreeDetection detect_s6_tree(const config::Options& options, const config::EnvironmentVariables& variables,
+                               const fs::path& root) {
+    S6TreeDetection out;
+    auto found = [&](std::string reason) {
+        if (!out.detected) out.reason = std::move(reason);
+        out.detected = true;
+    };
+    for (const auto& [name, value] : variables)
+        if (name.starts_with("S6_") && !value.empty()) {
+            found(name + " is set");
+            break;
+        }
+    std::error_code error;
+    if (fs::exists(root / "etc/s6-overlay", error)) found((root / "etc/s6-overlay").string() + " exists");
+    if (fs::exists(root / "etc/fix-attrs.d", error)) {
+        found((root / "etc/fix-attrs.d").string() + " exists");
+        if (non_empty_dir(root / "etc/fix-attrs.d"))
+            out.warnings.push_back((root / "etc/fix-attrs.d").string() +
+                                   ": fix-attrs is not supported by tend and is not run; set ownership and modes "
+                                   "in the Dockerfile or a cont-init script");
+    }
+    for (const fs::path& dir : {options.cont_init_dir, options.cont_finish_dir}) {
+        for (const auto& entry : fs::directory_iterator(dir, error)) {
+            if (!out.detected && s6_shebang(entry.path())) found(entry.path().string() + " has an s6-overlay shebang");
+        }
+    }
+    for (const auto& entry : fs::directory_iterator(options.services_dir, error)) {
+        std::error_code ignored;
+        if (!entry.is_directory(ignored)) continue;
+        for (const char* script : {"run", "finish"})
+            if (!out.detected && s6_shebang(entry.path() / script))
+                found((entry.path() / script).string() + " has an s6-overlay shebang");
+        if (fs::is_directory(entry.path() / "log", ignored))
+            out.warnings.push_back((entry.path() / "log").string() +
+                                   ": s6 log/ loggers are not supported and not run; tend forwards the "
+                                   "service's output to its own stdout and stderr");
+    }
+    return out;
+}
+
+S6Messages apply_s6_overlay(config::ParsedCommandLine& parsed, int argc, char** argv, char** envp) {
+    S6Messages messages;
+    config::EnvironmentVariables variables;
+    for (char** entry = envp; entry != nullptr && *entry != nullptr; ++entry) {
+        std::string_view text = *entry;
+        auto equals = text.find('=');
+        if (equals == std::string_view::npos) continue;
+        if (text.starts_with("S6_") || text.starts_with("TEND_"))
+            variables.emplace(std::string(text.substr(0, equals)), std::string(text.substr(equals + 1)));
+    }
+    auto detection = detect_s6_tree(parsed.options, variables);
+    if (!detection.detected) return messages;
+    messages.debug.push_back("s6-overlay tree detected: " + detection.reason);
+    auto mapping = config::map_s6_variables(variables);
+    for (auto& [name, value] : mapping.tend_variables) variables.emplace(name, value);
+    // Parse again with the mapped variables underneath the TEND_* ones and the flags.
+    config::EnvironmentVariables tend_only;
+    for (auto& [name, value] : variables)
+        if (name.starts_with("TEND_")) tend_only.emplace(name, value);
+    std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+    auto reparsed = config::parse_options(args, tend_only);
+    if (!reparsed) {
+        std::fprintf(stderr, "%s\n", config::render_usage_error(reparsed.error()).c_str());
+        parsed.kind = config::ParsedCommandLine::Kind::Exit;
+        parsed.exit_code = 2;
+        return messages;
+    }
+    parsed.options = std::move(reparsed->options);
+    parsed.options.s6_tree = true;
+    parsed.options.s6_keep_env = mapping.keep_env;
+    parsed.options.sync_disks = mapping.sync_disks;
+    parsed.options.start_cmd_after_ready_timeout = mapping.start_cmd_after_ready_timeout;
+    if (!parsed.options.command.empty() && !mapping.cmd_arg0.empty())
+        parsed.options.command.insert(parsed.options.command.begin(), mapping.cmd_arg0.begin(), mapping.cmd_arg0.end());
+    for (auto& note : mapping.debug_notes) messages.debug.push_back(std::move(note));
+    for (auto& warning : mapping.warnings) messages.warnings.push_back(std::move(warning));
+    for (auto& warning : detection.warnings) messages.warnings.push_back(std::move(warning));
+    return messages;
+}
+
+}  // namespace tend::compat

@@ -1,0 +1,203 @@
+#include "tend/config/s6rc.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+
+namespace tend::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+enum class Kind { Longrun, Oneshot, Bundle, Unknown };
+
+struct Definition {
+    std::string name;
+    fs::path dir;
+    Kind kind = Kind::Unknown;
+    std::vector<std::string> dependencies;
+    std::vector<std::string> contents;  // bundles
+};
+
+std::string first_word(const fs::path& file) {
+    std::ifstream in(file);
+    std::string word;
+    in >> word;
+    return word;
+}
+
+// Names from NAME.d/ (file names) and the NAME file (a name a line, # comments).
+std::vector<std::string> names_of(const fs::path& dir, const std::string& what) {
+    std::vector<std::string> names;
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(dir / (what + ".d"), error)) {
+        std::string name = entry.path().filename().string();
+        if (!name.empty() && name.front() != '.') names.push_back(name);
+    }
+    std::ifstream in(dir / what);
+    for (std::string line; std::getline(in, line);) {
+        auto hash = line.find('#');
+        if (hash != std::string::npos) line.resize(hash);
+        line.erase(0, line.find_first_not_of(" \t\r"));
+        line.erase(line.find_last_not_of(" \t\r") + 1);
+        if (!line.empty()) names.push_back(line);
+    }
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    return names;
+}
+
+}  // namespace
+
+S6rcPlan load_s6rc(const fs::path& overlay_dir) {
+    S6rcPlan plan;
+    const fs::path source = overlay_dir / "s6-rc.d";
+    std::error_code error;
+    if (!fs::is_directory(source, error)) return plan;
+    plan.present = true;
+
+    std::map<std::string, Definition> definitions;
+    for (const auto& entry : fs::directory_iterator(source, error)) {
+        std::error_code ignored;
+        std::string name = entry.path().filename().string();
+        if (name.empty() || name.front() == '.' || !entry.is_directory(ignored)) continue;
+        Definition def;
+        def.name = name;
+        def.dir = entry.path();
+        std::string type = first_word(entry.path() / "type");
+        if (type == "longrun") def.kind = Kind::Longrun;
+        else if (type == "oneshot") def.kind = Kind::Oneshot;
+        else if (type == "bundle") def.kind = Kind::Bundle;
+        // s6-overlay (rc.init) makes `user` and `user2` bundles when they have no type.
+        else if (type.empty() && (name == "user" || name == "user2")) def.kind = Kind::Bundle;
+        else {
+            plan.errors.push_back((entry.path() / "type").string() + ": " +
+                                  (type.empty() ? std::string("missing") : "unknown type '" + type + "'") +
+                                  " (longrun, oneshot or bundle)");
+            continue;
+        }
+        def.dependencies = names_of(entry.path(), "dependencies");
+        if (def.kind == Kind::Bundle) def.contents = names_of(entry.path(), "contents");
+        for (const char* pipeline : {"producer-for", "consumer-for", "pipeline-name"})
+            if (fs::exists(entry.path() / pipeline, ignored))
+                plan.warnings.push_back((entry.path() / pipeline).string() +
+                                        ": s6-rc pipelines are not supported; the service runs on its own");
+        definitions.emplace(name, std::move(def));
+    }
+    // user-bundles.d (s6-overlay >= 3.2.3.2) wins over s6-rc.d/user.
+    for (const char* bundle : {"user", "user2"}) {
+        fs::path dir = overlay_dir / "user-bundles.d" / bundle;
+        if (!fs::is_directory(dir, error)) continue;
+        Definition def;
+        def.name = bundle;
+        def.dir = dir;
+        def.kind = Kind::Bundle;
+        def.contents = names_of(dir, "contents");
+        definitions[bundle] = std::move(def);
+    }
+
+    // What to start: the members of user and user2, bundles expanded, plus
+    // every dependency, transitively. `base` is met by cont-init.
+    std::set<std::string> wanted;
+    std::set<std::string> refused;
+    std::function<void(const std::string&, const std::string&, int)> want = [&](const std::string& name,
+                                                                               const std::string& from, int depth) {
+        if (name == "base" || wanted.contains(name) || depth > 256) return;
+        auto it = definitions.find(name);
+        if (it == definitions.end()) {
+            plan.errors.push_back(from + ": no service or bundle named '" + name + "'");
+            return;
+        }
+        const Definition& def = it->second;
+        if (def.kind == Kind::Bundle) {
+            for (const auto& member : def.contents) want(member, (def.dir / "contents.d").string(), depth + 1);
+            for (const auto& dep : def.dependencies) want(dep, (def.dir / "dependencies.d").string(), depth + 1);
+            return;
+        }
+        wanted.insert(name);
+        for (const auto& dep : def.dependencies) want(dep, (def.dir / "dependencies.d").string(), depth + 1);
+    };
+    for (const char* bundle : {"user", "user2"})
+        if (definitions.contains(bundle)) want(bundle, (overlay_dir / bundle).string(), 0);
+
+    // Dependencies through bundles, flattened to atomic services.
+    std::function<void(const std::string&, std::set<std::string>&, int)> atoms = [&](const std::string& name,
+                                                                                  std::set<std::string>& out,
+                                                                                  int depth) {
+        if (name == "base" || depth > 256) return;
+        auto it = definitions.find(name);
+        if (it == definitions.end()) return;
+        if (it->second.kind == Kind::Bundle) {
+            for (const auto& member : it->second.contents) atoms(member, out, depth + 1);
+            return;
+        }
+        out.insert(name);
+    };
+    auto dependencies_of = [&](const Definition& def) {
+        std::set<std::string> out;
+        for (const auto& dep : def.dependencies) atoms(dep, out, 0);
+        return out;
+    };
+
+    // Oneshots in dependency order (depth-first, by name for determinism).
+    std::map<std::string, int> mark;  // 1 visiting, 2 done
+    std::function<bool(const std::string&)> order = [&](const std::string& name) -> bool {
+        if (mark[name] == 2) return !refused.contains(name);
+        if (mark[name] == 1) {
+            plan.errors.push_back((definitions[name].dir / "dependencies.d").string() + ": dependency cycle through '" +
+                                  name + "'");
+            refused.insert(name);
+            return false;
+        }
+        mark[name] = 1;
+        const Definition& def = definitions[name];
+        bool ok = true;
+        for (const auto& dep : dependencies_of(def)) {
+            const Definition& target = definitions[dep];
+            if (target.kind == Kind::Longrun) {
+                if (def.kind == Kind::Oneshot) {
+                    plan.errors.push_back((def.dir / "dependencies.d" / dep).string() + ": oneshot '" + name +
+                                          "' depends on longrun '" + dep +
+                                          "': tend runs oneshots before longruns, so this order cannot be kept");
+                    ok = false;
+                }
+                continue;
+            }
+            if (!order(dep)) ok = false;
+        }
+        mark[name] = 2;
+        if (!ok) {
+            refused.insert(name);
+            return false;
+        }
+        if (def.kind == Kind::Oneshot) {
+            std::error_code ignored;
+            fs::path down = def.dir / "down";
+            plan.oneshots.push_back({name, def.dir / "up", fs::exists(down, ignored) ? down : fs::path{}});
+        }
+        return true;
+    };
+    for (const auto& name : wanted)
+        if (definitions[name].kind == Kind::Oneshot) order(name);
+
+    for (const auto& name : wanted) {
+        const Definition& def = definitions[name];
+        if (def.kind != Kind::Longrun) continue;
+        S6rcLongrun longrun{name, def.dir, {}};
+        bool ok = true;
+        for (const auto& dep : dependencies_of(def)) {
+            if (definitions[dep].kind == Kind::Longrun) longrun.depends.push_back(dep);
+            else if (refused.contains(dep)) ok = false;  // its oneshot will not have run
+        }
+        if (!ok) {
+            plan.errors.push_back(def.dir.string() + ": not started: a oneshot it depends on is refused");
+            continue;
+        }
+        plan.longruns.push_back(std::move(longrun));
+    }
+    return plan;
+}
+
+}  // namespace tend::config

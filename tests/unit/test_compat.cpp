@@ -1,0 +1,544 @@
+// s6-overlay compatibility: the pure parts (shebangs, execline words, the
+// container environment's file format, user specs, applet arguments, S6_*
+// mapping, tree detection).
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include "scratch.hpp"
+#include "tend/compat/applets.hpp"
+#include "tend/compat/container_env.hpp"
+#include "tend/compat/halt.hpp"
+#include "tend/compat/s6_keep_env.hpp"
+#include "tend/compat/s6_tree.hpp"
+#include "tend/compat/script_plan.hpp"
+#include "tend/compat/shebang.hpp"
+#include "tend/compat/uidgid.hpp"
+#include "tend/config/s6_env.hpp"
+
+namespace {
+
+using namespace tend::compat;
+using tend::config::EnvironmentVariables;
+using tend::config::map_s6_variables;
+using tend::testing::ScratchDir;
+using tend::testing::write_file;
+
+// ---- shebangs -------------------------------------------------------------
+
+TEST(Shebang, InterpreterAndOneArgumentAsTheKernelSplitsThem) {
+    auto s = parse_shebang("#!/usr/bin/with-contenv /bin/bash -e\necho hi\n");
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->interpreter, "/usr/bin/with-contenv");
+    EXPECT_EQ(s->argument, "/bin/bash -e");
+    EXPECT_EQ(s->words, (std::vector<std::string>{"/bin/bash", "-e"}));
+}
+
+TEST(Shebang, BlanksAfterTheBangAndCarriageReturnsAreDropped) {
+    auto s = parse_shebang("#! /command/with-contenv  sh \r\n");
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->interpreter, "/command/with-contenv");
+    EXPECT_EQ(s->words, std::vector<std::string>{"sh"});
+}
+
+TEST(Shebang, NoArgument) {
+    auto s = parse_shebang("#!/bin/sh");
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->interpreter, "/bin/sh");
+    EXPECT_FALSE(s->argument);
+    EXPECT_TRUE(s->words.empty());
+}
+
+TEST(Shebang, NotAShebang) {
+    EXPECT_FALSE(parse_shebang("echo hi\n"));
+    EXPECT_FALSE(parse_shebang("#!\n"));
+    EXPECT_FALSE(parse_shebang("#!   \n"));
+    EXPECT_FALSE(parse_shebang("\x7f" "ELF"));
+    EXPECT_FALSE(parse_shebang(""));
+}
+
+TEST(Shebang, ClassifiedByBasename) {
+    EXPECT_EQ(classify_interpreter("/usr/bin/with-contenv"), InterpreterKind::WithContenv);
+    EXPECT_EQ(classify_interpreter("/command/with-contenv"), InterpreterKind::WithContenv);
+    EXPECT_EQ(classify_interpreter("with-contenv"), InterpreterKind::WithContenv);
+    EXPECT_EQ(classify_interpreter("/usr/bin/execlineb"), InterpreterKind::Execlineb);
+    EXPECT_EQ(classify_interpreter("/bin/sh"), InterpreterKind::Other);
+    EXPECT_EQ(classify_interpreter("/usr/bin/with-contenv-not"), InterpreterKind::Other);
+}
+
+TEST(Execline, SeedFinishIsOneSimpleCommand) {
+    auto w = split_execline("s6-svscanctl -t /var/run/s6/services\n");
+    EXPECT_TRUE(w.simple);
+    EXPECT_FALSE(w.error);
+    EXPECT_EQ(w.words, (std::vector<std::string>{"s6-svscanctl", "-t", "/var/run/s6/services"}));
+}
+
+TEST(Execline, QuotesEscapesAndComments) {
+    auto w = split_execline("# a comment\necho \"a b\\tc\" d\\ e \"x\\\"y\" # trailing\n");
+    EXPECT_TRUE(w.simple);
+    EXPECT_EQ(w.words, (std::vector<std::string>{"echo", "a b\tc", "d e", "x\"y"}));
+}
+
+TEST(Execline, BracesAndSubstitutionNeedTheRealExeclineb) {
+    EXPECT_FALSE(split_execline("foreground { echo hi } halt").simple);
+    EXPECT_FALSE(split_execline("echo $1").simple);
+    EXPECT_FALSE(split_execline("echo \"${x}\"").simple);
+    // A quoted brace is a plain word.
+    EXPECT_TRUE(split_execline("echo \"{\"").simple);
+}
+
+TEST(Execline, UnterminatedQuoteIsAnError) {
+    auto w = split_execline("echo \"open");
+    ASSERT_TRUE(w.error);
+    EXPECT_EQ(*w.error, "unterminated double quote");
+}
+
+TEST(Execline, AfterFirstLine) {
+    EXPECT_EQ(after_first_line("#!/x\nbody\n"), "body\n");
+    EXPECT_EQ(after_first_line("#!/x"), "");
+}
+
+// ---- container environment --------------------------------------------------
+
+TEST(ContainerEnv, EmptyValueIsANewlineBecauseAnEmptyFileUnsets) {
+    EXPECT_EQ(encode_value(""), "\n");
+    EXPECT_EQ(decode_value("\n"), std::optional<std::string>(""));
+    EXPECT_EQ(decode_value(""), std::nullopt);
+}
+
+TEST(ContainerEnv, OneTrailingNewlineIsChompedAndNulIsNewline) {
+    EXPECT_EQ(encode_value("bar"), "bar");
+    EXPECT_EQ(decode_value("bar"), "bar");
+    EXPECT_EQ(decode_value("bar\n"), "bar");  // `echo bar > NAME` in a cont-init script
+    EXPECT_EQ(decode_value("a\nb\n\n"), "a\nb\n");
+    EXPECT_EQ(decode_value(std::string_view("a\0b", 3)), "a\nb");
+}
+
+TEST(ContainerEnv, StorableNames) {
+    EXPECT_TRUE(is_storable_name("PATH"));
+    EXPECT_FALSE(is_storable_name(""));
+    EXPECT_FALSE(is_storable_name(".hidden"));
+    EXPECT_FALSE(is_storable_name("a/b"));
+    EXPECT_FALSE(is_storable_name("a=b"));
+}
+
+TEST(ContainerEnv, WriteThenReadGivesTheSameEnvironment) {
+    ScratchDir dir;
+    auto env = tend::process::Environment::from_strings({"A=1", "EMPTY=", "SPACES=a b ", "MULTI=x\ny"});
+    auto target = dir.path() / "s6" / "container_environment";
+    ASSERT_TRUE(write_container_environment(target, env));
+    EXPECT_EQ(std::filesystem::status(target).permissions() & std::filesystem::perms::all,
+              std::filesystem::perms::owner_all);
+    auto back = read_container_environment(target);
+    ASSERT_TRUE(back) << back.error();
+    EXPECT_EQ(back->to_strings(), env.to_strings());
+}
+
+TEST(ContainerEnv, StaleFilesOfTheLastLifeAreRemoved) {
+    ScratchDir dir;
+    auto target = dir.path() / "container_environment";
+    std::filesystem::create_directories(target);
+    write_file(target / "OLD", "stale");
+    ASSERT_TRUE(write_container_environment(target, tend::process::Environment::from_strings({"NEW=1"})));
+    auto back = read_container_environment(target);
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->to_strings(), std::vector<std::string>{"NEW=1"});
+}
+
+TEST(ContainerEnv, AMissingDirIsAnErrorNamingIt) {
+    ScratchDir dir;
+    auto back = read_container_environment(dir.path() / "nope");
+    ASSERT_FALSE(back);
+    EXPECT_NE(back.error().find("nope"), std::string::npos);
+}
+
+TEST(KeepEnv, NonZeroNumberOnly) {
+    EXPECT_FALSE(keep_env_requested(nullptr));
+    EXPECT_FALSE(keep_env_requested(""));
+    EXPECT_FALSE(keep_env_requested("0"));
+    EXPECT_FALSE(keep_env_requested("00"));
+    EXPECT_FALSE(keep_env_requested("yes"));
+    EXPECT_TRUE(keep_env_requested("1"));
+    EXPECT_TRUE(keep_env_requested("010"));
+}
+
+// ---- applets ------------------------------------------------------------------
+
+TEST(Applets, ChosenByBasenameOfArgv0) {
+    EXPECT_EQ(applet_for("with-contenv"), Applet::WithContenv);
+    EXPECT_EQ(applet_for("/usr/bin/with-contenv"), Applet::WithContenv);
+    EXPECT_EQ(applet_for("/command/s6-setuidgid"), Applet::SetUidGid);
+    EXPECT_EQ(applet_for("s6-envuidgid"), Applet::EnvUidGid);
+    EXPECT_EQ(applet_for("s6-applyuidgid"), Applet::ApplyUidGid);
+    EXPECT_EQ(applet_for("printcontenv"), Applet::PrintContenv);
+    EXPECT_EQ(applet_for("/run/s6/basedir/bin/halt"), Applet::Halt);
+    EXPECT_EQ(applet_for("s6-svscanctl"), Applet::SvscanCtl);
+    EXPECT_EQ(applet_for("s6-svc"), Applet::Svc);
+    EXPECT_EQ(applet_for("s6-svwait"), Applet::Svwait);
+    EXPECT_EQ(applet_for("s6-svok"), Applet::Svok);
+}
+
+TEST(Applets, AnyOtherNameIsTendItself) {
+    for (const char* name : {"tend", "/sbin/tend", "/init", "init", "/run/podman-init", "docker-init", ""})
+        EXPECT_FALSE(applet_for(name)) << name;
+}
+
+TEST(Applets, InstallListsEveryApplet) {
+    auto names = applet_names();
+    EXPECT_EQ(names.size(), 10u);
+    for (auto name : names) EXPECT_TRUE(applet_for(name)) << name;
+}
+
+class SetUidGidSpec : public ::testing::Test {
+protected:
+    void SetUp() override {
+        db_.passwd = dir_.path() / "passwd";
+        db_.group = dir_.path() / "group";
+        write_file(db_.passwd, "root:x:0:0:root:/root:/bin/sh\nzendphp:x:1001:1001::/home/zendphp:/bin/sh\n");
+        write_file(db_.group, "root:x:0:\nzendphp:x:1001:\nwww:x:33:zendphp\n");
+    }
+    ScratchDir dir_;
+    tend::process::UserDatabase db_;
+};
+
+TEST_F(SetUidGidSpec, SeedNameColonGroupName) {
+    auto c = resolve_setuidgid("zendphp:zendphp", db_);
+    ASSERT_TRUE(c) << c.error();
+    EXPECT_EQ(c->uid, 1001u);
+    EXPECT_EQ(c->gid, 1001u);
+    EXPECT_EQ(c->groups, std::vector<gid_t>{33});  // tend's `user` rule: its memberships
+    EXPECT_EQ(c->home, "/home/zendphp");
+}
+
+TEST_F(SetUidGidSpec, NameAlone) {
+    auto c = resolve_setuidgid("zendphp", db_);
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->gid, 1001u);
+    EXPECT_EQ(c->groups, std::vector<gid_t>{33});
+}
+
+TEST_F(SetUidGidSpec, NumbersClearSupplementaryGroups) {
+    auto c = resolve_setuidgid("1001:1001", db_);
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->uid, 1001u);
+    EXPECT_EQ(c->gid, 1001u);
+    EXPECT_TRUE(c->groups.empty());
+    auto bare = resolve_setuidgid("1001", db_);
+    ASSERT_TRUE(bare);
+    EXPECT_TRUE(bare->groups.empty());
+}
+
+TEST_F(SetUidGidSpec, MixedNamesAndNumbers) {
+    auto c = resolve_setuidgid("zendphp:33", db_);
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->gid, 33u);
+    auto d = resolve_setuidgid("5000:www", db_);
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->uid, 5000u);
+    EXPECT_EQ(d->gid, 33u);
+    EXPECT_TRUE(d->groups.empty());
+}
+
+TEST_F(SetUidGidSpec, UnknownNamesAreNamed) {
+    auto c = resolve_setuidgid("nobody-here", db_);
+    ASSERT_FALSE(c);
+    EXPECT_NE(c.error().find("nobody-here"), std::string::npos);
+    auto g = resolve_setuidgid("zendphp:nogroup-here", db_);
+    ASSERT_FALSE(g);
+    EXPECT_NE(g.error().find("nogroup-here"), std::string::npos);
+}
+
+TEST_F(SetUidGidSpec, EnvUidGidVariables) {
+    auto c = resolve_setuidgid("zendphp", db_);
+    ASSERT_TRUE(c);
+    auto vars = envuidgid_variables(*c);
+    EXPECT_EQ(vars, (std::vector<std::pair<std::string, std::string>>{
+                        {"UID", "1001"}, {"GID", "1001"}, {"GIDLIST", "33"}}));
+}
+
+TEST(GidList, Parsed) {
+    EXPECT_EQ(parse_gid_list("").value(), std::vector<gid_t>{});
+    EXPECT_EQ(parse_gid_list("1,2,30").value(), (std::vector<gid_t>{1, 2, 30}));
+    EXPECT_FALSE(parse_gid_list("1,,2"));
+    EXPECT_FALSE(parse_gid_list("a"));
+    EXPECT_FALSE(parse_gid_list("4294967295"));
+}
+
+TEST(ApplyUidGid, OptionsAndProgram) {
+    auto no_env = [](const char*) -> const char* { return nullptr; };
+    auto p = parse_applyuidgid({"-u", "10", "-g", "20", "-G", "1,2", "-z", "prog", "-u"}, no_env);
+    ASSERT_TRUE(p) << p.error();
+    EXPECT_EQ(p->uid, 10u);
+    EXPECT_EQ(p->gid, 20u);
+    EXPECT_EQ(p->groups, (std::vector<gid_t>{1, 2}));
+    EXPECT_TRUE(p->unexport);
+    EXPECT_EQ(p->program_index, 7u);
+}
+
+TEST(ApplyUidGid, FromTheEnvironmentWithU) {
+    auto env = [](const char* name) -> const char* {
+        std::string_view n(name);
+        if (n == "UID") return "7";
+        if (n == "GID") return "8";
+        if (n == "GIDLIST") return "";
+        return nullptr;
+    };
+    auto p = parse_applyuidgid({"-U", "--", "prog"}, env);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->uid, 7u);
+    EXPECT_EQ(p->gid, 8u);
+    EXPECT_EQ(p->groups, std::vector<gid_t>{});
+    EXPECT_EQ(p->program_index, 2u);
+}
+
+TEST(ApplyUidGid, Mistakes) {
+    auto no_env = [](const char*) -> const char* { return nullptr; };
+    EXPECT_FALSE(parse_applyuidgid({"-u"}, no_env));
+    EXPECT_FALSE(parse_applyuidgid({"-u", "x", "prog"}, no_env));
+    EXPECT_FALSE(parse_applyuidgid({"-q", "prog"}, no_env));
+    EXPECT_FALSE(parse_applyuidgid({"-u", "1"}, no_env));  // no program
+}
+
+// ---- halting --------------------------------------------------------------------
+
+TEST(Halt, Arguments) {
+    EXPECT_EQ(parse_halt_args({}).value(), std::optional<int>{});
+    EXPECT_EQ(parse_halt_args({"0"}).value(), std::optional<int>(0));
+    EXPECT_EQ(parse_halt_args({"255"}).value(), std::optional<int>(255));
+    EXPECT_FALSE(parse_halt_args({"256"}));
+    EXPECT_FALSE(parse_halt_args({"-1"}));
+    EXPECT_FALSE(parse_halt_args({"x"}));
+    EXPECT_FALSE(parse_halt_args({"1", "2"}));
+}
+
+TEST(Halt, ExitCodeFiles) {
+    EXPECT_EQ(parse_exit_code("3\n"), 3);
+    EXPECT_EQ(parse_exit_code("0"), 0);
+    EXPECT_EQ(parse_exit_code("255 \n"), 255);
+    EXPECT_FALSE(parse_exit_code(""));
+    EXPECT_FALSE(parse_exit_code("256"));
+    EXPECT_FALSE(parse_exit_code("abc"));
+}
+
+TEST(Halt, SignalCarriesTheCodeOnlyWhenQueued) {
+    EXPECT_EQ(halt_signal(), SIGRTMIN + 3);
+    signalfd_siginfo info{};
+    info.ssi_code = SI_QUEUE;
+    info.ssi_int = 7;
+    EXPECT_EQ(halt_code(info), 7);
+    info.ssi_int = kNoHaltCode;
+    EXPECT_FALSE(halt_code(info));
+    info.ssi_code = SI_USER;  // kill -s RTMIN+3
+    info.ssi_int = 7;
+    EXPECT_FALSE(halt_code(info));
+}
+
+// ---- S6_* variables -------------------------------------------------------------
+
+TEST(S6Env, BehaviourDefaultsToContinueAndTwoStops) {
+    EXPECT_EQ(map_s6_variables({}).tend_variables.at("TEND_ON_INIT_FAILURE"), "continue");
+    EXPECT_TRUE(map_s6_variables({}).start_cmd_after_ready_timeout);
+    EXPECT_EQ(map_s6_variables({{"S6_BEHAVIOUR_IF_STAGE2_FAILS", "1"}}).tend_variables.at("TEND_ON_INIT_FAILURE"),
+              "continue");
+    auto two = map_s6_variables({{"S6_BEHAVIOUR_IF_STAGE2_FAILS", "2"}});
+    EXPECT_EQ(two.tend_variables.at("TEND_ON_INIT_FAILURE"), "stop");
+    EXPECT_FALSE(two.start_cmd_after_ready_timeout);
+}
+
+TEST(S6Env, Durations) {
+    auto m = map_s6_variables({{"S6_SERVICES_GRACETIME", "5000"},
+                               {"S6_KILL_GRACETIME", "100"},
+                               {"S6_KILL_FINISH_MAXTIME", "0"},
+                               {"S6_CMD_WAIT_FOR_SERVICES_MAXTIME", "2500"}});
+    EXPECT_EQ(m.tend_variables.at("TEND_SERVICES_GRACE"), "5000");
+    EXPECT_EQ(m.tend_variables.at("TEND_KILL_GRACE"), "100");
+    EXPECT_EQ(m.tend_variables.at("TEND_FINISH_TIMEOUT"), "0");  // no limit in both
+    EXPECT_EQ(m.tend_variables.at("TEND_READY_TIMEOUT"), "2500");
+}
+
+TEST(S6Env, WaitMaxtimeZeroIsForever) {
+    auto m = map_s6_variables({{"S6_CMD_WAIT_FOR_SERVICES_MAXTIME", "0"}});
+    EXPECT_FALSE(m.tend_variables.contains("TEND_READY_TIMEOUT"));
+}
+
+TEST(S6Env, Flags) {
+    auto m = map_s6_variables({{"S6_CMD_WAIT_FOR_SERVICES", "1"},
+                               {"S6_CMD_RECEIVE_SIGNALS", "1"},
+                               {"S6_KEEP_ENV", "1"},
+                               {"S6_SYNC_DISKS", "1"}});
+    EXPECT_EQ(m.tend_variables.at("TEND_WAIT_READY"), "1");
+    EXPECT_EQ(m.tend_variables.at("TEND_FORWARD_SIGNALS"), "1");
+    EXPECT_TRUE(m.keep_env);
+    EXPECT_TRUE(m.sync_disks);
+    auto off = map_s6_variables({{"S6_KEEP_ENV", "0"}, {"S6_SYNC_DISKS", "0"}, {"S6_CMD_WAIT_FOR_SERVICES", "0"}});
+    EXPECT_FALSE(off.keep_env);
+    EXPECT_FALSE(off.sync_disks);
+    EXPECT_EQ(off.tend_variables.at("TEND_WAIT_READY"), "0");
+}
+
+TEST(S6Env, VerbosityIsCappedAtTendsMost) {
+    EXPECT_EQ(map_s6_variables({{"S6_VERBOSITY", "1"}}).tend_variables.at("TEND_VERBOSITY"), "1");
+    EXPECT_EQ(map_s6_variables({{"S6_VERBOSITY", "5"}}).tend_variables.at("TEND_VERBOSITY"), "4");
+}
+
+TEST(S6Env, CmdArg0IsSplitOnBlanks) {
+    auto m = map_s6_variables({{"S6_CMD_ARG0", " /usr/bin/env  -i\tFOO=1 "}});
+    EXPECT_EQ(m.cmd_arg0, (std::vector<std::string>{"/usr/bin/env", "-i", "FOO=1"}));
+}
+
+TEST(S6Env, TendTwinWins) {
+    auto m = map_s6_variables({{"S6_KILL_GRACETIME", "100"}, {"TEND_KILL_GRACE", "2s"}});
+    EXPECT_FALSE(m.tend_variables.contains("TEND_KILL_GRACE"));
+    bool noted = false;
+    for (const auto& note : m.debug_notes) noted = noted || note.find("TEND_KILL_GRACE is set") != std::string::npos;
+    EXPECT_TRUE(noted);
+}
+
+TEST(S6Env, EveryMappingIsNotedForDebug) {
+    auto m = map_s6_variables({{"S6_KILL_GRACETIME", "100"}});
+    bool noted = false;
+    for (const auto& note : m.debug_notes) noted = noted || note == "S6_KILL_GRACETIME=100 -> TEND_KILL_GRACE=100";
+    EXPECT_TRUE(noted);
+}
+
+TEST(S6Env, BadValuesAreWarnedAndIgnored) {
+    auto m = map_s6_variables({{"S6_KILL_GRACETIME", "3s"}, {"S6_VERBOSITY", "loud"}});
+    EXPECT_FALSE(m.tend_variables.contains("TEND_KILL_GRACE"));
+    EXPECT_FALSE(m.tend_variables.contains("TEND_VERBOSITY"));
+    EXPECT_EQ(m.warnings.size(), 2u);
+}
+
+TEST(S6Env, UnsupportedNamesInOneWarning) {
+    auto m = map_s6_variables({{"S6_LOGGING", "1"}, {"S6_STAGE2_HOOK", "/x"}, {"S6_KEEP_ENV", "1"}, {"PATH", "/bin"}});
+    ASSERT_EQ(m.warnings.size(), 1u);
+    EXPECT_EQ(m.warnings[0], "s6-overlay settings tend does not support, ignored: S6_LOGGING, S6_STAGE2_HOOK");
+}
+
+// ---- tree detection ---------------------------------------------------------------
+
+class S6Detection : public ::testing::Test {
+protected:
+    void SetUp() override {
+        options_.services_dir = dir_.path() / "services.d";
+        options_.cont_init_dir = dir_.path() / "cont-init.d";
+        options_.cont_finish_dir = dir_.path() / "cont-finish.d";
+        std::filesystem::create_directories(options_.services_dir / "app");
+        std::filesystem::create_directories(options_.cont_init_dir);
+        std::filesystem::create_directories(dir_.path() / "root");
+    }
+    S6TreeDetection detect(const EnvironmentVariables& vars = {}) {
+        return detect_s6_tree(options_, vars, dir_.path() / "root");
+    }
+    ScratchDir dir_;
+    tend::config::Options options_;
+};
+
+TEST_F(S6Detection, APlainTendTreeIsNotS6) {
+    write_file(options_.services_dir / "app" / "run", "#!/bin/sh\nexec sleep 1\n", 0755);
+    write_file(options_.cont_init_dir / "00", "#!/bin/sh\n", 0755);
+    EXPECT_FALSE(detect().detected);
+}
+
+TEST_F(S6Detection, AnS6Variable) {
+    auto d = detect({{"S6_KEEP_ENV", "1"}});
+    EXPECT_TRUE(d.detected);
+    EXPECT_EQ(d.reason, "S6_KEEP_ENV is set");
+    EXPECT_FALSE(detect({{"TEND_VERBOSITY", "3"}}).detected);
+}
+
+TEST_F(S6Detection, WithContenvShebangInRunOrContInit) {
+    write_file(options_.services_dir / "app" / "run", "#!/usr/bin/with-contenv sh\nexec sleep 1\n", 0755);
+    EXPECT_TRUE(detect().detected);
+    std::filesystem::remove(options_.services_dir / "app" / "run");
+    write_file(options_.cont_init_dir / "00", "#!/usr/bin/with-contenv /bin/bash\n", 0755);
+    EXPECT_TRUE(detect().detected);
+}
+
+TEST_F(S6Detection, OverlayDirsAndUnsupportedParts) {
+    std::filesystem::create_directories(dir_.path() / "root/etc/s6-overlay");
+    EXPECT_TRUE(detect().detected);
+    std::filesystem::create_directories(dir_.path() / "root/etc/fix-attrs.d");
+    write_file(dir_.path() / "root/etc/fix-attrs.d/01", "/data true zendphp 0644 0755\n");
+    std::filesystem::create_directories(options_.services_dir / "app" / "log");
+    auto d = detect();
+    ASSERT_EQ(d.warnings.size(), 2u);
+    EXPECT_NE(d.warnings[0].find("fix-attrs.d"), std::string::npos);
+    EXPECT_NE(d.warnings[1].find("app/log"), std::string::npos);
+}
+
+// ---- the spawn plan for s6 shebangs -------------------------------------------------
+
+TEST(ScriptPlan, WithContenvExecsTheRestWithTheScriptAndTheContainerEnvironment) {
+    ScratchDir dir;
+    auto run = dir.path() / "run";
+    write_file(run, "#!/usr/bin/with-contenv /bin/sh -e\necho hi\n", 0755);
+    tend::process::SpawnPlan plan;
+    plan.executable = run.string();
+    plan.argv = {run.string(), "0", "15"};
+    plan.envp = {"PATH=/bin"};
+    adapt_script_plan(plan, std::vector<std::string>{"PATH=/bin", "SECRET=1"}, "/bin");
+    EXPECT_EQ(plan.executable, "/bin/sh");
+    EXPECT_EQ(plan.argv, (std::vector<std::string>{"/bin/sh", "-e", run.string(), "0", "15"}));
+    EXPECT_EQ(plan.envp, (std::vector<std::string>{"PATH=/bin", "SECRET=1"}));
+}
+
+TEST(ScriptPlan, WithContenvKeepsTheEnvironmentWithS6KeepEnv) {
+    ScratchDir dir;
+    auto run = dir.path() / "run";
+    write_file(run, "#!/command/with-contenv sh\n", 0755);
+    tend::process::SpawnPlan plan;
+    plan.executable = run.string();
+    plan.argv = {run.string()};
+    plan.envp = {"PATH=/usr/bin:/bin", "S6_KEEP_ENV=1"};
+    adapt_script_plan(plan, std::vector<std::string>{"OTHER=1"}, "/bin");
+    EXPECT_EQ(plan.envp, (std::vector<std::string>{"PATH=/usr/bin:/bin", "S6_KEEP_ENV=1"}));
+    EXPECT_EQ(plan.argv, (std::vector<std::string>{"sh", run.string()}));
+    EXPECT_TRUE(plan.executable == "/usr/bin/sh" || plan.executable == "/bin/sh") << plan.executable;
+}
+
+TEST(ScriptPlan, ExeclinebWithoutExeclinebRunsOneCommandAndAppletsAreTend) {
+    ScratchDir dir;
+    auto finish = dir.path() / "finish";
+    write_file(finish, "#!/nonexistent/execlineb -S0\ns6-svscanctl -t /var/run/s6/services\n", 0755);
+    tend::process::SpawnPlan plan;
+    plan.executable = finish.string();
+    plan.argv = {finish.string(), "1", "0"};
+    plan.envp = {"PATH=/bin"};
+    adapt_script_plan(plan, std::nullopt, "/bin");
+    EXPECT_EQ(plan.argv, (std::vector<std::string>{"s6-svscanctl", "-t", "/var/run/s6/services"}));
+    char self[4096] = {};
+    ASSERT_GT(::readlink("/proc/self/exe", self, sizeof self - 1), 0);
+    EXPECT_EQ(plan.executable, std::string(self));
+}
+
+TEST(ScriptPlan, OtherScriptsAreLeftAlone) {
+    ScratchDir dir;
+    auto run = dir.path() / "run";
+    write_file(run, "#!/bin/sh\n", 0755);
+    tend::process::SpawnPlan plan;
+    plan.executable = run.string();
+    plan.argv = {run.string()};
+    plan.envp = {"A=1"};
+    adapt_script_plan(plan, std::vector<std::string>{"B=2"}, "/bin");
+    EXPECT_EQ(plan.executable, run.string());
+    EXPECT_EQ(plan.envp, std::vector<std::string>{"A=1"});
+}
+
+TEST(ScriptPlan, MissingInterpreterIsNamed) {
+    ScratchDir dir;
+    auto run = dir.path() / "run";
+    write_file(run, "#!/usr/bin/foo -x\n", 0755);
+    tend::process::SpawnFailure failure{tend::process::SpawnStage::Exec, ENOENT, {}};
+    EXPECT_EQ(describe_spawn_failure(run, failure), "run: interpreter /usr/bin/foo not found");
+    EXPECT_EQ(describe_spawn_failure(run, failure, false), "interpreter /usr/bin/foo not found");
+    write_file(run, "#!/usr/bin/with-contenv nosuchshell\n", 0755);
+    EXPECT_EQ(describe_spawn_failure(run, failure), "run: interpreter nosuchshell not found");
+    write_file(run, "#!/nonexistent/execlineb -P\nforeground { echo } halt\n", 0755);
+    EXPECT_EQ(describe_spawn_failure(run, failure),
+              "run: interpreter /nonexistent/execlineb not found (tend runs execline scripts itself only when they "
+              "are one command without braces or $)");
+    // Other failures keep their own message.
+    tend::process::SpawnFailure denied{tend::process::SpawnStage::Exec, EACCES, {}};
+    EXPECT_EQ(describe_spawn_failure(run, denied), denied.message());
+}
+
+}  // namespace

@@ -1,0 +1,139 @@
+// s6-overlay v3 trees read into oneshots (in order) and longruns.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "scratch.hpp"
+#include "tend/config/s6rc.hpp"
+
+namespace {
+
+using tend::config::load_s6rc;
+using tend::testing::ScratchDir;
+namespace fs = std::filesystem;
+
+class S6rc : public ::testing::Test {
+protected:
+    void define(const std::string& name, const std::string& type, std::vector<std::string> deps = {}) {
+        fs::create_directories(rc() / name);
+        tend::testing::write_file(rc() / name / "type", type + "\n");
+        for (const auto& dep : deps) {
+            fs::create_directories(rc() / name / "dependencies.d");
+            tend::testing::write_file(rc() / name / "dependencies.d" / dep, "");
+        }
+        if (type == "oneshot") tend::testing::write_file(rc() / name / "up", "true\n");
+        if (type == "longrun") tend::testing::write_file(rc() / name / "run", "#!/bin/sh\n", 0755);
+    }
+    void member(const std::string& bundle, const std::string& name) {
+        fs::create_directories(rc() / bundle / "contents.d");
+        tend::testing::write_file(rc() / bundle / "contents.d" / name, "");
+    }
+    fs::path rc() const { return dir_.path() / "s6-rc.d"; }
+    static std::vector<std::string> oneshot_names(const tend::config::S6rcPlan& plan) {
+        std::vector<std::string> names;
+        for (const auto& o : plan.oneshots) names.push_back(o.name);
+        return names;
+    }
+    static std::vector<std::string> longrun_names(const tend::config::S6rcPlan& plan) {
+        std::vector<std::string> names;
+        for (const auto& l : plan.longruns) names.push_back(l.name);
+        return names;
+    }
+    ScratchDir dir_;
+};
+
+TEST_F(S6rc, NoTreeIsNotPresent) { EXPECT_FALSE(load_s6rc(dir_.path()).present); }
+
+TEST_F(S6rc, UserBundleWithDependenciesInOrder) {
+    define("init-a", "oneshot", {"base"});
+    define("init-b", "oneshot", {"init-a"});
+    define("svc-db", "longrun");
+    define("svc-app", "longrun", {"init-b", "svc-db", "base"});
+    define("unused", "longrun");
+    member("user", "svc-app");
+    auto plan = load_s6rc(dir_.path());
+    EXPECT_TRUE(plan.errors.empty()) << plan.errors.front();
+    EXPECT_EQ(oneshot_names(plan), (std::vector<std::string>{"init-a", "init-b"}));
+    EXPECT_EQ(longrun_names(plan), (std::vector<std::string>{"svc-app", "svc-db"}));
+    EXPECT_EQ(plan.longruns[0].depends, std::vector<std::string>{"svc-db"});
+    EXPECT_EQ(plan.oneshots[0].up, rc() / "init-a" / "up");
+    EXPECT_TRUE(plan.oneshots[0].down.empty());
+}
+
+TEST_F(S6rc, BundlesNestAndContentsFilesWork) {
+    define("svc-a", "longrun");
+    define("svc-b", "longrun");
+    define("inner", "bundle");
+    tend::testing::write_file(rc() / "inner" / "contents", "svc-a\n# a comment\nsvc-b\n");
+    member("user", "inner");
+    auto plan = load_s6rc(dir_.path());
+    EXPECT_EQ(longrun_names(plan), (std::vector<std::string>{"svc-a", "svc-b"}));
+}
+
+TEST_F(S6rc, DependencyOnABundleMeansItsMembers) {
+    define("init-a", "oneshot");
+    define("init-b", "oneshot");
+    define("init-all", "bundle");
+    member("init-all", "init-a");
+    member("init-all", "init-b");
+    define("svc", "longrun", {"init-all"});
+    member("user", "svc");
+    auto plan = load_s6rc(dir_.path());
+    EXPECT_EQ(oneshot_names(plan), (std::vector<std::string>{"init-a", "init-b"}));
+    EXPECT_TRUE(plan.longruns.at(0).depends.empty());
+}
+
+TEST_F(S6rc, UserBundlesDirWinsAndUser2Counts) {
+    define("svc-old", "longrun");
+    define("svc-new", "longrun");
+    define("svc-late", "longrun");
+    member("user", "svc-old");
+    fs::create_directories(dir_.path() / "user-bundles.d/user/contents.d");
+    tend::testing::write_file(dir_.path() / "user-bundles.d/user/contents.d/svc-new", "");
+    fs::create_directories(dir_.path() / "user-bundles.d/user2/contents.d");
+    tend::testing::write_file(dir_.path() / "user-bundles.d/user2/contents.d/svc-late", "");
+    auto plan = load_s6rc(dir_.path());
+    EXPECT_EQ(longrun_names(plan), (std::vector<std::string>{"svc-late", "svc-new"}));
+}
+
+TEST_F(S6rc, MissingNamesCyclesAndBadTypesAreErrors) {
+    define("svc", "longrun", {"nope"});
+    define("one", "oneshot", {"two"});
+    define("two", "oneshot", {"one"});
+    define("svc2", "longrun", {"one"});
+    fs::create_directories(rc() / "weird");
+    tend::testing::write_file(rc() / "weird" / "type", "daemon\n");
+    member("user", "svc");
+    member("user", "svc2");
+    auto plan = load_s6rc(dir_.path());
+    auto has = [&](const std::string& needle) {
+        return std::any_of(plan.errors.begin(), plan.errors.end(),
+                           [&](const std::string& e) { return e.find(needle) != std::string::npos; });
+    };
+    EXPECT_TRUE(has("no service or bundle named 'nope'"));
+    EXPECT_TRUE(has("dependency cycle"));
+    EXPECT_TRUE(has("unknown type 'daemon'"));
+    EXPECT_TRUE(has("a oneshot it depends on is refused"));
+    EXPECT_EQ(longrun_names(plan), std::vector<std::string>{"svc"});
+}
+
+TEST_F(S6rc, OneshotDependingOnALongrunIsRefused) {
+    define("svc-db", "longrun");
+    define("init-migrate", "oneshot", {"svc-db"});
+    member("user", "init-migrate");
+    auto plan = load_s6rc(dir_.path());
+    EXPECT_TRUE(plan.oneshots.empty());
+    ASSERT_EQ(plan.errors.size(), 1u);
+    EXPECT_NE(plan.errors[0].find("oneshot 'init-migrate' depends on longrun 'svc-db'"), std::string::npos);
+}
+
+TEST_F(S6rc, PipelinesAreWarnedAbout) {
+    define("svc", "longrun");
+    tend::testing::write_file(rc() / "svc" / "producer-for", "svc-log\n");
+    member("user", "svc");
+    auto plan = load_s6rc(dir_.path());
+    ASSERT_EQ(plan.warnings.size(), 1u);
+    EXPECT_NE(plan.warnings[0].find("producer-for"), std::string::npos);
+}
+
+}  // namespace
