@@ -1,5 +1,5 @@
 # Quick start: `make demo` runs the example tree under tend, `make check` builds
-# and runs every test (unit, integration, then the e2e suite in real containers).
+# and runs every test (unit, integration, fuzz, then the e2e suite in real containers).
 # They install what is missing with apt-get when run as root.
 # `make release` builds the binary users copy (build-release/tend).
 BUILD ?= build
@@ -42,7 +42,24 @@ integration: build
 
 check: build
 	ctest --test-dir $(BUILD) --output-on-failure -j 2
+	$(MAKE) fuzz
 	$(MAKE) e2e
+
+# libFuzzer targets of fuzz/ (clang-16 with libc++, see fuzz/run.sh), each for
+# FUZZ_SECONDS (default 3); a crash fails the target.
+FUZZ_PACKAGES = clang-16 libc++-16-dev libc++abi-16-dev libclang-rt-16-dev
+FUZZ_FILES = /usr/bin/clang++-16 /usr/lib/llvm-16/include/c++/v1/expected \
+             /usr/lib/llvm-16/lib/clang/16/lib/linux/libclang_rt.fuzzer-x86_64.a
+.PHONY: fuzz-deps fuzz
+fuzz-deps:
+	@missing=0; for f in $(FUZZ_FILES); do [ -e $$f ] || missing=1; done; \
+	if [ $$missing = 1 ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y $(FUZZ_PACKAGES); \
+	  else echo "missing fuzzing dependencies; as root run: apt-get install -y $(FUZZ_PACKAGES)" >&2; exit 1; fi; \
+	fi
+
+fuzz: fuzz-deps
+	FUZZ_BUILD=$(BUILD)/fuzz fuzz/run.sh
 
 e2e-deps:
 	@missing=0; for t in podman runc debootstrap podman-compose catatonit curl nsenter file; do \

@@ -1,4 +1,4 @@
-// halt, s6-svscanctl -t, and the service-control applets that need control.
+// halt and s6-svscanctl -t: through the control socket, else a queued signal.
 #include "tend/compat/halt.hpp"
 
 #include <signal.h>
@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "tend/compat/applets.hpp"
+#include "tend/control/client.hpp"
 
 namespace tend::compat {
 namespace {
@@ -29,6 +30,8 @@ std::optional<pid_t> parent_of(pid_t pid) {
     if (!(rest >> state >> ppid)) return std::nullopt;
     return static_cast<pid_t>(ppid);
 }
+
+constexpr std::chrono::milliseconds kHaltReplyTimeout{5000};
 
 bool same_file(const struct stat& a, const struct stat& b) { return a.st_dev == b.st_dev && a.st_ino == b.st_ino; }
 
@@ -78,8 +81,21 @@ void remove_exit_code_files() {
     for (const char* path : {kV3ExitCodeFile, kV2ExitCodeFile}) ::unlink(path);
 }
 
-// The control helper fills this in; until then, control is never reachable.
-std::optional<std::expected<void, std::string>> halt_through_control(std::optional<int>) { return std::nullopt; }
+std::optional<std::expected<void, std::string>> halt_through_control(std::optional<int> code) {
+    // Without a code, s6-overlay's halt takes the exit code files' code;
+    // control's `halt` alone would mean 0, so the applet reads them here.
+    if (!code) code = exit_code_from_files();
+    std::vector<std::string> words{"halt"};
+    if (code) words.push_back(std::to_string(*code));
+    auto reply = control::request(words, std::nullopt, kHaltReplyTimeout);
+    // Unreachable, or a peer control does not accept: the signal path
+    // applies the same uid rule and says so in its own words.
+    if (!reply || reply->code == control::kDenied) return std::nullopt;
+    if (reply->code == control::kDone) return std::expected<void, std::string>{};
+    std::string message = reply->body;
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    return std::unexpected(message);
+}
 
 std::expected<pid_t, std::string> find_tend() {
     struct stat self {};
@@ -134,6 +150,9 @@ int halt_main(Applet applet, int argc, char** argv) {
     }
     if (auto answered = halt_through_control(code)) {
         if (*answered) return 0;
+        // A finish script's `s6-svscanctl -t` also runs while tend stops its
+        // services: without a code there is nothing left to ask for.
+        if (!code && answered->error().starts_with("tend is already shutting down")) return 0;
         std::fprintf(stderr, "%s: fatal: %s\n", name, answered->error().c_str());
         return 1;
     }
@@ -150,15 +169,6 @@ int halt_main(Applet applet, int argc, char** argv) {
         return 111;
     }
     return 0;
-}
-
-int service_control_main(Applet applet, int, char**) {
-    const char* name = applet == Applet::Svc ? "s6-svc" : applet == Applet::Svwait ? "s6-svwait" : "s6-svok";
-    std::fprintf(stderr,
-                 "%s: fatal: needs tend's control socket, which this build of tend does not have yet "
-                 "(use halt to stop the container)\n",
-                 name);
-    return 111;
 }
 
 }  // namespace tend::compat

@@ -1,6 +1,7 @@
 #include "tend/compat/script_plan.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -8,6 +9,7 @@
 #include "tend/compat/applets.hpp"
 #include "tend/compat/s6_keep_env.hpp"
 #include "tend/compat/shebang.hpp"
+#include "tend/log/logger.hpp"
 
 namespace tend::compat {
 namespace {
@@ -65,6 +67,24 @@ std::string resolve_program(const std::string& name, const std::string& path) {
     return name;
 }
 
+// A regular file with no execute bit: exec would say EACCES.
+bool lacks_execute_bit(const std::string& path) {
+    struct stat status {};
+    return ::stat(path.c_str(), &status) == 0 && S_ISREG(status.st_mode) &&
+           (status.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) == 0;
+}
+
+// What the kernel does with `#!INTERPRETER [ARGUMENT]`, for a script it will
+// not exec itself (no execute bit; s6-overlay chmods such scripts at boot).
+void exec_through_shebang(process::SpawnPlan& plan, const Shebang& shebang) {
+    std::vector<std::string> argv{shebang.interpreter};
+    if (shebang.argument) argv.push_back(*shebang.argument);
+    argv.push_back(plan.executable);
+    for (std::size_t i = 1; i < plan.argv.size(); ++i) argv.push_back(plan.argv[i]);
+    plan.executable = shebang.interpreter;
+    plan.argv = std::move(argv);
+}
+
 bool is_oneshot_script(const std::filesystem::path& file) {
     auto name = file.filename();
     if (name != "up" && name != "down") return false;
@@ -82,6 +102,19 @@ void adapt_oneshot_plan(process::SpawnPlan& plan, const std::string& content, co
     if (!words.error && words.simple && !words.words.empty()) {
         plan.executable = resolve_program(words.words.front(), path);
         plan.argv = std::move(words.words);
+        // linuxserver.io's `up` names a script under s6-rc.d that the image
+        // may not have made executable.
+        if (lacks_execute_bit(plan.executable)) {
+            auto head = read_head(plan.executable, 512);
+            if (auto shebang = head ? parse_shebang(*head) : std::nullopt) {
+                log::warn("{}: not executable; run through its #! line (s6-overlay makes it executable at boot; "
+                          "chmod +x it in the image)",
+                          plan.executable);
+                adapt_script_plan(plan, std::nullopt, default_path);
+                if (plan.executable == plan.argv.front() && lacks_execute_bit(plan.executable))
+                    exec_through_shebang(plan, *shebang);
+            }
+        }
         return;
     }
     std::string script = plan.executable;
@@ -101,6 +134,7 @@ void adapt_script_plan(process::SpawnPlan& plan, const std::optional<std::vector
     const std::string script = plan.executable;
     switch (classify_interpreter(shebang->interpreter)) {
         case InterpreterKind::Other:
+            if (lacks_execute_bit(script)) exec_through_shebang(plan, *shebang);
             return;
         case InterpreterKind::WithContenv: {
             if (shebang->words.empty()) return;  // exec reports it
@@ -114,7 +148,10 @@ void adapt_script_plan(process::SpawnPlan& plan, const std::optional<std::vector
             return;
         }
         case InterpreterKind::Execlineb: {
-            if (::access(shebang->interpreter.c_str(), X_OK) == 0) return;  // the real one
+            if (::access(shebang->interpreter.c_str(), X_OK) == 0) {  // the real one
+                if (lacks_execute_bit(script)) exec_through_shebang(plan, *shebang);
+                return;
+            }
             auto words = split_execline(after_first_line(*head));
             if (words.error || !words.simple || words.words.empty()) return;  // exec reports it
             plan.executable =

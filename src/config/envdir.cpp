@@ -26,7 +26,12 @@ std::expected<std::vector<EnvdirEntry>, ConfigError> read_envdir_unguarded(const
     }
     // stat() (following a symlink, which is allowed) for the type; a loop or
     // a dangling link is reported here rather than as "not a directory".
-    if (::stat(dir.c_str(), &dir_status) != 0) return std::unexpected(error_at(dir, std::strerror(errno)));
+    if (::stat(dir.c_str(), &dir_status) != 0) {
+        // lstat found the name, so ENOENT here means its target is missing:
+        // say so, as every other file of a service dir does.
+        if (errno == ENOENT) return std::unexpected(error_at(dir, "dangling symbolic link (its target does not exist)"));
+        return std::unexpected(error_at(dir, std::strerror(errno)));
+    }
     if (!S_ISDIR(dir_status.st_mode)) return std::unexpected(error_at(dir, "is not a directory"));
 
     std::error_code error;

@@ -5,6 +5,9 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <sstream>
+
+#include "tend/config/duration.hpp"
 
 namespace tend::config {
 namespace {
@@ -47,6 +50,26 @@ std::vector<std::string> names_of(const fs::path& dir, const std::string& what) 
     std::sort(names.begin(), names.end());
     names.erase(std::unique(names.begin(), names.end()), names.end());
     return names;
+}
+
+// timeout-up / timeout-down: absent or 0 is no limit. A bad value is
+// warned about (naming the file) and means no limit, as if it were absent.
+std::optional<std::chrono::milliseconds> read_timeout(const fs::path& file, std::vector<std::string>& warnings) {
+    std::error_code error;
+    if (!fs::exists(file, error)) return std::nullopt;
+    std::ifstream in(file);
+    std::stringstream content;
+    content << in.rdbuf();
+    std::string text = content.str();
+    text.erase(0, text.find_first_not_of(" \t\r\n"));
+    text.erase(text.find_last_not_of(" \t\r\n") + 1);
+    auto value = parse_duration(text);
+    if (!value) {
+        warnings.push_back(file.string() + ": '" + text + "' is not a timeout (" + value.error() + "); no limit");
+        return std::nullopt;
+    }
+    if (value->count() == 0) return std::nullopt;
+    return *value;
 }
 
 }  // namespace
@@ -160,7 +183,8 @@ S6rcPlan load_s6rc(const fs::path& overlay_dir) {
                 if (def.kind == Kind::Oneshot) {
                     plan.errors.push_back((def.dir / "dependencies.d" / dep).string() + ": oneshot '" + name +
                                           "' depends on longrun '" + dep +
-                                          "': tend runs oneshots before longruns, so this order cannot be kept");
+                                          "': tend runs oneshots before longruns, so this order cannot be kept; make it a "
+                                          "longrun with a `restart` file saying never, or drop the dependency");
                     ok = false;
                 }
                 continue;
@@ -175,7 +199,9 @@ S6rcPlan load_s6rc(const fs::path& overlay_dir) {
         if (def.kind == Kind::Oneshot) {
             std::error_code ignored;
             fs::path down = def.dir / "down";
-            plan.oneshots.push_back({name, def.dir / "up", fs::exists(down, ignored) ? down : fs::path{}});
+            plan.oneshots.push_back({name, def.dir / "up", fs::exists(down, ignored) ? down : fs::path{},
+                                     read_timeout(def.dir / "timeout-up", plan.warnings),
+                                     read_timeout(def.dir / "timeout-down", plan.warnings)});
         }
         return true;
     };

@@ -81,6 +81,10 @@ std::vector<Path> list_service_dirs(const Path& services_dir, std::vector<std::s
 }
 
 std::vector<Path> list_scripts(const Path& dir, std::vector<std::string>& warnings) {
+    return list_scripts(dir, warnings, ScriptRules{});
+}
+
+std::vector<Path> list_scripts(const Path& dir, std::vector<std::string>& warnings, ScriptRules rules) {
     std::vector<Path> scripts;
     try {
         for_each_entry(dir, warnings, [&](const Path& entry) {
@@ -98,6 +102,13 @@ std::vector<Path> list_scripts(const Path& dir, std::vector<std::string>& warnin
                 return;
             }
             if ((status.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) == 0) {
+                if (rules.shebang_without_exec_bit && starts_with_shebang(entry)) {
+                    note(warnings, entry.string() +
+                                       ": not executable; run through its #! line (s6-overlay makes it executable "
+                                       "at boot; chmod +x it in the image)");
+                    scripts.push_back(entry);
+                    return;
+                }
                 note(warnings, entry.string() + ": not executable, skipped");
                 return;
             }

@@ -7,7 +7,9 @@
 // not start anyway.
 #include "tend/config/service_config.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -80,7 +82,7 @@ std::string stat_failure_reason(const Path& file, int error) {
 
 class ServiceDirParser {
 public:
-    explicit ServiceDirParser(const Path& dir) : dir_(dir) {}
+    ServiceDirParser(const Path& dir, ScriptRules rules) : dir_(dir), rules_(rules) {}
 
     std::expected<ServiceConfig, ConfigError> parse() {
         if (auto ok = check_dir(); !ok) return std::unexpected(ok.error());
@@ -158,7 +160,7 @@ private:
     }
 
     // `run` and `finish`: regular files with an execute bit (after symlinks).
-    std::expected<Path, ConfigError> check_script(std::string_view name) const {
+    std::expected<Path, ConfigError> check_script(std::string_view name) {
         const Path path = file(name);
         struct stat status {};
         if (::stat(path.c_str(), &status) != 0) {
@@ -174,6 +176,12 @@ private:
         if (S_ISDIR(status.st_mode)) return fail(path, "is a directory");
         if (!S_ISREG(status.st_mode)) return fail(path, "is not a regular file");
         if ((status.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) == 0) {
+            if (rules_.shebang_without_exec_bit && starts_with_shebang(path)) {
+                config_.warnings.push_back(path.string() +
+                                           ": not executable; started through its #! line (s6-overlay makes it "
+                                           "executable at boot; chmod +x it in the image)");
+                return path;
+            }
             return fail(path, "not executable (no execute permission bit set)");
         }
         return path;
@@ -410,6 +418,7 @@ private:
     }
 
     Path dir_;
+    ScriptRules rules_;
     ServiceConfig config_;
 };
 
@@ -439,8 +448,21 @@ std::expected<void, std::string> check_user_syntax(std::string_view spec) {
 }
 
 std::expected<ServiceConfig, ConfigError> parse_service_dir(const std::filesystem::path& dir) {
+    return parse_service_dir(dir, ScriptRules{});
+}
+
+bool starts_with_shebang(const std::filesystem::path& file) {
+    int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return false;
+    char head[2] = {};
+    ssize_t n = ::read(fd, head, sizeof head);
+    ::close(fd);
+    return n == 2 && head[0] == '#' && head[1] == '!';
+}
+
+std::expected<ServiceConfig, ConfigError> parse_service_dir(const std::filesystem::path& dir, ScriptRules rules) {
     try {
-        return ServiceDirParser(dir).parse();
+        return ServiceDirParser(dir, rules).parse();
     } catch (...) {
         // Only allocation can throw here; the message itself may fail too.
         try {

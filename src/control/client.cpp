@@ -116,7 +116,8 @@ constexpr std::string_view kClientUsage =
     "usage: tend ctl [--runtime-dir DIR] COMMAND [ARGS...]\n"
     "       tend health [--runtime-dir DIR]\n"
     "commands: status [NAME...] [--json], start|stop|restart NAME..., signal NAME SIG,\n"
-    "          halt [CODE], wait-ready [NAME...] [--timeout MS], log-level 0..4\n"
+    "          halt [CODE], wait-ready [NAME...] [--timeout MS], log-level 0..4,\n"
+    "          wait-up NAME... [--timeout MS], wait-down NAME... [--finished] [--timeout MS]\n"
     "exit codes: 0 done, 1 refused, 2 usage, 3 control unreachable (health: 0 healthy, else 1)\n";
 
 int usage_error(std::string_view message) {
@@ -231,9 +232,9 @@ int run_client(int argc, char** argv) {
     }
 
     std::chrono::milliseconds wait = kReplyMargin;
-    if (words.front() == "wait-ready") {
+    if (words.front() == "wait-ready" || words.front() == "wait-up" || words.front() == "wait-down") {
         auto args = parse_wait_ready({words.begin() + 1, words.end()});
-        if (!args) return usage_error("wait-ready: " + args.error());
+        if (!args) return usage_error(words.front() + ": " + args.error());
         wait += args->timeout;
     }
     if (auto line = encode_request(words); !line) return health ? 1 : usage_error(line.error());

@@ -16,6 +16,8 @@ constexpr std::string_view kUsageText =
     "       tend ctl signal NAME SIG\n"
     "       tend ctl halt [CODE]\n"
     "       tend ctl wait-ready [NAME...] [--timeout MS]\n"
+    "       tend ctl wait-up NAME... [--timeout MS]\n"
+    "       tend ctl wait-down NAME... [--finished] [--timeout MS]\n"
     "       tend ctl log-level 0..4\n"
     "       tend health\n";
 
@@ -171,6 +173,23 @@ std::optional<std::string> problem(const ServiceStatus& s) {
     return line;
 }
 
+
+// wait-up and wait-down (s6-svc -wu/-wd, s6-svwait): a state, not readiness.
+bool is_state_wait(std::string_view command) { return command == "wait-up" || command == "wait-down"; }
+
+// Up: the main process runs (s6's "up", readiness aside).
+bool is_up(const ServiceStatus& s) { return s.state == "running"; }
+
+// Down (s6's d): the main process has exited; with `finished` (s6's D) the
+// rest of its group and its finish are gone too. A refused service never
+// runs, so it is down.
+bool is_down(const ServiceStatus& s, bool finished) {
+    if (!s.refusal.empty() || s.state == "down" || s.state == "waiting" || s.state == "backoff" ||
+        s.state == "scheduled")
+        return true;
+    return !finished && (s.state == "draining" || s.state == "finishing");
+}
+
 }  // namespace
 
 std::string human_duration(Millis duration) {
@@ -189,6 +208,10 @@ std::expected<WaitReadyArgs, std::string> parse_wait_ready(const std::vector<std
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& arg = args[i];
         std::optional<std::string> value;
+        if (arg == "--finished") {
+            parsed.finished = true;
+            continue;
+        }
         if (arg == "--timeout") {
             if (i + 1 >= args.size()) return std::unexpected(std::string("--timeout needs a value in milliseconds"));
             value = args[++i];
@@ -224,7 +247,7 @@ Outcome CommandHandler::handle(const Request& request, uid_t peer_uid) {
     if (command == "signal") return {signal(args)};
     if (command == "halt") return {halt(args, peer_uid)};
     if (command == "log-level") return {log_level(args)};
-    if (command == "wait-ready") return wait_ready(request);
+    if (command == "wait-ready" || is_state_wait(command)) return wait_ready(request);
     if (command == "health") {
         if (!args.empty()) return {usage("health takes no arguments")};
         auto problems = health_problems();
@@ -319,10 +342,25 @@ Reply CommandHandler::log_level(const std::vector<std::string>& args) {
 }
 
 std::expected<std::vector<std::string>, Reply> CommandHandler::waiting_for(const Request& request) const {
+    const std::string& command = request.words.front();
     auto args = parse_wait_ready({request.words.begin() + 1, request.words.end()});
-    if (!args) return std::unexpected(usage("wait-ready: " + args.error()));
+    if (!args) return std::unexpected(usage(command + ": " + args.error()));
     auto all = target_.services();
     std::vector<std::string> missing;
+    if (args->finished && command != "wait-down")
+        return std::unexpected(usage(command + ": --finished is for wait-down"));
+    if (is_state_wait(command)) {
+        if (args->names.empty()) return std::unexpected(usage(command + " needs at least one service name"));
+        const bool up = command == "wait-up";
+        for (const auto& name : args->names) {
+            const ServiceStatus* s = find(all, name);
+            if (!s) return std::unexpected(Reply{kRefused, "no service named '" + name + "'\n"});
+            if (up && !s->refusal.empty())
+                return std::unexpected(Reply{kRefused, name + ": refused: " + s->refusal + "\n"});
+            if (up ? !is_up(*s) : !is_down(*s, args->finished)) missing.push_back(name);
+        }
+        return missing;
+    }
     if (args->names.empty()) {
         for (const auto& s : all) {
             // Refused and stopped services will not come up by themselves.
@@ -342,28 +380,41 @@ std::expected<std::vector<std::string>, Reply> CommandHandler::waiting_for(const
 
 Outcome CommandHandler::wait_ready(const Request& request) {
     auto args = parse_wait_ready({request.words.begin() + 1, request.words.end()});
-    if (!args) return {usage("wait-ready: " + args.error())};
+    if (!args) return {usage(request.words.front() + ": " + args.error())};
+    if (auto invalid = waiting_for(request); !invalid && invalid.error().code == kUsage) return {invalid.error()};
     if (auto reply = recheck(request)) return {reply};
     if (args->timeout.count() == 0) return {timed_out(request)};
     return {std::nullopt, args->timeout};
 }
 
 std::optional<Reply> CommandHandler::recheck(const Request& request) const {
+    const std::string& command = request.words.front();
     if (auto reason = target_.not_running_reason()) {
-        // Services are not loaded before cont-init ends: wait for them.
-        if (reason->starts_with("shutting down")) return Reply{kRefused, *reason + "\n"};
-        return std::nullopt;
+        // Services are not loaded before cont-init ends: wait for them. A
+        // shutdown ends a wait for up or ready; services going down is what
+        // a wait-down waits for.
+        if (!reason->starts_with("shutting down")) return std::nullopt;
+        if (command != "wait-down") return Reply{kRefused, *reason + "\n"};
     }
     auto missing = waiting_for(request);
     if (!missing) return missing.error();
-    if (missing->empty()) return Reply{kDone, "ready\n"};
+    if (missing->empty()) return Reply{kDone, command == "wait-up" ? "up\n" : command == "wait-down" ? "down\n" : "ready\n"};
     return std::nullopt;
 }
 
 Reply CommandHandler::timed_out(const Request& request) const {
-    if (auto reason = target_.not_running_reason()) return {kRefused, "timed out; " + *reason + "\n"};
+    const std::string& command = request.words.front();
+    if (auto reason = target_.not_running_reason(); reason && (command != "wait-down" || !reason->starts_with("shutting down")))
+        return {kRefused, "timed out; " + *reason + "\n"};
     auto missing = waiting_for(request);
     if (!missing) return missing.error();
+    if (is_state_wait(command)) {
+        std::string body = command == "wait-up" ? "timed out; not up:" : "timed out; not down:";
+        auto all = target_.services();
+        for (const auto& name : *missing)
+            if (const ServiceStatus* s = find(all, name)) body += "\n  " + s->name + ": " + state_text(*s);
+        return {kRefused, body + "\n"};
+    }
     std::string body = "timed out; not ready:";
     auto all = target_.services();
     for (const auto& name : *missing) {

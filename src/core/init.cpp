@@ -124,7 +124,7 @@ Init::~Init() {  // router_ and log_fd_ go with us
 
 int Init::run() {
     std::vector<std::string> warnings;
-    scripts_ = config::list_scripts(options_.cont_init_dir, warnings);
+    scripts_ = config::list_scripts(options_.cont_init_dir, warnings, {.shebang_without_exec_bit = options_.s6_tree});
     for (const auto& warning : warnings) log::warn("{}", warning);
     append_s6rc_up_scripts();
     {
@@ -269,8 +269,8 @@ void Init::on_timer() {
         switch (phase_) {
             case Phase::ContInit:
                 if (script_pid_ > 0) {
-                    log::warn("{}: still running after --services-grace, sending SIGKILL",
-                              scripts_[next_script_ - 1].string());
+                    log::warn("{}: {}, sending SIGKILL", scripts_[next_script_ - 1].string(),
+                              overdue_script_text("still running after --services-grace"));
                     ops_.signal_group(script_pid_, SIGKILL, nullptr);
                 }
                 break;
@@ -282,8 +282,8 @@ void Init::on_timer() {
                 break;
             case Phase::ContFinish:
                 if (script_pid_ > 0) {
-                    log::warn("{}: still running after --finish-timeout, sending SIGKILL",
-                              scripts_[next_script_ - 1].string());
+                    log::warn("{}: {}, sending SIGKILL", scripts_[next_script_ - 1].string(),
+                              overdue_script_text("still running after --finish-timeout"));
                     ops_.signal_group(script_pid_, SIGKILL, nullptr);
                 }
                 break;
@@ -320,6 +320,7 @@ void Init::start_next_script() {
         script_pid_ = *pid;
         if (phase_ == Phase::ContInit) cont_init_started_ = next_script_;  // v3 oneshots: whose down runs
         if (phase_ == Phase::ContFinish) phase_deadline_ = clock_.now() + options_.finish_timeout;
+        arm_s6rc_script_timeout();  // a v3 oneshot's timeout-up / timeout-down
         return;
     }
     // No script left.
@@ -565,7 +566,7 @@ void Init::enter_phase(Phase phase) {
     switch (phase) {
         case Phase::ContFinish: {
             std::vector<std::string> warnings;
-            scripts_ = config::list_scripts(options_.cont_finish_dir, warnings);
+            scripts_ = config::list_scripts(options_.cont_finish_dir, warnings, {.shebang_without_exec_bit = options_.s6_tree});
             for (const auto& warning : warnings) log::warn("{}", warning);
             prepend_s6rc_down_scripts();
             next_script_ = 0;

@@ -9,6 +9,7 @@
 
 #include "tend/compat/container_env.hpp"
 #include "tend/compat/halt.hpp"
+#include "tend/config/duration.hpp"
 #include "tend/core/init.hpp"
 #include "tend/log/logger.hpp"
 
@@ -127,6 +128,32 @@ void Init::prepend_s6rc_down_scripts() {
         if (s6rc_first_up_ + i < cont_init_started_ && !s6rc_.oneshots[i].down.empty())
             downs.push_back(s6rc_.oneshots[i].down);
     scripts_.insert(scripts_.begin(), downs.begin(), downs.end());
+}
+
+// s6-rc kills a oneshot's up or down that outlives timeout-up/timeout-down;
+// the deadline is the phase's own (cont-finish keeps --finish-timeout when
+// that comes first).
+void Init::arm_s6rc_script_timeout() {
+    s6rc_timeout_armed_.reset();
+    if (!s6rc_.present || next_script_ == 0) return;
+    const std::filesystem::path& script = scripts_[next_script_ - 1];
+    for (const auto& oneshot : s6rc_.oneshots) {
+        const bool up = phase_ == Phase::ContInit && script == oneshot.up;
+        const bool down = phase_ == Phase::ContFinish && !oneshot.down.empty() && script == oneshot.down;
+        if (!up && !down) continue;
+        const auto& limit = up ? oneshot.timeout_up : oneshot.timeout_down;
+        if (!limit) return;
+        const TimePoint deadline = clock_.now() + *limit;
+        if (phase_deadline_ && *phase_deadline_ <= deadline) return;
+        phase_deadline_ = deadline;
+        s6rc_timeout_armed_ = std::string(up ? "timeout-up" : "timeout-down") + " of " +
+                              config::describe_duration(*limit) + " passed";
+        return;
+    }
+}
+
+std::string Init::overdue_script_text(std::string_view fallback) const {
+    return s6rc_timeout_armed_ ? *s6rc_timeout_armed_ : std::string(fallback);
 }
 
 std::vector<Supervisor::ExtraServiceDir> Init::s6rc_services() const {

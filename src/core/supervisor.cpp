@@ -76,7 +76,7 @@ void Supervisor::load(const std::filesystem::path& services_dir, const std::vect
             else
                 record.primary = true;
         }
-        auto parsed = config::parse_service_dir(dir);
+        auto parsed = config::parse_service_dir(dir, {.shebang_without_exec_bit = context_.options->s6_tree});
         if (!parsed) {
             record.refusal = parsed.error().message();
         } else {

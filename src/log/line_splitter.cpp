@@ -19,7 +19,6 @@ namespace {
 void append_line(std::string& out, std::string_view prefix, std::string_view head,
                  std::string_view tail) {
     if (head.empty() && tail.empty() && prefix.ends_with(' ')) prefix.remove_suffix(1);
-    out.reserve(out.size() + prefix.size() + head.size() + tail.size() + 1);
     out += prefix;
     out += head;
     out += tail;

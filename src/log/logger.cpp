@@ -134,6 +134,42 @@ void append_json_string(std::string& out, std::string_view text) {
     out += '"';
 }
 
+// The text format's message: every byte a terminal or a log reader could act
+// on is written as an escape, so a name or value tend prints (a service dir
+// named "x\ntend: info: ...", an ESC sequence in a file) can neither forge a
+// line nor drive the terminal. Control bytes become \n, \r, \t or \xNN;
+// C1 controls (U+0080..U+009F) and bytes that are not UTF-8 become \xNN per
+// byte; well-formed UTF-8 passes unchanged.
+void append_text_escaped(std::string& out, std::string_view text) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    const auto append_hex = [&](unsigned char byte) {
+        out += "\\x";
+        out += kHex[byte >> 4];
+        out += kHex[byte & 0xF];
+    };
+    while (!text.empty()) {
+        const auto c = static_cast<unsigned char>(text.front());
+        if (c == '\n' || c == '\r' || c == '\t') {
+            out += '\\';
+            out += c == '\n' ? 'n' : (c == '\r' ? 'r' : 't');
+            text.remove_prefix(1);
+        } else if (c < 0x20 || c == 0x7F) {
+            append_hex(c);
+            text.remove_prefix(1);
+        } else {
+            const int length = utf8_sequence_length(text);
+            const bool c1_control = length == 2 && c == 0xC2 && static_cast<unsigned char>(text[1]) < 0xA0;
+            const auto span = static_cast<std::size_t>(length > 0 ? length : -length);
+            if (length > 0 && !c1_control) {
+                out += text.substr(0, span);
+            } else {
+                for (std::size_t i = 0; i < span; ++i) append_hex(static_cast<unsigned char>(text[i]));
+            }
+            text.remove_prefix(span);
+        }
+    }
+}
+
 // RFC 3339, UTC, milliseconds: 2024-05-01T12:34:56.789Z
 void append_timestamp(std::string& out, std::chrono::system_clock::time_point time) {
     using namespace std::chrono;
@@ -253,7 +289,7 @@ std::string render(Level level, std::string_view message, Format format,
         out += "tend: ";
         out += name;
         out += ": ";
-        out += message;
+        append_text_escaped(out, message);
         return out;
     }
     out.reserve(80 + message.size() + message.size() / 8);

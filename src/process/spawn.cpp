@@ -184,6 +184,7 @@ std::vector<char*> c_strings(const std::vector<std::string>& strings) {
 
 const char* describe(SpawnStage stage) {
     switch (stage) {
+        case SpawnStage::StatusPipe: return "create the status pipe";
         case SpawnStage::Fork: return "fork";
         case SpawnStage::Session: return "create a session";
         case SpawnStage::Terminal: return "take the terminal";
@@ -226,7 +227,7 @@ std::expected<pid_t, SpawnFailure> spawn(const SpawnPlan& plan) {
     std::vector<gid_t> groups = plan.identity ? plan.identity->groups : std::vector<gid_t>{};
 
     auto status_pipe = sys::make_pipe();
-    if (!status_pipe) return std::unexpected(SpawnFailure{SpawnStage::Fork, status_pipe.error(), {}});
+    if (!status_pipe) return std::unexpected(SpawnFailure{SpawnStage::StatusPipe, status_pipe.error(), {}});
 
     ChildPlan child{&plan, plan.executable.c_str(), argv.data(), envp.data(), groups.data(), groups.size(),
                     status_pipe->write.get()};

@@ -22,6 +22,14 @@ TendOptions s6_options(std::map<std::string, std::string> env = {}) {
     return options;
 }
 
+// Control listening where the applets find it: TEND_RUNTIME_DIR (the
+// harness's) does not reach services without keep-env, PID 1's command line
+// does.
+TendOptions with_control(TendOptions options, const Sandbox& sandbox) {
+    options.args.push_back("--runtime-dir=" + sandbox.runtime_dir().string());
+    return options;
+}
+
 // Symlinks of every applet in <sandbox>/root/{command,usr/bin}, made by
 // `tend compat install ROOT`; returns "<root>/command".
 fs::path install_applets(const Sandbox& sandbox) {
@@ -136,10 +144,102 @@ TEST(S6Compat, HaltFromAFinishScriptWithACodeWithoutExeclineb) {
     TEND_REQUIRE_NAMESPACES();
     Sandbox sandbox;
     sandbox.service("app").run("exit 3\n").file("finish", "#!/usr/bin/execlineb -S0\nhalt 7\n", 0755);
-    RunResult r = run_tend(sandbox, s6_options());
+    RunResult r = run_tend(sandbox, with_control(s6_options(), sandbox));
     ASSERT_FALSE(r.timed_out) << r.diagnostics();
     EXPECT_EQ(r.exit_code, 7) << r.diagnostics();
-    EXPECT_TRUE(contains(r.err, "halt with exit code 7 requested")) << r.diagnostics();
+    EXPECT_TRUE(contains(r.err, "tend ctl halt from uid 0")) << "control listens: halt uses it\n" << r.diagnostics();
+}
+
+TEST(S6Compat, HaltQueuesTheSignalWhenControlIsOff) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    fs::path command = install_applets(sandbox);
+    sandbox.service("app").run(fmt::format(
+        "{0}/s6-svc -u app 2> \"$OUT/svc.err\"; echo $? > \"$OUT/svc.rc\"\n"
+        "{0}/s6-svok app; echo $? > \"$OUT/svok.rc\"\n"
+        "exit 3\n",
+        shell_quote(command.string())));
+    sandbox.service("app").file("finish", "#!/usr/bin/execlineb -S0\nhalt 7\n", 0755);
+    // No dir tend can create: control is off, and no socket is anywhere else.
+    RunResult r = run_tend(sandbox, s6_options({{"TEND_RUNTIME_DIR", "/proc/tend-test-no-control"}}));
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+    EXPECT_TRUE(contains(r.err, "control is off")) << r.diagnostics();
+    EXPECT_EQ(r.exit_code, 7) << r.diagnostics();
+    EXPECT_TRUE(contains(r.err, "halt with exit code 7 requested by pid")) << r.diagnostics();
+    EXPECT_EQ(read_file(sandbox.out("svc.rc")), "111\n");
+    EXPECT_TRUE(contains(read_file(sandbox.out("svc.err")), "s6-svc: fatal: cannot reach tend's control socket"))
+        << read_file(sandbox.out("svc.err"));
+    EXPECT_EQ(read_file(sandbox.out("svok.rc")), "111\n");
+}
+
+TEST(S6Compat, HaltWithACodeDuringShutdownIsRefusedAndSvscanctlIsQuiet) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    fs::path command = install_applets(sandbox);
+    sandbox.service("app").run("echo up > \"$OUT/started\"\nexec sleep 1000\n");
+    sandbox.service("app").finish(fmt::format(
+        "{0}/halt 5 2> \"$OUT/halt.err\"; echo $? > \"$OUT/halt.rc\"\n"
+        "{0}/s6-svscanctl -t /var/run/s6/services 2> \"$OUT/svscanctl.err\"; echo $? > \"$OUT/svscanctl.rc\"\n",
+        shell_quote(command.string())));
+    RunResult r = run_until_files(sandbox, {"started"}, with_control(s6_options(), sandbox));
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+    EXPECT_EQ(r.exit_code, 0) << "the SIGTERM's shutdown keeps its code\n" << r.diagnostics();
+    EXPECT_EQ(read_file(sandbox.out("halt.rc")), "1\n") << read_file(sandbox.out("halt.err"));
+    EXPECT_TRUE(contains(read_file(sandbox.out("halt.err")), "halt: fatal: tend is already shutting down"))
+        << read_file(sandbox.out("halt.err"));
+    EXPECT_EQ(read_file(sandbox.out("svscanctl.rc")), "0\n");
+    EXPECT_EQ(read_file(sandbox.out("svscanctl.err")), "");
+}
+
+// s6-svc, s6-svwait and s6-svok from the CMD, with s6's paths to the service.
+TEST(S6Compat, SvcSvwaitSvokThroughControl) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    fs::path command = install_applets(sandbox);
+    sandbox.service("web").run("echo $$ >> \"$OUT/web.pids\"\nexec sleep 1000\n");
+    sandbox.service("web").finish("echo $1 $2 >> \"$OUT/web.finished\"\n");
+    std::string body = sh_wait_for_file("\"$OUT/web.pids\"") +
+                       "rc() { echo $? >> \"$OUT/rc\"; }\n"
+                       "first=$(head -n1 \"$OUT/web.pids\")\n"
+                       "s6-svok /var/run/s6/services/web; rc\n"                   // 0
+                       "s6-svok nope; rc\n"                                       // 1
+                       "s6-svc -d -wD /var/run/s6/services/web; rc\n"             // 0
+                       "test -s \"$OUT/web.finished\"; rc\n"                       // 0: -wD waits for finish
+                       "kill -0 \"$first\" 2>/dev/null; rc\n"                     // 1: gone when -wd returns
+                       "s6-svwait -u -t 300 web 2> \"$OUT/timeout.err\"; rc\n"   // 1: stays down
+                       "s6-svok web; rc\n"                                        // 0: stopped, still supervised
+                       "s6-svc -uwu /run/service/web/; rc\n"                      // 0
+                       "s6-svwait -U web; rc\n"                                   // 0
+                       "second=$(tail -n1 \"$OUT/web.pids\")\n"
+                       "s6-svc -k web; rc\n"                                      // 0: SIGKILL, restarted
+                       "until [ $(wc -l < \"$OUT/web.pids\") -ge 3 ]; do sleep 0.01; done\n"
+                       "s6-svc -t web; rc\n"                                      // 0: SIGTERM, restarted
+                       "until [ $(wc -l < \"$OUT/web.pids\") -ge 4 ]; do sleep 0.01; done\n"
+                       "s6-svc -r -wu web; rc\n"                                  // 0
+                       "until [ $(wc -l < \"$OUT/web.pids\") -ge 5 ]; do sleep 0.01; done\n"
+                       "kill -0 \"$second\" 2>/dev/null; rc\n"                    // 1
+                       "s6-svc -d -wd web; rc\n"                                  // 0
+                       "s6-svwait -D -t 5000 web; rc\n"                           // 0
+                       "s6-svc -u nope 2> \"$OUT/nope.err\"; rc\n"               // 111
+                       "s6-svc -x web 2> \"$OUT/usage.err\"; rc\n"               // 100
+                       "echo done > \"$OUT/done\"\n";
+    TendOptions options = with_control(s6_options({{"PATH", command.string() + ":/usr/bin:/bin"}}), sandbox);
+    options.command = sandbox.sh(body);
+    RunResult r = run_tend(sandbox, options);
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+    ASSERT_EQ(read_file(sandbox.out("done")), "done\n") << r.diagnostics();
+    EXPECT_EQ(read_lines(sandbox.out("rc")),
+              (std::vector<std::string>{"0", "1", "0", "0", "1", "1", "0", "0", "0", "0", "0", "0", "1", "0", "0",
+                                        "111", "100"}))
+        << r.diagnostics();
+    EXPECT_EQ(read_lines(sandbox.out("web.pids")).size(), 5u) << "down, up, KILL, TERM, restart";
+    EXPECT_TRUE(contains(read_file(sandbox.out("timeout.err")), "s6-svwait: fatal: timed out; not up:\n  web: stopped"))
+        << read_file(sandbox.out("timeout.err"));
+    EXPECT_TRUE(contains(read_file(sandbox.out("nope.err")), "s6-svc: fatal: no service named 'nope'"))
+        << read_file(sandbox.out("nope.err"));
+    EXPECT_TRUE(contains(read_file(sandbox.out("usage.err")), "-x is not supported under tend"))
+        << read_file(sandbox.out("usage.err"));
+    EXPECT_TRUE(contains(r.err, "sending SIGKILL to its process group")) << r.diagnostics();
 }
 
 TEST(S6Compat, HaltWithoutCodeUsesTheV3ExitCodeFile) {
@@ -149,7 +249,7 @@ TEST(S6Compat, HaltWithoutCodeUsesTheV3ExitCodeFile) {
         "echo 42 > /run/s6-linux-init-container-results/exitcode\n"
         "exec /run/s6/basedir/bin/halt\n");
     sandbox.service("app").line("restart", "never");
-    RunResult r = run_tend(sandbox, s6_options({{"S6_KEEP_ENV", "0"}}));
+    RunResult r = run_tend(sandbox, with_control(s6_options({{"S6_KEEP_ENV", "0"}}), sandbox));
     ASSERT_FALSE(r.timed_out) << r.diagnostics();
     EXPECT_EQ(r.exit_code, 42) << r.diagnostics();
 }
@@ -362,7 +462,8 @@ TEST(S6Compat, Seed002TreeRunsUnchanged) {
     const std::string r = sandbox.root().string();
     TendOptions options;
     options.use_default_args = false;  // the s6-overlay v2 dirs are tend's defaults
-    options.env = {{"APP_SECRET", "from-docker-run"}};
+    // The runtime dir is tend's default, /run/tend (in the private /run), as in the image.
+    options.env = {{"APP_SECRET", "from-docker-run"}, {"TEND_RUNTIME_DIR", "/run/tend"}};
     options.launcher_script = fmt::format(
         "set -e\n"
         "mkdir -p {r}/etc-work {r}/usr-upper {r}/usr-work {r}/var-work\n"
@@ -392,9 +493,116 @@ TEST(S6Compat, Seed002TreeRunsUnchanged) {
     write_file(sandbox.out("crash"), "now\n", 0644);
     RunResult result = tend.wait();
     ASSERT_FALSE(result.timed_out) << result.diagnostics();
-    EXPECT_TRUE(contains(result.err, "halt requested by pid")) << result.diagnostics();
+    EXPECT_TRUE(contains(result.err, "tend ctl halt from uid 0")) << "through the control socket\n" << result.diagnostics();
     EXPECT_EQ(lines_containing(result.err, "service swoole: started").size(), 1u)
         << "the daemon must not be restarted after the halt\n" << result.diagnostics();
+}
+
+}  // namespace
+}  // namespace tend::itest
+
+namespace tend::itest {
+namespace {
+
+// /etc gets the sandbox's etc-upper as an overlay (a v3 tree inside it), /run a tmpfs.
+std::string v3_launcher(const Sandbox& sandbox) {
+    return fmt::format(
+        "set -e\nmkdir -p {r}/etc-upper {r}/etc-work\n"
+        "mount -t overlay overlay -o lowerdir=/etc,upperdir={r}/etc-upper,workdir={r}/etc-work /etc\n"
+        "mount -t tmpfs tmpfs /run\nset +e\nexec \"$@\"",
+        fmt::arg("r", shell_quote(sandbox.root().string())));
+}
+
+TEST(S6Compat, V3TimeoutUpAndTimeoutDownKillTheScript) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    const fs::path rc = sandbox.root() / "etc-upper/s6-overlay/s6-rc.d";
+    const std::string out = shell_quote(sandbox.out_dir().string());
+    write_file(rc / "init-slow/type", "oneshot\n");
+    write_file(rc / "init-slow/up", "/etc/s6-overlay/s6-rc.d/init-slow/start\n");
+    write_file(rc / "init-slow/start", fmt::format("#!/bin/sh\necho $$ > {}/slow.pid\nexec sleep 1000\n", out), 0755);
+    write_file(rc / "init-slow/timeout-up", "300\n");
+    write_file(rc / "init-slow/down", "/etc/s6-overlay/s6-rc.d/init-slow/stop\n");
+    write_file(rc / "init-slow/stop", fmt::format("#!/bin/sh\necho $$ > {}/stopping\nexec sleep 1000\n", out), 0755);
+    write_file(rc / "init-slow/timeout-down", "200ms\n");
+    write_file(rc / "svc-app/type", "longrun\n");
+    write_file(rc / "svc-app/run", fmt::format("#!/bin/sh\necho up > {}/svc.started\nexec sleep 1000\n", out), 0755);
+    write_file(rc / "user/type", "bundle\n");
+    write_file(rc / "user/contents.d/init-slow", "");
+    write_file(rc / "user/contents.d/svc-app", "");
+    TendOptions options;
+    options.launcher_script = v3_launcher(sandbox);
+    RunResult r = run_until_files(sandbox, {"slow.pid", "svc.started"}, options);
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+    EXPECT_TRUE(contains(r.err, "s6-rc.d/init-slow/up: timeout-up of 300 ms passed, sending SIGKILL")) << r.diagnostics();
+    EXPECT_TRUE(contains(r.err, "s6-rc.d/init-slow/up: exited with 137; continuing")) << r.diagnostics();
+    EXPECT_TRUE(file_exists(sandbox.out("stopping"))) << "its down ran at shutdown\n" << r.diagnostics();
+    EXPECT_TRUE(contains(r.err, "s6-rc.d/init-slow/down: timeout-down of 200 ms passed, sending SIGKILL"))
+        << r.diagnostics();
+}
+
+TEST(S6Compat, ScriptsWithoutExecuteBitRunThroughTheirShebang) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    const fs::path rc = sandbox.root() / "etc-upper/s6-overlay/s6-rc.d";
+    const std::string out = shell_quote(sandbox.out_dir().string());
+    write_file(rc / "init-x/type", "oneshot\n");
+    write_file(rc / "init-x/up", "/etc/s6-overlay/s6-rc.d/init-x/run\n");
+    write_file(rc / "init-x/run", fmt::format("#!/bin/sh\necho \"$0\" > {}/init-x.ran\n", out), 0644);
+    write_file(rc / "svc-x/type", "longrun\n");
+    write_file(rc / "svc-x/run", fmt::format("#!/bin/sh -e\necho \"$0\" > {}/svc-x.ran\nexec sleep 1000\n", out), 0644);
+    write_file(rc / "user/type", "bundle\n");
+    write_file(rc / "user/contents.d/init-x", "");
+    write_file(rc / "user/contents.d/svc-x", "");
+    write_file(sandbox.cont_init_dir() / "10-plain", fmt::format("#!/bin/sh\necho \"$0\" > {}/cont-init.ran\n", out),
+               0644);
+    write_file(sandbox.cont_init_dir() / "20-no-shebang", "echo never\n", 0644);
+    TendOptions options;
+    options.launcher_script = v3_launcher(sandbox);
+    RunResult r = run_until_files(sandbox, {"init-x.ran", "svc-x.ran", "cont-init.ran"}, options);
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+    EXPECT_EQ(read_file(sandbox.out("init-x.ran")), "/etc/s6-overlay/s6-rc.d/init-x/run\n");
+    EXPECT_EQ(read_file(sandbox.out("svc-x.ran")), "/etc/s6-overlay/s6-rc.d/svc-x/run\n");
+    EXPECT_EQ(read_file(sandbox.out("cont-init.ran")), (sandbox.cont_init_dir() / "10-plain").string() + "\n");
+    EXPECT_TRUE(contains(r.err, "init-x/run: not executable; run through its #! line")) << r.diagnostics();
+    EXPECT_TRUE(contains(r.err, "service svc-x: /etc/s6-overlay/s6-rc.d/svc-x/run: not executable; started through its #! line"))
+        << r.diagnostics();
+    EXPECT_TRUE(contains(r.err, "10-plain: not executable; run through its #! line")) << r.diagnostics();
+    EXPECT_TRUE(contains(r.err, "20-no-shebang: not executable, skipped")) << "no #! line: nothing to run it with\n"
+                                                                           << r.diagnostics();
+}
+
+// /command (s6-overlay v3's bin dir) goes first on PATH. The test builds a
+// root of its own (a tmpfs with the host's dirs bound in, plus /command) and
+// chroots tend into it, so nothing is created on the host.
+TEST(S6Compat, CommandDirComesFirstOnPath) {
+    TEND_REQUIRE_NAMESPACES();
+    ASSERT_FALSE(fs::exists("/command")) << "the host has a /command: this test cannot tell";
+    Sandbox sandbox;
+    sandbox.service("app").run("echo \"$PATH\" > \"$OUT/svc.path\"\nexec sleep 1000\n");
+    TendOptions options = s6_options({{"S6_KEEP_ENV", "0"}, {"PATH", "/usr/bin:/bin"}});
+    options.launcher_script = fmt::format(
+        "set -e\nN={r}/newroot\nmkdir -p \"$N\"\nmount -t tmpfs tmpfs \"$N\"\n"
+        "for d in $(ls -A /); do\n"
+        "  case $d in proc|sys|dev|run|command|lost+found) continue;; esac\n"
+        "  if [ -L \"/$d\" ]; then ln -s \"$(readlink \"/$d\")\" \"$N/$d\"\n"
+        "  elif [ -d \"/$d\" ]; then mkdir \"$N/$d\"; mount --rbind \"/$d\" \"$N/$d\"; fi\n"
+        "done\n"
+        "mkdir \"$N/proc\" \"$N/sys\" \"$N/dev\" \"$N/run\" \"$N/command\"\n"
+        "mount --rbind /proc \"$N/proc\"\nmount --rbind /sys \"$N/sys\"\nmount --rbind /dev \"$N/dev\"\n"
+        "mount -t tmpfs tmpfs \"$N/run\"\n"
+        "printf '#!/bin/sh\\necho from-command\\n' > \"$N/command/tend-test-hello\"\n"
+        "chmod 755 \"$N/command/tend-test-hello\"\n"
+        "set +e\nexec /usr/sbin/chroot \"$N\" \"$@\"",
+        fmt::arg("r", shell_quote(sandbox.root().string())));
+    options.command = sandbox.sh(sh_wait_for_file("\"$OUT/svc.path\"") +
+                                 "echo \"$PATH\" > \"$OUT/cmd.path\"\ntend-test-hello > \"$OUT/hello\"\n");
+    RunResult r = run_tend(sandbox, options);
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+    EXPECT_EQ(read_file(sandbox.out("cmd.path")), "/command:/usr/bin:/bin\n") << r.diagnostics();
+    EXPECT_TRUE(read_file(sandbox.out("svc.path")).starts_with("/command:")) << read_file(sandbox.out("svc.path"));
+    EXPECT_EQ(read_file(sandbox.out("hello")), "from-command\n") << r.diagnostics();
+    EXPECT_FALSE(fs::exists("/command")) << "nothing may be left on the host";
 }
 
 }  // namespace

@@ -401,3 +401,90 @@ TEST_F(ControlCommands, WaitReadyForEverythingSkipsStoppedServices) {
     EXPECT_EQ(run({"wait-ready"}).code, kDone);
     EXPECT_EQ(run({"wait-ready", "cron", "--timeout", "0"}).code, kRefused);
 }
+
+// wait-up / wait-down: what s6-svc -wu/-wd and s6-svwait ask for.
+TEST_F(ControlCommands, WaitUpIgnoresReadinessAndWaitsForTheProcess) {
+    ServiceStatus web = running("web");
+    web.ready = false;
+    web.state = "starting";
+    web.pid = 0;
+    target.list = {web};
+    Request request{{"wait-up", "web", "--timeout", "500"}};
+    Outcome outcome = handler.handle(request, 0);
+    ASSERT_FALSE(outcome.reply);
+    EXPECT_EQ(outcome.wait_for, Millis(500));
+    EXPECT_FALSE(handler.recheck(request));
+    Reply late = handler.timed_out(request);
+    EXPECT_EQ(late.code, kRefused);
+    EXPECT_NE(late.body.find("not up:\n  web: starting"), std::string::npos) << late.body;
+    target.list[0].state = "running";  // not ready, still up
+    auto reply = handler.recheck(request);
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(reply->code, kDone);
+    EXPECT_EQ(reply->body, "up\n");
+}
+
+TEST_F(ControlCommands, WaitDownIsTheMainProcessGoneOrWithFinishedTheFinishDone) {
+    target.list = {running("web")};
+    Request down{{"wait-down", "web"}};
+    ASSERT_FALSE(handler.handle(down, 0).reply);
+    target.list[0].state = "stopping";
+    EXPECT_FALSE(handler.recheck(down));
+    for (const char* state : {"draining", "finishing"}) {
+        target.list[0].state = state;
+        auto reply = handler.recheck(down);
+        ASSERT_TRUE(reply) << state;
+        EXPECT_EQ(reply->code, kDone);
+    }
+    EXPECT_EQ(run({"wait-ready", "--finished"}).code, kUsage);
+    EXPECT_EQ(run({"wait-up", "web", "--finished"}).code, kUsage);
+}
+
+TEST_F(ControlCommands, WaitDownFinishedWaitsUntilTheFinishHasRunAndSurvivesShutdown) {
+    target.list = {running("web")};
+    Request request{{"wait-down", "web", "--finished"}};
+    Outcome outcome = handler.handle(request, 0);
+    ASSERT_FALSE(outcome.reply);
+    EXPECT_EQ(outcome.wait_for, kDefaultWaitReadyTimeout);
+    target.reason = "shutting down (stopping services)";
+    for (const char* state : {"stopping", "draining", "finishing"}) {
+        target.list[0].state = state;
+        EXPECT_FALSE(handler.recheck(request)) << state;
+    }
+    target.list[0].state = "down";
+    auto reply = handler.recheck(request);
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(reply->code, kDone);
+    EXPECT_EQ(reply->body, "down\n");
+    // A wait for up ends with the shutdown.
+    target.list[0].state = "backoff";
+    Request up{{"wait-up", "web"}};
+    EXPECT_EQ(run(up.words).code, kRefused);
+}
+
+TEST_F(ControlCommands, WaitUpAndDownNeedNamesThatExist) {
+    ServiceStatus refused;
+    refused.name = "bad";
+    refused.state = "refused";
+    refused.refusal = "no run file";
+    target.list = {running("web"), refused};
+    for (const char* command : {"wait-up", "wait-down"}) {
+        EXPECT_EQ(run({command}).code, kUsage) << command;
+        EXPECT_EQ(run({command, "web", "--timeout", "x"}).code, kUsage) << command;
+        Reply unknown = run({command, "nope"});
+        EXPECT_EQ(unknown.code, kRefused) << command;
+        EXPECT_NE(unknown.body.find("no service named 'nope'"), std::string::npos);
+    }
+    EXPECT_EQ(run({"wait-up", "bad"}).code, kRefused) << "a refused service never comes up";
+    Reply down = run({"wait-down", "bad"});
+    EXPECT_EQ(down.code, kDone) << "a refused service is down";
+    EXPECT_EQ(run({"wait-down", "web", "--timeout", "0"}).code, kRefused);
+}
+
+TEST(ControlProtocol, WaitUpAndDownRoundTrip) {
+    auto line = encode_request({"wait-down", "my app", "--timeout", "100"});
+    ASSERT_TRUE(line);
+    auto request = parse_request(*line);
+    ASSERT_TRUE(request);
+    EXPECT_EQ(request->words, (std::vector<std::string>{"wait-down", "my app", "--timeout", "100"}));
+}

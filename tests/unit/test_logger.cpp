@@ -158,8 +158,22 @@ INSTANTIATE_TEST_SUITE_P(
                       TextCase{Level::Info, "started nginx", "tend: info: started nginx"},
                       TextCase{Level::Debug, "x=1", "tend: debug: x=1"},
                       TextCase{Level::Trace, "", "tend: trace: "},
-                      // Text passes the message's bytes through unchanged.
-                      TextCase{Level::Info, "tab\there \"q\" \xff", "tend: info: tab\there \"q\" \xff"}));
+                      // Quotes and UTF-8 pass; control bytes, C1 controls
+                      // and bytes that are not UTF-8 are escaped.
+                      TextCase{Level::Info, "tab\there \"q\" \xff", "tend: info: tab\\there \"q\" \\xff"},
+                      TextCase{Level::Info, "caf\xc3\xa9 \xe2\x9c\x93", "tend: info: caf\xc3\xa9 \xe2\x9c\x93"},
+                      TextCase{Level::Warn, "\x1b[31mred\x7f\r", "tend: warning: \\x1b[31mred\\x7f\\r"},
+                      TextCase{Level::Info, "c1 \xc2\x9b end", "tend: info: c1 \\xc2\\x9b end"}));
+
+// A service dir named "x\ntend: info: service db: ready" must not put a
+// second, forged line into the text log.
+TEST(RenderText, ANameWithANewlineStaysOnOneLine) {
+    const std::string line =
+        render(Level::Error, "/etc/services.d/x\ntend: info: service db: ready: is not a valid service name",
+               Format::Text);
+    EXPECT_EQ(line.find('\n'), std::string::npos);
+    EXPECT_EQ(line, "tend: error: /etc/services.d/x\\ntend: info: service db: ready: is not a valid service name");
+}
 
 // --- render: JSON ------------------------------------------------------------
 

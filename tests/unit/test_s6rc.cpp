@@ -137,3 +137,25 @@ TEST_F(S6rc, PipelinesAreWarnedAbout) {
 }
 
 }  // namespace
+
+TEST_F(S6rc, TimeoutsOfOneshotsAreRead) {
+    define("init-a", "oneshot");
+    define("init-b", "oneshot");
+    define("init-c", "oneshot");
+    member("user", "init-a");
+    member("user", "init-b");
+    member("user", "init-c");
+    tend::testing::write_file(rc() / "init-a" / "timeout-up", "2500\n");
+    tend::testing::write_file(rc() / "init-a" / "timeout-down", "3s\n");
+    tend::testing::write_file(rc() / "init-b" / "timeout-up", "0\n");  // s6-rc: no limit
+    tend::testing::write_file(rc() / "init-c" / "timeout-up", "soon\n");
+    auto plan = load_s6rc(dir_.path());
+    ASSERT_EQ(plan.oneshots.size(), 3u);
+    EXPECT_EQ(plan.oneshots[0].timeout_up, std::chrono::milliseconds(2500));
+    EXPECT_EQ(plan.oneshots[0].timeout_down, std::chrono::milliseconds(3000));
+    EXPECT_FALSE(plan.oneshots[1].timeout_up);
+    EXPECT_FALSE(plan.oneshots[1].timeout_down);
+    EXPECT_FALSE(plan.oneshots[2].timeout_up);
+    ASSERT_EQ(plan.warnings.size(), 1u);
+    EXPECT_NE(plan.warnings[0].find("init-c/timeout-up: 'soon' is not a timeout"), std::string::npos) << plan.warnings[0];
+}

@@ -30,9 +30,10 @@ std::optional<int> halt_code(const signalfd_siginfo& info);
 // `halt [CODE]`: CODE must be 0..255. Pure.
 std::expected<std::optional<int>, std::string> parse_halt_args(const std::vector<std::string>& args);
 
-// The seam for the control socket: asks tend to halt through `tend ctl
-// halt`'s path. Returns nothing when control is unreachable (the caller then
-// queues the signal), an error message when tend answered no.
+// Asks tend to halt with control's `halt CODE` (without a code: the exit
+// code files' code, else none). Returns nothing when control is unreachable
+// or does not accept this uid (the caller then queues the signal), an error
+// message when tend answered no.
 std::optional<std::expected<void, std::string>> halt_through_control(std::optional<int> code);
 
 // The pid of the tend that runs us: the nearest ancestor (then PID 1) whose

@@ -14,10 +14,13 @@
 //    cont-finish.d.
 // `base` (s6-overlay's fix-attrs and legacy cont-init) is met once cont-init
 // has run. A oneshot that depends on a longrun cannot be ordered this way and
-// is refused, naming both. Cycles and missing names refuse what they touch.
+// is refused, naming both (README: tend runs every oneshot before any
+// service, so "after this longrun" has no place in that order). Cycles and missing names refuse what they touch.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +36,11 @@ struct S6rcOneshot {
     std::string name;
     std::filesystem::path up;    // dir/up (an execline command line)
     std::filesystem::path down;  // dir/down, empty when there is none
+    // timeout-up / timeout-down (s6-rc: milliseconds, 0 or absent = no
+    // limit; tend also takes its duration forms): the script is killed with
+    // SIGKILL after this long, which counts as a failure.
+    std::optional<std::chrono::milliseconds> timeout_up;
+    std::optional<std::chrono::milliseconds> timeout_down;
 };
 
 struct S6rcPlan {

@@ -91,6 +91,17 @@ struct ConfigError {
 // Parse and validate one service dir. Never throws.
 std::expected<ServiceConfig, ConfigError> parse_service_dir(const std::filesystem::path& dir);
 
+// s6-overlay trees: s6-overlay makes its scripts executable at boot, so a
+// `run`/`finish` (or cont-init script) with no execute bit but a `#!` line is
+// accepted with a warning and started through that line (compat/script_plan).
+struct ScriptRules {
+    bool shebang_without_exec_bit = false;
+};
+std::expected<ServiceConfig, ConfigError> parse_service_dir(const std::filesystem::path& dir, ScriptRules rules);
+
+// True when a regular file starts with "#!" (read in the parent, pure I/O).
+bool starts_with_shebang(const std::filesystem::path& file);
+
 // The service dirs of a services dir, sorted by name. Hidden entries and
 // anything that is not a directory are skipped; each skip is described in
 // `skipped` (for debug logging). A missing services dir gives an empty list.
@@ -102,6 +113,8 @@ std::vector<std::filesystem::path> list_service_dirs(const std::filesystem::path
 // `warnings`. A missing dir gives an empty list.
 std::vector<std::filesystem::path> list_scripts(const std::filesystem::path& dir,
                                                 std::vector<std::string>& warnings);
+std::vector<std::filesystem::path> list_scripts(const std::filesystem::path& dir, std::vector<std::string>& warnings,
+                                                ScriptRules rules);
 
 // Parsers for single files, exposed for unit tests. Errors are reasons
 // without the path.

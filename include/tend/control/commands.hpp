@@ -110,10 +110,12 @@ private:
     ControlTarget& target_;
 };
 
-// Parses `wait-ready [NAME...] [--timeout MS]`; pure, for the handler and tests.
+// Parses `wait-ready [NAME...] [--timeout MS]` (and wait-up/wait-down's
+// arguments, `--finished` included); pure, for the handler and tests.
 struct WaitReadyArgs {
     std::vector<std::string> names;
     Millis timeout = kDefaultWaitReadyTimeout;
+    bool finished = false;  // wait-down --finished: the finish script has run too (s6's D)
 };
 std::expected<WaitReadyArgs, std::string> parse_wait_ready(const std::vector<std::string>& args);
 

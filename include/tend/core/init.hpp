@@ -130,6 +130,9 @@ private:
     void append_s6rc_up_scripts();    // v3 oneshots after cont-init.d
     void prepend_s6rc_down_scripts(); // their down scripts before cont-finish.d
     std::vector<Supervisor::ExtraServiceDir> s6rc_services() const;  // v3 longruns
+    void arm_s6rc_script_timeout();  // after a script started: its timeout-up/-down, if sooner
+    std::string overdue_script_text(std::string_view fallback) const;  // why the deadline killed it
+    std::optional<std::string> s6rc_timeout_armed_;  // "timeout-up of 2 s passed" while that deadline holds
     config::S6rcPlan s6rc_;
     std::size_t s6rc_first_up_ = 0;      // index of the first oneshot `up` in the cont-init list
     std::size_t cont_init_started_ = 0;  // cont-init scripts (oneshots included) started

@@ -28,6 +28,7 @@
 namespace tend::process {
 
 enum class SpawnStage : int {
+    StatusPipe,  // the parent's pipe for the child's report (e.g. out of fds)
     Fork,
     Session,
     Terminal,
