@@ -113,7 +113,7 @@ std::expected<std::string, std::string> exchange(int fd, std::string_view data,
 }
 
 constexpr std::string_view kClientUsage =
-    "usage: tend ctl [--runtime-dir DIR] COMMAND [ARGS...]\n"
+    "usage: tend ctl [--runtime-dir DIR] COMMAND [ARGS...]  (--runtime-dir may also follow the command)\n"
     "       tend health [--runtime-dir DIR]\n"
     "commands: status [NAME...] [--json], start|stop|restart NAME..., signal NAME SIG,\n"
     "          halt [CODE], wait-ready [NAME...] [--timeout MS], log-level 0..4,\n"
@@ -205,8 +205,11 @@ int run_client(int argc, char** argv) {
     const bool health = std::string_view(argv[1]) == "health";
     std::optional<std::string> runtime_dir;
     std::vector<std::string> words;
-    int i = 2;
-    for (; i < argc; ++i) {
+    // The client's own options may stand anywhere (`tend ctl status
+    // --runtime-dir /x` as well as `tend ctl --runtime-dir /x status`): no
+    // command takes an argument spelled like them.
+    std::vector<std::string> rest;
+    for (int i = 2; i < argc; ++i) {
         std::string_view arg = argv[i];
         if (arg == "--runtime-dir") {
             if (i + 1 >= argc) return health ? 1 : usage_error("--runtime-dir needs a directory");
@@ -217,18 +220,18 @@ int run_client(int argc, char** argv) {
             print(stdout, kClientUsage);
             return 0;
         } else {
-            break;
+            rest.emplace_back(arg);
         }
     }
     if (health) {
-        if (i < argc) {
-            usage_error(fmt::format("health: unexpected argument '{}'", argv[i]));
+        if (!rest.empty()) {
+            usage_error(fmt::format("health: unexpected argument '{}'", rest.front()));
             return 1;
         }
         words.push_back("health");
     } else {
-        if (i >= argc) return usage_error("ctl needs a command");
-        for (; i < argc; ++i) words.emplace_back(argv[i]);
+        if (rest.empty()) return usage_error("ctl needs a command");
+        words = std::move(rest);
     }
 
     std::chrono::milliseconds wait = kReplyMargin;

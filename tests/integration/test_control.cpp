@@ -356,6 +356,22 @@ TEST(Control, StatusTableAndJsonMatchTheServices) {
     EXPECT_FALSE(fs::exists(socket_path(sandbox))) << "the socket must go at exit";
 }
 
+// A user types the client's option where it comes to mind: after the
+// command as well as before it.
+TEST(Control, RuntimeDirMayFollowTheCommand) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    sandbox.service("web").run(pid_writing_run("web"));
+    TendProcess tend(sandbox);
+    ASSERT_TRUE(wait_for_file(sandbox.out("web.pid.1")));
+    ASSERT_TRUE(wait_for_socket(sandbox)) << tend.current_err();
+    auto after = run_client({"ctl", "status", "web", "--runtime-dir", sandbox.runtime_dir().string()});
+    ASSERT_EQ(after.code, 0) << after.diagnostics();
+    EXPECT_TRUE(contains(lines_containing(after.out, "web").front(), "running")) << after.out;
+    auto equals = run_client({"ctl", "status", "--runtime-dir=" + sandbox.runtime_dir().string()});
+    EXPECT_EQ(equals.code, 0) << equals.diagnostics();
+}
+
 TEST(Control, StopStartRestartChangePidsAndHealthFollows) {
     TEND_REQUIRE_NAMESPACES();
     Sandbox sandbox;
