@@ -46,7 +46,7 @@ check: build
 	$(MAKE) e2e
 
 # libFuzzer targets of fuzz/ (clang-16 with libc++, see fuzz/run.sh), each for
-# FUZZ_SECONDS (default 3); a crash fails the target.
+# FUZZ_SECONDS (default 2); a crash fails the target.
 FUZZ_PACKAGES = clang-16 libc++-16-dev libc++abi-16-dev libclang-rt-16-dev
 FUZZ_FILES = /usr/bin/clang++-16 /usr/lib/llvm-16/include/c++/v1/expected \
              /usr/lib/llvm-16/lib/clang/16/lib/linux/libclang_rt.fuzzer-x86_64.a

@@ -129,7 +129,7 @@ std::optional<UtcSeconds> next_cron_run(const config::CronExpression& cron, UtcS
         // A jump back at `begin` repeats local [begin+offset, begin+previous):
         // a fixed-time job ran there already, before the jump.
         if (cron.fixed_time && offset < previous) local_from = std::max(local_from, begin + previous);
-        const std::int64_t local_end = std::min(end + offset, horizon.time_since_epoch().count());
+        const std::int64_t local_end = std::min<std::int64_t>(end + offset, horizon.time_since_epoch().count());
         if (auto match = next_local_match(cron, LocalSeconds{seconds{local_from}}, LocalSeconds{seconds{local_end}}))
             return UtcSeconds{seconds{match->time_since_epoch().count() - offset}};
         if (end + offset >= horizon.time_since_epoch().count()) return std::nullopt;

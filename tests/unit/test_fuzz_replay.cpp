@@ -17,6 +17,9 @@
 #define LLVMFuzzerTestOneInput fuzz_capabilities_input
 #include "../../fuzz/fuzz_capabilities.cpp"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_control_commands_input
+#include "../../fuzz/fuzz_control_commands.cpp"
+#undef LLVMFuzzerTestOneInput
 #define LLVMFuzzerTestOneInput fuzz_control_protocol_input
 #include "../../fuzz/fuzz_control_protocol.cpp"
 #undef LLVMFuzzerTestOneInput
@@ -26,11 +29,23 @@
 #define LLVMFuzzerTestOneInput fuzz_envdir_value_input
 #include "../../fuzz/fuzz_envdir_value.cpp"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_limits_input
+#include "../../fuzz/fuzz_limits.cpp"
+#undef LLVMFuzzerTestOneInput
 #define LLVMFuzzerTestOneInput fuzz_line_splitter_input
 #include "../../fuzz/fuzz_line_splitter.cpp"
 #undef LLVMFuzzerTestOneInput
-#define LLVMFuzzerTestOneInput fuzz_limits_input
-#include "../../fuzz/fuzz_limits.cpp"
+#define LLVMFuzzerTestOneInput fuzz_ready_when_input
+#include "../../fuzz/fuzz_ready_when.cpp"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_s6_env_input
+#include "../../fuzz/fuzz_s6_env.cpp"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_s6rc_input
+#include "../../fuzz/fuzz_s6rc.cpp"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_schedule_input
+#include "../../fuzz/fuzz_schedule.cpp"
 #undef LLVMFuzzerTestOneInput
 #define LLVMFuzzerTestOneInput fuzz_service_file_input
 #include "../../fuzz/fuzz_service_file.cpp"
@@ -38,8 +53,17 @@
 #define LLVMFuzzerTestOneInput fuzz_service_name_input
 #include "../../fuzz/fuzz_service_name.cpp"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_setuidgid_input
+#include "../../fuzz/fuzz_setuidgid.cpp"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_shebang_input
+#include "../../fuzz/fuzz_shebang.cpp"
+#undef LLVMFuzzerTestOneInput
 #define LLVMFuzzerTestOneInput fuzz_signal_input
 #include "../../fuzz/fuzz_signal.cpp"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_time_zone_input
+#include "../../fuzz/fuzz_time_zone.cpp"
 #undef LLVMFuzzerTestOneInput
 #define LLVMFuzzerTestOneInput fuzz_umask_input
 #include "../../fuzz/fuzz_umask.cpp"
@@ -105,14 +129,22 @@ TEST_P(FuzzReplay, EverySeedAndPastCrashKeepsTheTargetsInvariants) {
 INSTANTIATE_TEST_SUITE_P(
     Targets, FuzzReplay,
     ::testing::Values(ReplayCase{"fuzz_capabilities", fuzz_capabilities_input},
+                      ReplayCase{"fuzz_control_commands", fuzz_control_commands_input},
                       ReplayCase{"fuzz_control_protocol", fuzz_control_protocol_input},
                       ReplayCase{"fuzz_duration", fuzz_duration_input},
                       ReplayCase{"fuzz_envdir_value", fuzz_envdir_value_input},
-                      ReplayCase{"fuzz_line_splitter", fuzz_line_splitter_input},
                       ReplayCase{"fuzz_limits", fuzz_limits_input},
+                      ReplayCase{"fuzz_line_splitter", fuzz_line_splitter_input},
+                      ReplayCase{"fuzz_ready_when", fuzz_ready_when_input},
+                      ReplayCase{"fuzz_s6_env", fuzz_s6_env_input},
+                      ReplayCase{"fuzz_s6rc", fuzz_s6rc_input},
+                      ReplayCase{"fuzz_schedule", fuzz_schedule_input},
                       ReplayCase{"fuzz_service_file", fuzz_service_file_input},
                       ReplayCase{"fuzz_service_name", fuzz_service_name_input},
+                      ReplayCase{"fuzz_setuidgid", fuzz_setuidgid_input},
+                      ReplayCase{"fuzz_shebang", fuzz_shebang_input},
                       ReplayCase{"fuzz_signal", fuzz_signal_input},
+                      ReplayCase{"fuzz_time_zone", fuzz_time_zone_input},
                       ReplayCase{"fuzz_umask", fuzz_umask_input},
                       ReplayCase{"fuzz_user_database", fuzz_user_database_input},
                       ReplayCase{"fuzz_user_spec", fuzz_user_spec_input}),
