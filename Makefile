@@ -1,13 +1,19 @@
 # Quick start: `make demo` runs the example tree under tend, `make check` builds
-# and runs every test. Both install what is missing with apt-get when run as root.
+# and runs every test (unit, integration, fuzz, then the e2e suite in real containers).
+# They install what is missing with apt-get when run as root.
+# `make release` builds the binary users copy (build-release/tend).
 BUILD ?= build
+RELEASE_BUILD ?= build-release
+PREFIX ?= /usr/local
 JOBS ?= $(shell nproc)
 DEB_PACKAGES = cmake g++ make pkg-config libcap-ng-dev libspdlog-dev libfmt-dev \
                libcli11-dev libgtest-dev util-linux libcap2-bin procps
+E2E_PACKAGES = podman runc debootstrap podman-compose catatonit busybox-static curl \
+               util-linux file
 DEB_HEADERS = /usr/include/cap-ng.h /usr/include/spdlog/spdlog.h /usr/include/CLI/CLI.hpp \
               /usr/include/gtest/gtest.h /usr/include/fmt/format.h
 
-.PHONY: all deps configure tend build check unit integration demo clean
+.PHONY: all deps e2e-deps configure tend build check unit integration e2e release install demo clean
 
 all: build
 
@@ -37,6 +43,7 @@ integration: build
 check: build
 	ctest --test-dir $(BUILD) --output-on-failure -j 2
 	$(MAKE) fuzz
+	$(MAKE) e2e
 
 # libFuzzer targets of fuzz/ (clang-16 with libc++, see fuzz/run.sh), each for
 # FUZZ_SECONDS (default 2); a crash fails the target.
@@ -53,6 +60,28 @@ fuzz-deps:
 
 fuzz: fuzz-deps
 	FUZZ_BUILD=$(BUILD)/fuzz fuzz/run.sh
+
+e2e-deps:
+	@missing=0; for t in podman runc debootstrap podman-compose catatonit curl nsenter file; do \
+	  command -v $$t >/dev/null || missing=1; done; \
+	if [ $$missing = 1 ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y $(E2E_PACKAGES); \
+	  else echo "missing e2e tools; as root run: apt-get install -y $(E2E_PACKAGES)" >&2; exit 1; fi; \
+	fi
+
+# The images of docker/ built and run with podman (needs root); see tests/e2e/run.sh.
+e2e: e2e-deps
+	tests/e2e/run.sh
+
+# Static, MinSizeRel, LTO, section GC, stripped (CMakePresets.json "release").
+release: deps
+	cmake --preset release -B $(RELEASE_BUILD)
+	cmake --build $(RELEASE_BUILD) -j $(JOBS) --target tend
+	@ls -l $(RELEASE_BUILD)/tend
+
+# Installs the release binary as $(PREFIX)/sbin/tend.
+install: release
+	cmake --install $(RELEASE_BUILD) --prefix $(PREFIX)
 
 # Runs the example tree. As root it uses the users the examples name; as a
 # normal user it runs everything as you (--as-me).
