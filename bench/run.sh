@@ -427,8 +427,9 @@ services_probe() { # kind count
     read -r t0 <"$WORK/t0"
     last=0
     for stamp_file in "${stamps[@]}"; do
-        read -r value <"$stamp_file"
-        ((value > last)) && last=$value
+        value=0
+        read -r value <"$stamp_file" || true
+        if ((value > last)); then last=$value; fi
     done
     started=$(((last - t0) / 1000)) # µs
     nap 1 # idle: start-up allocations settled

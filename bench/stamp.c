@@ -6,7 +6,7 @@
  *   stamp t0 FILE CMD [ARG...]      write the time to FILE, then exec CMD: put
  *                                   in front of an init, it marks the moment
  *                                   the init starts, and the init stays PID 1
- *   stamp service DIR NAME          write the time to DIR/NAME, then wait for a
+ *   stamp service DIR NAME          write the time to DIR/NAME (atomically), then wait for a
  *                                   signal forever (a service that is up)
  *   stamp crash DIR NAME LIVES MS   a service that crashes: append "start T" to
  *                                   DIR/NAME, run MS ms, append "exit T" and
@@ -151,9 +151,12 @@ int main(int argc, char **argv) {
         return 127;
     }
     if (argc == 4 && strcmp(argv[1], "service") == 0) {
-        char path[4096];
+        long long started = now_ns();
+        char path[4096], temporary[4096];
         snprintf(path, sizeof path, "%s/%s", argv[2], argv[3]);
-        append_line(path, "", now_ns());
+        snprintf(temporary, sizeof temporary, "%s/.%s", argv[2], argv[3]);
+        append_line(temporary, "", started);
+        if (rename(temporary, path) != 0) _exit(111);  // whole or not there: the reader never sees it empty
         wait_forever();
     }
     if (argc == 6 && strcmp(argv[1], "crash") == 0) return crash(argv[2], argv[3], atoi(argv[4]), atol(argv[5]));
