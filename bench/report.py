@@ -387,18 +387,22 @@ if os.path.exists(os.path.join(data_dir, "restart.log")):
 if restart_latencies:
     latencies = sorted(restart_latencies)
     p90 = latencies[min(len(latencies) - 1, int(round(0.9 * (len(latencies) - 1))))]
-    floor = None
-    spawn_path = os.path.join(data_dir, "spawn.txt")
-    if os.path.exists(spawn_path):
-        with open(spawn_path) as handle:
-            spawn_samples = [number(line) for line in handle if number(line)]
-        if spawn_samples:
-            floor = statistics.median(spawn_samples) / 1000
+    def floor_of(name):
+        path = os.path.join(data_dir, name)
+        if not os.path.exists(path):
+            return None
+        with open(path) as handle:
+            samples = [number(line) for line in handle if number(line)]
+        return statistics.median(samples) / 1000 if samples else None
+
+    floor = floor_of("spawn.txt")
+    sleep_floor = floor_of("spawn_sleep.txt")
     out.append(table(["restarts", "median (µs)", "min (µs)", "p90 (µs)", "max (µs)",
-                      "fork+exec floor, median (µs)", "median / floor"],
+                      "floor, back to back (µs)", "floor, woken by a timer (µs)", "median / woken floor"],
                      [[len(latencies), f"{statistics.median(latencies):.0f}", f"{latencies[0]:.0f}", f"{p90:.0f}",
                        f"{latencies[-1]:.0f}", f"{floor:.0f}" if floor else "n/a",
-                       ratio(statistics.median(latencies), floor)]]))
+                       f"{sleep_floor:.0f}" if sleep_floor else "n/a",
+                       ratio(statistics.median(latencies), sleep_floor)]]))
     out.append(
         "\nThe services' `run` is `bench/stamp.c` itself (no shell): each life writes CLOCK_MONOTONIC at its first "
         "instruction and again just before `_exit(1)`. Latency = next start - exit - tend's backoff for that restart "
@@ -406,7 +410,9 @@ if restart_latencies:
         "the timer's lateness (tend's clock counts whole milliseconds, so the deadline is up to 1 ms after exit + backoff), "
         "tend's fork and the exec. The fork+exec floor is `stamp spawn 101` (bench/stamp.c), as PID 1 of its own "
         "namespace: the median time from before fork() to the first instruction of the same static program in a "
-        "minimal C parent, median of 3 x 101. The services run 3 + 7 i ms each, so that restarts of "
+        "minimal C parent, median of 3 x 101 back to back; \"woken by a timer\" is `stamp spawn 31 100`: the parent "
+        "first sleeps until a deadline 100 ms ahead (clock_nanosleep) and the time runs from that deadline, which is "
+        "what a restart after the backoff is (3 x 31). The services run 3 + 23 i ms each, so that restarts of "
         "different services do not coincide. s6-supervise and runsv wait at least 1 s between two starts of a "
         "service and supervisord's backoff is in seconds too, so they have no row: their delay is not removable.\n")
 else:

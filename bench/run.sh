@@ -461,8 +461,8 @@ done
 
 # --- 7. restart of a crashed service ------------------------------------------
 # RESTART_SERVICES services whose `run` is stamp itself (no shell): each life
-# appends "start T" at its first instruction, runs a few ms (a different
-# number per service, so that the restarts of different services do not
+# appends "start T" at its first instruction, runs 3 + 23 i ms (a different
+# time per service, so that the restarts of different services do not
 # coincide) and appends "exit T" just before _exit(1); the RESTART_LIVES-th
 # life stays up. tend's backoff before restart k is 100 ms * 2^(k-1) (README
 # "Restart backoff"); report.py subtracts it from start(k+1) - exit(k).
@@ -476,7 +476,7 @@ for ((i = 0; i < RESTART_SERVICES; i++)); do
     ln "$WORK/stamp" "$restart_dir/scan/$name/run"
     echo "$restart_dir/log" >"$restart_dir/scan/$name/env/STAMP_DIR"
     echo "$RESTART_LIVES" >"$restart_dir/scan/$name/env/STAMP_LIVES"
-    echo $((3 + 7 * i)) >"$restart_dir/scan/$name/env/STAMP_MS"
+    echo $((3 + 23 * i)) >"$restart_dir/scan/$name/env/STAMP_MS"
 done
 # shellcheck disable=SC2086
 "${UNSHARE[@]}" "$TEND" --services-dir "$restart_dir/scan" --cont-init-dir /nonexistent \
@@ -501,9 +501,13 @@ for log in "$restart_dir"/log/crash*; do
 done >"$DATA/restart.log"
 # The floor: a minimal C parent (PID 1 of its own namespace too) that forks and
 # execs the same static program and times its first instruction.
+# Hot (back to back), and woken by a 100 ms deadline like a restart after backoff.
 for ((rep = 0; rep < 3; rep++)); do
     "${UNSHARE[@]}" "$WORK/stamp" spawn 101 2>/dev/null || true
 done >"$DATA/spawn.txt"
+for ((rep = 0; rep < 3; rep++)); do
+    "${UNSHARE[@]}" "$WORK/stamp" spawn 31 100 2>/dev/null || true
+done >"$DATA/spawn_sleep.txt"
 
 # --- 8. reaping -----------------------------------------------------------------
 # Sampled here: the burst of runnable orphans below inflates the load average itself.

@@ -11,11 +11,14 @@
  *   stamp crash DIR NAME LIVES MS   a service that crashes: append "start T" to
  *                                   DIR/NAME, run MS ms, append "exit T" and
  *                                   exit 1; the LIVES-th life stays up
- *   stamp spawn N                   N times: take the time, fork, exec `stamp
+ *   stamp spawn N [MS]              N times: take the time, fork, exec `stamp
  *                                   first FD` (which writes the time of its first
  *                                   instruction to the pipe FD and exits), wait;
  *                                   prints the median of the N differences in
- *                                   ns: the fork+exec floor of a restart
+ *                                   ns: the fork+exec floor of a restart. With
+ *                                   MS, each round first sleeps until a deadline
+ *                                   MS ms ahead and times from that deadline, as
+ *                                   a supervisor woken by its backoff timer
  *   stamp forkexec SCANDIR          fork and exec every SCANDIR/NAME/run (in its
  *                                   directory), then reap forever: the fork+exec
  *                                   limit an init can reach with the same scripts
@@ -106,7 +109,7 @@ static int compare_ll(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-static int spawn(const char *self, int count) {
+static int spawn(const char *self, int count, long sleep_ms) {
     long long *samples = calloc((size_t)count, sizeof *samples);
     if (!samples) return 111;
     for (int i = 0; i < count; ++i) {
@@ -115,6 +118,12 @@ static int spawn(const char *self, int count) {
         char fd_text[16];
         snprintf(fd_text, sizeof fd_text, "%d", fds[1]);
         long long before = now_ns();
+        if (sleep_ms > 0) {
+            before += sleep_ms * 1000000LL;
+            struct timespec deadline = {before / 1000000000LL, before % 1000000000LL};
+            while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, NULL) == EINTR) {
+            }
+        }
         pid_t pid = fork();
         if (pid == 0) {
             close(fds[0]);
@@ -161,7 +170,8 @@ int main(int argc, char **argv) {
     }
     if (argc == 6 && strcmp(argv[1], "crash") == 0) return crash(argv[2], argv[3], atoi(argv[4]), atol(argv[5]));
     if (argc == 3 && strcmp(argv[1], "forkexec") == 0) return forkexec(argv[2]);
-    if (argc == 3 && strcmp(argv[1], "spawn") == 0) return spawn("/proc/self/exe", atoi(argv[2]));
+    if ((argc == 3 || argc == 4) && strcmp(argv[1], "spawn") == 0)
+        return spawn("/proc/self/exe", atoi(argv[2]), argc == 4 ? atol(argv[3]) : 0);
     fprintf(stderr, "usage: see the comment at the top of bench/stamp.c\n");
     return 2;
 }
