@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# bench/run.sh [path-to-tend]
+# bench/run.sh [path-to-tend]            # default: build-release/tend (make release)
 #
-# Measures tend against tini, tini-static, dumb-init, catatonit (and s6-svscan
-# for the supervision case) in one run, and prints a markdown report (also
+# Measures tend against tini, tini-static, dumb-init, catatonit, and for the
+# supervision cases s6-svscan (+ s6-supervise), runsvdir (+ runsv), supervisord
+# and a plain fork+exec loop, in one run, and prints a markdown report (also
 # written to bench/results.md, or to $RESULTS). Every number is reported next
 # to the same number for the anchors, as a ratio: on a shared VM the absolute
 # values move from run to run, the ratios much less. See bench/README.md.
@@ -13,11 +14,13 @@
 #
 # Tunables (environment): ROUNDS, RUNS_PER_ROUND, WARMUP (startup),
 # IDLE_REPS, IDLE_SECONDS, SHUTDOWN_RUNS, ORPHANS, REAP_RUNS, RESULTS,
+# SERVICES (100), SERVICE_REPS (5), MANY_SERVICES (1000), RESTART_SERVICES (10),
+# RESTART_LIVES (6), THROUGHPUT (1: run throughput.sh too; 0: skip it),
 # TEND_EXTRA_ARGS (appended to every tend command line).
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-TEND_GIVEN=${1:-$BENCH_DIR/../build/tend}
+TEND_GIVEN=${1:-$BENCH_DIR/../build-release/tend}
 RESULTS=${RESULTS:-$BENCH_DIR/results.md}
 
 ROUNDS=${ROUNDS:-5}
@@ -29,6 +32,12 @@ SHUTDOWN_RUNS=${SHUTDOWN_RUNS:-20}
 ORPHANS=${ORPHANS:-2000}
 REAP_RUNS=${REAP_RUNS:-9}
 TEND_EXTRA_ARGS=${TEND_EXTRA_ARGS:-}
+SERVICES=${SERVICES:-100}
+SERVICE_REPS=${SERVICE_REPS:-5}
+MANY_SERVICES=${MANY_SERVICES:-1000}
+RESTART_SERVICES=${RESTART_SERVICES:-10}
+RESTART_LIVES=${RESTART_LIVES:-6}
+THROUGHPUT=${THROUGHPUT:-1}
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -39,7 +48,8 @@ declare -A PACKAGE_OF=(
     [unshare]=util-linux [hyperfine]=hyperfine [valgrind]=valgrind [gcc]=gcc
     [strip]=binutils [readelf]=binutils [python3]=python3 [tini]=tini
     [tini-static]=tini [dumb-init]=dumb-init [catatonit]=catatonit
-    [s6-svscan]=s6 [callgrind_annotate]=valgrind
+    [s6-svscan]=s6 [callgrind_annotate]=valgrind [runsvdir]=runit
+    [supervisord]=supervisor
 )
 missing_packages=()
 for tool in "${!PACKAGE_OF[@]}"; do
@@ -61,7 +71,7 @@ for tool in unshare hyperfine gcc python3 strip readelf; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool is required"
 done
 
-[[ -x $TEND_GIVEN ]] || die "no executable tend at $TEND_GIVEN (build it, or pass its path)"
+[[ -x $TEND_GIVEN ]] || die "no executable tend at $TEND_GIVEN (run make release, or pass its path)"
 
 WORK=$(mktemp -d /tmp/tend-bench.XXXXXX)
 DATA=$WORK/data
@@ -85,6 +95,7 @@ fi
 "${UNSHARE[@]}" /bin/true || die "cannot create a PID namespace with: ${UNSHARE[*]}"
 
 gcc -O2 -Wall -Wextra -o "$WORK/orphans" "$BENCH_DIR/orphans.c" || die "cannot compile orphans.c"
+gcc -O2 -Wall -Wextra -o "$WORK/stamp" "$BENCH_DIR/stamp.c" || die "cannot compile stamp.c"
 
 # --- the inits under test ----------------------------------------------------
 NO_DIRS="--services-dir /nonexistent --cont-init-dir /nonexistent --cont-finish-dir /nonexistent"
@@ -124,7 +135,7 @@ TEND_WITH_SERVICE="$TEND --services-dir $WORK/services --cont-init-dir /nonexist
     echo "tend_path=$TEND_GIVEN"
     echo "tend_sha256=$(sha256sum "$TEND" | cut -c1-16)"
     echo "tend_version=$("${UNSHARE[@]}" "$TEND" --version 2>&1 | head -1)"
-    for package in tini dumb-init catatonit s6 hyperfine valgrind; do
+    for package in tini dumb-init catatonit s6 runit supervisor hyperfine valgrind; do
         echo "version_$package=$(dpkg-query -W -f '${Version}' "$package" 2>/dev/null || echo '?')"
     done
     echo "perf_instructions=$(perf stat -x, -e instructions true 2>&1 >/dev/null | head -1 | cut -d, -f1 || true)"
@@ -189,7 +200,7 @@ context_switches() { # pid -> "voluntary nonvoluntary", summed over its threads
 }
 
 # --- 1. startup: X -- /bin/true -------------------------------------------------
-say "1/6 startup overhead: $ROUNDS rounds x $RUNS_PER_ROUND runs (+$WARMUP warmup) per init"
+say "1/9 startup overhead: $ROUNDS rounds x $RUNS_PER_ROUND runs (+$WARMUP warmup) per init"
 startup_rows=("no init (unshare /bin/true)" "${INIT_NAMES[@]}")
 startup_cmd() {
     if [[ $1 == no\ init* ]]; then echo "${UNSHARE[*]} /bin/true"; else echo "${UNSHARE[*]} ${INIT_CMD[$1]} /bin/true"; fi
@@ -207,7 +218,7 @@ for ((round = 0; round < ROUNDS; round++)); do
 done
 
 # --- 2. instructions (callgrind) ----------------------------------------------
-say "2/6 instructions (callgrind)"
+say "2/9 instructions (callgrind)"
 : >"$DATA/instructions.tsv"
 if command -v valgrind >/dev/null 2>&1; then
     for name in "${INIT_NAMES[@]}"; do
@@ -227,7 +238,7 @@ if command -v valgrind >/dev/null 2>&1; then
 fi
 
 # --- 3. binary size ---------------------------------------------------------
-say "3/6 binary sizes"
+say "3/9 binary sizes"
 : >"$DATA/size.tsv"
 size_row() { # name binary
     local stripped=$WORK/stripped.$1 linkage needed
@@ -242,9 +253,11 @@ for name in "${INIT_NAMES[@]}"; do
 done
 command -v s6-svscan >/dev/null 2>&1 && size_row s6-svscan "$(command -v s6-svscan)"
 command -v s6-supervise >/dev/null 2>&1 && size_row s6-supervise "$(command -v s6-supervise)"
+command -v runsvdir >/dev/null 2>&1 && size_row runsvdir "$(command -v runsvdir)"
+command -v runsv >/dev/null 2>&1 && size_row runsv "$(command -v runsv)"
 
 # --- 4. idle memory and wakeups ---------------------------------------------
-say "4/6 idle memory and wakeups: $IDLE_REPS x ${IDLE_SECONDS}s per init"
+say "4/9 idle memory and wakeups: $IDLE_REPS x ${IDLE_SECONDS}s per init"
 : >"$DATA/idle.tsv"
 idle_probe() { # row-name sleeps-to-wait-for command...
     local row=$1 wanted=$2 unshare_pid rss pss before after
@@ -280,7 +293,7 @@ for ((rep = 0; rep < IDLE_REPS; rep++)); do
 done
 
 # --- 5. shutdown latency -------------------------------------------------------
-say "5/6 shutdown latency: $SHUTDOWN_RUNS runs per case"
+say "5/9 shutdown latency: $SHUTDOWN_RUNS runs per case"
 : >"$DATA/shutdown.tsv"
 shutdown_probe() { # case row sleeps-to-wait-for command...
     local case=$1 row=$2 wanted=$3 unshare_pid watchdog t0 t1 status=0
@@ -327,10 +340,179 @@ for ((run = 0; run < SHUTDOWN_RUNS; run++)); do
     fi
 done
 
-# --- 6. reaping -----------------------------------------------------------------
+# --- 6. services: start-up of many, memory of the supervision tree ------------
+# Every service is the same run script, `exec stamp service DIR NAME`, which
+# writes CLOCK_MONOTONIC into DIR/NAME and then waits. `stamp t0` in front of
+# the init writes the time the init is exec'd (it execs into the init, which
+# stays PID 1). Start-up = the last service's stamp - t0.
+say "6/9 services: $SERVICES services started x $SERVICE_REPS per supervisor, memory with 10 / $SERVICES / $MANY_SERVICES"
+: >"$DATA/services.tsv"
+exec {NAP_FD}<> <(:)
+nap() { read -r -t "$1" -u "$NAP_FD" _ || true; } # a sleep without a fork
+
+make_scandir() { # dir count -> DIR/svcNNNN/run (+ the supervisord config)
+    local dir=$1 count=$2 i name
+    rm -rf "$dir"
+    mkdir -p "$dir/scan"
+    {
+        printf '[supervisord]\nnodaemon=true\nlogfile=/dev/null\nlogfile_maxbytes=0\npidfile=%s/supervisord.pid\nuser=root\n' "$dir"
+    } >"$dir/supervisord.conf"
+    for ((i = 0; i < count; i++)); do
+        printf -v name 'svc%04d' "$i"
+        mkdir "$dir/scan/$name"
+        printf '#!/bin/sh\nexec %s service %s %s\n' "$WORK/stamp" "$WORK/stamps" "$name" >"$dir/scan/$name/run"
+        chmod +x "$dir/scan/$name/run"
+        printf '[program:%s]\ncommand=%s/scan/%s/run\ndirectory=%s/scan/%s\nautorestart=true\nstartsecs=0\nstdout_logfile=NONE\nstderr_logfile=NONE\n' \
+            "$name" "$dir" "$name" "$dir" "$name" >>"$dir/supervisord.conf"
+    done
+}
+
+supervisor_cmd() { # kind dir -> the command line of that supervisor on dir
+    case $1 in
+    tend) echo "$TEND --services-dir $2/scan --cont-init-dir /nonexistent --cont-finish-dir /nonexistent --runtime-dir $2/run $TEND_EXTRA_ARGS" ;;
+    forkexec) echo "$WORK/stamp forkexec $2/scan" ;;
+    s6-svscan) echo "$(command -v s6-svscan) $2/scan" ;;
+    runsvdir) echo "$(command -v runsvdir) -P $2/scan" ;;
+    supervisord) echo "$(command -v supervisord) -n -c $2/supervisord.conf" ;;
+    tini) echo "$(command -v tini) -- $WORK/stamp service $WORK/stamps svc0000" ;;
+    esac
+}
+
+# RSS and PSS (KiB) summed over the init and every descendant that is not a
+# service (comm "stamp"), and how many processes that is.
+tree_memory() {
+    local stack=("$1") pid file kid comm rss=0 pss=0 count=0 r p
+    local -a kids
+    while ((${#stack[@]})); do
+        pid=${stack[-1]}
+        unset 'stack[-1]'
+        comm=
+        read -r comm <"/proc/$pid/comm" 2>/dev/null || true
+        if [[ $comm != stamp ]]; then
+            read -r r p < <(awk '/^Rss:/ {r = $2} /^Pss:/ {p = $2} END {print r + 0, p + 0}' "/proc/$pid/smaps_rollup" 2>/dev/null)
+            rss=$((rss + ${r:-0}))
+            pss=$((pss + ${p:-0}))
+            count=$((count + 1))
+        fi
+        for file in /proc/"$pid"/task/*/children; do
+            kids=()
+            read -r -a kids <"$file" 2>/dev/null || true
+            stack+=("${kids[@]}")
+        done
+    done
+    echo "$rss $pss $count"
+}
+
+services_probe() { # kind count
+    local kind=$1 count=$2 dir=$WORK/svc.$1.$2 unshare_pid init_pid= tries=0 started t0 last stamp_file value
+    local -a stamps
+    [[ -d $dir ]] || make_scandir "$dir" "$count"
+    [[ $kind == tini ]] && count=1
+    rm -rf "$WORK/stamps" "$WORK/t0"
+    mkdir -p "$WORK/stamps"
+    # shellcheck disable=SC2046
+    "${UNSHARE[@]}" "$WORK/stamp" t0 "$WORK/t0" $(supervisor_cmd "$kind" "$dir") </dev/null >/dev/null 2>&1 &
+    unshare_pid=$!
+    while ((tries++ < 12000)); do # 60 s
+        stamps=("$WORK"/stamps/svc*)
+        [[ -e ${stamps[0]} ]] && ((${#stamps[@]} >= count)) && break
+        nap 0.005
+    done
+    read -r init_pid _ <"/proc/$unshare_pid/task/$unshare_pid/children" 2>/dev/null || true
+    if ! [[ -e ${stamps[0]} ]] || ((${#stamps[@]} < count)) || [[ -z $init_pid ]]; then
+        say "warning: $kind with $count services: only ${#stamps[@]} started in 60 s"
+        [[ -n $init_pid ]] && stop_namespace "$unshare_pid" "$init_pid"
+        return 0
+    fi
+    read -r t0 <"$WORK/t0"
+    last=0
+    for stamp_file in "${stamps[@]}"; do
+        value=0
+        read -r value <"$stamp_file" || true
+        if ((value > last)); then last=$value; fi
+    done
+    started=$(((last - t0) / 1000)) # µs
+    nap 1 # idle: start-up allocations settled
+    read -r rss pss processes <<<"$(tree_memory "$init_pid")"
+    stop_namespace "$unshare_pid" "$init_pid"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$kind" "$count" "$started" "$rss" "$pss" "$processes" >>"$DATA/services.tsv"
+}
+
+SERVICE_KINDS=(tend forkexec)
+command -v s6-svscan >/dev/null 2>&1 && SERVICE_KINDS+=(s6-svscan)
+command -v runsvdir >/dev/null 2>&1 && SERVICE_KINDS+=(runsvdir)
+command -v supervisord >/dev/null 2>&1 && SERVICE_KINDS+=(supervisord)
+echo "service_kinds=${SERVICE_KINDS[*]}" >>"$DATA/meta"
+echo "services=$SERVICES" >>"$DATA/meta"
+echo "many_services=$MANY_SERVICES" >>"$DATA/meta"
+for ((rep = 0; rep < SERVICE_REPS; rep++)); do
+    for ((i = 0; i < ${#SERVICE_KINDS[@]}; i++)); do
+        kind=${SERVICE_KINDS[$(((i + rep) % ${#SERVICE_KINDS[@]}))]}
+        services_probe "$kind" "$SERVICES"
+    done
+done
+for ((rep = 0; rep < IDLE_REPS; rep++)); do
+    services_probe tini 1
+    for kind in "${SERVICE_KINDS[@]}"; do
+        [[ $kind == forkexec ]] || services_probe "$kind" 10
+    done
+    services_probe tend "$MANY_SERVICES"
+done
+
+# --- 7. restart of a crashed service ------------------------------------------
+# RESTART_SERVICES services whose `run` is stamp itself (no shell): each life
+# appends "start T" at its first instruction, runs 3 + 23 i ms (a different
+# time per service, so that the restarts of different services do not
+# coincide) and appends "exit T" just before _exit(1); the RESTART_LIVES-th
+# life stays up. tend's backoff before restart k is 100 ms * 2^(k-1) (README
+# "Restart backoff"); report.py subtracts it from start(k+1) - exit(k).
+say "7/9 restart latency: $RESTART_SERVICES services x $((RESTART_LIVES - 1)) restarts"
+restart_dir=$WORK/restart
+rm -rf "$restart_dir"
+mkdir -p "$restart_dir/scan" "$restart_dir/log"
+for ((i = 0; i < RESTART_SERVICES; i++)); do
+    printf -v name 'crash%02d' "$i"
+    mkdir -p "$restart_dir/scan/$name/env"
+    ln "$WORK/stamp" "$restart_dir/scan/$name/run"
+    echo "$restart_dir/log" >"$restart_dir/scan/$name/env/STAMP_DIR"
+    echo "$RESTART_LIVES" >"$restart_dir/scan/$name/env/STAMP_LIVES"
+    echo $((3 + 23 * i)) >"$restart_dir/scan/$name/env/STAMP_MS"
+done
+# shellcheck disable=SC2086
+"${UNSHARE[@]}" "$TEND" --services-dir "$restart_dir/scan" --cont-init-dir /nonexistent \
+    --cont-finish-dir /nonexistent --runtime-dir "$restart_dir/run" $TEND_EXTRA_ARGS </dev/null >/dev/null 2>&1 &
+unshare_pid=$!
+expected_lines=$((2 * RESTART_LIVES - 1))
+for ((tries = 0; tries < 2400; tries++)); do # 2 x the sum of the backoffs is enough; 120 s at most
+    done_services=0
+    for log in "$restart_dir"/log/crash*; do
+        [[ -e $log ]] || continue
+        mapfile -t lines <"$log"
+        ((${#lines[@]} >= expected_lines)) && done_services=$((done_services + 1))
+    done
+    ((done_services >= RESTART_SERVICES)) && break
+    nap 0.05
+done
+read -r init_pid _ <"/proc/$unshare_pid/task/$unshare_pid/children" 2>/dev/null || true
+[[ -n $init_pid ]] && stop_namespace "$unshare_pid" "$init_pid"
+((done_services >= RESTART_SERVICES)) || say "warning: only $done_services services reached life $RESTART_LIVES"
+for log in "$restart_dir"/log/crash*; do
+    [[ -e $log ]] && { echo "# ${log##*/}"; cat "$log"; }
+done >"$DATA/restart.log"
+# The floor: a minimal C parent (PID 1 of its own namespace too) that forks and
+# execs the same static program and times its first instruction.
+# Hot (back to back), and woken by a 100 ms deadline like a restart after backoff.
+for ((rep = 0; rep < 3; rep++)); do
+    "${UNSHARE[@]}" "$WORK/stamp" spawn 101 2>/dev/null || true
+done >"$DATA/spawn.txt"
+for ((rep = 0; rep < 3; rep++)); do
+    "${UNSHARE[@]}" "$WORK/stamp" spawn 31 100 2>/dev/null || true
+done >"$DATA/spawn_sleep.txt"
+
+# --- 8. reaping -----------------------------------------------------------------
 # Sampled here: the burst of runnable orphans below inflates the load average itself.
 echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$DATA/meta"
-say "6/6 reaping $ORPHANS orphans: $REAP_RUNS runs per init and mode"
+say "8/9 reaping $ORPHANS orphans: $REAP_RUNS runs per init and mode"
 : >"$DATA/reap.tsv"
 for ((run = 0; run < REAP_RUNS; run++)); do
     for mode in stream burst; do
@@ -345,6 +527,15 @@ for ((run = 0; run < REAP_RUNS; run++)); do
         done
     done
 done
+
+# --- 9. output throughput --------------------------------------------------------
+if [[ $THROUGHPUT == 1 && $(id -u) == 0 ]]; then
+    say "9/9 output throughput (bench/throughput.sh, RUNS=${THROUGHPUT_RUNS:-3})"
+    RUNS=${THROUGHPUT_RUNS:-3} "$BENCH_DIR/throughput.sh" "$TEND" >"$DATA/throughput.md" 2>"$WORK/throughput.err" ||
+        say "warning: throughput.sh failed: $(tail -1 "$WORK/throughput.err")"
+else
+    say "9/9 output throughput skipped (THROUGHPUT=0, or not root)"
+fi
 
 python3 "$BENCH_DIR/report.py" "$DATA" "${INIT_NAMES[@]}" >"$WORK/report.md"
 cat "$WORK/report.md"

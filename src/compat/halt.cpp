@@ -9,25 +9,37 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <string_view>
 
 #include "tend/compat/applets.hpp"
+#include "tend/config/file_reader.hpp"
 #include "tend/control/client.hpp"
 
 namespace tend::compat {
 namespace {
 
+// Files are read with read_small_file, not std::ifstream: streams pull
+// std::locale and all its facets (about 400 KB) into the static binary.
+constexpr std::size_t kMaxReadBytes = 1 << 20;
+
 std::optional<pid_t> parent_of(pid_t pid) {
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-    auto close = text.rfind(')');
+    auto text = config::read_small_file("/proc/" + std::to_string(pid) + "/stat", kMaxReadBytes);
+    if (!text) return std::nullopt;
+    // "PID (COMM) STATE PPID ...": COMM may hold anything, so start after the last ')'.
+    auto close = text->rfind(')');
     if (close == std::string::npos) return std::nullopt;
-    std::istringstream rest(text.substr(close + 1));
-    std::string state;
+    std::string_view rest = std::string_view(*text).substr(close + 1);
+    auto skip_blanks = [&rest] {
+        while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\n')) rest.remove_prefix(1);
+    };
+    skip_blanks();
+    auto state_end = rest.find_first_of(" \n");
+    if (rest.empty() || state_end == std::string_view::npos) return std::nullopt;
+    rest.remove_prefix(state_end);
+    skip_blanks();
     long ppid = 0;
-    if (!(rest >> state >> ppid)) return std::nullopt;
+    auto [end, error] = std::from_chars(rest.data(), rest.data() + rest.size(), ppid);
+    if (error != std::errc{} || end == rest.data()) return std::nullopt;
     return static_cast<pid_t>(ppid);
 }
 
@@ -69,10 +81,9 @@ std::optional<int> parse_exit_code(std::string_view content) {
 
 std::optional<int> exit_code_from_files() {
     for (const char* path : {kV3ExitCodeFile, kV2ExitCodeFile}) {
-        std::ifstream file(path);
-        if (!file) continue;
-        std::string content((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-        if (auto code = parse_exit_code(content)) return code;
+        auto content = config::read_small_file(path, kMaxReadBytes);
+        if (!content) continue;
+        if (auto code = parse_exit_code(*content)) return code;
     }
     return std::nullopt;
 }

@@ -1,13 +1,14 @@
 #include "tend/config/s6rc.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <set>
 #include <sstream>
 
 #include "tend/config/duration.hpp"
+
+#include "tend/config/file_reader.hpp"
 
 namespace tend::config {
 namespace {
@@ -24,11 +25,24 @@ struct Definition {
     std::vector<std::string> contents;  // bundles
 };
 
+// s6-rc's definition files are small text files; a missing or unreadable one
+// reads as empty. read_small_file, not std::ifstream: streams pull std::locale
+// and all its facets (about 400 KB) into the static binary.
+constexpr std::size_t kMaxDefinitionFileBytes = 1 << 20;
+
+std::string whole_file(const fs::path& file) {
+    return read_small_file(file, kMaxDefinitionFileBytes).value_or(std::string());
+}
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
+
 std::string first_word(const fs::path& file) {
-    std::ifstream in(file);
-    std::string word;
-    in >> word;
-    return word;
+    const std::string content = whole_file(file);
+    std::size_t begin = 0;
+    while (begin < content.size() && is_space(content[begin])) ++begin;
+    std::size_t end = begin;
+    while (end < content.size() && !is_space(content[end])) ++end;
+    return content.substr(begin, end - begin);
 }
 
 // Names from NAME.d/ (file names) and the NAME file (a name a line, # comments).
@@ -39,8 +53,12 @@ std::vector<std::string> names_of(const fs::path& dir, const std::string& what) 
         std::string name = entry.path().filename().string();
         if (!name.empty() && name.front() != '.') names.push_back(name);
     }
-    std::ifstream in(dir / what);
-    for (std::string line; std::getline(in, line);) {
+    const std::string content = whole_file(dir / what);
+    for (std::size_t start = 0; start < content.size();) {
+        std::size_t newline = content.find('\n', start);
+        if (newline == std::string::npos) newline = content.size();
+        std::string line = content.substr(start, newline - start);
+        start = newline + 1;
         auto hash = line.find('#');
         if (hash != std::string::npos) line.resize(hash);
         line.erase(0, line.find_first_not_of(" \t\r"));

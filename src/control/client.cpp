@@ -10,11 +10,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <iterator>
 
 #include <fmt/format.h>
 
+#include "tend/config/file_reader.hpp"
 #include "tend/control/commands.hpp"
 #include "tend/control/protocol.hpp"
 #include "tend/control/server.hpp"
@@ -32,16 +32,10 @@ void print(FILE* stream, std::string_view text) {
     std::fflush(stream);
 }
 
+// read_small_file, not std::ifstream: streams pull std::locale and all its
+// facets (about 400 KB) into the static binary.
 std::string read_pid1_cmdline() {
-    std::ifstream in("/proc/1/cmdline", std::ios::binary);
-    if (!in) return {};
-    std::string data;
-    char buffer[4096];
-    while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
-        data.append(buffer, static_cast<std::size_t>(in.gcount()));
-        if (data.size() > 1 << 20) break;
-    }
-    return data;
+    return config::read_small_file("/proc/1/cmdline", std::size_t{8} << 20).value_or(std::string());
 }
 
 struct Attempt {

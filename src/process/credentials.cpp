@@ -120,6 +120,28 @@ std::vector<PasswdEntry> passwd_entries(std::string_view content) {
     return entries;
 }
 
+// The entry find_user_by_uid(passwd_entries(content), uid) would give,
+// without building the others: tend reads its own user at every start-up.
+std::optional<PasswdEntry> first_passwd_entry_with_uid(std::string_view content, uid_t uid) {
+    std::optional<PasswdEntry> found;
+    for_each_data_line(content, [&](std::string_view line) {
+        if (found) {
+            return;
+        }
+        std::array<std::string_view, 7> fields;
+        if (!split_fields(line, fields) || fields[0].empty()) {
+            return;
+        }
+        auto entry_uid = parse_id<uid_t>(fields[2]);
+        auto gid = parse_id<gid_t>(fields[3]);
+        if (!entry_uid || !gid || *entry_uid != uid) {
+            return;
+        }
+        found = PasswdEntry{std::string(fields[0]), *entry_uid, *gid, std::string(fields[5]), std::string(fields[6])};
+    });
+    return found;
+}
+
 std::vector<GroupEntry> group_entries(std::string_view content) {
     std::vector<GroupEntry> entries;
     for_each_data_line(content, [&](std::string_view line) {
@@ -312,8 +334,7 @@ Credentials current_credentials(const UserDatabase& db) {
     }
     auto text = read_database_file(db.passwd);
     if (text && *text) {
-        auto users = passwd_entries(**text);
-        if (const PasswdEntry* entry = find_user_by_uid(users, result.uid)) {
+        if (auto entry = first_passwd_entry_with_uid(**text, result.uid)) {
             result.user_name = entry->name;
             result.home = home_of(*entry);
         }

@@ -24,17 +24,34 @@ auto slot_for(Vars& vars, std::string_view name) {
                                     [](const auto& var) -> std::string_view { return var.first; });
 }
 
+using Vars = std::vector<std::pair<std::string, std::string>>;
+using Entry = std::pair<std::string_view, std::string_view>;  // name, value
+
 // "NAME=value"; entries without '=' or with an empty name are not variables.
-// The first of duplicate names wins, as getenv() returns the first match.
-void add_entry_unless_present(Environment& env, std::string_view entry) {
+void add_entry(std::vector<Entry>& entries, std::string_view entry) {
     std::size_t equals = entry.find('=');
     if (equals == std::string_view::npos || equals == 0) {
         return;
     }
     std::string_view name = entry.substr(0, equals);
-    if (!env.contains(name)) {
-        env.set(name, entry.substr(equals + 1));
+    if (valid_name(name)) {
+        entries.emplace_back(name, entry.substr(equals + 1));
     }
+}
+
+// Sorted by name; of duplicate names the first wins, as getenv() returns the
+// first match. The views are sorted once and the strings built after: a
+// container's environment is read at every start-up, and inserting into the
+// sorted vector one entry at a time moved every later pair of strings each
+// time (a quarter of tend's start-up instructions with 40 variables).
+Vars sorted_unique(std::vector<Entry> entries) {
+    std::ranges::stable_sort(entries, std::less<>{}, &Entry::first);
+    auto duplicates = std::ranges::unique(entries, std::ranges::equal_to{}, &Entry::first);
+    entries.erase(duplicates.begin(), duplicates.end());
+    Vars vars;
+    vars.reserve(entries.size());
+    for (const auto& [name, value] : entries) vars.emplace_back(std::string(name), std::string(value));
+    return vars;
 }
 
 void set_user_variables(Environment& env, const Credentials& credentials) {
@@ -113,18 +130,19 @@ Environment build_environment(const config::ServiceConfig& service, const Enviro
 }  // namespace
 
 Environment Environment::from_strings(const std::vector<std::string>& entries) {
+    std::vector<Entry> views;
+    views.reserve(entries.size());
+    for (const std::string& entry : entries) add_entry(views, entry);
     Environment env;
-    for (const std::string& entry : entries) {
-        add_entry_unless_present(env, entry);
-    }
+    env.vars_ = sorted_unique(std::move(views));
     return env;
 }
 
 Environment Environment::from_environ(char** envp) {
+    std::vector<Entry> views;
+    for (char** entry = envp; entry != nullptr && *entry != nullptr; ++entry) add_entry(views, *entry);
     Environment env;
-    for (char** entry = envp; entry != nullptr && *entry != nullptr; ++entry) {
-        add_entry_unless_present(env, *entry);
-    }
+    env.vars_ = sorted_unique(std::move(views));
     return env;
 }
 

@@ -1,4 +1,4 @@
-// Capability facts about tend itself, read with libcap-ng in the parent.
+// Capability facts about tend itself, read in the parent (capget(2); names from libcap-ng).
 //
 // The child applies capability plans with raw prctl/capset calls (see
 // spawn.cpp), because between fork and exec only async-signal-safe calls are
