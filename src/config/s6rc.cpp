@@ -4,7 +4,6 @@
 #include <functional>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "tend/config/duration.hpp"
 
@@ -75,10 +74,7 @@ std::vector<std::string> names_of(const fs::path& dir, const std::string& what) 
 std::optional<std::chrono::milliseconds> read_timeout(const fs::path& file, std::vector<std::string>& warnings) {
     std::error_code error;
     if (!fs::exists(file, error)) return std::nullopt;
-    std::ifstream in(file);
-    std::stringstream content;
-    content << in.rdbuf();
-    std::string text = content.str();
+    std::string text = whole_file(file);
     text.erase(0, text.find_first_not_of(" \t\r\n"));
     text.erase(text.find_last_not_of(" \t\r\n") + 1);
     auto value = parse_duration(text);

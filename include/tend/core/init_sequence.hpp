@@ -69,6 +69,11 @@ enum class InitEventKind {
 };
 
 struct InitEvent {
+    // Written as {kind, code, failed, reason, uid, at} with the tail left out.
+    InitEvent(InitEventKind kind_, int code_ = 0, bool failed_ = false, std::string reason_ = {},
+              unsigned long uid_ = 0, std::optional<TimePoint> at_ = std::nullopt)
+        : kind(kind_), code(code_), failed(failed_), reason(std::move(reason_)), uid(uid_), at(at_) {}
+
     InitEventKind kind;
     int code = 0;
     bool failed = false;
