@@ -49,6 +49,10 @@ std::string describe_exit(const ExitInfo& exit) {
 }  // namespace
 
 std::expected<std::unique_ptr<Init>, std::string> Init::create(config::Options options, char** envp) {
+    // Every service's pipes cost tend fds; its children get the old soft limit back.
+    if (auto original = process::raise_own_nofile_limit())
+        log::debug("open files: tend's soft limit raised from {} to {}; children keep {}", original->first,
+                   original->second, original->first);
     auto loop = sys::EventLoop::create();
     if (!loop) return std::unexpected(std::string("cannot create the event loop: ") + std::strerror(loop.error()));
     auto signal_fd = sys::open_signalfd();

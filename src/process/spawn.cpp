@@ -19,6 +19,12 @@
 namespace tend::process {
 namespace {
 
+// The soft RLIMIT_NOFILE tend had before raising its own (see
+// raise_own_nofile_limit); children get it back. Written once in the setup
+// phase, read in the child between fork and exec.
+bool g_restore_nofile = false;
+rlimit g_child_nofile{};
+
 // What the child reports through the status pipe.
 struct StatusReport {
     int stage;
@@ -89,6 +95,8 @@ bool place_fd(int from, int to) {
         if (plan.take_terminal && ::isatty(0)) ::tcsetpgrp(0, ::getpid());
     }
 
+    // Lowering a soft limit never fails; the plan's own `limits` come after.
+    if (g_restore_nofile) ::setrlimit(RLIMIT_NOFILE, &g_child_nofile);
     for (std::size_t i = 0; i < plan.limits.size(); ++i) {
         const auto& limit = plan.limits[i];
         rlimit value{limit.soft, limit.hard};
@@ -259,6 +267,16 @@ std::expected<pid_t, SpawnFailure> spawn(const SpawnPlan& plan) {
             failure.detail = plan.limits[static_cast<std::size_t>(report.detail_index)].name;
     }
     return std::unexpected(failure);
+}
+
+std::optional<std::pair<rlim_t, rlim_t>> raise_own_nofile_limit() {
+    rlimit original{};
+    if (::getrlimit(RLIMIT_NOFILE, &original) != 0 || original.rlim_cur >= original.rlim_max) return std::nullopt;
+    rlimit raised{original.rlim_max, original.rlim_max};
+    if (::setrlimit(RLIMIT_NOFILE, &raised) != 0) return std::nullopt;
+    g_child_nofile = original;
+    g_restore_nofile = true;
+    return std::pair{original.rlim_cur, original.rlim_max};
 }
 
 }  // namespace tend::process

@@ -27,6 +27,26 @@ bool hard_limit_is_unlimited(int resource) {
     return ::getrlimit(resource, &value) == 0 && value.rlim_max == RLIM_INFINITY;
 }
 
+// SPEC, fine points: tend raises its own soft open-file limit to the hard
+// one (services' pipes cost it fds) and gives every child the original soft
+// limit back, unless the service's `limits` file says otherwise.
+TEST(Limits, TendRaisesItsOwnOpenFileLimitAndChildrenKeepTheOriginal) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    sandbox.service("plain").run(sh_report("/proc/$$/limits", "plain.limits") + "exec sleep 1000\n");
+    sandbox.service("own").file("limits", "nofile 100:3000\n")
+        .run(sh_report("/proc/$$/limits", "own.limits") + sh_report("/proc/1/limits", "tend.limits") +
+             "exec sleep 1000\n");
+    TendOptions options;
+    // prlimit starts tend with soft 64, hard 4096 (below the host's hard limit).
+    options.launcher_script = "exec prlimit --nofile=64:4096 \"$@\"\n";
+    RunResult r = run_until_files(sandbox, {"plain.limits", "own.limits", "tend.limits"}, options);
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+    EXPECT_EQ(limits_report(sandbox, "tend.limits").at("Max open files"), (LimitPair{"4096", "4096"}));
+    EXPECT_EQ(limits_report(sandbox, "plain.limits").at("Max open files"), (LimitPair{"64", "4096"}));
+    EXPECT_EQ(limits_report(sandbox, "own.limits").at("Max open files"), (LimitPair{"100", "3000"}));
+}
+
 // Every name of the spec, every value form: one number, SOFT:HARD, the
 // K/M/G suffixes (powers of 1024), `unlimited` and `infinity`.
 TEST(Limits, EveryNamedLimitReachesTheService) {

@@ -15,6 +15,7 @@
 // returns either a running pid or the exact stage that failed.
 #pragma once
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -22,6 +23,7 @@
 #include <optional>
 #include <cerrno>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tend/config/service_config.hpp"
@@ -104,5 +106,12 @@ struct SpawnPlan {
 };
 
 std::expected<pid_t, SpawnFailure> spawn(const SpawnPlan& plan);
+
+// Setup phase (SPEC, fine points): tend raises its own soft RLIMIT_NOFILE to
+// the hard limit, because every service's pipes cost tend fds; from then on
+// every child spawn() starts gets the original soft limit back before its
+// plan's own `limits` apply, so a service sees the limit the container gave.
+// Returns the original (soft, hard) pair, or nullopt when nothing changed.
+std::optional<std::pair<rlim_t, rlim_t>> raise_own_nofile_limit();
 
 }  // namespace tend::process
