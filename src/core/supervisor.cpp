@@ -61,7 +61,7 @@ void Supervisor::load(const std::filesystem::path& services_dir, const std::vect
     services_.reserve(dirs.size());
     for (const auto& dir : dirs) {
         ServiceRecord record;
-        record.dir = dir;
+        record.dir = dir.string();
         record.name = dir.filename().string();
         // Decided before parsing: a primary whose dir is broken must still end
         // the container instead of leaving it running without its purpose.
@@ -103,7 +103,7 @@ void Supervisor::prepare(ServiceRecord& record) {
     if (cfg.user) {
         auto resolved = process::resolve_user(*cfg.user);
         if (!resolved) {
-            record.refusal = (cfg.dir / "user").string() + ": " + resolved.error();
+            record.refusal = (std::filesystem::path(cfg.dir) / "user").string() + ": " + resolved.error();
             return;
         }
         const process::Credentials& own = context_.own_credentials;
@@ -126,7 +126,7 @@ void Supervisor::prepare(ServiceRecord& record) {
         } else if (same_uid && !same_gid && !may_set_groups) {
             // OpenShift: an arbitrary uid with gid 0. Refuse clearly instead of
             // running with a gid the file did not ask for.
-            record.refusal = (cfg.dir / "user").string() + ": asks for gid " + std::to_string(resolved->gid) +
+            record.refusal = (std::filesystem::path(cfg.dir) / "user").string() + ": asks for gid " + std::to_string(resolved->gid) +
                              " but tend runs as uid " + std::to_string(own.uid) + " with gid " +
                              std::to_string(::getegid()) + " and lacks CAP_SETGID to change it; write `user " +
                              std::to_string(own.uid) + ":" + std::to_string(::getegid()) +
@@ -141,7 +141,7 @@ void Supervisor::prepare(ServiceRecord& record) {
                 if (!same_uid) needed |= process::capability_bit(CAP_SETUID);
                 std::uint64_t missing = needed & ~own_effective_caps_;
                 if (missing != 0) {
-                    record.refusal = (cfg.dir / "user").string() + ": tend cannot switch to uid " +
+                    record.refusal = (std::filesystem::path(cfg.dir) / "user").string() + ": tend cannot switch to uid " +
                                      std::to_string(resolved->uid) + ": it lacks " +
                                      process::capability_names(missing) +
                                      " (give the container these capabilities, or run tend with --as-me)";
@@ -159,7 +159,7 @@ void Supervisor::prepare(ServiceRecord& record) {
             rlimit own{};
             if (::getrlimit(static_cast<__rlimit_resource>(limit.resource), &own) != 0) continue;
             if (limit.hard <= own.rlim_max) continue;
-            record.refusal = (cfg.dir / "limits").string() + ": " + limit.name + " " + limit_text(limit.hard) +
+            record.refusal = (std::filesystem::path(cfg.dir) / "limits").string() + ": " + limit.name + " " + limit_text(limit.hard) +
                              " is above tend's hard limit " + limit_text(own.rlim_max) +
                              " and tend lacks CAP_SYS_RESOURCE to raise it";
             return;
@@ -175,7 +175,7 @@ void Supervisor::prepare(ServiceRecord& record) {
     if (cfg.capabilities) {
         std::uint64_t missing = record.capabilities.keep & ~own_permitted_caps_;
         if (missing != 0) {
-            record.refusal = (cfg.dir / "capabilities").string() + ": tend does not have " +
+            record.refusal = (std::filesystem::path(cfg.dir) / "capabilities").string() + ": tend does not have " +
                              process::capability_names(missing) + " to give";
             return;
         }
@@ -217,7 +217,7 @@ void Supervisor::resolve_dependencies() {
         for (const auto& name : record.config->depends) {
             auto index = index_of(name);
             if (!index) {
-                record.refusal = (record.dir / "depends").string() + ": no service named '" + name + "'";
+                record.refusal = (std::filesystem::path(record.dir) / "depends").string() + ": no service named '" + name + "'";
                 break;
             }
             record.dependencies.push_back(*index);
@@ -239,7 +239,7 @@ void Supervisor::resolve_dependencies() {
                 for (auto it = start; it != stack.end(); ++it) {
                     auto& member = services_[*it];
                     if (!member.refused())
-                        member.refusal = (member.dir / "depends").string() + ": dependency cycle " + cycle;
+                        member.refusal = (std::filesystem::path(member.dir) / "depends").string() + ": dependency cycle " + cycle;
                 }
             } else if (marks[dep] == Mark::None) {
                 visit(dep);
@@ -257,7 +257,7 @@ void Supervisor::resolve_dependencies() {
             if (record.refused()) continue;
             for (std::size_t dep : record.dependencies) {
                 if (services_[dep].refused()) {
-                    record.refusal = (record.dir / "depends").string() + ": dependency '" + services_[dep].name +
+                    record.refusal = (std::filesystem::path(record.dir) / "depends").string() + ": dependency '" + services_[dep].name +
                                      "' is refused";
                     changed = true;
                     break;
@@ -446,7 +446,7 @@ process::SpawnPlan Supervisor::base_plan(const ServiceRecord& record) const {
     plan.group = process::GroupMode::NewSession;
     plan.limits = cfg.limits;
     plan.umask = cfg.umask;
-    plan.workdir = cfg.workdir.string();
+    plan.workdir = cfg.workdir;
     plan.identity = record.identity;
     plan.capabilities = record.capabilities;
     plan.no_new_privs = !cfg.allow_new_privs;
@@ -486,8 +486,8 @@ void Supervisor::spawn_main(ServiceRecord& record) {
     const config::ServiceConfig& cfg = *record.config;
     const timespec spawned_at = ReadinessProbe::file_clock_now();  // for `ready-when file`
     process::SpawnPlan plan = base_plan(record);
-    plan.executable = cfg.run.string();
-    plan.argv = {cfg.run.string()};
+    plan.executable = cfg.run;
+    plan.argv = {cfg.run};
     compat::adapt_service_script(plan, cfg, {context_.container_env, context_.options->default_path, &record.credentials});
 
     std::vector<sys::UniqueFd> child_ends;  // closed in the parent after spawn
@@ -593,8 +593,8 @@ void Supervisor::on_notification(std::size_t index) {
 void Supervisor::spawn_finish(ServiceRecord& record, const ExitInfo& exit) {
     const config::ServiceConfig& cfg = *record.config;
     process::SpawnPlan plan = base_plan(record);
-    plan.executable = cfg.finish->string();
-    plan.argv = {cfg.finish->string(), std::to_string(exit.code), std::to_string(exit.signal)};
+    plan.executable = *cfg.finish;
+    plan.argv = {*cfg.finish, std::to_string(exit.code), std::to_string(exit.signal)};
     compat::adapt_service_script(plan, cfg, {context_.container_env, context_.options->default_path, &record.credentials});
     attach_output(record, plan);  // without its pipes, finish writes to tend's own
     auto pid = ops_.spawn(plan);

@@ -45,7 +45,7 @@ struct SupervisorContext {
 
 struct ServiceRecord {
     std::string name;
-    std::filesystem::path dir;
+    std::string dir;  // a string, not a path: see config::ServiceConfig
     std::optional<config::ServiceConfig> config;
     std::string refusal;  // why it never starts (config error, dependency problem)
 
