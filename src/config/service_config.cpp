@@ -82,7 +82,7 @@ public:
 
     std::expected<ServiceConfig, ConfigError> parse() {
         if (auto ok = check_dir(); !ok) return std::unexpected(ok.error());
-        config_.dir = dir_;
+        config_.dir = dir_.string();
         // Each step is independent; stop at the first error.
         for (auto step : {&ServiceDirParser::parse_scripts, &ServiceDirParser::parse_presence_files,
                           &ServiceDirParser::parse_user, &ServiceDirParser::parse_environment,
@@ -186,14 +186,14 @@ private:
     Step parse_scripts() {
         auto run = check_script("run");
         if (!run) return std::unexpected(run.error());
-        config_.run = std::move(*run);
+        config_.run = run->string();
 
         const auto has_finish = exists("finish");
         if (!has_finish) return std::unexpected(has_finish.error());
         if (*has_finish) {
             auto finish = check_script("finish");
             if (!finish) return std::unexpected(finish.error());
-            config_.finish = std::move(*finish);
+            config_.finish = finish->string();
         }
         return {};
     }
@@ -283,8 +283,8 @@ private:
         if (!workdir) return std::unexpected(workdir.error());
         const Path relative_to_dir = *workdir ? dir_ / Path(**workdir) : dir_;
         std::error_code error;
-        config_.workdir = std::filesystem::absolute(relative_to_dir, error);
-        if (error) config_.workdir = relative_to_dir;
+        config_.workdir = std::filesystem::absolute(relative_to_dir, error).string();
+        if (error) config_.workdir = relative_to_dir.string();
         return {};
     }
 

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <linux/capability.h>
+#include <malloc.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -60,7 +61,7 @@ void Supervisor::load(const std::filesystem::path& services_dir, const std::vect
     services_.reserve(dirs.size());
     for (const auto& dir : dirs) {
         ServiceRecord record;
-        record.dir = dir;
+        record.dir = dir.string();
         record.name = dir.filename().string();
         // Decided before parsing: a primary whose dir is broken must still end
         // the container instead of leaving it running without its purpose.
@@ -102,7 +103,7 @@ void Supervisor::prepare(ServiceRecord& record) {
     if (cfg.user) {
         auto resolved = process::resolve_user(*cfg.user);
         if (!resolved) {
-            record.refusal = (cfg.dir / "user").string() + ": " + resolved.error();
+            record.refusal = (std::filesystem::path(cfg.dir) / "user").string() + ": " + resolved.error();
             return;
         }
         const process::Credentials& own = context_.own_credentials;
@@ -125,7 +126,7 @@ void Supervisor::prepare(ServiceRecord& record) {
         } else if (same_uid && !same_gid && !may_set_groups) {
             // OpenShift: an arbitrary uid with gid 0. Refuse clearly instead of
             // running with a gid the file did not ask for.
-            record.refusal = (cfg.dir / "user").string() + ": asks for gid " + std::to_string(resolved->gid) +
+            record.refusal = (std::filesystem::path(cfg.dir) / "user").string() + ": asks for gid " + std::to_string(resolved->gid) +
                              " but tend runs as uid " + std::to_string(own.uid) + " with gid " +
                              std::to_string(::getegid()) + " and lacks CAP_SETGID to change it; write `user " +
                              std::to_string(own.uid) + ":" + std::to_string(::getegid()) +
@@ -140,7 +141,7 @@ void Supervisor::prepare(ServiceRecord& record) {
                 if (!same_uid) needed |= process::capability_bit(CAP_SETUID);
                 std::uint64_t missing = needed & ~own_effective_caps_;
                 if (missing != 0) {
-                    record.refusal = (cfg.dir / "user").string() + ": tend cannot switch to uid " +
+                    record.refusal = (std::filesystem::path(cfg.dir) / "user").string() + ": tend cannot switch to uid " +
                                      std::to_string(resolved->uid) + ": it lacks " +
                                      process::capability_names(missing) +
                                      " (give the container these capabilities, or run tend with --as-me)";
@@ -158,7 +159,7 @@ void Supervisor::prepare(ServiceRecord& record) {
             rlimit own{};
             if (::getrlimit(static_cast<__rlimit_resource>(limit.resource), &own) != 0) continue;
             if (limit.hard <= own.rlim_max) continue;
-            record.refusal = (cfg.dir / "limits").string() + ": " + limit.name + " " + limit_text(limit.hard) +
+            record.refusal = (std::filesystem::path(cfg.dir) / "limits").string() + ": " + limit.name + " " + limit_text(limit.hard) +
                              " is above tend's hard limit " + limit_text(own.rlim_max) +
                              " and tend lacks CAP_SYS_RESOURCE to raise it";
             return;
@@ -174,14 +175,14 @@ void Supervisor::prepare(ServiceRecord& record) {
     if (cfg.capabilities) {
         std::uint64_t missing = record.capabilities.keep & ~own_permitted_caps_;
         if (missing != 0) {
-            record.refusal = (cfg.dir / "capabilities").string() + ": tend does not have " +
+            record.refusal = (std::filesystem::path(cfg.dir) / "capabilities").string() + ": tend does not have " +
                              process::capability_names(missing) + " to give";
             return;
         }
     }
 
     process::EnvironmentInputs inputs{context_.container_env, options.default_path, &record.credentials};
-    record.envp = process::build_service_environment(cfg, inputs).to_strings();
+    record.envp = shared_environment(process::build_service_environment(cfg, inputs).to_strings());
 
     ServiceSettings settings;
     // A scheduled job runs once per tick: its ticks start it, never a restart.
@@ -195,6 +196,16 @@ void Supervisor::prepare(ServiceRecord& record) {
     record.machine = std::make_unique<ServiceMachine>(settings);
 }
 
+std::shared_ptr<const std::vector<std::string>> Supervisor::shared_environment(std::vector<std::string> envp) {
+    std::size_t hash = envp.size();
+    for (const auto& entry : envp) hash = hash * 31 + std::hash<std::string>{}(entry);
+    for (const auto& [known_hash, known] : environments_)
+        if (known_hash == hash && *known == envp) return known;
+    envp.shrink_to_fit();
+    environments_.emplace_back(hash, std::make_shared<const std::vector<std::string>>(std::move(envp)));
+    return environments_.back().second;
+}
+
 void Supervisor::resolve_dependencies() {
     auto index_of = [&](const std::string& name) -> std::optional<std::size_t> {
         for (std::size_t i = 0; i < services_.size(); ++i)
@@ -206,7 +217,7 @@ void Supervisor::resolve_dependencies() {
         for (const auto& name : record.config->depends) {
             auto index = index_of(name);
             if (!index) {
-                record.refusal = (record.dir / "depends").string() + ": no service named '" + name + "'";
+                record.refusal = (std::filesystem::path(record.dir) / "depends").string() + ": no service named '" + name + "'";
                 break;
             }
             record.dependencies.push_back(*index);
@@ -228,7 +239,7 @@ void Supervisor::resolve_dependencies() {
                 for (auto it = start; it != stack.end(); ++it) {
                     auto& member = services_[*it];
                     if (!member.refused())
-                        member.refusal = (member.dir / "depends").string() + ": dependency cycle " + cycle;
+                        member.refusal = (std::filesystem::path(member.dir) / "depends").string() + ": dependency cycle " + cycle;
                 }
             } else if (marks[dep] == Mark::None) {
                 visit(dep);
@@ -246,7 +257,7 @@ void Supervisor::resolve_dependencies() {
             if (record.refused()) continue;
             for (std::size_t dep : record.dependencies) {
                 if (services_[dep].refused()) {
-                    record.refusal = (record.dir / "depends").string() + ": dependency '" + services_[dep].name +
+                    record.refusal = (std::filesystem::path(record.dir) / "depends").string() + ": dependency '" + services_[dep].name +
                                      "' is refused";
                     changed = true;
                     break;
@@ -296,6 +307,11 @@ void Supervisor::start_batch() {
     if (next_to_start_ == services_.size()) {
         next_to_start_ = kNothingToStart;
         arm_schedules();
+        // Loading and starting left free chunks all over the heap (parsed
+        // files, directory listings, spawn plans): give their pages back to
+        // the kernel once, so they do not stay in tend's RSS for its whole
+        // life (issue 11). Cheap, and once per start_all.
+        ::malloc_trim(0);
         notify({Notice::Kind::Changed, 0, {}});  // the CMD may wait for the last start
     }
 }
@@ -426,11 +442,11 @@ void Supervisor::execute(ServiceRecord& record, const Action& action) {
 process::SpawnPlan Supervisor::base_plan(const ServiceRecord& record) const {
     const config::ServiceConfig& cfg = *record.config;
     process::SpawnPlan plan;
-    plan.envp = record.envp;
+    if (record.envp) plan.envp = *record.envp;
     plan.group = process::GroupMode::NewSession;
     plan.limits = cfg.limits;
     plan.umask = cfg.umask;
-    plan.workdir = cfg.workdir.string();
+    plan.workdir = cfg.workdir;
     plan.identity = record.identity;
     plan.capabilities = record.capabilities;
     plan.no_new_privs = !cfg.allow_new_privs;
@@ -470,8 +486,8 @@ void Supervisor::spawn_main(ServiceRecord& record) {
     const config::ServiceConfig& cfg = *record.config;
     const timespec spawned_at = ReadinessProbe::file_clock_now();  // for `ready-when file`
     process::SpawnPlan plan = base_plan(record);
-    plan.executable = cfg.run.string();
-    plan.argv = {cfg.run.string()};
+    plan.executable = cfg.run;
+    plan.argv = {cfg.run};
     compat::adapt_service_script(plan, cfg, {context_.container_env, context_.options->default_path, &record.credentials});
 
     std::vector<sys::UniqueFd> child_ends;  // closed in the parent after spawn
@@ -577,8 +593,8 @@ void Supervisor::on_notification(std::size_t index) {
 void Supervisor::spawn_finish(ServiceRecord& record, const ExitInfo& exit) {
     const config::ServiceConfig& cfg = *record.config;
     process::SpawnPlan plan = base_plan(record);
-    plan.executable = cfg.finish->string();
-    plan.argv = {cfg.finish->string(), std::to_string(exit.code), std::to_string(exit.signal)};
+    plan.executable = *cfg.finish;
+    plan.argv = {*cfg.finish, std::to_string(exit.code), std::to_string(exit.signal)};
     compat::adapt_service_script(plan, cfg, {context_.container_env, context_.options->default_path, &record.credentials});
     attach_output(record, plan);  // without its pipes, finish writes to tend's own
     auto pid = ops_.spawn(plan);

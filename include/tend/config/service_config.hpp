@@ -46,10 +46,13 @@ struct EnvdirEntry {
 };
 
 struct ServiceConfig {
+    // The paths are kept as strings: the supervisor holds this for every
+    // service for its whole life, and a std::filesystem::path also stores
+    // each of its components (hundreds of bytes a path; issue 11).
     std::string name;                     // directory name
-    std::filesystem::path dir;            // the service dir itself
-    std::filesystem::path run;            // dir/run, checked: regular, executable
-    std::optional<std::filesystem::path> finish;  // dir/finish when present
+    std::string dir;                      // the service dir itself
+    std::string run;                      // dir/run, checked: regular, executable
+    std::optional<std::string> finish;    // dir/finish when present
 
     bool down = false;                    // `down` exists
     bool primary = false;                 // `primary` exists
@@ -60,7 +63,7 @@ struct ServiceConfig {
     bool allow_new_privs = false;         // `allow-new-privs`
     std::optional<std::uint64_t> capabilities;  // `capabilities`: bit N = cap N
     std::vector<ResourceLimit> limits;    // `limits`
-    std::filesystem::path workdir;        // `workdir` resolved against dir; default dir
+    std::string workdir;                  // `workdir` resolved against dir; default dir
     std::optional<mode_t> umask;          // `umask`
     std::optional<int> notification_fd;   // `notification-fd`, 3..1023
     std::optional<ReadyWhen> ready_when;  // `ready-when`; never with notification-fd

@@ -45,14 +45,17 @@ struct SupervisorContext {
 
 struct ServiceRecord {
     std::string name;
-    std::filesystem::path dir;
+    std::string dir;  // a string, not a path: see config::ServiceConfig
     std::optional<config::ServiceConfig> config;
     std::string refusal;  // why it never starts (config error, dependency problem)
 
     // Resolved in the parent at load time.
     process::Credentials credentials;
     std::optional<process::IdentityChange> identity;
-    std::vector<std::string> envp;
+    // Shared between services whose environment is the same (the usual
+    // case: the container's environment plus PATH), so 1000 services hold
+    // one copy of it, not 1000 (issue 11, memory per service).
+    std::shared_ptr<const std::vector<std::string>> envp;
     process::CapabilityPlan capabilities;
 
     std::unique_ptr<ServiceMachine> machine;
@@ -151,6 +154,8 @@ public:
 private:
     void prepare(ServiceRecord& record);
     void resolve_dependencies();
+    // The stored environment equal to `envp`, stored first if new.
+    std::shared_ptr<const std::vector<std::string>> shared_environment(std::vector<std::string> envp);
     // The event queue (see drain()): dispatch posts and drains.
     void dispatch(ServiceRecord& record, const Event& event);
     void post(ServiceRecord& record, const Event& event);
@@ -203,6 +208,10 @@ private:
     ProcessOps& ops_;
     SupervisorContext context_;
     std::vector<ServiceRecord> services_;
+    // The distinct service environments, for sharing (see ServiceRecord::envp).
+    // Each with a hash of its strings, so that 1000 different ones are not
+    // compared string by string.
+    std::vector<std::pair<std::size_t, std::shared_ptr<const std::vector<std::string>>>> environments_;
     std::uint64_t own_permitted_caps_ = 0;
     std::uint64_t own_effective_caps_ = 0;
     bool stopping_all_ = false;
