@@ -14,6 +14,7 @@
 
 #include "tend/core/control_bridge.hpp"
 #include "fake_clock.hpp"
+#include "fake_process_ops.hpp"
 #include "tend/core/supervisor.hpp"
 
 using namespace tend;
@@ -21,36 +22,6 @@ using namespace std::chrono;
 namespace fs = std::filesystem;
 
 namespace {
-
-class FakeOps final : public core::ProcessOps {
-public:
-    std::expected<pid_t, process::SpawnFailure> spawn(const process::SpawnPlan& plan) override {
-        pid_t pid = next_pid++;
-        std::string name = fs::path(plan.executable).parent_path().filename().string();
-        spawned.push_back(name);
-        pids[name] = pid;
-        alive.insert(pid);
-        plans[name] = plan;
-        if (plan.notification_fd >= 0) notify_fds[name] = ::fcntl(plan.notification_fd, F_DUPFD_CLOEXEC, 3);
-        return pid;
-    }
-    void signal_group(pid_t pgid, int signo, const process::IdentityChange*) override {
-        signals.push_back({pgid, signo});
-    }
-    bool group_alive(pid_t pgid) override { return alive.contains(pgid); }
-
-    std::size_t count(const std::string& name) const {
-        return static_cast<std::size_t>(std::count(spawned.begin(), spawned.end(), name));
-    }
-
-    pid_t next_pid = 100;
-    std::vector<std::string> spawned;
-    std::map<std::string, pid_t> pids;
-    std::map<std::string, process::SpawnPlan> plans;
-    std::set<pid_t> alive;
-    std::map<std::string, int> notify_fds;
-    std::vector<std::pair<pid_t, int>> signals;
-};
 
 class ScheduledServiceTest : public ::testing::Test {
 protected:
@@ -63,18 +34,9 @@ protected:
         // 10:00:00.500 UTC: the next whole second is 500 ms away.
         wall.set(core::WallTime{sys_days{2026y / 1 / 5} + 10h + 500ms});
     }
-    void TearDown() override {
-        for (auto& [name, fd] : ops.notify_fds) ::close(fd);
-        fs::remove_all(root);
-    }
+    void TearDown() override { fs::remove_all(root); }
     void service(const std::string& name, std::map<std::string, std::string> files = {}) {
-        fs::create_directories(root / name);
-        std::ofstream(root / name / "run") << "#!/bin/sh\n";
-        fs::permissions(root / name / "run", fs::perms::owner_all);
-        for (const auto& [file, content] : files) {
-            fs::create_directories((root / name / file).parent_path());
-            std::ofstream(root / name / file) << content;
-        }
+        test::write_service(root, name, files);
     }
     core::Supervisor& make() {
         core::SupervisorContext context;
@@ -103,17 +65,13 @@ protected:
         ops.alive.erase(pid);
         EXPECT_TRUE(supervisor->on_child_exit(pid, wait_status));
     }
-    const core::ServiceRecord& record(const std::string& name) {
-        for (const auto& r : supervisor->services())
-            if (r.name == name) return r;
-        throw std::runtime_error("no service " + name);
-    }
+    const core::ServiceRecord& record(const std::string& name) { return test::find_record(*supervisor, name); }
 
     fs::path root;
     std::optional<sys::EventLoop> loop;
     core::FakeClock clock;
     core::FakeWallClock wall;
-    FakeOps ops;
+    test::FakeProcessOps ops;
     config::Options options;
     process::Environment env;
     std::unique_ptr<core::Supervisor> supervisor;

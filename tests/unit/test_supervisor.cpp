@@ -12,41 +12,13 @@
 #include <stdexcept>
 
 #include "fake_clock.hpp"
+#include "fake_process_ops.hpp"
 #include "tend/core/supervisor.hpp"
 
 using namespace tend;
 namespace fs = std::filesystem;
 
 namespace {
-
-class FakeOps final : public core::ProcessOps {
-public:
-    std::expected<pid_t, process::SpawnFailure> spawn(const process::SpawnPlan& plan) override {
-        pid_t pid = next_pid++;
-        std::string name = fs::path(plan.executable).parent_path().filename().string();
-        spawned.push_back(name);
-        pids[name] = pid;
-        alive.insert(pid);
-        if (plan.notification_fd >= 0) notify_fds[name] = ::fcntl(plan.notification_fd, F_DUPFD_CLOEXEC, 3);
-        return pid;
-    }
-    void signal_group(pid_t pgid, int signo, const process::IdentityChange*) override {
-        if (fail_next_signal) {
-            fail_next_signal = false;
-            throw std::runtime_error("injected failure");
-        }
-        signals.push_back({pgid, signo});
-    }
-    bool group_alive(pid_t pgid) override { return alive.contains(pgid); }
-
-    pid_t next_pid = 100;
-    std::vector<std::string> spawned;
-    std::map<std::string, pid_t> pids;
-    std::set<pid_t> alive;
-    std::map<std::string, int> notify_fds;
-    std::vector<std::pair<pid_t, int>> signals;
-    bool fail_next_signal = false;  // the next signal_group throws (failure policy test)
-};
 
 class SupervisorTest : public ::testing::Test {
 protected:
@@ -56,15 +28,9 @@ protected:
         loop.emplace(std::move(*sys::EventLoop::create()));
         options.services_dir = root;
     }
-    void TearDown() override {
-        for (auto& [name, fd] : ops.notify_fds) ::close(fd);
-        fs::remove_all(root);
-    }
+    void TearDown() override { fs::remove_all(root); }
     void service(const std::string& name, std::map<std::string, std::string> files = {}) {
-        fs::create_directories(root / name);
-        std::ofstream(root / name / "run") << "#!/bin/sh\n";
-        fs::permissions(root / name / "run", fs::perms::owner_all);
-        for (const auto& [file, content] : files) std::ofstream(root / name / file) << content;
+        test::write_service(root, name, files);
     }
     core::Supervisor& make() {
         core::SupervisorContext context;
@@ -88,16 +54,12 @@ protected:
         ops.alive.erase(pid);
         EXPECT_TRUE(supervisor->on_child_exit(pid, SIGTERM));
     }
-    const core::ServiceRecord& record(const std::string& name) {
-        for (const auto& r : supervisor->services())
-            if (r.name == name) return r;
-        throw std::runtime_error("no service " + name);
-    }
+    const core::ServiceRecord& record(const std::string& name) { return test::find_record(*supervisor, name); }
 
     fs::path root;
     std::optional<sys::EventLoop> loop;
     core::FakeClock clock;
-    FakeOps ops;
+    test::FakeProcessOps ops;
     config::Options options;
     process::Environment env;
     std::unique_ptr<core::Supervisor> supervisor;

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "fake_clock.hpp"
+#include "fake_process_ops.hpp"
 #include "tend/core/control_bridge.hpp"
 #include "tend/core/supervisor.hpp"
 
@@ -18,26 +19,6 @@ using namespace tend;
 namespace fs = std::filesystem;
 
 namespace {
-
-class AdminFakeOps final : public core::ProcessOps {
-public:
-    std::expected<pid_t, process::SpawnFailure> spawn(const process::SpawnPlan& plan) override {
-        pid_t pid = next_pid++;
-        std::string name = fs::path(plan.executable).parent_path().filename().string();
-        spawned.push_back(name);
-        pids[name] = pid;
-        alive.insert(pid);
-        return pid;
-    }
-    void signal_group(pid_t pgid, int signo, const process::IdentityChange*) override { signals.push_back({pgid, signo}); }
-    bool group_alive(pid_t pgid) override { return alive.contains(pgid); }
-
-    pid_t next_pid = 100;
-    std::vector<std::string> spawned;
-    std::map<std::string, pid_t> pids;
-    std::set<pid_t> alive;
-    std::vector<std::pair<pid_t, int>> signals;
-};
 
 class SupervisorAdmin : public ::testing::Test {
 protected:
@@ -49,10 +30,7 @@ protected:
     }
     void TearDown() override { fs::remove_all(root); }
     void service(const std::string& name, std::map<std::string, std::string> files = {}) {
-        fs::create_directories(root / name);
-        std::ofstream(root / name / "run") << "#!/bin/sh\n";
-        fs::permissions(root / name / "run", fs::perms::owner_all);
-        for (const auto& [file, content] : files) std::ofstream(root / name / file) << content;
+        test::write_service(root, name, files);
     }
     core::Supervisor& make() {
         core::SupervisorContext context;
@@ -87,7 +65,7 @@ protected:
     fs::path root;
     std::optional<sys::EventLoop> loop;
     core::FakeClock clock;
-    AdminFakeOps ops;
+    test::FakeProcessOps ops;
     config::Options options;
     process::Environment env;
     std::unique_ptr<core::Supervisor> supervisor;
