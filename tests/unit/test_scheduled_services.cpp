@@ -14,7 +14,7 @@
 
 #include "tend/core/control_bridge.hpp"
 #include "fake_clock.hpp"
-#include "fake_process_ops.hpp"
+#include "supervisor_fixture.hpp"
 #include "tend/core/supervisor.hpp"
 
 using namespace tend;
@@ -23,31 +23,20 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class ScheduledServiceTest : public ::testing::Test {
+class ScheduledServiceTest : public test::SupervisorFixture {
 protected:
     void SetUp() override {
-        char pattern[] = "/tmp/tend-scheduled-XXXXXX";
-        root = ::mkdtemp(pattern);
-        loop.emplace(std::move(*sys::EventLoop::create()));
-        options.services_dir = root;
+        SupervisorFixture::SetUp();
         env.set("TZ", "UTC0");
         // 10:00:00.500 UTC: the next whole second is 500 ms away.
         wall.set(core::WallTime{sys_days{2026y / 1 / 5} + 10h + 500ms});
     }
-    void TearDown() override { fs::remove_all(root); }
-    void service(const std::string& name, std::map<std::string, std::string> files = {}) {
-        test::write_service(root, name, files);
-    }
     core::Supervisor& make() {
-        core::SupervisorContext context;
-        context.options = &options;
-        context.container_env = &env;
-        context.own_credentials = process::current_credentials();
-        context.wall_clock = &wall;
-        supervisor = std::make_unique<core::Supervisor>(*loop, clock, ops, context);
-        supervisor->load(root);
-        supervisor->start_all();
-        return *supervisor;
+        auto with_fake_wall_clock = context();
+        with_fake_wall_clock.wall_clock = &wall;
+        auto& sup = load(with_fake_wall_clock);
+        sup.start_all();
+        return sup;
     }
     // Both clocks move together, then due deadlines are delivered.
     void advance(core::Duration by) {
@@ -61,20 +50,8 @@ protected:
         advance(*deadline - clock.now());
     }
     void exit_service(const std::string& name, int wait_status = 0) {
-        pid_t pid = ops.pids.at(name);
-        ops.alive.erase(pid);
-        EXPECT_TRUE(supervisor->on_child_exit(pid, wait_status));
+        SupervisorFixture::exit_service(name, wait_status);
     }
-    const core::ServiceRecord& record(const std::string& name) { return test::find_record(*supervisor, name); }
-
-    fs::path root;
-    std::optional<sys::EventLoop> loop;
-    core::FakeClock clock;
-    core::FakeWallClock wall;
-    test::FakeProcessOps ops;
-    config::Options options;
-    process::Environment env;
-    std::unique_ptr<core::Supervisor> supervisor;
 };
 
 TEST_F(ScheduledServiceTest, ATickStartsRunAndNothingRunsBetweenTicks) {

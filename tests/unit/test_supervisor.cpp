@@ -12,7 +12,7 @@
 #include <stdexcept>
 
 #include "fake_clock.hpp"
-#include "fake_process_ops.hpp"
+#include "supervisor_fixture.hpp"
 #include "tend/core/supervisor.hpp"
 
 using namespace tend;
@@ -20,27 +20,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class SupervisorTest : public ::testing::Test {
+class SupervisorTest : public test::SupervisorFixture {
 protected:
-    void SetUp() override {
-        char pattern[] = "/tmp/tend-supervisor-XXXXXX";
-        root = ::mkdtemp(pattern);
-        loop.emplace(std::move(*sys::EventLoop::create()));
-        options.services_dir = root;
-    }
-    void TearDown() override { fs::remove_all(root); }
-    void service(const std::string& name, std::map<std::string, std::string> files = {}) {
-        test::write_service(root, name, files);
-    }
-    core::Supervisor& make() {
-        core::SupervisorContext context;
-        context.options = &options;
-        context.container_env = &env;
-        context.own_credentials = process::current_credentials();
-        supervisor = std::make_unique<core::Supervisor>(*loop, clock, ops, context);
-        supervisor->load(root);
-        return *supervisor;
-    }
+    core::Supervisor& make() { return load(context()); }
     // Names of the services signalled with `signo`, in the order they were.
     std::vector<std::string> signalled(int signo) {
         std::vector<std::string> names;
@@ -49,20 +31,7 @@ protected:
                 if (pid == pgid && sig == signo) names.push_back(name);
         return names;
     }
-    void exit_service(const std::string& name) {
-        pid_t pid = ops.pids.at(name);
-        ops.alive.erase(pid);
-        EXPECT_TRUE(supervisor->on_child_exit(pid, SIGTERM));
-    }
-    const core::ServiceRecord& record(const std::string& name) { return test::find_record(*supervisor, name); }
-
-    fs::path root;
-    std::optional<sys::EventLoop> loop;
-    core::FakeClock clock;
-    test::FakeProcessOps ops;
-    config::Options options;
-    process::Environment env;
-    std::unique_ptr<core::Supervisor> supervisor;
+    void exit_service(const std::string& name) { SupervisorFixture::exit_service(name, SIGTERM); }
 };
 
 TEST_F(SupervisorTest, DependantStartsOnlyWhenItsDependencyIsReady) {
