@@ -29,6 +29,7 @@
 
 #include "harness.hpp"
 #include "proc_and_log_readers.hpp"
+#include "require_capsh.hpp"
 
 namespace tend::itest {
 namespace {
@@ -57,16 +58,6 @@ CapSets service_caps(const Sandbox& sandbox, const std::string& report) {
     EXPECT_TRUE(sets.has_value()) << "no usable status report " << report;
     return sets.value_or(CapSets{});
 }
-
-// capsh comes with the CI's install list: as root (CI) its absence fails the
-// test, elsewhere it skips it.
-#define TEND_REQUIRE_CAPSH()                                                          \
-    do {                                                                              \
-        if (find_program("capsh").empty()) {                                          \
-            if (::geteuid() == 0) GTEST_FAIL() << "capsh (libcap2-bin) is not installed"; \
-            GTEST_SKIP() << "capsh (libcap2-bin) is not installed";                   \
-        }                                                                             \
-    } while (0)
 
 // The file's syntax (blanks, commas, newlines, case, optional CAP_) is part of
 // what is tested: each spelling must land on the same three bits.

@@ -13,25 +13,17 @@
 
 #include "harness.hpp"
 #include "proc_and_log_readers.hpp"
+#include "require_capsh.hpp"
 
 namespace tend::itest {
 namespace {
 
 using readers::cap_bit;
 using readers::cap_sets_from_status;
-using readers::find_program;
 using readers::kCapKill;
 
 constexpr int kCapSetgid = 6;
 constexpr int kCapSetuid = 7;
-
-#define TEND_REQUIRE_CAPSH()                                                               \
-    do {                                                                                   \
-        if (find_program("capsh").empty()) {                                               \
-            if (::geteuid() == 0) GTEST_FAIL() << "capsh (libcap2-bin) is not installed"; \
-            GTEST_SKIP() << "capsh (libcap2-bin) is not installed";                        \
-        }                                                                                  \
-    } while (0)
 
 // tend stays PID 1: capsh execs it.
 const std::string kWithoutCapKill = "exec capsh --drop=cap_kill -- -c 'exec \"$@\"' sh \"$@\"";

@@ -30,6 +30,7 @@
 #include <gtest/gtest.h>
 #include <fmt/format.h>
 
+#include "control_client.hpp"
 #include "harness.hpp"
 
 namespace tend::itest {
@@ -57,42 +58,8 @@ std::string hostile(const fs::path& binary, const std::vector<std::string>& mode
     return text;
 }
 
-struct CtlResult {
-    int code = -1;
-    std::string out;
-};
-
-// `tend ctl status` as root, killed after 20 s.
-CtlResult ctl_status(const Sandbox& sandbox) {
-    TempDir outputs("tend-hostile-ctl");
-    const fs::path out_path = outputs.path() / "out";
-    const std::string binary = tend_binary().string();
-    const std::string runtime_dir = sandbox.runtime_dir().string();
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666);
-        ::dup2(out, 1);
-        ::dup2(out, 2);
-        const char* argv[] = {binary.c_str(), "ctl", "--runtime-dir", runtime_dir.c_str(), "status", nullptr};
-        char* envp[] = {const_cast<char*>("PATH=/usr/sbin:/usr/bin:/sbin:/bin"), nullptr};
-        ::execve(argv[0], const_cast<char* const*>(argv), envp);
-        ::_exit(127);
-    }
-    int status = 0;
-    const auto deadline = Clock::now() + 20s;
-    while (::waitpid(pid, &status, WNOHANG) == 0) {
-        if (Clock::now() > deadline) {
-            ::kill(pid, SIGKILL);
-            ::waitpid(pid, &status, 0);
-            break;
-        }
-        std::this_thread::sleep_for(2ms);
-    }
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), read_file(out_path)};
-}
-
 bool serving(const Sandbox& sandbox) {
-    return wait_until([&] { return ctl_status(sandbox).code == 0; }, 15s);
+    return wait_until([&] { return ctl(sandbox, {"status"}).code == 0; }, 15s);
 }
 
 // Host pids of processes whose command line contains `needle`.

@@ -17,6 +17,7 @@
 
 #include "harness.hpp"
 #include "proc_and_log_readers.hpp"
+#include "stdout_fifo.hpp"
 
 namespace tend::itest {
 namespace {
@@ -24,18 +25,6 @@ namespace {
 using namespace readers;
 
 constexpr std::size_t kPiece = 16 * 1024;
-
-std::vector<std::string> lines_of(std::string_view text) {
-    std::vector<std::string> lines;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        std::size_t end = text.find('\n', start);
-        if (end == std::string_view::npos) end = text.size();
-        lines.emplace_back(text.substr(start, end - start));
-        start = end + 1;
-    }
-    return lines;
-}
 
 // The lines of `text` that start with "<name> |", prefix removed ("" for an
 // empty line, whether or not tend keeps the blank after the bar).
@@ -198,18 +187,6 @@ TEST(LogPrefix, NonRootServiceCanOpenItsStdoutAndStderrByPath) {
         EXPECT_EQ(prefixed_lines(r.err, name), (std::vector<std::string>{"via-dev-stderr", "via-proc-fd2"}))
             << r.diagnostics();
     }
-}
-
-// tend's stdout is a FIFO (the launcher opens it before exec'ing tend, so
-// tend stays PID 1); `reader` is the shell code that reads it, started in the
-// background with the FIFO as its stdin.
-std::string fifo_launcher(const Sandbox& sandbox, std::string_view reader) {
-    return fmt::format(
-        "OUT={}\n"
-        "mkfifo \"$OUT/fifo\" || exit 99\n"
-        "{{ {} }} < \"$OUT/fifo\" &\n"
-        "exec \"$@\" > \"$OUT/fifo\"",
-        shell_quote(sandbox.out_dir().string()), reader);
 }
 
 // A service writing ~5 MB: echo started, seq, echo done, stay up.

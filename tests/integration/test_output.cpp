@@ -25,6 +25,8 @@
 #include <vector>
 
 #include "harness.hpp"
+#include "require_capsh.hpp"
+#include "stdout_fifo.hpp"
 
 namespace tend::itest {
 namespace {
@@ -33,18 +35,6 @@ constexpr uid_t kNobody = 65534;
 
 bool wait_for_stdout(const TendProcess& tend, std::string_view needle, Clock::duration timeout = 10s) {
     return wait_until([&] { return contains(tend.current_out(), needle); }, timeout);
-}
-
-std::vector<std::string> lines_of(std::string_view text) {
-    std::vector<std::string> lines;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        std::size_t end = text.find('\n', start);
-        if (end == std::string_view::npos) end = text.size();
-        lines.emplace_back(text.substr(start, end - start));
-        start = end + 1;
-    }
-    return lines;
 }
 
 std::size_t open_fd_count(pid_t pid) {
@@ -59,14 +49,6 @@ std::size_t open_fd_count(pid_t pid) {
 std::string fd_target(pid_t pid, int fd) {
     std::error_code ec;
     return fs::read_symlink(fmt::format("/proc/{}/fd/{}", pid, fd), ec).string();
-}
-
-std::string program(std::string_view name) {
-    for (const char* dir : {"/usr/sbin", "/usr/bin", "/sbin", "/bin"}) {
-        std::string path = fmt::format("{}/{}", dir, name);
-        if (::access(path.c_str(), X_OK) == 0) return path;
-    }
-    return {};
 }
 
 // Service body: writes a line through each way of naming its output, and
@@ -118,10 +100,7 @@ TEST(Output, NonRootServiceOwnsItsPipesAndReopensThemByPath) {
 // tend's permitted and effective sets.
 TEST(Output, WorksWithoutCapChown) {
     TEND_REQUIRE_NAMESPACES();
-    if (program("capsh").empty()) {
-        if (::geteuid() == 0) GTEST_FAIL() << "capsh (libcap2-bin) is not installed";
-        GTEST_SKIP() << "capsh (libcap2-bin) is not installed";
-    }
+    TEND_REQUIRE_CAPSH();
     Sandbox sandbox;
     sandbox.service("web").user("nobody").run(reopening_run("web"));
     TendProcess tend(sandbox, {.launcher_script = "exec capsh --drop=cap_chown -- -c 'exec \"$@\"' sh \"$@\""});
@@ -245,17 +224,6 @@ TEST(Output, PartialLineShowsWhileTheServiceRuns) {
     EXPECT_EQ(lines_containing(r.out, "prompt>"), (std::vector<std::string>{"prompt> "})) << "flushed once";
 }
 
-// tend's stdout is a FIFO whose reader never reads (the launcher opens it and
-// stays PID 1's tend).
-std::string stalled_stdout_launcher(const Sandbox& sandbox) {
-    return fmt::format(
-        "OUT={}\n"
-        "mkfifo \"$OUT/fifo\" || exit 99\n"
-        "{{ exec sleep 1000; }} < \"$OUT/fifo\" &\n"
-        "exec \"$@\" > \"$OUT/fifo\"",
-        shell_quote(sandbox.out_dir().string()));
-}
-
 // Issue 8: with --log-prefix and tend's stdout stalled, 20 crash-looping
 // services took tend from 179 to 259 fds in 9 s. Now a service's pipes are
 // made once: its restarts add none, prefixed or not.
@@ -269,7 +237,7 @@ TEST(Output, CrashLoopWithStalledStdoutKeepsTendsFdCountConstant) {
         for (int i = 0; i < 5; ++i)
             sandbox.service(fmt::format("crash{}", i))
                 .run(fmt::format("echo crashing\necho x >> \"$OUT/crash{}.starts\"\nexit 1\n", i));
-        TendOptions options{.launcher_script = stalled_stdout_launcher(sandbox)};
+        TendOptions options{.launcher_script = fifo_launcher(sandbox, "exec sleep 1000;")};
         if (prefix) options.args = {"--log-prefix"};
         TendProcess tend(sandbox, options);
         ASSERT_TRUE(wait_for_file(sandbox.out("flood.started"))) << tend.current_err();

@@ -14,6 +14,7 @@
 
 #include "tend/core/control_bridge.hpp"
 #include "fake_clock.hpp"
+#include "supervisor_fixture.hpp"
 #include "tend/core/supervisor.hpp"
 
 using namespace tend;
@@ -22,70 +23,20 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class FakeOps final : public core::ProcessOps {
-public:
-    std::expected<pid_t, process::SpawnFailure> spawn(const process::SpawnPlan& plan) override {
-        pid_t pid = next_pid++;
-        std::string name = fs::path(plan.executable).parent_path().filename().string();
-        spawned.push_back(name);
-        pids[name] = pid;
-        alive.insert(pid);
-        plans[name] = plan;
-        if (plan.notification_fd >= 0) notify_fds[name] = ::fcntl(plan.notification_fd, F_DUPFD_CLOEXEC, 3);
-        return pid;
-    }
-    void signal_group(pid_t pgid, int signo, const process::IdentityChange*) override {
-        signals.push_back({pgid, signo});
-    }
-    bool group_alive(pid_t pgid) override { return alive.contains(pgid); }
-
-    std::size_t count(const std::string& name) const {
-        return static_cast<std::size_t>(std::count(spawned.begin(), spawned.end(), name));
-    }
-
-    pid_t next_pid = 100;
-    std::vector<std::string> spawned;
-    std::map<std::string, pid_t> pids;
-    std::map<std::string, process::SpawnPlan> plans;
-    std::set<pid_t> alive;
-    std::map<std::string, int> notify_fds;
-    std::vector<std::pair<pid_t, int>> signals;
-};
-
-class ScheduledServiceTest : public ::testing::Test {
+class ScheduledServiceTest : public test::SupervisorFixture {
 protected:
     void SetUp() override {
-        char pattern[] = "/tmp/tend-scheduled-XXXXXX";
-        root = ::mkdtemp(pattern);
-        loop.emplace(std::move(*sys::EventLoop::create()));
-        options.services_dir = root;
+        SupervisorFixture::SetUp();
         env.set("TZ", "UTC0");
         // 10:00:00.500 UTC: the next whole second is 500 ms away.
         wall.set(core::WallTime{sys_days{2026y / 1 / 5} + 10h + 500ms});
     }
-    void TearDown() override {
-        for (auto& [name, fd] : ops.notify_fds) ::close(fd);
-        fs::remove_all(root);
-    }
-    void service(const std::string& name, std::map<std::string, std::string> files = {}) {
-        fs::create_directories(root / name);
-        std::ofstream(root / name / "run") << "#!/bin/sh\n";
-        fs::permissions(root / name / "run", fs::perms::owner_all);
-        for (const auto& [file, content] : files) {
-            fs::create_directories((root / name / file).parent_path());
-            std::ofstream(root / name / file) << content;
-        }
-    }
     core::Supervisor& make() {
-        core::SupervisorContext context;
-        context.options = &options;
-        context.container_env = &env;
-        context.own_credentials = process::current_credentials();
-        context.wall_clock = &wall;
-        supervisor = std::make_unique<core::Supervisor>(*loop, clock, ops, context);
-        supervisor->load(root);
-        supervisor->start_all();
-        return *supervisor;
+        auto with_fake_wall_clock = context();
+        with_fake_wall_clock.wall_clock = &wall;
+        auto& sup = load(with_fake_wall_clock);
+        sup.start_all();
+        return sup;
     }
     // Both clocks move together, then due deadlines are delivered.
     void advance(core::Duration by) {
@@ -99,24 +50,8 @@ protected:
         advance(*deadline - clock.now());
     }
     void exit_service(const std::string& name, int wait_status = 0) {
-        pid_t pid = ops.pids.at(name);
-        ops.alive.erase(pid);
-        EXPECT_TRUE(supervisor->on_child_exit(pid, wait_status));
+        SupervisorFixture::exit_service(name, wait_status);
     }
-    const core::ServiceRecord& record(const std::string& name) {
-        for (const auto& r : supervisor->services())
-            if (r.name == name) return r;
-        throw std::runtime_error("no service " + name);
-    }
-
-    fs::path root;
-    std::optional<sys::EventLoop> loop;
-    core::FakeClock clock;
-    core::FakeWallClock wall;
-    FakeOps ops;
-    config::Options options;
-    process::Environment env;
-    std::unique_ptr<core::Supervisor> supervisor;
 };
 
 TEST_F(ScheduledServiceTest, ATickStartsRunAndNothingRunsBetweenTicks) {

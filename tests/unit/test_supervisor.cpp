@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "fake_clock.hpp"
+#include "supervisor_fixture.hpp"
 #include "tend/core/supervisor.hpp"
 
 using namespace tend;
@@ -19,62 +20,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class FakeOps final : public core::ProcessOps {
-public:
-    std::expected<pid_t, process::SpawnFailure> spawn(const process::SpawnPlan& plan) override {
-        pid_t pid = next_pid++;
-        std::string name = fs::path(plan.executable).parent_path().filename().string();
-        spawned.push_back(name);
-        pids[name] = pid;
-        alive.insert(pid);
-        if (plan.notification_fd >= 0) notify_fds[name] = ::fcntl(plan.notification_fd, F_DUPFD_CLOEXEC, 3);
-        return pid;
-    }
-    void signal_group(pid_t pgid, int signo, const process::IdentityChange*) override {
-        if (fail_next_signal) {
-            fail_next_signal = false;
-            throw std::runtime_error("injected failure");
-        }
-        signals.push_back({pgid, signo});
-    }
-    bool group_alive(pid_t pgid) override { return alive.contains(pgid); }
-
-    pid_t next_pid = 100;
-    std::vector<std::string> spawned;
-    std::map<std::string, pid_t> pids;
-    std::set<pid_t> alive;
-    std::map<std::string, int> notify_fds;
-    std::vector<std::pair<pid_t, int>> signals;
-    bool fail_next_signal = false;  // the next signal_group throws (failure policy test)
-};
-
-class SupervisorTest : public ::testing::Test {
+class SupervisorTest : public test::SupervisorFixture {
 protected:
-    void SetUp() override {
-        char pattern[] = "/tmp/tend-supervisor-XXXXXX";
-        root = ::mkdtemp(pattern);
-        loop.emplace(std::move(*sys::EventLoop::create()));
-        options.services_dir = root;
-    }
-    void TearDown() override {
-        for (auto& [name, fd] : ops.notify_fds) ::close(fd);
-        fs::remove_all(root);
-    }
-    void service(const std::string& name, std::map<std::string, std::string> files = {}) {
-        fs::create_directories(root / name);
-        std::ofstream(root / name / "run") << "#!/bin/sh\n";
-        fs::permissions(root / name / "run", fs::perms::owner_all);
-        for (const auto& [file, content] : files) std::ofstream(root / name / file) << content;
-    }
-    core::Supervisor& make() {
-        core::SupervisorContext context;
-        context.options = &options;
-        context.container_env = &env;
-        context.own_credentials = process::current_credentials();
-        supervisor = std::make_unique<core::Supervisor>(*loop, clock, ops, context);
-        supervisor->load(root);
-        return *supervisor;
-    }
+    core::Supervisor& make() { return load(context()); }
     // Names of the services signalled with `signo`, in the order they were.
     std::vector<std::string> signalled(int signo) {
         std::vector<std::string> names;
@@ -83,24 +31,7 @@ protected:
                 if (pid == pgid && sig == signo) names.push_back(name);
         return names;
     }
-    void exit_service(const std::string& name) {
-        pid_t pid = ops.pids.at(name);
-        ops.alive.erase(pid);
-        EXPECT_TRUE(supervisor->on_child_exit(pid, SIGTERM));
-    }
-    const core::ServiceRecord& record(const std::string& name) {
-        for (const auto& r : supervisor->services())
-            if (r.name == name) return r;
-        throw std::runtime_error("no service " + name);
-    }
-
-    fs::path root;
-    std::optional<sys::EventLoop> loop;
-    core::FakeClock clock;
-    FakeOps ops;
-    config::Options options;
-    process::Environment env;
-    std::unique_ptr<core::Supervisor> supervisor;
+    void exit_service(const std::string& name) { SupervisorFixture::exit_service(name, SIGTERM); }
 };
 
 TEST_F(SupervisorTest, DependantStartsOnlyWhenItsDependencyIsReady) {

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "fake_clock.hpp"
+#include "supervisor_fixture.hpp"
 #include "tend/core/control_bridge.hpp"
 #include "tend/core/supervisor.hpp"
 
@@ -19,56 +20,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class AdminFakeOps final : public core::ProcessOps {
-public:
-    std::expected<pid_t, process::SpawnFailure> spawn(const process::SpawnPlan& plan) override {
-        pid_t pid = next_pid++;
-        std::string name = fs::path(plan.executable).parent_path().filename().string();
-        spawned.push_back(name);
-        pids[name] = pid;
-        alive.insert(pid);
-        return pid;
-    }
-    void signal_group(pid_t pgid, int signo, const process::IdentityChange*) override { signals.push_back({pgid, signo}); }
-    bool group_alive(pid_t pgid) override { return alive.contains(pgid); }
-
-    pid_t next_pid = 100;
-    std::vector<std::string> spawned;
-    std::map<std::string, pid_t> pids;
-    std::set<pid_t> alive;
-    std::vector<std::pair<pid_t, int>> signals;
-};
-
-class SupervisorAdmin : public ::testing::Test {
+class SupervisorAdmin : public test::SupervisorFixture {
 protected:
-    void SetUp() override {
-        char pattern[] = "/tmp/tend-supervisor-admin-XXXXXX";
-        root = ::mkdtemp(pattern);
-        loop.emplace(std::move(*sys::EventLoop::create()));
-        options.services_dir = root;
-    }
-    void TearDown() override { fs::remove_all(root); }
-    void service(const std::string& name, std::map<std::string, std::string> files = {}) {
-        fs::create_directories(root / name);
-        std::ofstream(root / name / "run") << "#!/bin/sh\n";
-        fs::permissions(root / name / "run", fs::perms::owner_all);
-        for (const auto& [file, content] : files) std::ofstream(root / name / file) << content;
-    }
     core::Supervisor& make() {
-        core::SupervisorContext context;
-        context.options = &options;
-        context.container_env = &env;
-        context.own_credentials = process::current_credentials();
-        supervisor = std::make_unique<core::Supervisor>(*loop, clock, ops, context);
-        supervisor->load(root);
-        supervisor->start_all();
-        return *supervisor;
+        auto& sup = load(context());
+        sup.start_all();
+        return sup;
     }
     // The main process exits by the signal it was sent; its group is empty.
     void exit_service(const std::string& name, int wait_status = SIGTERM) {
-        pid_t pid = ops.pids.at(name);
-        ops.alive.erase(pid);
-        EXPECT_TRUE(supervisor->on_child_exit(pid, wait_status));
+        SupervisorFixture::exit_service(name, wait_status);
     }
     core::ServiceState state(const std::string& name) {
         for (const auto& r : supervisor->services())
@@ -83,14 +44,6 @@ protected:
             if (supervisor->next_deadline() == deadline) break;
         }
     }
-
-    fs::path root;
-    std::optional<sys::EventLoop> loop;
-    core::FakeClock clock;
-    AdminFakeOps ops;
-    config::Options options;
-    process::Environment env;
-    std::unique_ptr<core::Supervisor> supervisor;
 };
 
 }  // namespace
