@@ -10,6 +10,7 @@
 #include "tend/compat/s6_keep_env.hpp"
 #include "tend/compat/shebang.hpp"
 #include "tend/log/logger.hpp"
+#include "tend/process/find_in_path.hpp"
 
 namespace tend::compat {
 namespace {
@@ -55,16 +56,7 @@ std::string resolve_program(const std::string& name, const std::string& path) {
     // /sbin/halt (systemctl), and tend's applets take that place.
     if (applet_for(name))
         if (auto self = own_executable()) return *self;
-    std::size_t start = 0;
-    while (start <= path.size()) {
-        std::size_t end = path.find(':', start);
-        if (end == std::string::npos) end = path.size();
-        std::string dir = path.substr(start, end - start);
-        std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + name;
-        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-        start = end + 1;
-    }
-    return name;
+    return process::find_in_path(name, path).value_or(name);
 }
 
 // A regular file with no execute bit: exec would say EACCES.

@@ -13,6 +13,7 @@
 #include "tend/process/owned_pipe.hpp"
 #include "tend/sys/reaper.hpp"
 #include "tend/sys/signals.hpp"
+#include "tend/process/find_in_path.hpp"
 
 namespace tend::core {
 namespace {
@@ -22,18 +23,7 @@ namespace {
 // Without PATH in the container env, the same --default-path services get.
 std::optional<std::string> find_executable(const std::string& name, const process::Environment& env,
                                            const std::string& default_path) {
-    if (name.find('/') != std::string::npos) return name;
-    std::string path = env.get("PATH").value_or(default_path);
-    std::size_t start = 0;
-    while (start <= path.size()) {
-        std::size_t end = path.find(':', start);
-        if (end == std::string::npos) end = path.size();
-        std::string dir = path.substr(start, end - start);
-        std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + name;
-        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-        start = end + 1;
-    }
-    return std::nullopt;
+    return process::find_in_path(name, env.get("PATH").value_or(default_path));
 }
 
 std::string count_processes(std::size_t count) {
