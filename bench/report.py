@@ -310,7 +310,7 @@ def service_median(kind, count, index):
     return statistics.median(s[index] for s in samples) if samples else None
 
 
-LABEL = {"tend": "**tend**", "forkexec": "fork+exec loop (`stamp forkexec`)", "s6-svscan": "s6-svscan + s6-supervise",
+LABEL = {"tend": "**tend**", "tend-busy": "**tend**", "forkexec": "fork+exec loop (`stamp forkexec`)", "s6-svscan": "s6-svscan + s6-supervise",
          "runsvdir": "runsvdir + runsv", "supervisord": "supervisord", "tini": "tini"}
 out.append(f"## 7. Services: {SERVICES} started until all run, and the memory of the supervision tree\n")
 if services:
@@ -337,7 +337,7 @@ if services:
 
     reference_rss = service_median("tini", 1, 1)
     rows = []
-    order = [("tini", 1)] + [(k, 10) for k in kinds if k != "forkexec"] + \
+    order = [("tini", 1)] + [(k, 10) for k in kinds if k != "forkexec"] + [("tend-busy", 10)] + \
             [(k, SERVICES) for k in kinds if k != "forkexec"] + [("tend", MANY)]
     for kind, count in order:
         if (kind, count) not in services:
@@ -346,6 +346,8 @@ if services:
         pss = service_median(kind, count, 2)
         processes = service_median(kind, count, 3)
         what = "1 child (`stamp service`)" if kind == "tini" else f"{count} services"
+        if kind == "tend-busy":
+            what = f"{count} services, after `tend ctl restart` of one and `tend ctl status`"
         rows.append([LABEL.get(kind, kind), what, f"{processes:.0f}", f"{rss:.0f}", ratio(rss, reference_rss), f"{pss:.0f}"])
     out.append(table(["supervisor", "running", "its processes", "RSS (KiB)", "RSS / tini with 1 child", "PSS (KiB)"], rows))
     growth = None
@@ -448,6 +450,10 @@ if services:
     if tend10 and tini1:
         targets.append(["RSS, tend with 10 services / tini with 1 child", "<= 1x",
                         f"{tend10 / tini1:.2f}x ({tend10:.0f} / {tini1:.0f} KiB)", verdict(tend10 <= tini1)])
+    busy10 = service_median("tend-busy", 10, 1)
+    if busy10 and tini1:
+        targets.append(["RSS, the same after a restart and a control request / tini with 1 child", "<= 1x",
+                        f"{busy10 / tini1:.2f}x ({busy10:.0f} / {tini1:.0f} KiB)", verdict(busy10 <= tini1)])
     many = service_median("tend", MANY, 1)
     if many:
         targets.append([f"RSS, tend with {MANY} services", "< 4 MB", f"{many / 1024:.2f} MiB ({many:.0f} KiB)",
