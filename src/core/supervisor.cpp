@@ -616,8 +616,13 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status) {
         if (record.pid == pid) {
             record.pid = 0;
             ExitInfo exit = exit_info(wait_status);
+            // A primary's end is said once, by Init ("shutting down: primary
+            // service X exited with code N", or "primary service X killed by
+            // SIGTERM" during a shutdown), not here as well.
             if (scheduled(record))
                 scheduled_run_exited(record, exit);
+            else if (record.primary)
+                ;
             else if (exit.signal != 0)
                 log::info("service {}: killed by {}", record.name, config::signal_name(exit.signal));
             else

@@ -77,6 +77,22 @@ TEST(ShutdownReason, SignalIsNamedAndTheCmdsEndIsSaidAfterIt) {
     EXPECT_EQ(last_line(r.err), "tend: info: exiting with code 143") << r.diagnostics();
 }
 
+// A primary service that ends on the shutdown's SIGTERM is one line, as the CMD is.
+TEST(ShutdownReason, PrimaryServiceEndingOnTheSignalIsSaidOnce) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    sandbox.service("php-fpm").flag("primary").run("echo up > \"$OUT/fpm.up\"\nexec sleep 1000\n");
+    TendProcess tend(sandbox, {});
+    ASSERT_TRUE(wait_for_file(sandbox.out("fpm.up"))) << tend.current_err();
+    ASSERT_TRUE(tend.signal(SIGTERM));
+    RunResult r = tend.wait();
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+    EXPECT_EQ(r.exit_code, 143) << r.diagnostics();
+    const auto lines = lines_containing(r.err, "killed by");
+    ASSERT_EQ(lines.size(), 1U) << r.diagnostics();
+    EXPECT_EQ(lines.front(), "tend: info: primary service php-fpm killed by SIGTERM") << r.diagnostics();
+}
+
 TEST(ShutdownReason, NoServiceAndNoCmdSaysThereIsNothingToWaitFor) {
     TEND_REQUIRE_NAMESPACES();
     Sandbox sandbox;
