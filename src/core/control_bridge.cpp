@@ -24,7 +24,7 @@ std::vector<control::ServiceStatus> ControlBridge::services() const {
         s.ready = machine.ready();
         if (machine.state() == ServiceState::Running || machine.state() == ServiceState::Stopping) {
             s.pid = record.pid;
-            s.uptime = now - machine.started_at();
+            s.uptime = std::chrono::floor<Duration>(now - machine.started_at());
         }
         s.restarts = machine.starts() > 0 ? machine.starts() - 1 : 0;
         if (auto exit = machine.latest_exit()) {
@@ -33,7 +33,7 @@ std::vector<control::ServiceStatus> ControlBridge::services() const {
             s.last_exit_failed = exit->failed();
         }
         if (machine.state() == ServiceState::Backoff && machine.deadline())
-            s.restart_in = *machine.deadline() > now ? *machine.deadline() - now : Duration{0};
+            s.restart_in = *machine.deadline() > now ? std::chrono::ceil<Duration>(*machine.deadline() - now) : Duration{0};
         if (auto schedule = supervisor_.scheduler().status(record.name)) describe_schedule(*schedule, s);
         list.push_back(std::move(s));
     }

@@ -175,7 +175,7 @@ std::optional<WallTime> Scheduler::next_run(std::size_t service) const {
     const Job* job = find_service(service);
     if (!job || !job->armed || !job->deadline) return std::nullopt;
     if (job->tick) return WallTime{*job->tick};
-    return wall_.now() + (*job->deadline - monotonic_.now());
+    return wall_.now() + std::chrono::floor<std::chrono::milliseconds>(*job->deadline - monotonic_.now());
 }
 
 ScheduleStatus Scheduler::snapshot(const Job& job) const {

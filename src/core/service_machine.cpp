@@ -48,7 +48,7 @@ void ServiceMachine::after_group_gone(std::vector<Action>& actions, TimePoint no
         actions.push_back({ActionKind::RunFinish, 0, *last_exit_});
         return;
     }
-    decide_restart(last_exit_ ? last_exit_->failed() : true, now - started_at_, now);
+    decide_restart(last_exit_ ? last_exit_->failed() : true, std::chrono::floor<Duration>(now - started_at_), now);
 }
 
 void ServiceMachine::decide_restart(bool failed, Duration uptime, TimePoint now) {
@@ -136,7 +136,7 @@ std::vector<Action> ServiceMachine::handle(const Event& event, TimePoint now) {
         case EventKind::FinishExited:
             if (state_ != ServiceState::Finishing) break;
             deadline_.reset();
-            decide_restart(last_exit_ ? last_exit_->failed() : true, now - started_at_, now);
+            decide_restart(last_exit_ ? last_exit_->failed() : true, std::chrono::floor<Duration>(now - started_at_), now);
             break;
 
         case EventKind::Ready:

@@ -136,7 +136,7 @@ std::expected<void, std::string> Supervisor::start_scheduled_run(std::size_t ind
 
 void Supervisor::scheduled_run_exited(ServiceRecord& record, const ExitInfo& exit) {
     const std::size_t index = static_cast<std::size_t>(&record - services_.data());
-    const Duration duration = clock_.now() - record.machine->started_at();
+    const auto duration = std::chrono::floor<Duration>(clock_.now() - record.machine->started_at());
     scheduler_->run_ended(index, exit, duration);
     auto at = scheduler_->next_run(index);
     const std::string next = at ? "next run " + scheduler_->format_local(*at) : std::string("no next run");

@@ -8,7 +8,7 @@ namespace tend::core {
 class FakeClock final : public Clock {
 public:
     TimePoint now() const override { return now_; }
-    void advance(Duration by) { now_ += by; }
+    void advance(TimePoint::duration by) { now_ += by; }
     void set(TimePoint at) { now_ = at; }
 
 private:

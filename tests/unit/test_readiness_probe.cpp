@@ -54,7 +54,7 @@ TEST(ProbeSchedule, BacksOffFromTenMillisecondsDoublingToOneSecond) {
     for (int i = 0; i < 10; ++i) {
         clock.set(*schedule.deadline());
         schedule.attempted(clock.now());
-        delays.push_back((*schedule.deadline() - clock.now()).count());
+        delays.push_back(std::chrono::duration_cast<Duration>(*schedule.deadline() - clock.now()).count());
     }
     EXPECT_EQ(delays, (std::vector<long>{20, 40, 80, 160, 320, 640, 1000, 1000, 1000, 1000}));
 }

@@ -47,7 +47,7 @@ protected:
     void advance_to_deadline() {
         auto deadline = supervisor->next_deadline();
         ASSERT_TRUE(deadline);
-        advance(*deadline - clock.now());
+        advance(std::chrono::ceil<core::Duration>(*deadline - clock.now()));
     }
     void exit_service(const std::string& name, int wait_status = 0) {
         SupervisorFixture::exit_service(name, wait_status);

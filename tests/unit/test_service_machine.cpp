@@ -31,7 +31,12 @@ struct Harness {
         clock.set(*machine.deadline());
         return send({EventKind::Timer});
     }
-    Duration delay() const { return *machine.deadline() - clock.now(); }
+    // In whole milliseconds, as the backoff is configured (checked, not rounded).
+    Duration delay() const {
+        const auto exact = *machine.deadline() - clock.now();
+        EXPECT_EQ(exact % Duration{1}, TimePoint::duration{0});
+        return std::chrono::duration_cast<Duration>(exact);
+    }
 };
 
 }  // namespace

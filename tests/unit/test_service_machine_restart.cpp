@@ -133,3 +133,22 @@ TEST(ServiceMachineRestart, WaitingOrStartingIgnoreRestart) {
     EXPECT_TRUE(starting.send({EventKind::Restart}).empty());
     EXPECT_EQ(starting.machine.state(), ServiceState::Starting);
 }
+
+// The backoff runs from the exit itself, to the microsecond: an exit 0.7 ms
+// into a millisecond restarts 100 ms later, not 99.3 ms later (the clock
+// once counted whole milliseconds, so a restart could come up to 1 ms early).
+TEST(ServiceMachineRestart, BackoffCountsFromTheExitToTheMicrosecond) {
+    Harness h;
+    h.clock.advance(std::chrono::microseconds{700});
+    h.run();
+    h.clock.advance(std::chrono::seconds{1} + std::chrono::microseconds{150});
+    const TimePoint exit_at = h.clock.now();
+    h.send({EventKind::MainExited, exited(1), true});
+    ASSERT_EQ(h.machine.state(), ServiceState::Backoff);
+    ASSERT_TRUE(h.machine.deadline());
+    EXPECT_EQ(*h.machine.deadline() - exit_at, std::chrono::milliseconds{100});
+    h.clock.advance(std::chrono::microseconds{99'999});
+    EXPECT_TRUE(h.send({EventKind::Timer}).empty()) << "1 µs before the backoff ends";
+    h.clock.advance(std::chrono::microseconds{1});
+    EXPECT_EQ(h.send({EventKind::Timer}), (std::vector<Action>{{ActionKind::Spawn}}));
+}

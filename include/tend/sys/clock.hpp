@@ -9,8 +9,11 @@
 
 namespace tend::sys {
 
+// Durations are configured and reported in milliseconds; instants are kept
+// to the microsecond, so that "restart 100 ms after the exit" is 100 ms after
+// the exit, not after the exit's millisecond rounded down (up to 1 ms early).
 using Duration = std::chrono::milliseconds;
-using TimePoint = std::chrono::time_point<std::chrono::steady_clock, Duration>;
+using TimePoint = std::chrono::time_point<std::chrono::steady_clock, std::chrono::microseconds>;
 
 class Clock {
 public:
@@ -21,7 +24,7 @@ public:
 class MonotonicClock final : public Clock {
 public:
     TimePoint now() const override {
-        return std::chrono::time_point_cast<Duration>(std::chrono::steady_clock::now());
+        return std::chrono::time_point_cast<TimePoint::duration>(std::chrono::steady_clock::now());
     }
 };
 
