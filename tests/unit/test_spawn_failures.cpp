@@ -3,11 +3,12 @@
 // memory (no status pipe): these pin down that the exact stage still comes
 // back, that spawn needs no fd of its own (issue 8: out of fds was once
 // reported as "cannot fork"), and that the child, sharing tend's memory,
-// changes nothing of tend's (signal mask, other threads' credentials).
+// changes nothing of tend's (signal mask, pending signals, threads' ids).
 //
 // Each case runs in a forked process, so a full fd table, a blocked signal or
 // a broken privilege drop cannot leak into the test runner; the case sends
 // back one line of text through a pipe.
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -84,7 +85,8 @@ TEST(Spawn, StartsWithAFullFdTable) {
     const std::string text = in_a_forked_process([] {
         rlimit limit{64, 64};
         ::setrlimit(RLIMIT_NOFILE, &limit);
-        while (::dup(0) >= 0) {
+        // Close-on-exec, as tend's own fds: the program exec'd has room again.
+        while (::fcntl(0, F_DUPFD_CLOEXEC, 0) >= 0) {
         }
         if (errno != EMFILE) return std::string("could not fill the fd table");
         const auto spawned = tend::process::spawn(plan_for("/bin/sh", {"sh", "-c", "exit 7"}));
@@ -142,13 +144,13 @@ TEST(Spawn, LeavesTheCallersSignalMaskAndPendingSignalsAlone) {
         ::pthread_sigmask(SIG_SETMASK, nullptr, &after);
         sigset_t pending;
         ::sigpending(&pending);
-        std::string text = "child " + child;
+        std::string result = "child " + child;
         for (int signo = 1; signo < NSIG; ++signo) {
             if (sigismember(&before, signo) != sigismember(&after, signo))
-                text += " mask-changed-for-" + std::to_string(signo);
+                result += " mask-changed-for-" + std::to_string(signo);
         }
-        text += sigismember(&pending, SIGUSR1) == 1 ? " usr1-pending" : " usr1-lost";
-        return text;
+        result += sigismember(&pending, SIGUSR1) == 1 ? " usr1-pending" : " usr1-lost";
+        return result;
     });
     EXPECT_EQ(text, "child exit 0 usr1-pending");
 }
@@ -162,9 +164,11 @@ std::string uid_line_of_task(pid_t tid) {
     return "no Uid line";
 }
 
-// The child shares the parent's memory: switching its user must not go
-// through glibc's setxid broadcast, which would switch the parent's other
-// threads too.
+// The child shares the parent's memory and thread-local storage but is a
+// process of its own: its user switch (raw setresuid, not glibc's wrapper,
+// whose broadcast to "its" threads would take glibc's thread-list lock) moves
+// the child only; the calling thread and the parent's other threads keep
+// their ids.
 TEST(Spawn, SwitchingTheChildsUserLeavesTheParentsThreadsAlone) {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root to switch users";
     const std::string text = in_a_forked_process([] {
@@ -186,16 +190,16 @@ TEST(Spawn, SwitchingTheChildsUserLeavesTheParentsThreadsAlone) {
         SpawnPlan plan = plan_for("/bin/sh", {"sh", "-c", "test \"$(id -u):$(id -g)\" = 65534:65534"});
         plan.identity = tend::process::IdentityChange{65534, 65534, {}};
         const auto spawned = tend::process::spawn(plan);
-        std::string text = spawned ? "child " + how_it_ended(*spawned) : spawned.error().message();
-        text += " | main " + uid_line_of_task(static_cast<pid_t>(::syscall(SYS_gettid)));
-        text += " | helper " + uid_line_of_task(helper_tid);
+        std::string result = spawned ? "child " + how_it_ended(*spawned) : spawned.error().message();
+        result += " | main " + uid_line_of_task(static_cast<pid_t>(::syscall(SYS_gettid)));
+        result += " | helper " + uid_line_of_task(helper_tid);
         {
             std::lock_guard lock(mutex);
             done = true;
         }
         changed.notify_all();
         helper.join();
-        return text;
+        return result;
     });
     EXPECT_EQ(text, "child exit 0 | main Uid:\t0\t0\t0\t0 | helper Uid:\t0\t0\t0\t0");
 }
