@@ -1,7 +1,8 @@
 // Starting a process with exactly the privileges its plan allows.
 //
 // Everything is decided in the parent: argv, envp, numeric ids, group list,
-// limits and capability masks are laid out in plain arrays before fork, so
+// limits and capability masks are laid out in plain arrays before the child
+// is made (clone with CLONE_VM | CLONE_VFORK, as posix_spawn does), so
 // the child makes only async-signal-safe system calls, in the SPEC's order:
 //
 //   setsid/setpgid -> rlimits, umask, chdir -> capabilities prepared
@@ -10,9 +11,10 @@
 //   -> capability sets and ambient caps -> no_new_privs -> signal mask and
 //   dispositions reset -> stdio and notification fd -> exec
 //
-// A failing step writes (stage, errno) to a close-on-exec status pipe and the
-// child exits; the parent reads the pipe until exec closes it, so spawn()
-// returns either a running pid or the exact stage that failed.
+// A failing step writes (stage, errno) into a report in the parent's memory
+// and the child exits; the parent is suspended until the child has exec'd or
+// exited, so spawn() returns either a running pid or the exact stage that
+// failed. The rules the child's code follows are in src/process/spawn.cpp.
 #pragma once
 
 #include <sys/resource.h>
@@ -31,8 +33,7 @@
 namespace tend::process {
 
 enum class SpawnStage : int {
-    StatusPipe,  // the parent's pipe for the child's report (e.g. out of fds)
-    Fork,
+    Fork,  // the clone that makes the child (e.g. out of pids or memory)
     Session,
     Rlimit,
     Chdir,
