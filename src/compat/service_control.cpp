@@ -95,6 +95,19 @@ std::expected<std::vector<std::string>, std::string> service_names(const std::ve
     return names;
 }
 
+// The end both parsers share: the options parsed (or why not), then the
+// service names from the words after them.
+std::expected<ServiceCommandPlan, std::string> with_services(ServiceCommandPlan plan,
+                                                             const std::expected<std::size_t, std::string>& first,
+                                                             const std::vector<std::string>& args,
+                                                             const std::filesystem::path& cwd) {
+    if (!first) return std::unexpected(first.error());
+    auto names = service_names(args, *first, cwd);
+    if (!names) return std::unexpected(names.error());
+    plan.services = std::move(*names);
+    return plan;
+}
+
 std::string trimmed(std::string text) {
     while (!text.empty() && text.back() == '\n') text.pop_back();
     return text;
@@ -222,11 +235,7 @@ std::expected<ServiceCommandPlan, std::string> parse_svc(const std::vector<std::
             plan.wait = *wait;
             return {};
         });
-    if (!first) return std::unexpected(first.error());
-    auto names = service_names(args, *first, cwd);
-    if (!names) return std::unexpected(names.error());
-    plan.services = std::move(*names);
-    return plan;
+    return with_services(std::move(plan), first, args, cwd);
 }
 
 std::expected<ServiceCommandPlan, std::string> parse_svwait(const std::vector<std::string>& args,
@@ -251,11 +260,7 @@ std::expected<ServiceCommandPlan, std::string> parse_svwait(const std::vector<st
             plan.timeout = *ms;
             return {};
         });
-    if (!first) return std::unexpected(first.error());
-    auto names = service_names(args, *first, cwd);
-    if (!names) return std::unexpected(names.error());
-    plan.services = std::move(*names);
-    return plan;
+    return with_services(std::move(plan), first, args, cwd);
 }
 
 int service_control_main(Applet applet, int argc, char** argv) {
