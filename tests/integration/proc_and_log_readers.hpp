@@ -1,6 +1,7 @@
 // What integration tests read about processes and tend's log: capability
 // masks and rlimits from /proc/PID/status and /proc/PID/limits, CPU time
-// from /proc/PID/stat, flat JSON log lines, and the reporting scripts.
+// from /proc/PID/stat, flat JSON log lines, the reporting scripts, and the
+// order file that services append markers to.
 //
 // Design: header-only on top of harness.hpp. It adds those readers and the
 // one pattern they all use: start tend, wait until services have reported
@@ -14,6 +15,7 @@
 #include <gtest/gtest.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -276,6 +278,24 @@ inline std::string find_program(std::string_view name) {
         if (::access(path.c_str(), X_OK) == 0) return path;
     }
     return {};
+}
+
+// The order file: services append markers with mark(); tests read it with
+// lines_of and compare positions.
+// "echo <marker> >> $OUT/order"
+inline std::string mark(std::string_view marker) { return fmt::format("echo {} >> \"$OUT/order\"\n", marker); }
+
+// Position of `marker` in the order file's lines, or -1.
+inline long position(const std::vector<std::string>& order, std::string_view marker) {
+    auto it = std::find(order.begin(), order.end(), marker);
+    return it == order.end() ? -1 : static_cast<long>(it - order.begin());
+}
+
+// The lines on one line, for a failure message.
+inline std::string joined(const std::vector<std::string>& lines) {
+    std::string text;
+    for (const auto& line : lines) text += line + " ";
+    return text;
 }
 
 }  // namespace tend::itest::readers

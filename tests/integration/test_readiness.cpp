@@ -22,21 +22,6 @@ namespace {
 
 using namespace readers;
 
-// "echo <marker> >> $OUT/order"
-std::string mark(std::string_view marker) { return fmt::format("echo {} >> \"$OUT/order\"\n", marker); }
-
-// Position of `marker` in the order file, or -1.
-long position(const std::vector<std::string>& order, std::string_view marker) {
-    auto it = std::find(order.begin(), order.end(), marker);
-    return it == order.end() ? -1 : static_cast<long>(it - order.begin());
-}
-
-std::string joined(const std::vector<std::string>& lines) {
-    std::string text;
-    for (const auto& line : lines) text += line + " ";
-    return text;
-}
-
 // A service that says "<name>-start", waits `delay`, says "<name>-ready" and
 // only then writes the newline to `fd`.
 std::string notifying_run(std::string_view name, int fd, std::string_view delay,

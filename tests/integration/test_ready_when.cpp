@@ -33,20 +33,6 @@ namespace {
 
 using namespace readers;
 
-// "echo <marker> >> $OUT/order"
-std::string mark(std::string_view marker) { return fmt::format("echo {} >> \"$OUT/order\"\n", marker); }
-
-long position(const std::vector<std::string>& order, std::string_view marker) {
-    auto it = std::find(order.begin(), order.end(), marker);
-    return it == order.end() ? -1 : static_cast<long>(it - order.begin());
-}
-
-std::string joined(const std::vector<std::string>& lines) {
-    std::string text;
-    for (const auto& line : lines) text += line + " ";
-    return text;
-}
-
 std::size_t count_of(std::string_view text, std::string_view needle) {
     std::size_t count = 0;
     for (std::size_t at = text.find(needle); at != std::string_view::npos; at = text.find(needle, at + 1)) ++count;
