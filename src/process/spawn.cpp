@@ -324,6 +324,7 @@ std::expected<pid_t, SpawnFailure> spawn(const SpawnPlan& plan) {
     if (failure.stage == SpawnStage::Rlimit && detail_index >= 0 &&
         static_cast<std::size_t>(detail_index) < plan.limits.size())
         failure.detail = plan.limits[static_cast<std::size_t>(detail_index)].name;
+    if (failure.stage == SpawnStage::Chdir && plan.workdir) failure.detail = *plan.workdir;
     return std::unexpected(failure);
 }
 

@@ -210,8 +210,13 @@ TEST(Workdir, MissingOneFailsTheStartOfThatServiceOnly) {
 
     TendProcess tend(sandbox);
     EXPECT_TRUE(wait_for_file(sandbox.out("good.ran"))) << tend.current_err();
-    EXPECT_TRUE(tend.wait_for_err("service lost: cannot change to workdir", 5s)) << tend.current_err();
-    EXPECT_TRUE(tend.wait_for_err("service lost-relative: cannot change to workdir", 5s)) << tend.current_err();
+    // The message names the directory, as the service would see it resolved.
+    EXPECT_TRUE(tend.wait_for_err("service lost: cannot change to workdir " + (sandbox.root() / "no-such-dir").string() +
+                                      ": No such file or directory",
+                                  5s))
+        << tend.current_err();
+    EXPECT_TRUE(tend.wait_for_err("service lost-relative: cannot change to workdir /", 5s)) << tend.current_err();
+    EXPECT_TRUE(tend.wait_for_err("missing/sub: No such file or directory", 5s)) << tend.current_err();
     EXPECT_TRUE(tend.running()) << "one failing start must not stop tend";
     tend.signal(SIGTERM);
     RunResult r = tend.wait();

@@ -117,7 +117,7 @@ TEST(Spawn, AFailedStepIsReportedWithItsStageAndDetail) {
         return failure_text(tend::process::spawn(plan));
     });
     EXPECT_EQ(chdir_text,
-              stage_text(SpawnStage::Chdir) + "cannot change to workdir: No such file or directory shell=126 reaped");
+              stage_text(SpawnStage::Chdir) + "cannot change to workdir /nonexistent/tend-test-dir: No such file or directory shell=126 reaped");
 }
 
 // The parent blocks every signal around the clone; afterwards its mask is

@@ -58,7 +58,7 @@ const char* describe(SpawnStage stage);
 struct SpawnFailure {
     SpawnStage stage = SpawnStage::Fork;
     int error = 0;
-    std::string detail;  // e.g. the limit's name for SpawnStage::Rlimit
+    std::string detail;  // the limit's name for SpawnStage::Rlimit, the directory for SpawnStage::Chdir
 
     // "cannot set limit nofile: Operation not permitted"
     std::string message() const;
