@@ -14,6 +14,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Without strlen: most of a container's variables differ at the first byte.
+bool has_prefix(const char* text, std::string_view prefix) {
+    for (char c : prefix)
+        if (*text++ != c) return false;  // stops at the NUL too
+    return true;
+}
+
 bool s6_shebang(const fs::path& file) {
     int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return false;
@@ -76,11 +83,12 @@ S6Messages apply_s6_overlay(config::ParsedCommandLine& parsed, int argc, char** 
     S6Messages messages;
     config::EnvironmentVariables variables;
     for (char** entry = envp; entry != nullptr && *entry != nullptr; ++entry) {
+        // The prefix first: a Kubernetes pod has hundreds of other variables.
+        if (!has_prefix(*entry, "S6_") && !has_prefix(*entry, "TEND_")) continue;
         std::string_view text = *entry;
         auto equals = text.find('=');
         if (equals == std::string_view::npos) continue;
-        if (text.starts_with("S6_") || text.starts_with("TEND_"))
-            variables.emplace(std::string(text.substr(0, equals)), std::string(text.substr(equals + 1)));
+        variables.emplace(std::string(text.substr(0, equals)), std::string(text.substr(equals + 1)));
     }
     auto detection = detect_s6_tree(parsed.options, variables);
     if (!detection.detected) return messages;

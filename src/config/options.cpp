@@ -24,6 +24,13 @@ extern char** environ;
 namespace tend::config {
 namespace {
 
+// Without strlen: most of a container's variables differ at the first byte.
+bool has_prefix(const char* text, std::string_view prefix) {
+    for (char c : prefix)
+        if (*text++ != c) return false;  // stops at the NUL too
+    return true;
+}
+
 using namespace std::chrono_literals;
 
 enum class Group { Directories, StartUp, ShutdownTiming, Logging, Control };
@@ -507,9 +514,11 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
     std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
     EnvironmentVariables environment;
     for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+        // The prefix first: a Kubernetes pod has hundreds of other variables.
+        if (!has_prefix(*entry, "TEND_")) continue;
         const std::string_view text = *entry;
         const auto equals = text.find('=');
-        if (!text.starts_with("TEND_") || equals == std::string_view::npos) continue;
+        if (equals == std::string_view::npos) continue;
         environment.emplace(std::string(text.substr(0, equals)), std::string(text.substr(equals + 1)));
     }
 
