@@ -14,10 +14,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Without strlen: most of a container's variables differ at the first byte.
-bool has_prefix(const char* text, std::string_view prefix) {
-    for (char c : prefix)
-        if (*text++ != c) return false;  // stops at the NUL too
+// Without strlen, of the text or of the prefix: most of a container's
+// variables differ at the first byte.
+template <std::size_t N>
+bool has_prefix(const char* text, const char (&prefix)[N]) {
+    for (std::size_t i = 0; i + 1 < N; ++i)
+        if (text[i] != prefix[i]) return false;  // stops at the text's NUL too
     return true;
 }
 

@@ -136,19 +136,21 @@ std::array<std::uint64_t, 2> name_prefix(const char* name, std::size_t name_size
 // sorted vector one entry at a time, or a stable sort through a projection,
 // cost thousands of instructions per variable.
 void Environment::sort_unique(std::vector<Candidate>& candidates) {
-    // Bytewise, as std::string_view compares.
+    // Bytewise, as std::string_view compares; rarely past the prefix.
     auto compare_names = [](const Candidate& a, const Candidate& b) {
-        for (std::size_t i = 0; i < a.prefix.size(); ++i)
-            if (a.prefix[i] != b.prefix[i]) return a.prefix[i] < b.prefix[i] ? -1 : 1;
         if (int order = std::memcmp(a.text, b.text, std::min(a.name_size, b.name_size)); order != 0) return order;
         return a.name_size < b.name_size ? -1 : (a.name_size > b.name_size ? 1 : 0);
     };
-    std::sort(candidates.begin(), candidates.end(), [&](const Candidate& a, const Candidate& b) {
-        int order = compare_names(a, b);
-        return order != 0 ? order < 0 : a.index < b.index;
-    });
+    // Inlined into the sort: a call per comparison was a third of its cost.
+    std::sort(candidates.begin(), candidates.end(),
+              [&](const Candidate& a, const Candidate& b) __attribute__((always_inline)) {
+                  if (a.prefix[0] != b.prefix[0]) return a.prefix[0] < b.prefix[0];
+                  if (a.prefix[1] != b.prefix[1]) return a.prefix[1] < b.prefix[1];
+                  int order = compare_names(a, b);
+                  return order != 0 ? order < 0 : a.index < b.index;
+              });
     auto duplicates = std::unique(candidates.begin(), candidates.end(), [&](const Candidate& a, const Candidate& b) {
-        return compare_names(a, b) == 0;  // std::unique keeps the first: getenv() returns it
+        return a.prefix == b.prefix && compare_names(a, b) == 0;  // the first is kept: getenv() returns it
     });
     candidates.erase(duplicates, candidates.end());
 }
