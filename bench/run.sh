@@ -232,7 +232,8 @@ if command -v valgrind >/dev/null 2>&1; then
     done
     # tend and tini again in a Kubernetes pod's environment, where every
     # Service of the namespace injects *_SERVICE_HOST, *_PORT_* variables:
-    # env -i and 200 of them (issue 11; README "Start-up cost").
+    # env -i and 200 of them (issue 11; bench/README.md, "Where the bytes and
+    # the instructions go").
     K8S_ENV=()
     for i in $(seq 1 200); do
         K8S_ENV+=("$(printf 'MY_SERVICE_%03d_PORT_8080_TCP_ADDR=10.96.%d.%d' "$i" $((i / 250)) $((i % 250)))")
