@@ -230,6 +230,23 @@ if command -v valgrind >/dev/null 2>&1; then
         instructions=$(sed -n 's/^summary: //p' "$out.1" 2>/dev/null | head -1)
         printf '%s\t%s\n' "$name" "${instructions:-NA}" >>"$DATA/instructions.tsv"
     done
+    # tend and tini again in a Kubernetes pod's environment, where every
+    # Service of the namespace injects *_SERVICE_HOST, *_PORT_* variables:
+    # env -i and 200 of them (issue 11; bench/README.md, "Where the bytes and
+    # the instructions go").
+    K8S_ENV=()
+    for i in $(seq 1 200); do
+        K8S_ENV+=("$(printf 'MY_SERVICE_%03d_PORT_8080_TCP_ADDR=10.96.%d.%d' "$i" $((i / 250)) $((i % 250)))")
+    done
+    for name in tend tini; do
+        out=$WORK/callgrind.$name-k8s
+        # shellcheck disable=SC2086
+        env -i "${K8S_ENV[@]}" "$(command -v "${UNSHARE[0]}")" "${UNSHARE[@]:1}" "$(command -v valgrind)" \
+            --tool=callgrind --callgrind-out-file="$out.%p" \
+            ${INIT_CMD[$name]} /bin/true >/dev/null 2>"$WORK/valgrind.$name-k8s.log" || true
+        instructions=$(sed -n 's/^summary: //p' "$out.1" 2>/dev/null | head -1)
+        printf '%s\t%s\n' "$name, 200 variables" "${instructions:-NA}" >>"$DATA/instructions.tsv"
+    done
     if command -v callgrind_annotate >/dev/null 2>&1 && [[ -f $WORK/callgrind.tend.1 ]]; then
         callgrind_annotate "$WORK/callgrind.tend.1" 2>/dev/null |
             awk '/file:function/ {on = 1; getline; next} on && NF {print} on && !NF && n++ {exit}' |

@@ -14,6 +14,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Without strlen, of the text or of the prefix: most of a container's
+// variables differ at the first byte.
+template <std::size_t N>
+bool has_prefix(const char* text, const char (&prefix)[N]) {
+    for (std::size_t i = 0; i + 1 < N; ++i)
+        if (text[i] != prefix[i]) return false;  // stops at the text's NUL too
+    return true;
+}
+
 bool s6_shebang(const fs::path& file) {
     int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return false;
@@ -76,11 +85,12 @@ S6Messages apply_s6_overlay(config::ParsedCommandLine& parsed, int argc, char** 
     S6Messages messages;
     config::EnvironmentVariables variables;
     for (char** entry = envp; entry != nullptr && *entry != nullptr; ++entry) {
+        // The prefix first: a Kubernetes pod has hundreds of other variables.
+        if (!has_prefix(*entry, "S6_") && !has_prefix(*entry, "TEND_")) continue;
         std::string_view text = *entry;
         auto equals = text.find('=');
         if (equals == std::string_view::npos) continue;
-        if (text.starts_with("S6_") || text.starts_with("TEND_"))
-            variables.emplace(std::string(text.substr(0, equals)), std::string(text.substr(equals + 1)));
+        variables.emplace(std::string(text.substr(0, equals)), std::string(text.substr(equals + 1)));
     }
     auto detection = detect_s6_tree(parsed.options, variables);
     if (!detection.detected) return messages;

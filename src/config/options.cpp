@@ -24,6 +24,15 @@ extern char** environ;
 namespace tend::config {
 namespace {
 
+// Without strlen, of the text or of the prefix: most of a container's
+// variables differ at the first byte.
+template <std::size_t N>
+bool has_prefix(const char* text, const char (&prefix)[N]) {
+    for (std::size_t i = 0; i + 1 < N; ++i)
+        if (text[i] != prefix[i]) return false;  // stops at the text's NUL too
+    return true;
+}
+
 using namespace std::chrono_literals;
 
 enum class Group { Directories, StartUp, ShutdownTiming, Logging, Control };
@@ -507,9 +516,11 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
     std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
     EnvironmentVariables environment;
     for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+        // The prefix first: a Kubernetes pod has hundreds of other variables.
+        if (!has_prefix(*entry, "TEND_")) continue;
         const std::string_view text = *entry;
         const auto equals = text.find('=');
-        if (!text.starts_with("TEND_") || equals == std::string_view::npos) continue;
+        if (equals == std::string_view::npos) continue;
         environment.emplace(std::string(text.substr(0, equals)), std::string(text.substr(equals + 1)));
     }
 

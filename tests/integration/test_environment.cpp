@@ -3,6 +3,8 @@
 // TEND_SERVICE, then env/), and container secrets never leak into a cleared one.
 #include <signal.h>
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 #include <fmt/format.h>
 
@@ -207,6 +209,48 @@ TEST(Environment, EnvdirNameWithEqualsFailsThatServiceNamingTheFile) {
     EXPECT_EQ(r.exit_code, 0) << r.diagnostics();
     EXPECT_FALSE(file_exists(sandbox.out("bad"))) << "a rejected env/ must keep the service down";
     EXPECT_TRUE(logs_path_with_reason(r.err, path)) << r.diagnostics();
+}
+
+// Issue 11: tend borrows its environ's strings instead of copying them and
+// sorts them once. With a Kubernetes pod's hundreds of variables the CMD
+// still gets exactly the container environment, sorted by name, and a
+// keep-env service all of it plus TEND_SERVICE.
+TEST(Environment, CmdAndKeepEnvServiceGetAKubernetesSizedEnvironmentWhole) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    sandbox.service("kept").flag("keep-env").run(kReportEnvRun);
+    TendOptions options{.env = container_env()};
+    for (int i = 300; i >= 1; --i)
+        options.env[fmt::format("MY_SERVICE_{:03}_PORT_8080_TCP_ADDR", i)] = fmt::format("10.96.{}.{}", i / 250, i % 250);
+    options.command = sandbox.sh(
+        "cat /proc/$$/environ > \"$OUT/cmd.env.tmp\"\n"
+        "mv \"$OUT/cmd.env.tmp\" \"$OUT/cmd.env\"\n"
+        "exec sleep 1000\n");
+    const Env container = options.env;
+    RunResult r = run_until_files(sandbox, {"cmd.env", "kept.env"}, options);
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+
+    const std::string cmd_text = read_file(sandbox.out("cmd.env"));
+    std::vector<std::string> names;
+    for (std::size_t start = 0; start < cmd_text.size();) {
+        std::size_t end = cmd_text.find('\0', start);
+        if (end == std::string::npos) end = cmd_text.size();
+        const std::string entry = cmd_text.substr(start, end - start);
+        names.push_back(entry.substr(0, entry.find('=')));
+        start = end + 1;
+    }
+    EXPECT_TRUE(std::is_sorted(names.begin(), names.end())) << "the CMD's environment is sorted by name";
+    Env cmd = parse_environ(cmd_text);
+    ASSERT_TRUE(cmd.contains("TEND_RUNTIME_DIR")) << r.diagnostics();  // the harness's own
+    cmd.erase("TEND_RUNTIME_DIR");
+    EXPECT_EQ(cmd, container);
+    EXPECT_EQ(names.size(), container.size() + 1);
+
+    Env kept = env_of(sandbox, "kept");
+    EXPECT_EQ(kept.at("TEND_SERVICE"), "kept");
+    kept.erase("TEND_SERVICE");
+    kept.erase("TEND_RUNTIME_DIR");
+    EXPECT_EQ(kept, container);
 }
 
 }  // namespace

@@ -5,8 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <ostream>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -86,6 +90,146 @@ TEST(Environment, SetIgnoresNamesThatCannotBeWritten) {
 TEST(Environment, NamesAreCaseSensitiveAndSortedBytewise) {
     Environment env = Environment::from_strings({"path=lower", "PATH=upper", "_X=1", "a=1"});
     EXPECT_EQ(env.to_strings(), (Strings{"PATH=upper", "_X=1", "a=1", "path=lower"}));
+}
+
+// ---- Environment at start-up: large, duplicated, hostile environments ----
+
+// What from_strings and from_environ must give, written the obvious way: the
+// first of equal names wins (getenv), entries without '=' or with an empty
+// name or a NUL in the name are dropped, the rest sorted bytewise by name.
+Strings expected_environment(const Strings& entries) {
+    std::map<std::string, std::string> first;
+    for (const std::string& entry : entries) {
+        std::size_t equals = entry.find('=');
+        if (equals == std::string::npos || equals == 0) continue;
+        std::string name = entry.substr(0, equals);
+        if (name.find('\0') != std::string::npos) continue;
+        first.emplace(name, entry.substr(equals + 1));  // keeps the first
+    }
+    Strings out;
+    for (const auto& [name, value] : first) out.push_back(name + "=" + value);
+    return out;
+}
+
+Environment from_environ_of(const Strings& entries) {
+    std::vector<char*> envp;
+    for (const std::string& entry : entries) envp.push_back(const_cast<char*>(entry.c_str()));
+    envp.push_back(nullptr);
+    return Environment::from_environ(envp.data());
+}
+
+// Service names from a fixed generator, in a shuffled order: the names share
+// their first 11 bytes and often differ only past the 16th.
+Strings kubernetes_like(std::size_t services, std::uint32_t seed) {
+    std::mt19937 random(seed);
+    Strings entries;
+    for (std::size_t i = 0; i < services; ++i) {
+        std::string service = "MY_SERVICE_" + std::to_string(random() % 100000);
+        entries.push_back(service + "_SERVICE_HOST=10.96.0." + std::to_string(i));
+        entries.push_back(service + "_PORT_8080_TCP_ADDR=10.96.1." + std::to_string(i));
+        entries.push_back(service + "_PORT=tcp://10.96.2." + std::to_string(i));
+    }
+    std::shuffle(entries.begin(), entries.end(), random);
+    return entries;
+}
+
+TEST(EnvironmentStartUp, ManyEntriesWithInterleavedDuplicatesKeepTheFirst) {
+    Strings entries;
+    for (int round = 0; round < 3; ++round)
+        for (int i = 0; i < 300; ++i) {
+            // Round 0 sets every even name, round 1 every name, round 2 again.
+            if (round == 0 && i % 2 == 1) continue;
+            entries.push_back("VARIABLE_WITH_A_LONG_SHARED_PREFIX_" + std::to_string(i) + "=round" +
+                              std::to_string(round));
+        }
+    std::mt19937 random(7);
+    std::shuffle(entries.begin() + 150, entries.end(), random);  // duplicates before and after each other
+    const Strings expected = expected_environment(entries);
+    ASSERT_EQ(expected.size(), 300u);
+    EXPECT_EQ(Environment::from_strings(entries).to_strings(), expected);
+    Environment env = from_environ_of(entries);
+    EXPECT_EQ(env.to_strings(), expected);
+    EXPECT_EQ(env.size(), 300u);
+    EXPECT_EQ(env.get("VARIABLE_WITH_A_LONG_SHARED_PREFIX_0"), "round0");
+}
+
+TEST(EnvironmentStartUp, FirstOfEqualNamesWinsWhateverItsValue) {
+    // The later duplicate's value sorts before the first's: the name alone decides.
+    Environment env = from_environ_of({"B=2", "A=zzz", "A=aaa", "A=", "B=1"});
+    EXPECT_EQ(env.to_strings(), (Strings{"A=zzz", "B=2"}));
+    env = Environment::from_strings({"A=", "A=aaa"});
+    EXPECT_EQ(env.to_strings(), (Strings{"A="}));
+}
+
+TEST(EnvironmentStartUp, InvalidNamesAreDroppedAndValuesKeptWhole) {
+    const Strings entries{"=value", "", "NO_EQUALS", "==", "A==b", "B=c=d", std::string("N\0UL=1", 6),
+                          std::string("V=x\0y", 5), "OK=1", "=", "LAST="};
+    const Strings expected{"A==b", "B=c=d", "LAST=", "OK=1", std::string("V=x\0y", 5)};
+    EXPECT_EQ(expected_environment(entries), expected);
+    EXPECT_EQ(Environment::from_strings(entries).to_strings(), expected);
+    // A C string ends at the NUL: "N" alone has no '=', "V=x" is cut there.
+    EXPECT_EQ(from_environ_of(entries).to_strings(), (Strings{"A==b", "B=c=d", "LAST=", "OK=1", "V=x"}));
+}
+
+TEST(EnvironmentStartUp, SortedBytewiseWhenNamesShareLongPrefixes) {
+    // Equal in the first 8 or 16 bytes, prefixes of each other, bytes >= 0x80.
+    Strings entries{"MY_SERVICE_001_PORT_8080_TCP_ADDR=a",
+                    "MY_SERVICE_001_PORT_8080_TCP=b",
+                    "MY_SERVICE_001_PORT_8080_TCP_PORT=c",
+                    "MY_SERVICE_001_P=d",
+                    "MY_SERVICE_001_=e",
+                    "MY_SERVICE_001_PORT=f",
+                    "MY_SERVICE_001_PORT_8080_TCP_ADDR_=g",
+                    "MY_SERVI=h",
+                    "MY_SERV=i",
+                    "MY_SERVICE_001_PORT_8080_TCP_ADDRESS=j",
+                    "MY_SERVICE_001_PORT_8080_TCP_ADDQ=k",
+                    "MY_SERVICE_0010=l",
+                    "MY_SERVICE_001\xc3\xa9=m",
+                    "MY_SERVICE_001_PORT_8080_TCP_ADD\xc3\xa9=n",
+                    "\xc3\xa9T\xc3\xa9=o",
+                    "Z=p",
+                    "MY_SERVICE_001_PORT_8080_TCP_ADDR=duplicate"};
+    const Strings expected = expected_environment(entries);
+    ASSERT_EQ(expected.size(), entries.size() - 1);
+    EXPECT_EQ(expected.front(), "MY_SERV=i");
+    EXPECT_EQ(expected.back(), "\xc3\xa9T\xc3\xa9=o");
+    EXPECT_EQ(Environment::from_strings(entries).to_strings(), expected);
+    Environment env = from_environ_of(entries);
+    EXPECT_EQ(env.to_strings(), expected);
+    EXPECT_EQ(env.get("MY_SERVICE_001_PORT_8080_TCP_ADDR"), "a");
+    EXPECT_EQ(env.get("MY_SERVICE_001_PORT_8080_TCP_ADD"), std::nullopt);
+    EXPECT_TRUE(env.contains("MY_SERVICE_001_P"));
+}
+
+TEST(EnvironmentStartUp, AVeryLargeEnvironmentMatchesTheObviousModel) {
+    const Strings entries = kubernetes_like(4000, 11);  // 12,000 entries, some services drawn twice
+    const Strings expected = expected_environment(entries);
+    ASSERT_LT(expected.size(), entries.size());  // the generator did draw duplicates
+    Environment env = from_environ_of(entries);
+    EXPECT_EQ(env.to_strings(), expected);
+    EXPECT_EQ(Environment::from_strings(entries).to_strings(), expected);
+    for (const std::string& entry : expected) {
+        std::size_t equals = entry.find('=');
+        ASSERT_EQ(env.get(entry.substr(0, equals)), entry.substr(equals + 1)) << entry;
+    }
+}
+
+TEST(EnvironmentStartUp, CopiesOfABorrowedEnvironmentChangeIndependently) {
+    const Strings entries{"PATH=/usr/bin", "HOME=/root", "SECRET=hunter2"};
+    const Environment container = from_environ_of(entries);
+    Environment service = container;
+    service.set("PATH", "/opt/bin");
+    service.unset("SECRET");
+    service.set("TEND_SERVICE", "app");
+    EXPECT_EQ(service.to_strings(), (Strings{"HOME=/root", "PATH=/opt/bin", "TEND_SERVICE=app"}));
+    EXPECT_EQ(container.to_strings(), (Strings{"HOME=/root", "PATH=/usr/bin", "SECRET=hunter2"}));
+    Environment assigned;
+    assigned = service;
+    assigned.set("HOME", "/home/app");
+    EXPECT_EQ(service.get("HOME"), "/root");
+    EXPECT_EQ(assigned.get("HOME"), "/home/app");
+    EXPECT_EQ(assigned.get("PATH"), "/opt/bin");
 }
 
 // ---- build_service_environment ------------------------------------------

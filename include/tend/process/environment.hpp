@@ -15,6 +15,7 @@
 // rules stays out: container secrets never reach a cleared service.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +37,11 @@ public:
     // From "NAME=value" strings (e.g. environ). Entries without '=' or with an
     // empty name are ignored; of duplicate names the first wins (as getenv).
     static Environment from_strings(const std::vector<std::string>& entries);
+    // Borrows the strings rather than copy them (a container's environment
+    // is read at every start-up, and in a Kubernetes pod it has hundreds of
+    // entries): they must stay unchanged while any copy of the Environment
+    // lives. tend passes its own environ, which it never modifies (only the
+    // s6-overlay applets, which are not tend's init, call setenv).
     static Environment from_environ(char** envp);
 
     // Names that are empty or contain '=' or NUL are ignored: they could not
@@ -49,7 +55,20 @@ public:
     std::size_t size() const { return vars_.size(); }
 
 private:
-    std::vector<std::pair<std::string, std::string>> vars_;  // sorted by name
+    // One variable as its "NAME=value" text: borrowed from environ, or owned.
+    struct Variable {
+        const char* borrowed = nullptr;  // null: the text is `owned`
+        std::string owned;
+        std::size_t size = 0;       // of the text
+        std::size_t name_size = 0;  // the text's first '=' is at name_size
+        std::string_view text() const { return borrowed != nullptr ? std::string_view(borrowed, size) : owned; }
+        std::string_view name() const { return text().substr(0, name_size); }
+        std::string_view value() const { return text().substr(name_size + 1); }
+    };
+    struct Candidate;
+    static void sort_unique(std::vector<Candidate>& candidates);
+
+    std::vector<Variable> vars_;  // sorted by name, names unique
 };
 
 struct EnvironmentInputs {
