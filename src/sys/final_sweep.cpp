@@ -146,7 +146,13 @@ SweepReport sweep(const std::vector<int>& signals, bool is_pid1) {
     // First what tend may do itself; collect the processes it may not signal.
     std::vector<ProcessEntry> refused;
     if (is_pid1) {
-        for (int signo : signals) ::kill(-1, signo);
+        // ESRCH from kill(-1) means the namespace holds no process but tend
+        // (zombies count as processes). That is the common end of a
+        // shutdown: then neither the other signals (each kill(-1) walks
+        // every process of the host) nor a scan of /proc are needed.
+        for (std::size_t i = 0; i < signals.size(); ++i) {
+            if (::kill(-1, signals[i]) != 0 && errno == ESRCH && i == 0) return report;
+        }
         // kill(-1) returned 0 whatever it skipped: ask per process.
         for (const auto& entry : remaining_processes(true))
             if (::kill(entry.pid, 0) != 0 && errno == EPERM) refused.push_back(entry);
