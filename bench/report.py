@@ -411,12 +411,16 @@ if restart_latencies:
 
     floor = floor_of("spawn.txt")
     sleep_floor = floor_of("spawn_sleep.txt")
+    supervisor_floor = floor_of("supervise.txt")
     out.append(table(["restarts", "median (µs)", "min (µs)", "p90 (µs)", "max (µs)",
-                      "floor, back to back (µs)", "floor, woken by a timer (µs)", "median / woken floor"],
+                      "floor, back to back (µs)", "floor, woken by a timer (µs)", "median / woken floor",
+                      "a C supervisor (µs)", "median / C supervisor"],
                      [[len(latencies), f"{statistics.median(latencies):.0f}", f"{latencies[0]:.0f}", f"{p90:.0f}",
                        f"{latencies[-1]:.0f}", f"{floor:.0f}" if floor else "n/a",
                        f"{sleep_floor:.0f}" if sleep_floor else "n/a",
-                       ratio(statistics.median(latencies), sleep_floor)]]))
+                       ratio(statistics.median(latencies), sleep_floor),
+                       f"{supervisor_floor:.0f}" if supervisor_floor else "n/a",
+                       ratio(statistics.median(latencies), supervisor_floor)]]))
     out.append(
         "\nThe services' `run` is `bench/stamp.c` itself (no shell): each life writes CLOCK_MONOTONIC at its first "
         "instruction and again just before `_exit(1)`. Latency = next start - exit - tend's backoff for that restart "
@@ -427,7 +431,10 @@ if restart_latencies:
         "namespace: the median time from before fork() to the first instruction of the same static program in a "
         "minimal C parent, median of 3 x 101 back to back; \"woken by a timer\" is `stamp spawn 31 100`: the parent "
         "first sleeps until a deadline 100 ms ahead (clock_nanosleep) and the time runs from that deadline, which is "
-        "what a restart after the backoff is (3 x 31). The services run 3 + 23 i ms each, so that restarts of "
+        "what a restart after the backoff is (3 x 31). \"A C supervisor\" is `stamp supervise 31 100` (3 runs): the "
+        "smallest supervisor of one crashing program, measured exactly as tend is here: it waits for the exit "
+        "(waitpid), sleeps 100 ms from the moment it saw it, forks and execs the program again; latency = next "
+        "start - exit - 100 ms, so it pays the wake-up for the exit as tend does. The services run 3 + 23 i ms each, so that restarts of "
         "different services do not coincide. s6-supervise and runsv wait at least 1 s between two starts of a "
         "service and supervisord's backoff is in seconds too, so they have no row: their delay is not removable.\n")
 else:
@@ -493,8 +500,10 @@ if services:
                             verdict(tend_start < other)])
 if restart_latencies:
     median = statistics.median(restart_latencies)
-    targets.append(["restart, exit to new exec without backoff, median", "< 1 ms", f"{median / 1000:.2f} ms",
-                    verdict(median < 1000)])
+    measured = f"{median / 1000:.2f} ms"
+    if supervisor_floor:
+        measured += f" (the smallest C supervisor: {supervisor_floor / 1000:.2f} ms)"
+    targets.append(["restart, exit to new exec without backoff, median", "< 1 ms", measured, verdict(median < 1000)])
 if targets:
     summary = ["## Targets (issue 11), this run\n", table(["target", "wanted", "measured", ""], targets),
                "\nEach ratio is taken against anchors measured in the same run; the sections below give the "

@@ -536,6 +536,10 @@ done >"$DATA/spawn.txt"
 for ((rep = 0; rep < 3; rep++)); do
     "${UNSHARE[@]}" "$WORK/stamp" spawn 31 100 2>/dev/null || true
 done >"$DATA/spawn_sleep.txt"
+# And the smallest supervisor: wait for the exit, sleep the backoff, fork+exec.
+for ((rep = 0; rep < 3; rep++)); do
+    "${UNSHARE[@]}" "$WORK/stamp" supervise 31 100 2>/dev/null || true
+done >"$DATA/supervise.txt"
 
 # --- 8. reaping -----------------------------------------------------------------
 # Sampled here: the burst of runnable orphans below inflates the load average itself.

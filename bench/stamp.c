@@ -19,6 +19,15 @@
  *                                   MS, each round first sleeps until a deadline
  *                                   MS ms ahead and times from that deadline, as
  *                                   a supervisor woken by its backoff timer
+ *   stamp supervise N MS            the smallest supervisor of one crashing
+ *                                   program: fork and exec `stamp lifetime FD`
+ *                                   (writes the time of its first instruction,
+ *                                   runs 5 ms, writes the time just before
+ *                                   _exit), wait for its exit, sleep MS ms from
+ *                                   then, start it again; N lives; prints the
+ *                                   median of next start - exit - MS in ns: what
+ *                                   the restart benchmark measures for tend,
+ *                                   with nothing but wait, sleep, fork and exec
  *   stamp forkexec SCANDIR          fork and exec every SCANDIR/NAME/run (in its
  *                                   directory), then reap forever: the fork+exec
  *                                   limit an init can reach with the same scripts
@@ -142,7 +151,54 @@ static int spawn(const char *self, int count, long sleep_ms) {
     return 0;
 }
 
+// One life for `supervise`: its start, 5 ms of running, its exit.
+static int lifetime(int fd) {
+    long long times[2];
+    times[0] = now_ns();
+    struct timespec run = {0, 5 * 1000000L};
+    nanosleep(&run, NULL);
+    times[1] = now_ns();
+    if (write(fd, times, sizeof times) != sizeof times) return 111;
+    _exit(1);
+}
+
+static int supervise(const char *self, int lives, long backoff_ms) {
+    if (lives < 2) return 2;
+    long long *samples = calloc((size_t)lives, sizeof *samples);
+    if (!samples) return 111;
+    int fds[2];
+    if (pipe(fds) != 0) return 111;
+    char fd_text[16];
+    snprintf(fd_text, sizeof fd_text, "%d", fds[1]);
+    long long previous_exit = 0;
+    int count = 0;
+    for (int i = 0; i < lives; ++i) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(fds[0]);
+            execl(self, "stamp", "lifetime", fd_text, (char *)NULL);
+            _exit(111);
+        }
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+        }
+        long long seen = now_ns();  // the backoff runs from the moment the exit is seen, as in tend
+        long long times[2];
+        if (read(fds[0], times, sizeof times) != sizeof times) return 111;
+        if (i > 0) samples[count++] = times[0] - previous_exit - backoff_ms * 1000000LL;
+        previous_exit = times[1];
+        long long deadline_ns = seen + backoff_ms * 1000000LL;
+        struct timespec deadline = {deadline_ns / 1000000000LL, deadline_ns % 1000000000LL};
+        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, NULL) == EINTR) {
+        }
+    }
+    qsort(samples, (size_t)count, sizeof *samples, compare_ll);
+    printf("%lld\n", samples[count / 2]);
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc == 3 && strcmp(argv[1], "lifetime") == 0) return lifetime(atoi(argv[2]));
+    if (argc == 4 && strcmp(argv[1], "supervise") == 0) return supervise("/proc/self/exe", atoi(argv[2]), atol(argv[3]));
     if (argc == 3 && strcmp(argv[1], "first") == 0) {
         long long first = now_ns();
         return write(atoi(argv[2]), &first, sizeof first) == sizeof first ? 0 : 111;
