@@ -14,15 +14,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Without strlen, of the text or of the prefix: most of a container's
-// variables differ at the first byte.
-template <std::size_t N>
-bool has_prefix(const char* text, const char (&prefix)[N]) {
-    for (std::size_t i = 0; i + 1 < N; ++i)
-        if (text[i] != prefix[i]) return false;  // stops at the text's NUL too
-    return true;
-}
-
 bool s6_shebang(const fs::path& file) {
     int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return false;
@@ -83,15 +74,7 @@ S6TreeDetection detect_s6_tree(const config::Options& options, const config::Env
 
 S6Messages apply_s6_overlay(config::ParsedCommandLine& parsed, int argc, char** argv, char** envp) {
     S6Messages messages;
-    config::EnvironmentVariables variables;
-    for (char** entry = envp; entry != nullptr && *entry != nullptr; ++entry) {
-        // The prefix first: a Kubernetes pod has hundreds of other variables.
-        if (!has_prefix(*entry, "S6_") && !has_prefix(*entry, "TEND_")) continue;
-        std::string_view text = *entry;
-        auto equals = text.find('=');
-        if (equals == std::string_view::npos) continue;
-        variables.emplace(std::string(text.substr(0, equals)), std::string(text.substr(equals + 1)));
-    }
+    config::EnvironmentVariables variables = config::variables_with_prefixes(envp, {"S6_", "TEND_"});
     auto detection = detect_s6_tree(parsed.options, variables);
     if (!detection.detected) return messages;
     messages.debug.push_back("s6-overlay tree detected: " + detection.reason);

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <span>
 
 #include "tend/config/duration.hpp"
@@ -23,15 +24,6 @@ extern char** environ;
 
 namespace tend::config {
 namespace {
-
-// Without strlen, of the text or of the prefix: most of a container's
-// variables differ at the first byte.
-template <std::size_t N>
-bool has_prefix(const char* text, const char (&prefix)[N]) {
-    for (std::size_t i = 0; i + 1 < N; ++i)
-        if (text[i] != prefix[i]) return false;  // stops at the text's NUL too
-    return true;
-}
 
 using namespace std::chrono_literals;
 
@@ -511,18 +503,25 @@ std::string version_text() {
            ", " + TEND_BUILD_TYPE + " build)";
 }
 
-ParsedCommandLine parse_command_line(int argc, char** argv) {
-    ParsedCommandLine result;
-    std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
-    EnvironmentVariables environment;
-    for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
-        // The prefix first: a Kubernetes pod has hundreds of other variables.
-        if (!has_prefix(*entry, "TEND_")) continue;
+EnvironmentVariables variables_with_prefixes(char** envp, std::initializer_list<std::string_view> prefixes) {
+    EnvironmentVariables variables;
+    for (char** entry = envp; entry != nullptr && *entry != nullptr; ++entry) {
+        // strncmp stops at the entry's NUL: no strlen of entries that do not match.
+        const bool wanted = std::ranges::any_of(
+            prefixes, [&](std::string_view prefix) { return std::strncmp(*entry, prefix.data(), prefix.size()) == 0; });
+        if (!wanted) continue;
         const std::string_view text = *entry;
         const auto equals = text.find('=');
         if (equals == std::string_view::npos) continue;
-        environment.emplace(std::string(text.substr(0, equals)), std::string(text.substr(equals + 1)));
+        variables.emplace(std::string(text.substr(0, equals)), std::string(text.substr(equals + 1)));
     }
+    return variables;
+}
+
+ParsedCommandLine parse_command_line(int argc, char** argv) {
+    ParsedCommandLine result;
+    std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+    const EnvironmentVariables environment = variables_with_prefixes(environ, {"TEND_"});
 
     auto parsed = parse_options(args, environment);
     if (!parsed) {

@@ -354,3 +354,17 @@ TEST(HelpAndVersion, VersionSaysLinkingAndBuildType) {
 }
 
 }  // namespace
+
+TEST(VariablesWithPrefixes, KeepsOnlyNamedPrefixesAndWholeVariables) {
+    std::vector<std::string> texts{"TEND_VERBOSITY=3", "PATH=/bin", "S6_KEEP_ENV=1", "TE", "TEND_NO_EQUALS",
+                                   "XTEND_X=1", "S6_=empty-name-tail", "TEND_EMPTY="};
+    std::vector<char*> envp;
+    for (auto& text : texts) envp.push_back(text.data());
+    envp.push_back(nullptr);
+    const auto only_tend = tend::config::variables_with_prefixes(envp.data(), {"TEND_"});
+    EXPECT_EQ(only_tend, (tend::config::EnvironmentVariables{{"TEND_VERBOSITY", "3"}, {"TEND_EMPTY", ""}}));
+    const auto both = tend::config::variables_with_prefixes(envp.data(), {"S6_", "TEND_"});
+    EXPECT_EQ(both, (tend::config::EnvironmentVariables{
+                        {"TEND_VERBOSITY", "3"}, {"S6_KEEP_ENV", "1"}, {"S6_", "empty-name-tail"}, {"TEND_EMPTY", ""}}));
+    EXPECT_TRUE(tend::config::variables_with_prefixes(nullptr, {"TEND_"}).empty());
+}

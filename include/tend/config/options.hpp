@@ -9,6 +9,7 @@
 #include <expected>
 #include <filesystem>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -84,6 +85,11 @@ struct CommandLine {
 
 // Only variables starting with TEND_ are looked at.
 using EnvironmentVariables = std::map<std::string, std::string, std::less<>>;
+
+// The variables of `envp` whose names start with one of `prefixes` (TEND_,
+// S6_). Each entry is checked against the prefixes before anything else is
+// done with it: a Kubernetes pod's environment has hundreds of other entries.
+EnvironmentVariables variables_with_prefixes(char** envp, std::initializer_list<std::string_view> prefixes);
 
 // args: argv without argv[0]. Options end at `--` or at the first word that
 // is not an option (the CMD); an unknown option before that is an error. The
