@@ -619,14 +619,14 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status) {
             // A primary's end is said once, by Init ("shutting down: primary
             // service X exited with code N", or "primary service X killed by
             // SIGTERM" during a shutdown), not here as well.
-            if (scheduled(record))
+            if (scheduled(record)) {
                 scheduled_run_exited(record, exit);
-            else if (record.primary)
-                ;
-            else if (exit.signal != 0)
-                log::info("service {}: killed by {}", record.name, config::signal_name(exit.signal));
-            else
-                log::info("service {}: exited with code {}", record.name, exit.code);
+            } else if (!record.primary) {
+                if (exit.signal != 0)
+                    log::info("service {}: killed by {}", record.name, config::signal_name(exit.signal));
+                else
+                    log::info("service {}: exited with code {}", record.name, exit.code);
+            }
             if (context_.router && record.output_writer) context_.router->writer_exited(*record.output_writer);
             bool group_empty = !ops_.group_alive(record.pgid);
             if (record.notification) {
