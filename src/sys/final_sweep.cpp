@@ -150,9 +150,8 @@ SweepReport sweep(const std::vector<int>& signals, bool is_pid1) {
         // (zombies count as processes). That is the common end of a
         // shutdown: then neither the other signals (each kill(-1) walks
         // every process of the host) nor a scan of /proc are needed.
-        for (std::size_t i = 0; i < signals.size(); ++i) {
-            if (::kill(-1, signals[i]) != 0 && errno == ESRCH && i == 0) return report;
-        }
+        if (signals.empty() || (::kill(-1, signals.front()) != 0 && errno == ESRCH)) return report;
+        for (std::size_t i = 1; i < signals.size(); ++i) ::kill(-1, signals[i]);
         // kill(-1) returned 0 whatever it skipped: ask per process.
         for (const auto& entry : remaining_processes(true))
             if (::kill(entry.pid, 0) != 0 && errno == EPERM) refused.push_back(entry);
