@@ -1,3 +1,4 @@
+// Proves: docs/security.md
 // A service must never be able to freeze PID 1: tend never waits, in any
 // system call, on a process that an untrusted uid can stop, trace or slow.
 //
