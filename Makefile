@@ -79,8 +79,10 @@ release: deps
 	cmake --build $(RELEASE_BUILD) -j $(JOBS) --target tend
 	@ls -l $(RELEASE_BUILD)/tend
 
-# Installs the release binary as $(PREFIX)/sbin/tend.
+# Installs the release binary as $(PREFIX)/sbin/tend and its manual page as
+# $(PREFIX)/share/man/man8/tend.8 (written from tend --help and docs/).
 install: release
+	cmake --build $(RELEASE_BUILD) -j $(JOBS) --target tend_man
 	cmake --install $(RELEASE_BUILD) --prefix $(PREFIX)
 
 # Runs the example tree. As root it uses the users the examples name; as a

@@ -42,8 +42,9 @@ names() {
     work=$(mktemp -d)
     trap 'rm -rf "$work"' EXIT
     man_text "$man" >"$work/man"
-    ${TEND_EMULATOR:-} "$tend" --help >"$work/help"
-    ${TEND_EMULATOR:-} "$tend" ctl --help >>"$work/help"
+    ${TEND_EMULATOR:-} "$tend" --help >"$work/help-main"
+    ${TEND_EMULATOR:-} "$tend" ctl --help >"$work/help"
+    cat "$work/help-main" >>"$work/help"
     mkdir "$work/root"
     ${TEND_EMULATOR:-} "$tend" compat install "$work/root" >/dev/null
 
@@ -57,6 +58,9 @@ names() {
         count=$(wc -l <"$work/${list%%:*}")
         [ "$count" -ge "${list##*:}" ] || problem "found only $count ${list%%:*}: check_docs.sh no longer reads them right"
     done
+    # --help ends by saying where the documentation is.
+    grep -v '^[[:space:]]*$' "$work/help-main" | tail -n 1 | grep -q 'man 8 tend' ||
+        problem "tend --help: its last line does not say where the documentation is (man 8 tend, docs/)"
     grep -qx run "$work/files" && grep -qx user "$work/files" ||
         problem "the service-dir files read from service_config.cpp lack run or user: check_docs.sh no longer reads them right"
 
