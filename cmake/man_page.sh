@@ -58,18 +58,18 @@ HEAD
     page "$docs/service-directory.md"
     page "$docs/logs.md"
     page "$docs/control.md"
-    echo '.SS tend ctl \-\-help'
-    echo '.nf'
+    printf '%s\n' '.SS tend ctl \-\-help' '.nf'
     sed 's/\\/\\e/g; s/^[.'"'"']/\\\&&/' "$work/ctl-help"
     echo '.fi'
     page "$docs/check.md"
-    echo '.SH APPLETS'
-    echo 'Called by one of these names (argv[0]), tend is that s6\-overlay program;'
-    echo '\fBtend compat install\fR [\fIROOT\fR] makes the links in ROOT/command and'
-    echo 'ROOT/usr/bin. See docs/s6\-overlay.md.'
-    for applet in $(ls "$work/root/command" | sort); do
-        printf '.TP\n.B %s\n' "$(printf '%s' "$applet" | sed 's/-/\\-/g')"
-    done
+    cat <<'APPLETS'
+.SH APPLETS
+Called by one of these names (argv[0]), tend is that s6\-overlay program;
+\fBtend compat install\fR [\fIROOT\fR] makes the links in ROOT/command and
+ROOT/usr/bin. See docs/s6\-overlay.md.
+APPLETS
+    echo '.PP'
+    ls "$work/root/command" | sort | sed 's/-/\\-/g; s/^/\\fB/; s/$/\\fR,/; $s/,$/./'
     echo '.SH SEE ALSO'
     echo 'The pages of docs/ in tend'"'"'s source, starting with docs/README.md:'
     for file in "$docs"/*.md; do
