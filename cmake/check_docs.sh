@@ -8,6 +8,9 @@
 #   check_docs.sh links SOURCE_DIR
 #       every relative Markdown link of README.md, docker/README.md and docs/
 #       names a file that exists, and its #anchor a heading of that file.
+#   check_docs.sh tests SOURCE_DIR
+#       every tests/integration/test_*.cpp names, in its first line, the
+#       pages (and headings) of docs/ whose promises it proves.
 # Each problem is one line naming the file and what is missing; exit 1 if any.
 # TEND_EMULATOR (optional) runs a cross-compiled tend.
 set -eu
@@ -129,12 +132,38 @@ links() {
     echo "checked the links of README.md, docker/README.md and docs/"
 }
 
+# Each integration test file opens with the pages whose promises it proves:
+#   // Proves: docs/behaviour.md#exit-codes, docs/logs.md
+tests() {
+    source=$1
+    cd "$source"
+    count=0
+    for test in tests/integration/test_*.cpp; do
+        count=$((count + 1))
+        first=$(head -n 1 "$test")
+        case $first in
+        '// Proves: docs/'*) ;;
+        *) problem "$test: its first line does not name the docs page it proves (// Proves: docs/PAGE.md#anchor, ...)"; continue ;;
+        esac
+        for target in $(printf '%s\n' "$first" | grep -oE 'docs/[A-Za-z0-9_.-]+\.md(#[A-Za-z0-9_-]+)?'); do
+            file=${target%%#*}
+            if [ ! -f "$file" ]; then
+                problem "$test: names $target, but $file does not exist"
+            elif [ "$file" != "$target" ] && ! anchors "$file" | grep -qxF -- "${target#*#}"; then
+                problem "$test: names $target, but $file has no heading with the anchor #${target#*#}"
+            fi
+        done
+    done
+    echo "checked the first line of $count integration test files"
+}
+
 mode=${1:-}
 shift || true
 case $mode in
 names) names "$@" ;;
 links) links "$@" ;;
-*) echo "usage: $0 names TEND MAN SOURCE_DIR | links SOURCE_DIR" >&2; exit 2 ;;
+tests) tests "$@" ;;
+*) echo "usage: $0 names TEND MAN SOURCE_DIR | links SOURCE_DIR | tests SOURCE_DIR" >&2; exit 2 ;;
 esac
 if [ "$problems" -gt 0 ]; then
     echo "$problems problem(s) in the documentation" >&2
