@@ -61,14 +61,17 @@ integration: build
 	$(BUILD)/tend_integration_tests
 
 # Everything CI runs: the tests here, fuzzing, the e2e suite, the same unit and
-# integration tests again in a fresh container (check-fresh), and the arm64
-# build's unit tests and smoke run under qemu-user (check-arm64).
+# integration tests again in a fresh container (check-fresh), the arm64 build's
+# unit tests and smoke run under qemu-user (check-arm64), then the release
+# artifacts (dist) and the two-architecture image (image), each checked.
 check: build
 	ctest --test-dir $(BUILD) --output-on-failure -j 2
 	$(MAKE) fuzz
 	$(MAKE) e2e
 	$(MAKE) check-fresh
 	$(MAKE) check-arm64
+	$(MAKE) dist
+	$(MAKE) image
 
 # libFuzzer targets of fuzz/ (clang-16 with libc++, see fuzz/run.sh), each for
 # FUZZ_SECONDS (default 2); a crash fails the target.
