@@ -54,8 +54,12 @@ if command -v ccache >/dev/null; then
     ccache_dir=$(ccache -k cache_dir)
     mkdir -p "$ccache_dir"
     cache=(-v "$ccache_dir:/ccache" -e CCACHE_DIR=/ccache -e CCACHE_BASEDIR="$(ccache -k base_dir)")
-    # The same hashing as here, or nothing would hit.
+    # The same hashing as here, or nothing would hit: ccache's settings, and
+    # the locale variables it hashes (they change the compiler's messages).
     [ "$(ccache -k hash_dir)" = true ] || cache+=(-e CCACHE_NOHASHDIR=1)
+    for variable in LANG LC_ALL LC_CTYPE LC_MESSAGES; do
+        [ -z "${!variable:-}" ] || cache+=(-e "$variable=${!variable}")
+    done
 fi
 # The machine's own nofile limits (podman's default is above this machine's
 # hard limit, and runc then fails); nproc as the e2e suite sets it (root in a
