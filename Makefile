@@ -82,7 +82,7 @@ release: deps
 # Installs the release binary as $(PREFIX)/sbin/tend and its manual page as
 # $(PREFIX)/share/man/man8/tend.8 (written from tend --help and docs/).
 install: release
-	cmake --build $(RELEASE_BUILD) -j $(JOBS) --target tend_man
+	cmake --build $(RELEASE_BUILD) -j $(JOBS)
 	cmake --install $(RELEASE_BUILD) --prefix $(PREFIX)
 
 # Runs the example tree. As root it uses the users the examples name; as a
