@@ -22,7 +22,7 @@ LAUNCHER := $(if $(shell command -v ccache),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc)
 DEB_PACKAGES = cmake g++ make pkg-config libcap-ng-dev libspdlog-dev libfmt-dev \
-               libgtest-dev util-linux libcap2-bin procps tzdata
+               libgtest-dev util-linux libcap2-bin procps tzdata groff-base
 # Cross-building and testing for arm64 on amd64 (after dpkg --add-architecture arm64).
 ARM64_PACKAGES = g++-aarch64-linux-gnu qemu-user-static libcap-ng-dev:arm64 libc6-dev:arm64
 ARM64_FILES = /usr/bin/aarch64-linux-gnu-g++ /usr/bin/qemu-aarch64-static \
@@ -39,7 +39,7 @@ all: build
 
 deps:
 	@missing=0; for f in $(DEB_HEADERS); do [ -e $$f ] || missing=1; done; \
-	command -v cmake >/dev/null && command -v g++ >/dev/null && command -v capsh >/dev/null || missing=1; \
+	command -v cmake >/dev/null && command -v g++ >/dev/null && command -v capsh >/dev/null && command -v groff >/dev/null || missing=1; \
 	if [ $$missing = 1 ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y $(DEB_PACKAGES); \
 	  else echo "missing build dependencies; as root run: apt-get install -y $(DEB_PACKAGES)" >&2; exit 1; fi; \
@@ -142,7 +142,7 @@ check-arm64:
 else
 check-arm64: arm64-deps
 	cmake --preset dev-arm64 $(LAUNCHER)
-	cmake --build build-arm64 -j $(JOBS) --target tend_unit_tests
+	cmake --build build-arm64 -j $(JOBS) --target tend_unit_tests tend_man
 	ctest --test-dir build-arm64 --output-on-failure -j 2
 	$(MAKE) release ARCH=arm64
 	tests/arm64/smoke.sh build-release-arm64/tend
@@ -154,8 +154,10 @@ endif
 check-fresh: e2e-deps
 	tests/fresh/run.sh
 
-# Installs the release binary as $(PREFIX)/sbin/tend.
+# Installs the release binary as $(PREFIX)/sbin/tend and its manual page as
+# $(PREFIX)/share/man/man8/tend.8 (written from tend --help and docs/).
 install: release
+	cmake --build $(RELEASE_BUILD) -j $(JOBS)
 	cmake --install $(RELEASE_BUILD) --prefix $(PREFIX)
 
 # Runs the example tree. As root it uses the users the examples name; as a
