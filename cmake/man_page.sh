@@ -2,7 +2,9 @@
 # Writes tend.8, `man tend`, from what the binary prints and what docs/ says,
 # so the manual page and `tend --help` cannot disagree:
 #   OPTIONS               `tend --help` of the binary just built
-#   the other sections    the pages of docs/ (cmake/markdown_to_man.awk)
+#   the other sections    the pages of docs/ a user of the binary needs
+#                         (cmake/markdown_to_man.awk); a page not written
+#                         yet is left out
 #   APPLETS               the links `tend compat install` makes
 # Usage: man_page.sh TEND DOCS_DIR OUTPUT
 # TEND_EMULATOR (optional) runs a cross-compiled tend (qemu-aarch64).
@@ -56,12 +58,15 @@ HEAD
     page "$docs/configuration.md" "$work/help"
     page "$docs/behaviour.md"
     page "$docs/service-directory.md"
+    page "$docs/scheduled-services.md"
+    page "$docs/confinement.md"
     page "$docs/logs.md"
     page "$docs/control.md"
     printf '%s\n' '.SS tend ctl \-\-help' '.nf'
     sed 's/\\/\\e/g; s/^[.'"'"']/\\\&&/' "$work/ctl-help"
     echo '.fi'
     page "$docs/check.md"
+    page "$docs/security.md"
     cat <<'APPLETS'
 .SH APPLETS
 Called by one of these names (argv[0]), tend is that s6\-overlay program;

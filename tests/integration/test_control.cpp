@@ -1,3 +1,4 @@
+// Proves: docs/control.md
 // Issue 7: the control socket, `tend ctl` and `tend health`, against tend as
 // PID 1. Clients run on the host: the socket lives in the sandbox's run/ dir,
 // which the PID namespace shares. Pids in replies are the namespace's, so

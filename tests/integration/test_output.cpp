@@ -1,3 +1,4 @@
+// Proves: docs/logs.md#service-output
 // Issue 6 item 1 and issue 8's output defects: service output belongs to the
 // service.
 //

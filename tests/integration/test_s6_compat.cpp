@@ -1,3 +1,4 @@
+// Proves: docs/s6-overlay.md
 // Issue 9: s6-overlay images switch to tend unchanged. The applets, the
 // with-contenv and execlineb shebangs without any s6 program installed, the
 // container environment dir, halting with a code, and seed 002's tree run as
