@@ -7,11 +7,11 @@ RELEASE_BUILD ?= build-release
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc)
 DEB_PACKAGES = cmake g++ make pkg-config libcap-ng-dev libspdlog-dev libfmt-dev \
-               libgtest-dev util-linux libcap2-bin procps
+               libgtest-dev libcli11-dev util-linux libcap2-bin procps
 E2E_PACKAGES = podman runc debootstrap podman-compose catatonit busybox-static curl \
                util-linux file
 DEB_HEADERS = /usr/include/cap-ng.h /usr/include/spdlog/spdlog.h \
-              /usr/include/gtest/gtest.h /usr/include/fmt/format.h
+              /usr/include/gtest/gtest.h /usr/include/fmt/format.h /usr/include/CLI/CLI.hpp
 
 .PHONY: all deps e2e-deps configure tend build check unit integration e2e release install demo clean
 

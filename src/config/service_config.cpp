@@ -81,17 +81,28 @@ public:
     ServiceDirParser(const Path& dir, ScriptRules rules) : dir_(dir), rules_(rules) {}
 
     std::expected<ServiceConfig, ConfigError> parse() {
-        if (auto ok = check_dir(); !ok) return std::unexpected(ok.error());
+        std::vector<ConfigError> problems = run_steps(false);
+        if (!problems.empty()) return std::unexpected(std::move(problems.front()));
+        return std::move(config_);
+    }
+
+    // Each step is independent: a start stops at the first error, `tend
+    // check` (every_problem) runs them all.
+    std::vector<ConfigError> run_steps(bool every_problem) {
+        if (auto ok = check_dir(); !ok) return {ok.error()};
         config_.dir = dir_.string();
-        // Each step is independent; stop at the first error.
+        std::vector<ConfigError> problems;
         for (auto step : {&ServiceDirParser::parse_scripts, &ServiceDirParser::parse_presence_files,
                           &ServiceDirParser::parse_user, &ServiceDirParser::parse_environment,
                           &ServiceDirParser::parse_privileges, &ServiceDirParser::parse_process_settings,
                           &ServiceDirParser::parse_supervision, &ServiceDirParser::parse_schedule_files,
                           &ServiceDirParser::note_unsupported}) {
-            if (auto ok = (this->*step)(); !ok) return std::unexpected(ok.error());
+            if (auto ok = (this->*step)(); !ok) {
+                problems.push_back(ok.error());
+                if (!every_problem) break;
+            }
         }
-        return std::move(config_);
+        return problems;
     }
 
 private:
@@ -459,6 +470,10 @@ bool starts_with_shebang(const std::filesystem::path& file) {
 
 std::expected<ServiceConfig, ConfigError> parse_service_dir(const std::filesystem::path& dir, ScriptRules rules) {
     return ServiceDirParser(dir, rules).parse();
+}
+
+std::vector<ConfigError> service_dir_problems(const std::filesystem::path& dir, ScriptRules rules) {
+    return ServiceDirParser(dir, rules).run_steps(true);
 }
 
 }  // namespace tend::config
