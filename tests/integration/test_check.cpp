@@ -10,6 +10,7 @@
 #include <cstdlib>
 
 #include "harness.hpp"
+#include "require_capsh.hpp"
 
 namespace tend::itest {
 namespace {
@@ -76,7 +77,7 @@ TEST(Check, EveryBrokenTreeOfTheSuitesIsNamedFileByFile) {
     write_file(sandbox.cont_init_dir() / "00-init", "#!/usr/bin/tend-test-missing-too -e\n", 0755);
     // test_cont_init: a script without its execute bit is skipped at start.
     sandbox.cont_init("10-not-executable", "echo ran > \"$OUT/init.ran\"\n", 0644);
-    sandbox.cont_finish("90-finish-missing-interpreter", "#!/nonexistent/sh\n", 0755);
+    write_file(sandbox.cont_finish_dir() / "90-finish-missing-interpreter", "#!/nonexistent/sh\n", 0755);
     // Three mistakes in one dir: all three, not only the first.
     sandbox.service("many").restart("sometimes").down_signal("SIGNOPE").timeout_kill("soon").run(marker("x"));
     // The good ones stay unnamed.
@@ -105,7 +106,7 @@ TEST(Check, EveryBrokenTreeOfTheSuitesIsNamedFileByFile) {
     expect_problem(r, s / "narcissus" / "depends", "cycle");
     expect_problem(r, s / "rw-hostname" / "ready-when");
     expect_problem(r, s / "rw-relative" / "ready-when");
-    expect_problem(r, s / "rw-both");  // names notification-fd or ready-when: both files are its
+    expect_problem(r, s / "rw-both" / "ready-when", "notification-fd");
     expect_problem(r, s / "cron-bad" / "schedule", "hour: '25' is out of range 0-23");
     expect_problem(r, s / "cron-conflict" / "schedule", "cannot be combined with");
     expect_problem(r, s / "no-interpreter" / "run", "interpreter /usr/bin/tend-test-no-such-interpreter not found");
@@ -130,7 +131,7 @@ TEST(Check, EveryBrokenTreeOfTheSuitesIsNamedFileByFile) {
 // test_limits: above tend's hard limit, without CAP_SYS_RESOURCE to raise it.
 TEST(Check, ALimitAboveTheCurrentHardLimitIsNamed) {
     TEND_REQUIRE_NAMESPACES();
-    if (find_program("capsh").empty()) GTEST_FAIL() << "capsh (libcap2-bin) is not installed";
+    TEND_REQUIRE_CAPSH();
     Sandbox sandbox;
     sandbox.service("over").line("limits", "nofile 8192").run(marker("over"));
     sandbox.service("at").line("limits", "nofile 4096").run(marker("at"));
@@ -195,8 +196,12 @@ TEST(Check, AnS6OverlayV3TreeWithACycleAndAnUnknownName) {
     RunResult r = run_check(sandbox, {}, options);
     ASSERT_FALSE(r.timed_out) << r.diagnostics();
     EXPECT_EQ(r.exit_code, 1) << r.diagnostics();
-    EXPECT_TRUE(contains(r.err, "/etc/s6-overlay/s6-rc.d/a/dependencies.d: dependency cycle")) << r.diagnostics();
-    EXPECT_TRUE(contains(r.err, "nosuch")) << r.diagnostics();
+    EXPECT_TRUE(contains(r.err, "/etc/s6-overlay/s6-rc.d/a/depends: dependency cycle a -> b -> a\n"))
+        << r.diagnostics();
+    EXPECT_TRUE(contains(r.err, "/etc/s6-overlay/s6-rc.d/b/depends: dependency cycle a -> b -> a\n"))
+        << r.diagnostics();
+    EXPECT_TRUE(contains(r.err, "/etc/s6-overlay/s6-rc.d/c/dependencies.d: no service or bundle named 'nosuch'\n"))
+        << r.diagnostics();
     EXPECT_FALSE(file_exists(sandbox.out("a.ran")));
 }
 
