@@ -395,8 +395,8 @@ constexpr std::array<Subcommand, 4> kSubcommands{{
      "validate everything tend would read at start; every problem as FILE: what is wrong; exit 1 if any "
      "(for a Dockerfile RUN)"},
     {"compat", "compat install [ROOT]",
-     "links for the s6-overlay commands (with-contenv, printcontenv, s6-setuidgid, s6-envuidgid, "
-     "s6-applyuidgid, halt, s6-svscanctl, s6-svc, s6-svwait, s6-svok): tend run by those names"},
+     "links for the s6-overlay commands with-contenv, printcontenv, s6-setuidgid, s6-envuidgid, "
+     "s6-applyuidgid, halt, s6-svscanctl, s6-svc, s6-svwait, s6-svok: tend run by those names"},
 }};
 
 // --- The split: what CLI11 gets ------------------------------------------
@@ -553,6 +553,27 @@ public:
         if (spec == nullptr) return padded(head) + option->get_description() + "\n";
         return padded(head) + environment_name(spec->name) + "\n" +
                wrapped(sentence_case(spec->help) + ". Default: " + default_words(*spec) + ".", 6, 80);
+    }
+
+    // One line naming every subcommand (and the applets `compat install`
+    // links), then a sentence about each.
+    std::string make_subcommands(const CLI::App* app, CLI::AppFormatMode) const override {
+        const auto subs = app->get_subcommands({});
+        if (subs.empty()) return {};
+        std::string line = "\nSubcommands:";
+        std::string sentences;
+        for (const CLI::App* sub : subs) {
+            const Subcommand* known = nullptr;
+            for (const Subcommand& each : kSubcommands)
+                if (each.name == sub->get_name()) known = &each;
+            const std::string synopsis = known != nullptr ? std::string(known->synopsis) : sub->get_name();
+            line += " tend " + synopsis;
+            if (sub->get_name() == "compat") line += " (" + sub->get_description() + ")";
+            line += ",";
+            if (sub->get_name() != "compat") sentences += make_subcommand(sub);
+        }
+        line.back() = ';';
+        return line + " `tend -- ctl` runs a program of that name.\n" + sentences;
     }
 
     std::string make_subcommand(const CLI::App* sub) const override {
@@ -712,7 +733,7 @@ std::unique_ptr<CLI::App> help_app() {
     app->add_flag("-h,--help")->description("this text")->group("Other");
     app->add_flag("--version")->description("version, linking and build type")->group("Other");
     for (const Subcommand& each : kSubcommands) app->add_subcommand(std::string(each.name), std::string(each.summary));
-    app->footer("`tend -- ctl` runs a program named ctl: a subcommand is only ever the first word.");
+    app->footer("Documentation: man 8 tend, and docs/ in tend's source (start at docs/README.md).");
     return app;
 }
 

@@ -14,6 +14,7 @@
 #include "tend/core/process_ops.hpp"
 #include "tend/core/supervisor.hpp"
 #include "tend/log/logger.hpp"
+#include "tend/process/child_watch.hpp"
 #include "tend/process/credentials.hpp"
 #include "tend/process/environment.hpp"
 #include "tend/sys/event_loop.hpp"
@@ -97,7 +98,8 @@ CheckReport check_tree(const config::Options& options, char** envp) {
         return report;
     }
     MonotonicClock clock;
-    SystemProcessOps ops;
+    process::ChildWatch children(*loop, clock);  // never used: nothing is started
+    SystemProcessOps ops(children);
     SupervisorContext context;
     context.options = &options;
     context.container_env = &container_env;

@@ -1,3 +1,4 @@
+// Proves: docs/check.md
 // `tend check`: the broken trees the other suites start tend on (bad input,
 // capabilities, users, depends, ready-when, schedules, interpreters, limits,
 // cont-init scripts, s6-overlay v3), each problem named as `FILE: what is
