@@ -22,7 +22,7 @@ LAUNCHER := $(if $(shell command -v ccache),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc)
 DEB_PACKAGES = cmake g++ make pkg-config libcap-ng-dev libspdlog-dev libfmt-dev \
-               libgtest-dev util-linux libcap2-bin procps tzdata groff-base
+               libgtest-dev libcli11-dev util-linux libcap2-bin procps tzdata groff-base
 # Cross-building and testing for arm64 on amd64 (after dpkg --add-architecture arm64).
 ARM64_PACKAGES = g++-aarch64-linux-gnu qemu-user-static libcap-ng-dev:arm64 libc6-dev:arm64
 ARM64_FILES = /usr/bin/aarch64-linux-gnu-g++ /usr/bin/qemu-aarch64-static \
@@ -30,7 +30,7 @@ ARM64_FILES = /usr/bin/aarch64-linux-gnu-g++ /usr/bin/qemu-aarch64-static \
 E2E_PACKAGES = podman runc debootstrap podman-compose catatonit busybox-static curl \
                util-linux file
 DEB_HEADERS = /usr/include/cap-ng.h /usr/include/spdlog/spdlog.h \
-              /usr/include/gtest/gtest.h /usr/include/fmt/format.h
+              /usr/include/gtest/gtest.h /usr/include/fmt/format.h /usr/include/CLI/CLI.hpp
 
 .PHONY: all deps e2e-deps configure tend build check unit integration e2e release install demo clean \
         arm64-deps check-arm64 check-fresh dist image

@@ -123,16 +123,8 @@ std::expected<std::string, std::string> exchange(int fd, std::string_view data,
     }
 }
 
-constexpr std::string_view kClientUsage =
-    "usage: tend ctl [--runtime-dir DIR] COMMAND [ARGS...]  (--runtime-dir may also follow the command)\n"
-    "       tend health [--runtime-dir DIR]\n"
-    "commands: status [NAME...] [--json], start|stop|restart NAME..., signal NAME SIG,\n"
-    "          halt [CODE], wait-ready [NAME...] [--timeout MS], log-level 0..4,\n"
-    "          wait-up NAME... [--timeout MS], wait-down NAME... [--finished] [--timeout MS]\n"
-    "exit codes: 0 done, 1 refused, 2 usage, 3 control unreachable (health: 0 healthy, else 1)\n";
-
 int usage_error(std::string_view message) {
-    print(stderr, fmt::format("tend: error: {}\n{}", message, kClientUsage));
+    print(stderr, fmt::format("tend: error: {} (see tend ctl --help)\n", message));
     return kUsage;
 }
 
@@ -150,19 +142,21 @@ std::vector<std::string> socket_dir_candidates(const std::optional<std::string>&
         dirs.push_back(std::move(dir));
     };
     if (env_runtime_dir) add(*env_runtime_dir);
-    // PID 1's argv: NUL-separated words; options stop at "--".
-    std::vector<std::string_view> words;
+    // PID 1's argv: NUL-separated words, argv[0] first. Its --runtime-dir,
+    // read by tend's own parser; nothing from its environment, which is not
+    // ours to read (an unreadable or foreign command line adds nothing).
+    std::vector<std::string> words;
     std::size_t start = 0;
     while (start < pid1_cmdline.size()) {
         std::size_t end = pid1_cmdline.find('\0', start);
         if (end == std::string_view::npos) end = pid1_cmdline.size();
-        words.push_back(pid1_cmdline.substr(start, end - start));
+        words.emplace_back(pid1_cmdline.substr(start, end - start));
         start = end + 1;
     }
-    for (std::size_t i = 1; i < words.size(); ++i) {
-        if (words[i] == "--") break;
-        if (words[i] == "--runtime-dir" && i + 1 < words.size()) add(std::string(words[i + 1]));
-        if (words[i].starts_with("--runtime-dir=")) add(std::string(words[i].substr(14)));
+    if (!words.empty()) {
+        words.erase(words.begin());
+        if (auto pid1 = config::parse_options(words, {}); pid1 && pid1->action == config::CommandLine::Action::Run)
+            add(pid1->options.runtime_dir.string());
     }
     add(std::string(kDefaultRuntimeDir));
     return dirs;
@@ -210,44 +204,10 @@ std::expected<Reply, ClientError> request(const std::vector<std::string>& words,
     return *reply;
 }
 
-bool is_client_command(int argc, char** argv) {
-    if (argc < 2) return false;
-    std::string_view first = argv[1];
-    return first == "ctl" || first == "health";
-}
-
-int run_client(int argc, char** argv) {
-    const bool health = std::string_view(argv[1]) == "health";
-    std::optional<std::string> runtime_dir;
-    std::vector<std::string> words;
-    // The client's own options may stand anywhere (`tend ctl status
-    // --runtime-dir /x` as well as `tend ctl --runtime-dir /x status`): no
-    // command takes an argument spelled like them.
-    std::vector<std::string> rest;
-    for (int i = 2; i < argc; ++i) {
-        std::string_view arg = argv[i];
-        if (arg == "--runtime-dir") {
-            if (i + 1 >= argc) return health ? 1 : usage_error("--runtime-dir needs a directory");
-            runtime_dir = argv[++i];
-        } else if (arg.starts_with("--runtime-dir=")) {
-            runtime_dir = std::string(arg.substr(14));
-        } else if (arg == "--help" || arg == "-h") {
-            print(stdout, kClientUsage);
-            return 0;
-        } else {
-            rest.emplace_back(arg);
-        }
-    }
-    if (health) {
-        if (!rest.empty()) {
-            usage_error(fmt::format("health: unexpected argument '{}'", rest.front()));
-            return 1;
-        }
-        words.push_back("health");
-    } else {
-        if (rest.empty()) return usage_error("ctl needs a command");
-        words = std::move(rest);
-    }
+int run_client(const config::ClientCommandLine& command_line) {
+    const bool health = command_line.health;
+    const std::optional<std::string>& runtime_dir = command_line.runtime_dir;
+    const std::vector<std::string>& words = command_line.words;
 
     std::chrono::milliseconds wait = kReplyMargin;
     if (words.front() == "wait-ready" || words.front() == "wait-up" || words.front() == "wait-down") {

@@ -106,6 +106,9 @@ struct ScriptRules {
     bool shebang_without_exec_bit = false;
 };
 std::expected<ServiceConfig, ConfigError> parse_service_dir(const std::filesystem::path& dir, ScriptRules rules);
+// Every problem of one service dir, not only the first (`tend check`): the
+// same steps, each run even after another one failed.
+std::vector<ConfigError> service_dir_problems(const std::filesystem::path& dir, ScriptRules rules = {});
 
 // True when a regular file starts with "#!" (read in the parent, pure I/O).
 bool starts_with_shebang(const std::filesystem::path& file);
