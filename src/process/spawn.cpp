@@ -192,6 +192,9 @@ bool place_fd(int from, int to) {
 
     if (plan.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
         fail(status, SpawnStage::NoNewPrivs, errno);
+    // Landlock (`paths`): the ruleset was built in the parent (process/landlock.hpp).
+    if (plan.landlock_ruleset_fd >= 0 && ::syscall(SYS_landlock_restrict_self, plan.landlock_ruleset_fd, 0) != 0)
+        fail(status, SpawnStage::Landlock, errno);
 
     // Dispositions tend's own parent set to SIG_IGN would survive exec. Reset
     // before the mask is emptied, so no handler ever runs in the child.
@@ -267,6 +270,7 @@ const char* describe(SpawnStage stage) {
         case SpawnStage::Capabilities: return "set capabilities";
         case SpawnStage::AmbientCaps: return "set ambient capabilities";
         case SpawnStage::NoNewPrivs: return "set no_new_privs";
+        case SpawnStage::Landlock: return "confine with Landlock";
         case SpawnStage::Signals: return "reset signals";
         case SpawnStage::Stdio: return "set up stdout/stderr";
         case SpawnStage::NotificationFd: return "set up notification-fd";

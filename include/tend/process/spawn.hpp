@@ -8,7 +8,8 @@
 //   setsid/setpgid -> rlimits, umask, chdir -> capabilities prepared
 //   (bounding set, keep-caps) -> setgroups -> setresgid -> setresuid ->
 //   verify (ids equal the target; setresuid(0) fails for a non-root target)
-//   -> capability sets and ambient caps -> no_new_privs -> signal mask and
+//   -> capability sets and ambient caps -> no_new_privs -> Landlock
+//   (`paths`, process/landlock.hpp) -> signal mask and
 //   dispositions reset -> stdio and notification fd -> exec
 //
 // A failing step writes (stage, errno) into a report in the parent's memory
@@ -46,6 +47,7 @@ enum class SpawnStage : int {
     Capabilities,
     AmbientCaps,
     NoNewPrivs,
+    Landlock,
     Signals,
     Stdio,
     NotificationFd,
@@ -100,6 +102,8 @@ struct SpawnPlan {
     std::optional<IdentityChange> identity;
     CapabilityPlan capabilities;
     bool no_new_privs = false;
+    // A Landlock ruleset (`paths`), applied after no_new_privs; -1: none.
+    int landlock_ruleset_fd = -1;
     int stdout_fd = -1;  // -1: inherit tend's
     int stderr_fd = -1;
     int notification_fd_number = -1;  // fd number the service writes to
