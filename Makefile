@@ -7,7 +7,7 @@ RELEASE_BUILD ?= build-release
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc)
 DEB_PACKAGES = cmake g++ make pkg-config libcap-ng-dev libspdlog-dev libfmt-dev \
-               libgtest-dev util-linux libcap2-bin procps
+               libgtest-dev util-linux libcap2-bin procps groff-base
 E2E_PACKAGES = podman runc debootstrap podman-compose catatonit busybox-static curl \
                util-linux file
 DEB_HEADERS = /usr/include/cap-ng.h /usr/include/spdlog/spdlog.h \
@@ -19,7 +19,7 @@ all: build
 
 deps:
 	@missing=0; for f in $(DEB_HEADERS); do [ -e $$f ] || missing=1; done; \
-	command -v cmake >/dev/null && command -v g++ >/dev/null && command -v capsh >/dev/null || missing=1; \
+	command -v cmake >/dev/null && command -v g++ >/dev/null && command -v capsh >/dev/null && command -v groff >/dev/null || missing=1; \
 	if [ $$missing = 1 ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y $(DEB_PACKAGES); \
 	  else echo "missing build dependencies; as root run: apt-get install -y $(DEB_PACKAGES)" >&2; exit 1; fi; \
@@ -79,8 +79,10 @@ release: deps
 	cmake --build $(RELEASE_BUILD) -j $(JOBS) --target tend
 	@ls -l $(RELEASE_BUILD)/tend
 
-# Installs the release binary as $(PREFIX)/sbin/tend.
+# Installs the release binary as $(PREFIX)/sbin/tend and its manual page as
+# $(PREFIX)/share/man/man8/tend.8 (written from tend --help and docs/).
 install: release
+	cmake --build $(RELEASE_BUILD) -j $(JOBS) --target tend_man
 	cmake --install $(RELEASE_BUILD) --prefix $(PREFIX)
 
 # Runs the example tree. As root it uses the users the examples name; as a

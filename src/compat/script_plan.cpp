@@ -174,6 +174,10 @@ void adapt_service_script(process::SpawnPlan& plan, const config::ServiceConfig&
 std::string describe_spawn_failure(const std::filesystem::path& script, const process::SpawnFailure& failure,
                                    bool name_script) {
     if (failure.stage != process::SpawnStage::Exec || failure.error != ENOENT) return failure.message();
+    // The script's interpreter exists, but is a script whose own interpreter
+    // does not (Debian's /usr/bin/execlineb wrapper without its binary): the
+    // process layer named that one.
+    if (!failure.reason.empty() && failure.detail != script.string()) return failure.message();
     auto head = read_head(script.string(), kMaxScriptBytes);
     if (!head) return failure.message();
     std::string prefix = name_script ? script.filename().string() + ": " : "";
