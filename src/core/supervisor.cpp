@@ -683,7 +683,7 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status, const std::optional<p
             // when something was not found); s6-supervise's child exits so too,
             // and finish sees that code.
             if (failure) {
-                log::error("service {}: {}", record.name, compat::describe_spawn_failure(record.config->run, *failure));
+                log::error("service {}: {}", record.name, spawn_failure_text(record, record.config->run, *failure));
                 wait_status = failure->shell_code() << 8;
             }
             ExitInfo exit = exit_info(wait_status);
@@ -717,7 +717,7 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status, const std::optional<p
             record.finish_pid = 0;
             if (failure && record.config->finish)
                 log::error("service {}: finish: {}", record.name,
-                           compat::describe_spawn_failure(*record.config->finish, *failure, false));
+                           spawn_failure_text(record, *record.config->finish, *failure, false));
             if (context_.router && record.output_writer) context_.router->writer_exited(*record.output_writer);
             dispatch(record, {EventKind::FinishExited});
             return true;
