@@ -504,8 +504,8 @@ std::string help_text() {
 }
 
 std::string version_text() {
-    return std::string("tend ") + TEND_VERSION + " (" + (TEND_STATIC ? "static binary" : "dynamically linked") +
-           ", " + TEND_BUILD_TYPE + " build)";
+    return std::string("tend ") + TEND_VERSION + " (" TEND_ARCH ", " +
+           (TEND_STATIC ? "static binary" : "dynamically linked") + ", " + TEND_BUILD_TYPE + " build)";
 }
 
 EnvironmentVariables variables_with_prefixes(char** envp, std::initializer_list<std::string_view> prefixes) {

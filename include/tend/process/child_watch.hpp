@@ -8,8 +8,9 @@
 //   pipe was read (both arrive in one round) is settled at the reap: it has
 //   exited, so whatever it wrote is in the pipe.
 // - act_as(): a helper acting as a uid (uid_helper.hpp), reaped by the same
-//   reaper as every child and bounded by a deadline: past it, tend says so
-//   loudly, SIGKILLs the helper (its real uid is tend's) and reports it as
+//   reaper as every child and bounded by a deadline: past it, the helper is
+//   SIGKILLed (its real uid is tend's, so that is always allowed) and its
+//   caller hears ETIMEDOUT, which it says loudly, counting the signals as
 //   not delivered.
 #pragma once
 

@@ -27,9 +27,10 @@ struct UidSignal {
     int signo = 0;
 };
 
-// The helper's exit code: 0 when it switched and sent every signal (ESRCH
-// and EPERM of single kills are not its failure), else the errno of the
-// switch.
+// Forks the helper: effective uid `uid`, effective gid `gid` (or tend's
+// with (gid_t)-1: kill() looks at uids only), no supplementary groups.
+// Its exit code: 0 when it switched and sent every signal (ESRCH and EPERM
+// of single kills are not its failure), else the errno of the switch.
 std::expected<pid_t, int> start_uid_helper(uid_t uid, gid_t gid, const std::vector<UidSignal>& signals);
 
 }  // namespace tend::process
