@@ -147,7 +147,7 @@ std::string words_for(std::chrono::milliseconds duration, std::string_view zero_
 }
 
 // The table every part reads: parsing, --help, suggestions, TEND_* names.
-const std::array<OptionSpec, 20> kOptions{{
+const std::array<OptionSpec, 21> kOptions{{
     // Directories
     {"services-dir", "DIR", Group::Directories, "directory of service dirs", nullptr,
      [](Options& o, std::string_view v) { return set_path(o.services_dir, v); },
@@ -176,6 +176,9 @@ const std::array<OptionSpec, 20> kOptions{{
      [](const Options&) { return std::string("tend's own user"); }},
     {"as-me", "", Group::StartUp, "local testing: ignore `user` files, run everything as tend's user",
      &Options::as_me, nullptr, nullptr},
+    {"require-landlock", "", Group::StartUp,
+     "a service whose paths file this kernel's Landlock cannot fully enforce is refused, not run best effort",
+     &Options::require_landlock, nullptr, nullptr},
     {"forward-signals", "", Group::StartUp,
      "SIGTERM/SIGINT/SIGQUIT go to the CMD; the shutdown starts when it exits", &Options::forward_signals,
      nullptr, nullptr},

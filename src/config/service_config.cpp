@@ -94,7 +94,8 @@ public:
         std::vector<ConfigError> problems;
         for (auto step : {&ServiceDirParser::parse_scripts, &ServiceDirParser::parse_presence_files,
                           &ServiceDirParser::parse_user, &ServiceDirParser::parse_environment,
-                          &ServiceDirParser::parse_privileges, &ServiceDirParser::parse_limits_file,
+                          &ServiceDirParser::parse_privileges, &ServiceDirParser::parse_confinement,
+                          &ServiceDirParser::parse_limits_file,
                           &ServiceDirParser::parse_umask_file, &ServiceDirParser::parse_workdir_file,
                           &ServiceDirParser::parse_supervision, &ServiceDirParser::parse_depends_file,
                           &ServiceDirParser::parse_restart_file, &ServiceDirParser::parse_timeout_kill_file,
@@ -272,6 +273,42 @@ private:
             config_.capabilities = *mask;
         }
         return {};
+    }
+
+    // `paths` and `paths-required` (docs/confinement.md). Landlock takes
+    // effect only under no_new_privs, so `allow-new-privs` beside `paths` is
+    // a contradiction, refused by naming both files.
+    Step parse_confinement() {
+        const auto required = exists("paths-required");
+        if (!required) return std::unexpected(required.error());
+        auto content = read_text("paths");
+        if (!content) return std::unexpected(content.error());
+        if (!*content) {
+            if (*required)
+                config_.warnings.push_back(file("paths-required").string() + ": ignored: there is no " +
+                                           file("paths").string());
+            return {};
+        }
+        if (config_.allow_new_privs)
+            return fail(file("paths"), "cannot be combined with " + file("allow-new-privs").string() +
+                                           ": Landlock confines only a process with no_new_privs; remove one of "
+                                           "the two");
+        auto parsed = parse_paths_file(**content);
+        if (!parsed) return fail(file("paths"), joined(parsed.error()));
+        if (auto missing = missing_paths(*parsed); !missing.empty()) return fail(file("paths"), joined(missing));
+        config_.paths = std::move(*parsed);
+        config_.paths_required = *required;
+        return {};
+    }
+
+    // Every problem of a file, one message: "line 2: ...; line 5: ...".
+    static std::string joined(const std::vector<std::string>& problems) {
+        std::string text;
+        for (const auto& problem : problems) {
+            if (!text.empty()) text += "; ";
+            text += problem;
+        }
+        return text;
     }
 
     Step parse_limits_file() {

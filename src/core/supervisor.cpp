@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <map>
 
@@ -197,6 +198,9 @@ void Supervisor::prepare(ServiceRecord& record) {
         }
     }
 
+    prepare_confinement(record);
+    if (record.refused()) return;
+
     process::EnvironmentInputs inputs{context_.container_env, options.default_path, &record.credentials};
     record.envp = shared_environment(process::build_service_environment(cfg, inputs).to_strings());
 
@@ -210,6 +214,49 @@ void Supervisor::prepare(ServiceRecord& record) {
     settings.timeout_kill = cfg.timeout_kill.value_or(options.services_grace);
     settings.timeout_finish = cfg.timeout_finish;
     record.machine = std::make_unique<ServiceMachine>(settings);
+}
+
+void Supervisor::prepare_confinement(ServiceRecord& record) {
+    const config::ServiceConfig& cfg = *record.config;
+    if (!cfg.paths) return;
+    if (!landlock_) landlock_ = context_.landlock ? *context_.landlock : process::probe_landlock();
+    const std::string paths_file = (std::filesystem::path(cfg.dir) / "paths").string();
+    auto built = process::build_confinement(*cfg.paths, *landlock_);
+    if (!built) {
+        record.refusal = paths_file + ": " + built.error();
+        return;
+    }
+    if (!built->enforced()) {
+        std::string missing;
+        for (const auto& what : built->unenforced) missing += (missing.empty() ? "" : ", ") + what;
+        if (cfg.paths_required || context_.options->require_landlock) {
+            const std::string why = cfg.paths_required
+                                        ? (std::filesystem::path(cfg.dir) / "paths-required").string() + " exists"
+                                        : std::string("--require-landlock was given");
+            record.refusal = paths_file + ": this kernel cannot enforce " + missing + "; " + why +
+                             ", so the service does not start without all of it";
+            return;
+        }
+        log::warn("service {}: {}: this kernel cannot enforce {}; the service runs with the rest (best effort: a "
+                  "paths-required file or --require-landlock refuses the start instead)",
+                  record.name, paths_file, missing);
+    } else {
+        log::debug("service {}: confined by {} ({}), Landlock ABI {}", record.name, paths_file, built->rules,
+                   built->abi);
+    }
+    record.confinement = std::move(*built);
+}
+
+std::string Supervisor::spawn_failure_text(const ServiceRecord& record, const std::string& script,
+                                           const process::SpawnFailure& failure, bool name_script) const {
+    std::string text = compat::describe_spawn_failure(script, failure, name_script);
+    // Landlock answers EACCES for an exec it denies: the usual first mistake
+    // in a paths file is a run file, or its #! interpreter, without an exec rule.
+    if (record.confinement && record.confinement->ruleset && failure.stage == process::SpawnStage::Exec &&
+        failure.error == EACCES)
+        text += " (" + (std::filesystem::path(record.config->dir) / "paths").string() + " confines it: is " + script +
+                ", and its #! interpreter, under an exec rule?)";
+    return text;
 }
 
 std::shared_ptr<const std::vector<std::string>> Supervisor::shared_environment(std::vector<std::string> envp) {
@@ -469,6 +516,7 @@ process::SpawnPlan Supervisor::base_plan(const ServiceRecord& record) const {
     plan.identity = record.identity;
     plan.capabilities = record.capabilities;
     plan.no_new_privs = !cfg.allow_new_privs;
+    if (record.confinement && record.confinement->ruleset) plan.landlock_ruleset_fd = record.confinement->ruleset.get();
     plan.stdin_null = true;  // tend's stdin (a terminal) is the CMD's, never a service's
     return plan;
 }
@@ -534,7 +582,7 @@ void Supervisor::spawn_main(ServiceRecord& record) {
     auto pid = ops_.spawn(plan);
     child_ends.clear();
     if (!pid) {
-        log::error("service {}: {}", record.name, compat::describe_spawn_failure(cfg.run, pid.error()));
+        log::error("service {}: {}", record.name, spawn_failure_text(record, cfg.run, pid.error()));
         dispatch(record, {EventKind::SpawnFailed});
         if (record.primary)
             primary_exited(pid.error().shell_code(),
@@ -619,7 +667,7 @@ void Supervisor::spawn_finish(ServiceRecord& record, const ExitInfo& exit) {
     attach_output(record, plan);  // without its pipes, finish writes to tend's own
     auto pid = ops_.spawn(plan);
     if (!pid) {
-        log::error("service {}: finish: {}", record.name, compat::describe_spawn_failure(*cfg.finish, pid.error(), false));
+        log::error("service {}: finish: {}", record.name, spawn_failure_text(record, *cfg.finish, pid.error(), false));
         dispatch(record, {EventKind::FinishExited});
         return;
     }
@@ -635,7 +683,7 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status, const std::optional<p
             // when something was not found); s6-supervise's child exits so too,
             // and finish sees that code.
             if (failure) {
-                log::error("service {}: {}", record.name, compat::describe_spawn_failure(record.config->run, *failure));
+                log::error("service {}: {}", record.name, spawn_failure_text(record, record.config->run, *failure));
                 wait_status = failure->shell_code() << 8;
             }
             ExitInfo exit = exit_info(wait_status);
@@ -669,7 +717,7 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status, const std::optional<p
             record.finish_pid = 0;
             if (failure && record.config->finish)
                 log::error("service {}: finish: {}", record.name,
-                           compat::describe_spawn_failure(*record.config->finish, *failure, false));
+                           spawn_failure_text(record, *record.config->finish, *failure, false));
             if (context_.router && record.output_writer) context_.router->writer_exited(*record.output_writer);
             dispatch(record, {EventKind::FinishExited});
             return true;

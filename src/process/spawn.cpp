@@ -234,6 +234,13 @@ bool place_fd(int from, int to) {
         if (null_fd != 0) ::close(null_fd);
     }
 
+    // Landlock (`paths`, process/landlock.hpp; the ruleset was built in the
+    // parent): after no_new_privs, which it needs, and after the /dev/null
+    // above, which is tend's open, not the service's; so the exec itself is
+    // the first access the rules decide.
+    if (plan.landlock_ruleset_fd >= 0 && ::syscall(SYS_landlock_restrict_self, plan.landlock_ruleset_fd, 0) != 0)
+        fail(status, SpawnStage::Landlock, errno);
+
     ::execve(child.executable, child.argv, child.envp);
     fail(status, SpawnStage::Exec, errno);
 }
@@ -285,6 +292,7 @@ const char* describe(SpawnStage stage) {
         case SpawnStage::Capabilities: return "set capabilities";
         case SpawnStage::AmbientCaps: return "set ambient capabilities";
         case SpawnStage::NoNewPrivs: return "set no_new_privs";
+        case SpawnStage::Landlock: return "confine with Landlock";
         case SpawnStage::Signals: return "reset signals";
         case SpawnStage::Stdio: return "set up stdout/stderr";
         case SpawnStage::NotificationFd: return "set up notification-fd";

@@ -116,6 +116,9 @@ TEST(CommandLine, FlagsAndTheirValues) {
     EXPECT_TRUE(o.log_prefix);
     EXPECT_FALSE(o.inherit_output);
     EXPECT_TRUE(parse_ok({"--inherit-output"}).inherit_output);
+    EXPECT_FALSE(parse_ok({}).require_landlock);
+    EXPECT_TRUE(parse_ok({"--require-landlock"}).require_landlock);
+    EXPECT_TRUE(parse_ok({}, {{"TEND_REQUIRE_LANDLOCK", "1"}}).require_landlock);
     o = parse_ok({"--as-me=no"},
                  {{"TEND_LOG_PREFIX", "true"}, {"TEND_INHERIT_OUTPUT", "Off"}, {"TEND_WAIT_READY", "0"}});
     EXPECT_FALSE(o.as_me);
@@ -320,7 +323,7 @@ TEST(HelpAndVersion, HelpHasOneUsageLineGroupsTwinsAndPlainDefaults) {
          {"services-dir", "cont-init-dir", "cont-finish-dir", "runtime-dir", "on-init-failure", "forward-signals",
           "as-me", "cmd-user", "services-grace", "finish-timeout", "kill-grace", "default-path", "verbosity",
           "log-format", "log-prefix", "inherit-output", "drain-timeout", "wait-ready", "ready-timeout",
-          "control-group"}) {
+          "control-group", "require-landlock"}) {
         EXPECT_NE(help.find("  --" + std::string(name)), std::string::npos) << name;
         std::string twin = "TEND_";
         for (const char* c = name; *c != '\0'; ++c) twin += *c == '-' ? '_' : static_cast<char>(*c - 'a' + 'A');

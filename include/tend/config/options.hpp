@@ -32,6 +32,7 @@ struct Options {
     InitFailure on_init_failure = InitFailure::Stop;
     bool forward_signals = false;
     bool as_me = false;                   // local testing: never switch user
+    bool require_landlock = false;        // a `paths` this kernel cannot fully enforce refuses the service
     std::optional<std::string> cmd_user;  // run the CMD as this user
     std::chrono::milliseconds services_grace{3000};
     std::chrono::milliseconds finish_timeout{5000};

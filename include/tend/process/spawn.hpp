@@ -11,7 +11,7 @@
 //   -> setgroups -> setresgid -> setresuid -> verify (ids equal the target;
 //   setresuid(0) fails for a non-root target) -> capability sets and ambient
 //   caps -> no_new_privs -> signal mask emptied -> stdio, notification fd,
-//   stdin -> exec
+//   stdin -> Landlock (`paths`, process/landlock.hpp) -> exec
 //
 // spawn() returns as soon as the child exists: tend never waits for it (see
 // the rule at the top of src/process/spawn.cpp). A failing step writes
@@ -54,6 +54,7 @@ enum class SpawnStage : int {
     Capabilities,
     AmbientCaps,
     NoNewPrivs,
+    Landlock,
     Signals,
     Stdio,
     NotificationFd,
@@ -112,6 +113,8 @@ struct SpawnPlan {
     std::optional<IdentityChange> identity;
     CapabilityPlan capabilities;
     bool no_new_privs = false;
+    // A Landlock ruleset (`paths`), applied after no_new_privs; -1: none.
+    int landlock_ruleset_fd = -1;
     bool stdin_null = false;  // /dev/null as fd 0 (services, finish, scheduled runs); false: tend's
     int stdout_fd = -1;  // -1: inherit tend's
     int stderr_fd = -1;
