@@ -65,7 +65,11 @@ fi
 # hard limit, and runc then fails); nproc as the e2e suite sets it (root in a
 # privileged container is not held to it).
 limits=(--ulimit "nofile=$(ulimit -Sn):$(ulimit -Hn)" --ulimit nproc=4096:4096)
-podman run --rm -i --privileged --network none "${limits[@]}" "${cache[@]}" \
+# TEND_FRESH_LOCK=FILE: run the container under `flock FILE` (a machine shared
+# by several full test runs at once); the image build above is not held.
+lock=()
+[ -z "${TEND_FRESH_LOCK:-}" ] || lock=(flock "$TEND_FRESH_LOCK")
+"${lock[@]}" "$(type -P podman)" --runtime runc run --rm -i --privileged --network none "${limits[@]}" "${cache[@]}" \
     -e REPO="$repo" "$image" bash -euo pipefail -c '
         mount -t tmpfs -o mode=1777 tmpfs /tmp
         mkdir -p "$REPO" && cd "$REPO" && tar -x
