@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "tend/compat/script_plan.hpp"
 #include "tend/config/options.hpp"
 #include "tend/config/service_config.hpp"
 #include "tend/core/clock.hpp"
@@ -57,6 +58,10 @@ struct ServiceRecord {
     // one copy of it, not 1000 (issue 11, memory per service).
     std::shared_ptr<const std::vector<std::string>> envp;
     process::CapabilityPlan capabilities;
+    // How run and finish start, decided once from the files at load: no
+    // start reads them again (compat/script_plan.hpp).
+    compat::ScriptStart run_start;
+    std::optional<compat::ScriptStart> finish_start;
 
     std::unique_ptr<ServiceMachine> machine;
     std::vector<std::size_t> dependencies;  // indices
@@ -93,7 +98,10 @@ public:
         std::filesystem::path dir;
         std::vector<std::string> depends;
     };
-    void load(const std::filesystem::path& services_dir, const std::vector<ExtraServiceDir>& extra = {});
+    // `services_dir_after`: names every service of services_dir also
+    // depends on (s6-overlay: services.d starts after the `user` bundle).
+    void load(const std::filesystem::path& services_dir, const std::vector<ExtraServiceDir>& extra = {},
+              const std::vector<std::string>& services_dir_after = {});
     // Starts every service without a `down` file, respecting dependencies:
     // the first batch now, the rest from the event loop (see start_batch).
     void start_all();
@@ -174,6 +182,8 @@ private:
     void spawn_main(ServiceRecord& record);
     void spawn_finish(ServiceRecord& record, const ExitInfo& exit);
     process::SpawnPlan base_plan(const ServiceRecord& record) const;
+    std::optional<std::vector<std::string>> container_envp(const ServiceRecord& record,
+                                                           const compat::ScriptStart& start) const;
     bool attach_output(ServiceRecord& record, process::SpawnPlan& plan);
     void watch_notification(ServiceRecord& record, sys::UniqueFd read_end);
     void on_notification(std::size_t index);
