@@ -9,6 +9,7 @@
 
 #include "tend/compat/applets.hpp"
 #include "tend/compat/s6_keep_env.hpp"
+#include "tend/log/logger.hpp"
 #include "tend/process/find_in_path.hpp"
 
 namespace tend::compat {
@@ -79,6 +80,24 @@ void set_variable(std::vector<std::string>& envp, const std::string& name, const
     const std::string prefix = name + "=";
     std::erase_if(envp, [&](const std::string& entry) { return entry.starts_with(prefix); });
     if (value) envp.push_back(prefix + *value);
+}
+
+// A program an execline script names that has no execute bit but a #! line
+// (linuxserver.io's `up` names scripts the image may not have made
+// executable; s6-overlay chmods them at boot): that line. Read without
+// blocking, regular files only.
+std::optional<Shebang> shebang_of_unexecutable(const std::string& program) {
+    int fd = ::open(program.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) return std::nullopt;
+    struct stat status {};
+    std::optional<Shebang> shebang;
+    if (::fstat(fd, &status) == 0 && S_ISREG(status.st_mode) && (status.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) == 0) {
+        char head[512];
+        ssize_t n = ::read(fd, head, sizeof head);
+        if (n > 0) shebang = parse_shebang(std::string_view(head, static_cast<std::size_t>(n)));
+    }
+    ::close(fd);
+    return shebang;
 }
 
 }  // namespace
@@ -224,6 +243,17 @@ std::expected<bool, std::string> apply_script_start(const ScriptStart& start, pr
             plan.executable = program.value_or(decision.exec->argv.front());  // unfound: exec names it
             plan.argv = std::move(decision.exec->argv);
             for (const auto& [name, value] : decision.exec->env) set_variable(plan.envp, name, value);
+            if (auto shebang = program ? shebang_of_unexecutable(*program) : std::nullopt) {
+                log::warn("{}: not executable; run through its #! line (s6-overlay makes it executable at boot; "
+                          "chmod +x it in the image)",
+                          *program);
+                std::vector<std::string> argv{shebang->interpreter};
+                if (shebang->argument) argv.push_back(*shebang->argument);
+                argv.push_back(*program);
+                argv.insert(argv.end(), plan.argv.begin() + 1, plan.argv.end());
+                plan.executable = shebang->interpreter;
+                plan.argv = std::move(argv);
+            }
             return true;
         }
     } else if (start.execlineb.empty()) {

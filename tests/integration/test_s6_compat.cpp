@@ -380,29 +380,8 @@ TEST(S6Compat, V3TreeOneshotThenLongrunFromTheUserBundle) {
                                                                   << r.diagnostics();
 }
 
-TEST(S6Compat, V3OneshotNeedingExeclinebIsRefusedSayingSo) {
-    TEND_REQUIRE_NAMESPACES();
-    Sandbox sandbox;
-    const fs::path rc = sandbox.root() / "etc-upper/s6-overlay/s6-rc.d";
-    write_file(rc / "init-x/type", "oneshot\n");
-    write_file(rc / "init-x/up", "foreground { echo hi } echo $HOME\n");
-    write_file(rc / "user/type", "bundle\n");
-    write_file(rc / "user/contents.d/init-x", "");
-    TendOptions options;
-    options.env = {{"S6_BEHAVIOUR_IF_STAGE2_FAILS", "2"}, {"PATH", "/usr/bin:/bin"}};
-    options.command = {"/bin/true"};
-    options.launcher_script = fmt::format(
-        "set -e\nmkdir -p {r}/etc-work\n"
-        "mount -t overlay overlay -o lowerdir=/etc,upperdir={r}/etc-upper,workdir={r}/etc-work /etc\n"
-        "mount -t tmpfs tmpfs /run\nset +e\nexec \"$@\"",
-        fmt::arg("r", shell_quote(sandbox.root().string())));
-    RunResult r = run_tend(sandbox, options);
-    ASSERT_FALSE(r.timed_out) << r.diagnostics();
-    if (file_exists("/command/execlineb") || std::system("command -v execlineb >/dev/null 2>&1") == 0)
-        GTEST_SKIP() << "execlineb is installed here";
-    EXPECT_TRUE(contains(r.err, "/etc/s6-overlay/s6-rc.d/init-x/up: needs execlineb")) << r.diagnostics();
-    EXPECT_EQ(r.exit_code, 126) << "a oneshot that cannot run fails like a cont-init script\n" << r.diagnostics();
-}
+// A v3 oneshot that needs execlineb: tests/integration/test_s6_trees.cpp
+// (ExeclineWithABlockGoesToExeclinebOrIsRefusedNamingIt).
 
 // ---- seed 002, as the blog writes it --------------------------------------
 

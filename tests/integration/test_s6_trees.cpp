@@ -17,8 +17,8 @@ namespace {
 // A private /run (tend writes /run/s6 there) and, when the machine has one,
 // an empty /command: what the test installs is all there is.
 constexpr std::string_view kPrivateRun =
-    "mount -t tmpfs tmpfs /run\n"
-    "if [ -d /command ]; then mount -t tmpfs tmpfs /command; fi\n"
+    "/bin/mount -t tmpfs tmpfs /run\n"
+    "if [ -d /command ]; then /bin/mount -t tmpfs tmpfs /command; fi\n"
     "exec \"$@\"";
 
 TendOptions s6_options(std::map<std::string, std::string> env = {}) {
@@ -32,11 +32,12 @@ TendOptions s6_options(std::map<std::string, std::string> env = {}) {
 TendOptions v3_options(const Sandbox& sandbox, std::map<std::string, std::string> env = {}) {
     TendOptions options;
     options.env = std::move(env);
+    // Absolute paths: a test may give tend a PATH with nothing in it.
     options.launcher_script = fmt::format(
-        "set -e\nmkdir -p {r}/etc-work\n"
-        "mount -t overlay overlay -o lowerdir=/etc,upperdir={r}/etc-upper,workdir={r}/etc-work /etc\n"
-        "mount -t tmpfs tmpfs /run\n"
-        "if [ -d /command ]; then mount -t tmpfs tmpfs /command; fi\n"
+        "set -e\n/bin/mkdir -p {r}/etc-work\n"
+        "/bin/mount -t overlay overlay -o lowerdir=/etc,upperdir={r}/etc-upper,workdir={r}/etc-work /etc\n"
+        "/bin/mount -t tmpfs tmpfs /run\n"
+        "if [ -d /command ]; then /bin/mount -t tmpfs tmpfs /command; fi\n"
         "set +e\nexec \"$@\"",
         fmt::arg("r", shell_quote(sandbox.root().string())));
     return options;
@@ -173,7 +174,7 @@ TEST(S6Trees, AFifoAsRunDoesNotHangPid1) {
     // FIFO there and exits, so its restart would find one.
     const fs::path app = app_owned_dir(sandbox);
     write_file(app / "run",
-               sandbox.script(fmt::format("rm -f {0}/run && mkfifo -m 0755 {0}/run && touch \"$OUT/planted\"\nexit 1\n",
+               sandbox.script(fmt::format("rm -f {0}/run && mkfifo -m 0755 {0}/run && echo yes > \"$OUT/planted\"\nexit 1\n",
                                           shell_quote(app.string()))),
                0755);
     ASSERT_EQ(::chown((app / "run").c_str(), 1000, 1000), 0);

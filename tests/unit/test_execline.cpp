@@ -105,7 +105,8 @@ TEST(ExeclineOracle, EveryRecordedAnswerOfExeclinebIsTendsToo) {
                           << "\n  tend:      " << got;
         }
     }
-    EXPECT_GT(cases, 1000) << "too few answers in " << answers_file();
+    // The committed file holds thousands; a fresh one from generate.py may be small.
+    EXPECT_GT(cases, std::getenv("TEND_EXECLINE_ANSWERS") ? 0 : 1000) << "too few answers in " << answers_file();
     EXPECT_EQ(disagreements, 0);
     RecordProperty("cases", cases);
     RecordProperty("handed_to_execlineb", substituted);
