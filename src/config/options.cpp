@@ -494,7 +494,7 @@ std::string help_text() {
         "  -h, --help                        this text\n"
         "  --version                         version, linking and build type\n"
         "\n"
-        "Subcommands: tend ctl ..., tend health, tend compat install [ROOT] (links for the s6-overlay applets with-contenv, printcontenv, s6-setuidgid, s6-envuidgid, s6-applyuidgid, halt, s6-svscanctl, s6-svc, s6-svwait, s6-svok: tend run by those names); `tend -- ctl` runs a program of that name.\n";
+        "Subcommands: tend ctl ..., tend health, tend compat install [ROOT] (links for the s6-overlay applets with-contenv, printcontenv, s6-setuidgid, s6-envuidgid, s6-applyuidgid, halt, s6-svscanctl, s6-svc, s6-svwait, s6-svok, s6-rc: tend run by those names); `tend -- ctl` runs a program of that name.\n";
     return out;
 }
 

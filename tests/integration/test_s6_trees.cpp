@@ -266,6 +266,29 @@ TEST(S6Trees, SvscanctlWithoutTDoesNotHalt) {
     EXPECT_EQ(r.exit_code, 0) << "stopped by the harness's SIGTERM\n" << r.diagnostics();
 }
 
+// s6-rc -d|-u change NAME on a service tend supervises, through control.
+TEST(S6Trees, S6RcChangeStopsAndStartsAService) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    const fs::path command = install_applets(sandbox);
+    sandbox.service("app").run("echo $$ >> \"$OUT/app.starts\"\nexec sleep 1000\n");
+    sandbox.service("ctl").run(fmt::format(
+        "{0}/s6-rc -t 5000 -d change app; echo $? > \"$OUT/down.rc\"\n"
+        "{0}/s6-rc -t 5000 -u change app; echo $? > \"$OUT/up.rc\"\n"
+        "while [ \"$(wc -l < \"$OUT/app.starts\")\" -lt 2 ]; do sleep 0.05; done\n"
+        "{0}/s6-rc -u list app 2> \"$OUT/list.err\"; echo $? > \"$OUT/list.rc\"\nexec sleep 1000\n",
+        shell_quote(command.string())));
+    TendOptions options = s6_options();
+    options.args.push_back("--runtime-dir=" + sandbox.runtime_dir().string());
+    RunResult r = run_until_files(sandbox, {"down.rc", "up.rc", "list.rc"}, options);
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+    EXPECT_EQ(read_file(sandbox.out("down.rc")), "0\n") << r.diagnostics();
+    EXPECT_EQ(read_file(sandbox.out("up.rc")), "0\n") << r.diagnostics();
+    EXPECT_EQ(read_lines(sandbox.out("app.starts")).size(), 2u) << "stopped, then started again\n" << r.diagnostics();
+    EXPECT_EQ(read_file(sandbox.out("list.rc")), "100\n");
+    EXPECT_TRUE(contains(read_file(sandbox.out("list.err")), "'list' is not supported")) << read_file(sandbox.out("list.err"));
+}
+
 // ---- s6-overlay's own names and its order ---------------------------------
 
 // A service body: appends its name to $OUT/order, says it is ready on fd 3,
