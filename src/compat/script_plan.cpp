@@ -269,6 +269,10 @@ std::expected<bool, std::string> apply_script_start(const ScriptStart& start, pr
 
 std::string describe_spawn_failure(const ScriptStart& start, const process::SpawnFailure& failure, bool name_script) {
     if (failure.stage != process::SpawnStage::Exec || failure.error != ENOENT) return failure.message();
+    // The script's interpreter exists, but is a script whose own interpreter
+    // does not (Debian's /usr/bin/execlineb wrapper without its binary): the
+    // process layer named that one.
+    if (!failure.reason.empty() && failure.detail != start.script) return failure.message();
     const std::string prefix = name_script ? fs::path(start.script).filename().string() + ": " : "";
     switch (start.how) {
         case ScriptStart::How::Execline:

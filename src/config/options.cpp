@@ -494,13 +494,15 @@ std::string help_text() {
         "  -h, --help                        this text\n"
         "  --version                         version, linking and build type\n"
         "\n"
-        "Subcommands: tend ctl ..., tend health, tend compat install [ROOT] (links for the s6-overlay applets with-contenv, printcontenv, s6-setuidgid, s6-envuidgid, s6-applyuidgid, halt, s6-svscanctl, s6-svc, s6-svwait, s6-svok, s6-rc: tend run by those names); `tend -- ctl` runs a program of that name.\n";
+        "Subcommands: tend ctl ..., tend health, tend compat install [ROOT] (links for the s6-overlay applets with-contenv, printcontenv, s6-setuidgid, s6-envuidgid, s6-applyuidgid, halt, s6-svscanctl, s6-svc, s6-svwait, s6-svok, s6-rc: tend run by those names); `tend -- ctl` runs a program of that name.\n"
+        "\n"
+        "Documentation: man 8 tend, and docs/ in tend's source (start at docs/README.md).\n";
     return out;
 }
 
 std::string version_text() {
-    return std::string("tend ") + TEND_VERSION + " (" + (TEND_STATIC ? "static binary" : "dynamically linked") +
-           ", " + TEND_BUILD_TYPE + " build)";
+    return std::string("tend ") + TEND_VERSION + " (" TEND_ARCH ", " +
+           (TEND_STATIC ? "static binary" : "dynamically linked") + ", " + TEND_BUILD_TYPE + " build)";
 }
 
 EnvironmentVariables variables_with_prefixes(char** envp, std::initializer_list<std::string_view> prefixes) {

@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -41,7 +42,20 @@ std::string read_pid1_cmdline() {
 struct Attempt {
     std::string path;
     int error = 0;
+    std::string note;  // says more than the errno
 };
+
+// tend uses a runtime dir others may write only with the sticky bit; a
+// control.sock in any other such dir may be anybody's (a service's
+// stand-in that answers "healthy"), so the client does not talk to it.
+std::optional<std::string> untrusted_dir(const std::string& dir) {
+    struct stat st{};
+    if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return std::nullopt;
+    if ((st.st_mode & (S_IWGRP | S_IWOTH)) == 0 || (st.st_mode & S_ISVTX) != 0) return std::nullopt;
+    return fmt::format("not trusted: {} (mode {:04o}) is writable by {} without the sticky bit, so anybody "
+                       "could have put this socket there (tend itself keeps control off in such a dir)",
+                       dir, st.st_mode & 07777, (st.st_mode & S_IWOTH) != 0 ? "others" : "its group");
+}
 
 // A connected socket, or errno. Non-blocking connect: a full backlog answers
 // EAGAIN at once instead of hanging.
@@ -82,6 +96,9 @@ std::expected<std::string, std::string> exchange(int fd, std::string_view data,
             continue;
         }
         if (errno == EINTR) continue;
+        // tend answered before reading (a refused peer: "permission denied")
+        // and closed: its reply is still there to read.
+        if (errno == EPIPE || errno == ECONNRESET) break;
         if (errno != EAGAIN) return std::unexpected(std::string("cannot send the request: ") + std::strerror(errno));
         pollfd p{fd, POLLOUT, 0};
         if (::poll(&p, 1, remaining_ms()) <= 0) return std::unexpected(std::string("timed out sending the request"));
@@ -163,19 +180,23 @@ std::expected<Reply, ClientError> request(const std::vector<std::string>& words,
     sys::UniqueFd fd;
     for (const auto& dir : dirs) {
         std::string path = (std::filesystem::path(dir) / kSocketName).string();
+        if (auto untrusted = untrusted_dir(dir)) {
+            attempts.push_back({path, EPERM, *untrusted});
+            continue;
+        }
         auto connected = connect_to(path);
         if (connected) {
             fd = std::move(*connected);
             break;
         }
-        attempts.push_back({path, connected.error()});
+        attempts.push_back({path, connected.error(), {}});
     }
     if (!fd) {
         ClientError error;
         error.no_socket = true;
         std::string tried;
         for (const auto& attempt : attempts) {
-            tried += fmt::format("\n  {}: {}", attempt.path, describe(attempt.error));
+            tried += fmt::format("\n  {}: {}", attempt.path, attempt.note.empty() ? describe(attempt.error) : attempt.note);
             error.no_socket = error.no_socket && attempt.error == ENOENT;
             error.denied = error.denied || attempt.error == EACCES;
         }

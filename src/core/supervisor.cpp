@@ -183,6 +183,21 @@ void Supervisor::prepare(ServiceRecord& record) {
     record.capabilities.keep = cfg.capabilities.value_or(0);
     record.capabilities.raise_ambient = non_root && record.capabilities.keep != 0;
     record.capabilities.bounding_best_effort = !cfg.allow_new_privs;
+    // With allow-new-privs the bounding set must really shrink (no_new_privs
+    // is what makes a leftover harmless otherwise), which takes CAP_SETPCAP:
+    // refused once here rather than failing at every restart.
+    if (record.capabilities.manage && cfg.allow_new_privs &&
+        (own_effective_caps_ & process::capability_bit(CAP_SETPCAP)) == 0) {
+        const std::uint64_t to_drop = process::own_bounding_set() & ~record.capabilities.keep;
+        if (to_drop != 0) {
+            record.refusal = (std::filesystem::path(cfg.dir) / "allow-new-privs").string() +
+                             ": tend cannot drop " + process::capability_names(to_drop) +
+                             " from the bounding set without CAP_SETPCAP, and without no_new_privs a setuid or "
+                             "file-capability program could regain them (give tend CAP_SETPCAP, or remove "
+                             "allow-new-privs)";
+            return;
+        }
+    }
     if (cfg.capabilities) {
         std::uint64_t missing = record.capabilities.keep & ~own_permitted_caps_;
         if (missing != 0) {
@@ -492,6 +507,7 @@ process::SpawnPlan Supervisor::base_plan(const ServiceRecord& record) const {
     plan.identity = record.identity;
     plan.capabilities = record.capabilities;
     plan.no_new_privs = !cfg.allow_new_privs;
+    plan.stdin_null = true;  // tend's stdin (a terminal) is the CMD's, never a service's
     return plan;
 }
 
@@ -638,7 +654,6 @@ void Supervisor::on_notification(std::size_t index) {
 }
 
 void Supervisor::spawn_finish(ServiceRecord& record, const ExitInfo& exit) {
-    const config::ServiceConfig& cfg = *record.config;
     process::SpawnPlan plan = base_plan(record);
     auto applied = compat::apply_script_start(*record.finish_start, plan,
                                               {std::to_string(exit.code), std::to_string(exit.signal)},
@@ -659,18 +674,25 @@ void Supervisor::spawn_finish(ServiceRecord& record, const ExitInfo& exit) {
     record.finish_pid = *pid;
 }
 
-bool Supervisor::on_child_exit(pid_t pid, int wait_status) {
+bool Supervisor::on_child_exit(pid_t pid, int wait_status, const std::optional<process::SpawnFailure>& failure) {
     for (auto& record : services_) {
         if (!record.machine) continue;
         if (record.pid == pid) {
             record.pid = 0;
+            // A run that could not start ends as a shell's would (126, or 127
+            // when something was not found); s6-supervise's child exits so too,
+            // and finish sees that code.
+            if (failure) {
+                log::error("service {}: {}", record.name, compat::describe_spawn_failure(record.run_start, *failure));
+                wait_status = failure->shell_code() << 8;
+            }
             ExitInfo exit = exit_info(wait_status);
             // A primary's end is said once, by Init ("shutting down: primary
             // service X exited with code N", or "primary service X killed by
             // SIGTERM" during a shutdown), not here as well.
             if (scheduled(record)) {
                 scheduled_run_exited(record, exit);
-            } else if (!record.primary) {
+            } else if (!record.primary && !failure) {  // a failure was said above
                 if (exit.signal != 0)
                     log::info("service {}: killed by {}", record.name, config::signal_name(exit.signal));
                 else
@@ -684,14 +706,18 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status) {
             }
             dispatch(record, {EventKind::MainExited, wait_status, group_empty});
             if (record.primary) {
-                std::string how = exit.signal != 0 ? std::string("killed by ") + config::signal_name(exit.signal)
-                                                   : "exited with code " + std::to_string(exit.code);
+                std::string how = failure             ? std::string("cannot start")
+                                  : exit.signal != 0 ? std::string("killed by ") + config::signal_name(exit.signal)
+                                                      : "exited with code " + std::to_string(exit.code);
                 primary_exited(exit.shell_code(), "primary service " + record.name + " " + how);
             }
             return true;
         }
         if (record.finish_pid == pid) {
             record.finish_pid = 0;
+            if (failure && record.config->finish)
+                log::error("service {}: finish: {}", record.name,
+                           compat::describe_spawn_failure(*record.finish_start, *failure, false));
             if (context_.router && record.output_writer) context_.router->writer_exited(*record.output_writer);
             dispatch(record, {EventKind::FinishExited});
             return true;

@@ -353,6 +353,20 @@ TEST(HelpAndVersion, VersionSaysLinkingAndBuildType) {
     EXPECT_EQ(version.find("unknown"), std::string::npos) << "CMake passes the build type: " << version;
 }
 
+// The architecture the compiler built for, by the names of Debian and OCI
+// images; in a cross build (arm64 under qemu-user) too.
+TEST(HelpAndVersion, VersionSaysTheArchitecture) {
+#if defined(__x86_64__)
+    constexpr std::string_view expected = " (amd64, ";
+#elif defined(__aarch64__)
+    constexpr std::string_view expected = " (arm64, ";
+#else
+    constexpr std::string_view expected = " (";
+#endif
+    const std::string version = tend::config::version_text();
+    EXPECT_NE(version.find(expected), std::string::npos) << version;
+}
+
 }  // namespace
 
 TEST(VariablesWithPrefixes, KeepsOnlyNamedPrefixesAndWholeVariables) {

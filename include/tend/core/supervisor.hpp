@@ -108,8 +108,10 @@ public:
     // start_all() has services left to start.
     bool starting() const { return next_to_start_ != kNothingToStart; }
 
-    // A reaped child: returns false when it is none of ours.
-    bool on_child_exit(pid_t pid, int wait_status);
+    // A reaped child: returns false when it is none of ours. `failure`: the
+    // child reported a failed step and never ran its program (its exit is
+    // taken as a shell's 126 or 127).
+    bool on_child_exit(pid_t pid, int wait_status, const std::optional<process::SpawnFailure>& failure = std::nullopt);
     // After a batch of reaps: notices process groups that emptied.
     void after_reap();
     // Delivers due deadlines.
