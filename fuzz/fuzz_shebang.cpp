@@ -1,9 +1,9 @@
-// s6-overlay scripts: parse_shebang on the first line and split_execline on
-// the rest. An interpreter is one non-empty word without blanks; the
+// s6-overlay scripts: parse_shebang on the first line and parse_execline on
+// the whole. An interpreter is one non-empty word without blanks; the
 // argument's words are its blank-separated parts; in a script without
-// quotes or backslashes, words hold no blank or newline, and a `simple`
-// script has no brace word and no `$`.
+// quotes or backslashes, words hold no blank byte.
 #include "fuzz_input.hpp"
+#include "tend/compat/execline.hpp"
 #include "tend/compat/shebang.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -23,21 +23,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     const auto body = after_first_line(content);
     tend::fuzz::require(body.size() < content.size() || body.empty(), "the body follows the first line");
-    const auto split = split_execline(body);
-    // Without quotes and backslashes every word is literal: no blanks in it,
-    // and braces or `$` make the script not simple (quoted ones are words).
-    if (body.find_first_of("\"\\") == std::string_view::npos) {
-        tend::fuzz::require(!split.error, "only a quote can be unterminated");
-        for (const auto& word : split.words) {
-            tend::fuzz::require(!word.empty() && word.find_first_of(" \t\r\n") == std::string::npos,
-                                "an unquoted word is blank-free");
-            if (split.simple) {
-                tend::fuzz::require(word != "{" && word != "}" && word.find('$') == std::string::npos,
-                                    "a simple script has no block and no substitution");
-            }
+    // execline as execlineb reads it (compat/execline.hpp). Without quotes
+    // and backslashes every word is literal: no blank byte in it, and an
+    // empty word only as a block's end marker.
+    const auto parsed = parse_execline(content);
+    if (content.find_first_of("\"\\") == std::string_view::npos && !parsed.error) {
+        for (const auto& word : parsed.argv) {
+            tend::fuzz::require(parsed.has_block || !word.empty(), "an empty word ends a block");
+            if (!parsed.has_block)
+                for (unsigned char c : word) tend::fuzz::require(c > ' ', "an unquoted word is blank-free");
         }
     }
-    // The whole content too: scripts without a shebang line reach the lexer.
-    (void)split_execline(content);
+    (void)parse_execline(body);
     return 0;
 }

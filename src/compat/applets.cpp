@@ -25,6 +25,7 @@ constexpr std::array kApplets{
     Entry{"s6-applyuidgid", Applet::ApplyUidGid}, Entry{"halt", Applet::Halt},
     Entry{"s6-svscanctl", Applet::SvscanCtl},   Entry{"s6-svc", Applet::Svc},
     Entry{"s6-svwait", Applet::Svwait},         Entry{"s6-svok", Applet::Svok},
+    Entry{"s6-rc", Applet::S6Rc},
 };
 
 constexpr std::array<std::string_view, kApplets.size()> kNames = [] {
@@ -56,7 +57,8 @@ int run_applet(Applet applet, int argc, char** argv) {
         case Applet::SvscanCtl: return halt_main(applet, argc, argv);
         case Applet::Svc:
         case Applet::Svwait:
-        case Applet::Svok: return service_control_main(applet, argc, argv);
+        case Applet::Svok:
+        case Applet::S6Rc: return service_control_main(applet, argc, argv);
     }
     return 100;
 }

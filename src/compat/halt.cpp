@@ -66,6 +66,31 @@ std::expected<std::optional<int>, std::string> parse_halt_args(const std::vector
     return code;
 }
 
+std::expected<bool, std::string> parse_svscanctl_args(const std::vector<std::string>& args) {
+    // As s6's option parser: options until `--` or the first word that is
+    // not one (`-` alone is a word); each letter a command.
+    bool terminate = false;
+    std::size_t i = 0;
+    for (; i < args.size(); ++i) {
+        const std::string& arg = args[i];
+        if (arg == "--") {
+            ++i;
+            break;
+        }
+        if (arg.size() < 2 || arg[0] != '-') break;
+        for (std::size_t j = 1; j < arg.size(); ++j) {
+            if (arg[j] == 't') {
+                terminate = true;
+                continue;
+            }
+            return std::unexpected(std::string("fatal: only -t (halt the container) is supported under tend, not -") +
+                                   arg[j]);
+        }
+    }
+    if (i == args.size()) return std::unexpected("usage: s6-svscanctl [ -t ] DIR");
+    return terminate;
+}
+
 std::optional<int> parse_exit_code(std::string_view content) {
     auto newline = content.find('\n');
     if (newline != std::string_view::npos) content = content.substr(0, newline);
@@ -135,22 +160,12 @@ int halt_main(Applet applet, int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
     std::optional<int> code;
     if (applet == Applet::SvscanCtl) {
-        // s6-svscanctl -t DIR: terminate the supervision tree; the DIR names s6's
-        // scan dir, which under tend is tend itself.
-        bool terminate = false;
-        for (const auto& arg : args) {
-            if (arg.starts_with('-') && arg.find_first_not_of("-t") == std::string::npos && arg != "-") {
-                terminate = true;
-            } else if (arg.starts_with('-')) {
-                std::fprintf(stderr, "s6-svscanctl: fatal: only -t (halt the container) is supported under tend, not %s\n",
-                             arg.c_str());
-                return 100;
-            }
-        }
+        auto terminate = parse_svscanctl_args(args);
         if (!terminate) {
-            std::fputs("s6-svscanctl: usage: s6-svscanctl -t DIR\n", stderr);
+            std::fprintf(stderr, "s6-svscanctl: %s\n", terminate.error().c_str());
             return 100;
         }
+        if (!*terminate) return 0;  // no command letter: s6-svscanctl sends nothing
     } else {
         auto parsed = parse_halt_args(args);
         if (!parsed) {

@@ -98,6 +98,7 @@ S6Messages apply_s6_overlay(config::ParsedCommandLine& parsed, int argc, char** 
     parsed.options.s6_keep_env = mapping.keep_env;
     parsed.options.sync_disks = mapping.sync_disks;
     parsed.options.start_cmd_after_ready_timeout = mapping.start_cmd_after_ready_timeout;
+    parsed.options.s6_stage2_hook = mapping.stage2_hook;
     if (!parsed.options.command.empty() && !mapping.cmd_arg0.empty())
         parsed.options.command.insert(parsed.options.command.begin(), mapping.cmd_arg0.begin(), mapping.cmd_arg0.end());
     for (auto& note : mapping.debug_notes) messages.debug.push_back(std::move(note));

@@ -9,30 +9,15 @@
 
 #include "tend/compat/applets.hpp"
 #include "tend/compat/s6_keep_env.hpp"
-#include "tend/compat/shebang.hpp"
 #include "tend/log/logger.hpp"
 #include "tend/process/find_in_path.hpp"
 
 namespace tend::compat {
 namespace {
 
-constexpr std::size_t kMaxScriptBytes = 64 * 1024;
+namespace fs = std::filesystem;
 
-std::optional<std::string> read_head(const std::string& path, std::size_t limit) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return std::nullopt;
-    std::string content(limit, '\0');
-    std::size_t done = 0;
-    while (done < limit) {
-        ssize_t n = ::read(fd, content.data() + done, limit - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        done += static_cast<std::size_t>(n);
-    }
-    ::close(fd);
-    content.resize(done);
-    return content;
-}
+constexpr std::size_t kMaxScriptBytes = 64 * 1024;
 
 std::optional<std::string> value_in(const std::vector<std::string>& envp, std::string_view name) {
     for (const auto& entry : envp)
@@ -41,178 +26,268 @@ std::optional<std::string> value_in(const std::vector<std::string>& envp, std::s
     return std::nullopt;
 }
 
-std::optional<std::string> own_executable() {
-    char buffer[4096];
-    ssize_t n = ::readlink("/proc/self/exe", buffer, sizeof buffer - 1);
-    if (n <= 0) return std::nullopt;
-    return std::string(buffer, static_cast<std::size_t>(n));
+bool trusted_owner(uid_t uid) { return uid == 0 || uid == ::geteuid(); }
+
+// Every directory from `dir` up to / owned by root or tend's euid and not
+// writable by group or others unless sticky: no other uid can swap what is
+// below. Empty when so, else what is wrong.
+std::string untrusted_directory(fs::path dir) {
+    for (int depth = 0; depth < 64; ++depth) {
+        struct stat status {};
+        if (::lstat(dir.c_str(), &status) != 0) return dir.string() + ": " + std::strerror(errno);
+        if (!trusted_owner(status.st_uid)) return dir.string() + " is owned by uid " + std::to_string(status.st_uid);
+        if ((status.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (status.st_mode & S_ISVTX) == 0)
+            return dir.string() + " is writable by group or others";
+        if (dir == dir.root_path() || !dir.has_parent_path()) return {};
+        dir = dir.parent_path();
+    }
+    return {};
+}
+
+// Why a with-contenv shebang read from this file must not grant the
+// container environment, or empty when it may.
+std::string untrusted_script(const fs::path& script, int fd, const struct stat& status) {
+    if (!trusted_owner(status.st_uid))
+        return "it is owned by uid " + std::to_string(status.st_uid);
+    if ((status.st_mode & (S_IWGRP | S_IWOTH)) != 0) return "it is writable by group or others";
+    std::error_code error;
+    fs::path parent = fs::absolute(script, error).parent_path();
+    fs::path dir = fs::canonical(parent, error);
+    if (error) return "its directory cannot be resolved: " + error.message();
+    if (auto why = untrusted_directory(dir); !why.empty()) return why;
+    // The file itself, when `script` is a symlink: where it really lives.
+    fs::path real = fs::read_symlink("/proc/self/fd/" + std::to_string(fd), error);
+    if (error) return "its real path cannot be read: " + error.message();
+    return untrusted_directory(real.parent_path());
+}
+
+std::optional<std::string> find_execlineb(const std::optional<Shebang>& shebang, const std::string& path) {
+    if (shebang && classify_interpreter(shebang->interpreter) == InterpreterKind::Execlineb &&
+        ::access(shebang->interpreter.c_str(), X_OK) == 0)
+        return shebang->interpreter;
+    return process::find_in_path("execlineb", "/command:" + path);
 }
 
 // A program name as execvp would find it in `path`, except that an applet
-// name is this binary. Unfound: the name, so exec fails with ENOENT and the
-// message names it.
-std::string resolve_program(const std::string& name, const std::string& path) {
+// name is this binary. Unfound: nothing.
+std::optional<std::string> resolve_program(const std::string& name, const std::string& path) {
     if (name.find('/') != std::string::npos) return name;
-    // s6-overlay puts /command first on PATH: its `halt` wins over a distro's
-    // /sbin/halt (systemctl), and tend's applets take that place.
-    if (applet_for(name))
-        if (auto self = own_executable()) return *self;
-    return process::find_in_path(name, path).value_or(name);
+    if (applet_for(name)) return own_executable();
+    return process::find_in_path(name, path);
 }
 
-// A regular file with no execute bit: exec would say EACCES.
-bool lacks_execute_bit(const std::string& path) {
+void set_variable(std::vector<std::string>& envp, const std::string& name, const std::optional<std::string>& value) {
+    const std::string prefix = name + "=";
+    std::erase_if(envp, [&](const std::string& entry) { return entry.starts_with(prefix); });
+    if (value) envp.push_back(prefix + *value);
+}
+
+// A program an execline script names that has no execute bit but a #! line
+// (linuxserver.io's `up` names scripts the image may not have made
+// executable; s6-overlay chmods them at boot): that line. Read without
+// blocking, regular files only.
+std::optional<Shebang> shebang_of_unexecutable(const std::string& program) {
+    int fd = ::open(program.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) return std::nullopt;
     struct stat status {};
-    return ::stat(path.c_str(), &status) == 0 && S_ISREG(status.st_mode) &&
-           (status.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) == 0;
-}
-
-// What the kernel does with `#!INTERPRETER [ARGUMENT]`, for a script it will
-// not exec itself (no execute bit; s6-overlay chmods such scripts at boot).
-void exec_through_shebang(process::SpawnPlan& plan, const Shebang& shebang) {
-    std::vector<std::string> argv{shebang.interpreter};
-    if (shebang.argument) argv.push_back(*shebang.argument);
-    argv.push_back(plan.executable);
-    for (std::size_t i = 1; i < plan.argv.size(); ++i) argv.push_back(plan.argv[i]);
-    plan.executable = shebang.interpreter;
-    plan.argv = std::move(argv);
-}
-
-bool is_oneshot_script(const std::filesystem::path& file) {
-    auto name = file.filename();
-    if (name != "up" && name != "down") return false;
-    auto type = read_head((file.parent_path() / "type").string(), 64);
-    return type && type->starts_with("oneshot");
-}
-
-// s6-rc runs a oneshot's up/down with `execlineb -P`. One plain command is
-// exec'd directly; anything else needs execlineb from /command or PATH. A
-// missing execlineb leaves the bare name, so exec fails with ENOENT and
-// describe_spawn_failure explains.
-void adapt_oneshot_plan(process::SpawnPlan& plan, const std::string& content, const std::string& default_path) {
-    std::string path = "/command:" + value_in(plan.envp, "PATH").value_or(default_path) + ":/etc/s6-overlay/scripts";
-    auto words = split_execline(content);
-    if (!words.error && words.simple && !words.words.empty()) {
-        plan.executable = resolve_program(words.words.front(), path);
-        plan.argv = std::move(words.words);
-        // linuxserver.io's `up` names a script under s6-rc.d that the image
-        // may not have made executable.
-        if (lacks_execute_bit(plan.executable)) {
-            auto head = read_head(plan.executable, 512);
-            if (auto shebang = head ? parse_shebang(*head) : std::nullopt) {
-                log::warn("{}: not executable; run through its #! line (s6-overlay makes it executable at boot; "
-                          "chmod +x it in the image)",
-                          plan.executable);
-                adapt_script_plan(plan, std::nullopt, default_path);
-                if (plan.executable == plan.argv.front() && lacks_execute_bit(plan.executable))
-                    exec_through_shebang(plan, *shebang);
-            }
-        }
-        return;
+    std::optional<Shebang> shebang;
+    if (::fstat(fd, &status) == 0 && S_ISREG(status.st_mode) && (status.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) == 0) {
+        char head[512];
+        ssize_t n = ::read(fd, head, sizeof head);
+        if (n > 0) shebang = parse_shebang(std::string_view(head, static_cast<std::size_t>(n)));
     }
-    std::string script = plan.executable;
-    plan.executable = resolve_program("execlineb", path);
-    plan.argv = {"execlineb", "-P", script};
+    ::close(fd);
+    return shebang;
 }
 
 }  // namespace
 
-void adapt_script_plan(process::SpawnPlan& plan, const std::optional<std::vector<std::string>>& contenv_envp,
-                       const std::string& default_path) {
-    auto head = read_head(plan.executable, kMaxScriptBytes);
-    if (!head) return;
-    if (is_oneshot_script(plan.executable)) return adapt_oneshot_plan(plan, *head, default_path);
-    auto shebang = parse_shebang(*head);
-    if (!shebang) return;
-    const std::string script = plan.executable;
-    switch (classify_interpreter(shebang->interpreter)) {
-        case InterpreterKind::Other:
-            if (lacks_execute_bit(script)) exec_through_shebang(plan, *shebang);
-            return;
-        case InterpreterKind::WithContenv: {
-            if (shebang->words.empty()) return;  // exec reports it
-            const bool keep = keep_env_requested(value_in(plan.envp, "S6_KEEP_ENV").value_or("").c_str());
-            if (!keep && contenv_envp) plan.envp = *contenv_envp;
-            std::vector<std::string> argv = shebang->words;
-            argv.push_back(script);
-            for (std::size_t i = 1; i < plan.argv.size(); ++i) argv.push_back(plan.argv[i]);
-            plan.executable = resolve_program(argv.front(), value_in(plan.envp, "PATH").value_or(default_path));
-            plan.argv = std::move(argv);
-            return;
+const std::string& own_executable() {
+    static const std::string self = [] {
+        char buffer[4096];
+        ssize_t n = ::readlink("/proc/self/exe", buffer, sizeof buffer - 1);
+        if (n <= 0) return std::string("/proc/self/exe");
+        return std::string(buffer, static_cast<std::size_t>(n));
+    }();
+    return self;
+}
+
+ScriptStart decide_script_start(const fs::path& script, ScriptRole role, const std::string& path) {
+    ScriptStart start;
+    start.script = script.string();
+    start.role = role;
+    // O_NONBLOCK: opening a FIFO must not wait for a writer.
+    int fd = ::open(start.script.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) return start;  // exec reports what is wrong, naming the file
+    struct stat status {};
+    if (::fstat(fd, &status) != 0 || !S_ISREG(status.st_mode)) {
+        ::close(fd);
+        start.how = ScriptStart::How::Refused;
+        start.refusal = start.script + ": not a regular file (" +
+                        (S_ISFIFO(status.st_mode) ? "a FIFO" : S_ISDIR(status.st_mode) ? "a directory" : "a device or socket") +
+                        "); refused";
+        return start;
+    }
+    std::string content(kMaxScriptBytes, '\0');
+    std::size_t done = 0;
+    while (done < content.size()) {
+        ssize_t n = ::read(fd, content.data() + done, content.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        done += static_cast<std::size_t>(n);
+    }
+    content.resize(done);
+    start.shebang = parse_shebang(content);
+    // Only a with-contenv shebang needs to know who may change the file.
+    const bool contenv_shebang =
+        role == ScriptRole::Service && start.shebang &&
+        classify_interpreter(start.shebang->interpreter) == InterpreterKind::WithContenv;
+    const std::string untrusted = contenv_shebang ? untrusted_script(script, fd, status) : std::string();
+    ::close(fd);
+    const bool executable_bit = (status.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) != 0;
+
+    auto as_execline = [&](ExeclinebOptions options, std::vector<std::string> execlineb_args) {
+        start.how = ScriptStart::How::Execline;
+        start.execline = parse_execline(content);
+        start.execline_options = options;
+        start.execlineb_args = std::move(execlineb_args);
+        start.execlineb = find_execlineb(start.shebang, path).value_or("");
+        ExeclineDecision decision = carry_out_execline(*start.execline, options, start.script, {}, {});
+        if (!decision.exec && start.execlineb.empty()) {
+            start.how = ScriptStart::How::Refused;
+            start.refusal = start.script + ": uses " + decision.needs_execlineb +
+                            ", which only execlineb can run, and there is none " +
+                            (start.shebang ? "at " + start.shebang->interpreter + ", " : std::string()) +
+                            "in /command or on PATH";
         }
+    };
+
+    if (role == ScriptRole::Oneshot) {
+        as_execline({ExeclinebOptions::Positional::None, 0, {}}, {"-P"});
+        return start;
+    }
+    if (!start.shebang) return start;
+    switch (classify_interpreter(start.shebang->interpreter)) {
+        case InterpreterKind::WithContenv:
+            if (start.shebang->words.empty()) return start;  // exec reports it
+            start.how = ScriptStart::How::Interpreter;
+            start.command = start.shebang->words;
+            start.container_env = untrusted.empty();
+            if (!untrusted.empty())
+                start.warnings.push_back(start.script + ": with-contenv shebang not honoured (" + untrusted +
+                                         ", so another uid could change it); it runs with the service's own "
+                                         "environment, without the container's");
+            return start;
         case InterpreterKind::Execlineb: {
-            if (::access(shebang->interpreter.c_str(), X_OK) == 0) {  // the real one
-                if (lacks_execute_bit(script)) exec_through_shebang(plan, *shebang);
-                return;
+            std::vector<std::string> args;
+            if (start.shebang->argument) args.push_back(*start.shebang->argument);
+            std::string error;
+            auto options = parse_execlineb_options(args, &error);
+            if (!options) {
+                if (find_execlineb(start.shebang, path)) return start;  // execlineb says what is wrong
+                start.how = ScriptStart::How::Refused;
+                start.refusal = start.script + ": execlineb option: " + error;
+                return start;
             }
-            auto words = split_execline(after_first_line(*head));
-            if (words.error || !words.simple || words.words.empty()) return;  // exec reports it
-            plan.executable =
-                resolve_program(words.words.front(), value_in(plan.envp, "PATH").value_or(default_path));
-            plan.argv = std::move(words.words);
-            return;
+            as_execline(*options, std::move(args));
+            return start;
         }
+        case InterpreterKind::Other:
+            if (!executable_bit) {
+                // What the kernel does with `#!INTERPRETER [ARGUMENT]`; s6-overlay
+                // chmods such scripts at boot.
+                start.how = ScriptStart::How::Interpreter;
+                start.command = {start.shebang->interpreter};
+                if (start.shebang->argument) start.command.push_back(*start.shebang->argument);
+            }
+            return start;
     }
+    return start;
 }
 
-void adapt_service_script(process::SpawnPlan& plan, const config::ServiceConfig& service,
-                          const process::EnvironmentInputs& inputs) {
-    // Built only for with-contenv scripts: cheap enough per start, and it
-    // sees a container environment refreshed after cont-init.
-    auto head = read_head(plan.executable, 512);
-    if (!head) return;
-    auto shebang = parse_shebang(*head);
-    if (!shebang) return;
-    std::optional<std::vector<std::string>> contenv;
-    if (classify_interpreter(shebang->interpreter) == InterpreterKind::WithContenv) {
-        config::ServiceConfig keep = service;
-        keep.keep_env = true;
-        contenv = process::build_service_environment(keep, inputs).to_strings();
+std::expected<bool, std::string> apply_script_start(const ScriptStart& start, process::SpawnPlan& plan,
+                                                    const std::vector<std::string>& args,
+                                                    const std::optional<std::vector<std::string>>& contenv_envp,
+                                                    const std::string& default_path) {
+    auto with_args = [&](std::vector<std::string> argv) {
+        argv.push_back(start.script);
+        argv.insert(argv.end(), args.begin(), args.end());
+        return argv;
+    };
+    switch (start.how) {
+        case ScriptStart::How::Refused: return std::unexpected(start.refusal);
+        case ScriptStart::How::Exec:
+            plan.executable = start.script;
+            plan.argv = with_args({});
+            return true;
+        case ScriptStart::How::Interpreter: {
+            if (start.container_env && contenv_envp &&
+                !keep_env_requested(value_in(plan.envp, "S6_KEEP_ENV").value_or("").c_str()))
+                plan.envp = *contenv_envp;
+            const std::string path = value_in(plan.envp, "PATH").value_or(default_path);
+            plan.argv = with_args(start.command);
+            plan.executable = resolve_program(start.command.front(), path).value_or(start.command.front());
+            return true;
+        }
+        case ScriptStart::How::Execline: break;
     }
-    adapt_script_plan(plan, contenv, inputs.default_path);
+    ExeclineDecision decision = carry_out_execline(*start.execline, start.execline_options, start.script, args, plan.envp);
+    std::string path = "/command:" + value_in(plan.envp, "PATH").value_or(default_path);
+    if (start.role == ScriptRole::Oneshot) path += ":/etc/s6-overlay/scripts";
+    if (decision.exec) {
+        if (decision.exec->argv.empty()) return false;  // comments only: done, successfully
+        auto program = resolve_program(decision.exec->argv.front(), path);
+        // A program only execlineb's own PATH has (Debian puts execline's
+        // programs in /usr/lib/execline/bin): let execlineb look.
+        if (program || start.execlineb.empty()) {
+            plan.executable = program.value_or(decision.exec->argv.front());  // unfound: exec names it
+            plan.argv = std::move(decision.exec->argv);
+            for (const auto& [name, value] : decision.exec->env) set_variable(plan.envp, name, value);
+            if (auto shebang = program ? shebang_of_unexecutable(*program) : std::nullopt) {
+                log::warn("{}: not executable; run through its #! line (s6-overlay makes it executable at boot; "
+                          "chmod +x it in the image)",
+                          *program);
+                std::vector<std::string> argv{shebang->interpreter};
+                if (shebang->argument) argv.push_back(*shebang->argument);
+                argv.push_back(*program);
+                argv.insert(argv.end(), plan.argv.begin() + 1, plan.argv.end());
+                plan.executable = shebang->interpreter;
+                plan.argv = std::move(argv);
+            }
+            return true;
+        }
+    } else if (start.execlineb.empty()) {
+        return std::unexpected(start.script + ": uses " + decision.needs_execlineb +
+                               ", which only execlineb can run, and there is none in /command or on PATH");
+    }
+    plan.executable = start.execlineb;
+    std::vector<std::string> argv{start.execlineb};
+    argv.insert(argv.end(), start.execlineb_args.begin(), start.execlineb_args.end());
+    plan.argv = with_args(std::move(argv));
+    return true;
 }
 
-std::string describe_spawn_failure(const std::filesystem::path& script, const process::SpawnFailure& failure,
-                                   bool name_script) {
+std::string describe_spawn_failure(const ScriptStart& start, const process::SpawnFailure& failure, bool name_script) {
     if (failure.stage != process::SpawnStage::Exec || failure.error != ENOENT) return failure.message();
     // The script's interpreter exists, but is a script whose own interpreter
     // does not (Debian's /usr/bin/execlineb wrapper without its binary): the
     // process layer named that one.
-    if (!failure.reason.empty() && failure.detail != script.string()) return failure.message();
-    auto head = read_head(script.string(), kMaxScriptBytes);
-    if (!head) return failure.message();
-    std::string prefix = name_script ? script.filename().string() + ": " : "";
-    if (is_oneshot_script(script)) {
-        auto words = split_execline(*head);
-        if (!words.error && words.simple && !words.words.empty())
-            return prefix + "program " + words.words.front() + " not found";
-        return prefix + "needs execlineb (it uses braces or $, or has a quoting error), which is in neither "
-                        "/command nor PATH";
+    if (!failure.reason.empty() && failure.detail != start.script) return failure.message();
+    const std::string prefix = name_script ? fs::path(start.script).filename().string() + ": " : "";
+    switch (start.how) {
+        case ScriptStart::How::Execline:
+            if (start.execline && !start.execline->argv.empty())
+                return prefix + "program " + start.execline->argv.front() + " not found";
+            return failure.message();
+        case ScriptStart::How::Interpreter:
+            return prefix + "interpreter " + start.command.front() + " not found";
+        case ScriptStart::How::Exec:
+            if (start.shebang) return prefix + "interpreter " + start.shebang->interpreter + " not found";
+            return failure.message();
+        case ScriptStart::How::Refused:
+            return start.refusal;
     }
-    auto shebang = parse_shebang(*head);
-    if (!shebang) return failure.message();
-    std::string missing = shebang->interpreter;
-    std::string hint;
-    switch (classify_interpreter(shebang->interpreter)) {
-        case InterpreterKind::WithContenv:
-            if (!shebang->words.empty()) missing = shebang->words.front();
-            break;
-        case InterpreterKind::Execlineb: {
-            auto words = split_execline(after_first_line(*head));
-            if (words.error)
-                hint = " (and tend cannot run the script itself: " + *words.error + ")";
-            else if (!words.simple)
-                hint = " (tend runs execline scripts itself only when they are one command without braces or $)";
-            else if (!words.words.empty())
-                missing = words.words.front();
-            break;
-        }
-        case InterpreterKind::Other:
-            break;
-    }
-    if (missing != shebang->interpreter && classify_interpreter(shebang->interpreter) == InterpreterKind::Execlineb)
-        return prefix + "program " + missing + " not found";
-    return prefix + "interpreter " + missing + " not found" + hint;
+    return failure.message();
 }
 
 }  // namespace tend::compat

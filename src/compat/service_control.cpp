@@ -238,6 +238,42 @@ std::expected<ServiceCommandPlan, std::string> parse_svc(const std::vector<std::
     return with_services(std::move(plan), first, args, cwd);
 }
 
+std::expected<ServiceCommandPlan, std::string> parse_s6rc(const std::vector<std::string>& args) {
+    ServiceCommandPlan plan;
+    bool direction = false;
+    auto first = parse_options(
+        args, "tvl",
+        [&](char option) -> std::string {
+            if (option == 'u' || option == 'd') {
+                plan.actions = {{option == 'u' ? "start" : "stop"}};
+                plan.wait = option == 'u' ? WaitFor::Ready : WaitFor::Down;
+                direction = true;
+                return {};
+            }
+            if (std::string_view("DpanbE").find(option) != std::string_view::npos)
+                return std::string("-") + option + " is not supported under tend (use -u or -d with change)";
+            return std::string("unknown option -") + option;
+        },
+        [&](char option, const std::string& value) -> std::string {
+            if (option == 'v') return {};  // verbosity: tend's messages are its own
+            if (option == 'l') return "-l is not supported under tend (there is no s6-rc live directory)";
+            auto ms = parse_ms("-t", value);
+            if (!ms) return ms.error();
+            plan.timeout = *ms;
+            return {};
+        });
+    if (!first) return std::unexpected(first.error());
+    if (*first >= args.size()) return std::unexpected(std::string("no subcommand given"));
+    if (args[*first] != "change")
+        return std::unexpected("the subcommand '" + args[*first] +
+                               "' is not supported under tend (only change, with the services tend supervises)");
+    if (!direction) return std::unexpected(std::string("change needs -u or -d"));
+    auto names = service_names(args, *first + 1, std::filesystem::path("/"));
+    if (!names) return std::unexpected(names.error());
+    plan.services = std::move(*names);
+    return plan;
+}
+
 std::expected<ServiceCommandPlan, std::string> parse_svwait(const std::vector<std::string>& args,
                                                             const std::filesystem::path& cwd) {
     ServiceCommandPlan plan;
@@ -267,6 +303,14 @@ int service_control_main(Applet applet, int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
     std::filesystem::path cwd = current_dir();
     if (applet == Applet::Svok) return svok_main(args, cwd);
+    if (applet == Applet::S6Rc) {
+        auto plan = parse_s6rc(args);
+        if (!plan) {
+            std::fprintf(stderr, "s6-rc: usage: s6-rc [-t MS] -u|-d change SERVICE...: %s\n", plan.error().c_str());
+            return 100;
+        }
+        return run_plan("s6-rc", *plan);
+    }
     const bool svc = applet == Applet::Svc;
     const char* name = svc ? "s6-svc" : "s6-svwait";
     auto plan = svc ? parse_svc(args, cwd) : parse_svwait(args, cwd);

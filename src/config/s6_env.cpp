@@ -16,12 +16,27 @@ bool is_number(std::string_view text) {
 long number(std::string_view text) { return std::stol(std::string(text)); }
 
 // S6_* variables tend knows; every other S6_* name is reported as unsupported.
-constexpr std::array<std::string_view, 11> kKnown{
+constexpr std::array<std::string_view, 12> kKnown{
     "S6_KEEP_ENV",           "S6_BEHAVIOUR_IF_STAGE2_FAILS", "S6_SERVICES_GRACETIME",
     "S6_KILL_GRACETIME",     "S6_KILL_FINISH_MAXTIME",       "S6_CMD_WAIT_FOR_SERVICES",
     "S6_CMD_WAIT_FOR_SERVICES_MAXTIME", "S6_VERBOSITY",     "S6_CMD_ARG0",
-    "S6_CMD_RECEIVE_SIGNALS", "S6_SYNC_DISKS",
+    "S6_CMD_RECEIVE_SIGNALS", "S6_SYNC_DISKS",           "S6_STAGE2_HOOK",
 };
+
+// Split on blanks, as s6-overlay's rc.init does with an unquoted $VAR.
+std::vector<std::string> blank_separated(const std::string& value) {
+    std::vector<std::string> words;
+    std::string word;
+    for (char c : value + " ") {
+        if (c == ' ' || c == '\t' || c == '\n') {
+            if (!word.empty()) words.push_back(std::move(word));
+            word.clear();
+        } else {
+            word += c;
+        }
+    }
+    return words;
+}
 
 }  // namespace
 
@@ -109,16 +124,13 @@ S6Mapping map_s6_variables(const EnvironmentVariables& variables) {
     }
 
     if (auto value = get("S6_CMD_ARG0")) {
-        std::string word;
-        for (char c : *value + " ") {
-            if (c == ' ' || c == '\t') {
-                if (!word.empty()) out.cmd_arg0.push_back(std::move(word));
-                word.clear();
-            } else {
-                word += c;
-            }
-        }
+        out.cmd_arg0 = blank_separated(*value);
         out.debug_notes.push_back("S6_CMD_ARG0=" + *value + " -> prepended to the CMD");
+    }
+
+    if (auto value = get("S6_STAGE2_HOOK")) {
+        out.stage2_hook = blank_separated(*value);
+        out.debug_notes.push_back("S6_STAGE2_HOOK=" + *value + " -> run before cont-init and the service trees are read");
     }
 
     if (auto sync = flag_of("S6_SYNC_DISKS"); sync && *sync) {

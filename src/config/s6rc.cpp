@@ -14,7 +14,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-enum class Kind { Longrun, Oneshot, Bundle, Unknown };
+enum class Kind {
+    Longrun,
+    Oneshot,
+    Bundle,
+    ContInit,       // base, fix-attrs, legacy-cont-init: met once cont-init.d has run
+    AfterServices,  // legacy-services: met once services.d has started
+    Unknown,
+};
 
 struct Definition {
     std::string name;
@@ -134,48 +141,89 @@ S6rcPlan load_s6rc(const fs::path& overlay_dir) {
         def.contents = names_of(dir, "contents");
         definitions[bundle] = std::move(def);
     }
+    // s6-overlay's own names: `user` and `user2` exist even when empty;
+    // base, fix-attrs and legacy-cont-init are met once cont-init.d has run;
+    // legacy-services once services.d is started.
+    for (const char* bundle : {"user", "user2"})
+        if (!definitions.contains(bundle)) definitions[bundle] = Definition{bundle, source / bundle, Kind::Bundle, {}, {}};
+    for (const char* name : {"base", "fix-attrs", "legacy-cont-init", "legacy-services"}) {
+        if (definitions.contains(name))
+            plan.warnings.push_back((source / name).string() + ": '" + name +
+                                    "' is s6-overlay's own name; tend uses its meaning, not this definition");
+        definitions[name] = Definition{name, source / name,
+                                       std::string_view(name) == "legacy-services" ? Kind::AfterServices : Kind::ContInit,
+                                       {}, {}};
+    }
 
     // What to start: the members of user and user2, bundles expanded, plus
-    // every dependency, transitively. `base` is met by cont-init.
+    // every dependency, transitively. `in_user` remembers what user (rather
+    // than only user2) brings: user2 starts after services.d.
     std::set<std::string> wanted;
+    std::set<std::string> in_user;
     std::set<std::string> refused;
-    std::function<void(const std::string&, const std::string&, int)> want = [&](const std::string& name,
-                                                                               const std::string& from, int depth) {
-        if (name == "base" || wanted.contains(name) || depth > 256) return;
-        auto it = definitions.find(name);
-        if (it == definitions.end()) {
-            plan.errors.push_back(from + ": no service or bundle named '" + name + "'");
-            return;
-        }
-        const Definition& def = it->second;
-        if (def.kind == Kind::Bundle) {
-            for (const auto& member : def.contents) want(member, (def.dir / "contents.d").string(), depth + 1);
-            for (const auto& dep : def.dependencies) want(dep, (def.dir / "dependencies.d").string(), depth + 1);
-            return;
-        }
-        wanted.insert(name);
-        for (const auto& dep : def.dependencies) want(dep, (def.dir / "dependencies.d").string(), depth + 1);
-    };
-    for (const char* bundle : {"user", "user2"})
-        if (definitions.contains(bundle)) want(bundle, (overlay_dir / bundle).string(), 0);
+    std::set<std::pair<std::string, bool>> bundles_seen;
+    std::function<void(const std::string&, const std::string&, int, bool)> want =
+        [&](const std::string& name, const std::string& from, int depth, bool user) {
+            if (depth > 256) return;
+            auto it = definitions.find(name);
+            if (it == definitions.end()) {
+                plan.errors.push_back(from + ": no service or bundle named '" + name + "'");
+                return;
+            }
+            const Definition& def = it->second;
+            if (def.kind == Kind::ContInit || def.kind == Kind::AfterServices) return;
+            if (def.kind == Kind::Bundle && !bundles_seen.insert({name, user}).second) return;
+            if (def.kind != Kind::Bundle) {
+                if (wanted.contains(name) && (!user || in_user.contains(name))) return;
+                wanted.insert(name);
+                if (user) in_user.insert(name);
+            }
+            const char* members = def.kind == Kind::Bundle ? "contents.d" : "dependencies.d";
+            if (def.kind == Kind::Bundle)
+                for (const auto& member : def.contents) want(member, (def.dir / members).string(), depth + 1, user);
+            for (const auto& dep : def.dependencies) want(dep, (def.dir / "dependencies.d").string(), depth + 1, user);
+        };
+    want("user", (source / "user").string(), 0, true);
+    want("user2", (source / "user2").string(), 0, false);
 
-    // Dependencies through bundles, flattened to atomic services.
-    std::function<void(const std::string&, std::set<std::string>&, int)> atoms = [&](const std::string& name,
-                                                                                  std::set<std::string>& out,
-                                                                                  int depth) {
-        if (name == "base" || depth > 256) return;
-        auto it = definitions.find(name);
-        if (it == definitions.end()) return;
-        if (it->second.kind == Kind::Bundle) {
-            for (const auto& member : it->second.contents) atoms(member, out, depth + 1);
-            return;
-        }
-        out.insert(name);
-    };
+    // Dependencies through bundles, flattened to atomic services and the
+    // two built-in moments (ContInit ones are dropped: always met).
+    std::function<void(const std::string&, std::set<std::string>&, std::set<std::string>&)> atoms =
+        [&](const std::string& name, std::set<std::string>& out, std::set<std::string>& bundles) {
+            auto it = definitions.find(name);
+            if (it == definitions.end() || it->second.kind == Kind::ContInit) return;
+            if (it->second.kind == Kind::Bundle) {
+                if (!bundles.insert(name).second) return;
+                for (const auto& member : it->second.contents) atoms(member, out, bundles);
+                return;
+            }
+            out.insert(name);
+        };
     auto dependencies_of = [&](const Definition& def) {
         std::set<std::string> out;
-        for (const auto& dep : def.dependencies) atoms(dep, out, 0);
+        std::set<std::string> bundles;
+        for (const auto& dep : def.dependencies) atoms(dep, out, bundles);
         return out;
+    };
+
+    // A oneshot is late when it must wait for services: it depends on a
+    // longrun or on legacy-services (directly or through another oneshot),
+    // or only user2 wants it. Late ones run once the services have started.
+    std::map<std::string, int> late_mark;  // 0 unknown, 1 visiting, 2 early, 3 late
+    std::function<bool(const std::string&)> is_late = [&](const std::string& name) -> bool {
+        int& mark = late_mark[name];
+        if (mark >= 2) return mark == 3;
+        if (mark == 1) return false;  // a cycle: reported by the ordering below
+        mark = 1;
+        const Definition& def = definitions[name];
+        bool late = def.kind == Kind::Oneshot && !in_user.contains(name);
+        for (const auto& dep : dependencies_of(def)) {
+            const Kind kind = definitions[dep].kind;
+            if (kind == Kind::Longrun || kind == Kind::AfterServices || (kind == Kind::Oneshot && is_late(dep)))
+                late = true;
+        }
+        late_mark[name] = late ? 3 : 2;
+        return late;
     };
 
     // Oneshots in dependency order (depth-first, by name for determinism).
@@ -191,16 +239,15 @@ S6rcPlan load_s6rc(const fs::path& overlay_dir) {
         mark[name] = 1;
         const Definition& def = definitions[name];
         bool ok = true;
+        S6rcOneshot oneshot;
         for (const auto& dep : dependencies_of(def)) {
             const Definition& target = definitions[dep];
             if (target.kind == Kind::Longrun) {
-                if (def.kind == Kind::Oneshot) {
-                    plan.errors.push_back((def.dir / "dependencies.d" / dep).string() + ": oneshot '" + name +
-                                          "' depends on longrun '" + dep +
-                                          "': tend runs oneshots before longruns, so this order cannot be kept; make it a "
-                                          "longrun with a `restart` file saying never, or drop the dependency");
-                    ok = false;
-                }
+                oneshot.after_services.push_back(dep);
+                continue;
+            }
+            if (target.kind == Kind::AfterServices) {
+                oneshot.after_legacy_services = true;
                 continue;
             }
             if (!order(dep)) ok = false;
@@ -210,13 +257,14 @@ S6rcPlan load_s6rc(const fs::path& overlay_dir) {
             refused.insert(name);
             return false;
         }
-        if (def.kind == Kind::Oneshot) {
-            std::error_code ignored;
-            fs::path down = def.dir / "down";
-            plan.oneshots.push_back({name, def.dir / "up", fs::exists(down, ignored) ? down : fs::path{},
-                                     read_timeout(def.dir / "timeout-up", plan.warnings),
-                                     read_timeout(def.dir / "timeout-down", plan.warnings)});
-        }
+        std::error_code ignored;
+        fs::path down = def.dir / "down";
+        oneshot.name = name;
+        oneshot.up = def.dir / "up";
+        oneshot.down = fs::exists(down, ignored) ? down : fs::path{};
+        oneshot.timeout_up = read_timeout(def.dir / "timeout-up", plan.warnings);
+        oneshot.timeout_down = read_timeout(def.dir / "timeout-down", plan.warnings);
+        (is_late(name) ? plan.late_oneshots : plan.oneshots).push_back(std::move(oneshot));
         return true;
     };
     for (const auto& name : wanted)
@@ -225,14 +273,20 @@ S6rcPlan load_s6rc(const fs::path& overlay_dir) {
     for (const auto& name : wanted) {
         const Definition& def = definitions[name];
         if (def.kind != Kind::Longrun) continue;
-        S6rcLongrun longrun{name, def.dir, {}};
-        bool ok = true;
+        S6rcLongrun longrun{name, def.dir, {}, !in_user.contains(name)};
+        std::string problem;
         for (const auto& dep : dependencies_of(def)) {
-            if (definitions[dep].kind == Kind::Longrun) longrun.depends.push_back(dep);
-            else if (refused.contains(dep)) ok = false;  // its oneshot will not have run
+            const Kind kind = definitions[dep].kind;
+            if (kind == Kind::Longrun) longrun.depends.push_back(dep);
+            else if (kind == Kind::AfterServices) longrun.after_legacy_services = true;
+            else if (refused.contains(dep)) problem = "a oneshot it depends on is refused";
+            else if (is_late(dep))
+                problem = "it depends on oneshot '" + dep +
+                          "', which runs only after the services have started (it waits for a longrun, for "
+                          "legacy-services or for user2); tend cannot start a longrun after it";
         }
-        if (!ok) {
-            plan.errors.push_back(def.dir.string() + ": not started: a oneshot it depends on is refused");
+        if (!problem.empty()) {
+            plan.errors.push_back(def.dir.string() + ": not started: " + problem);
             continue;
         }
         plan.longruns.push_back(std::move(longrun));

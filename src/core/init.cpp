@@ -134,16 +134,23 @@ int Init::run() {
 }
 
 void Init::start_stages() {
+    open_control();
+    if (start_stage2_hook()) return;  // S6_STAGE2_HOOK first: its exit lists the scripts
+    list_cont_init_scripts();
+    start_next_script();
+}
+
+// cont-init.d, then a v3 tree's oneshots: read only now, after S6_STAGE2_HOOK.
+void Init::list_cont_init_scripts() {
     std::vector<std::string> warnings;
     scripts_ = config::list_scripts(options_.cont_init_dir, warnings, {.shebang_without_exec_bit = options_.s6_tree});
     for (const auto& warning : warnings) log::warn("{}", warning);
+    next_script_ = 0;
     append_s6rc_up_scripts();
     {
         std::vector<std::string> said_later;  // cont-finish warns when it runs
         had_scripts_ = !scripts_.empty() || !config::list_scripts(options_.cont_finish_dir, said_later).empty();
     }
-    open_control();
-    start_next_script();
 }
 
 // A handler of the loop threw (EventLoop::guard caught it). Out of memory
@@ -244,11 +251,21 @@ void Init::reap() {
             cmd_exited(status, failure);
             return;
         }
+        if (pid == late_pid_) {
+            late_oneshot_exited(failure ? failure->shell_code() << 8 : status);
+            return;
+        }
+        if (pid == hook_pid_) {
+            hook_pid_ = 0;
+            if (failure) log::error("S6_STAGE2_HOOK: {}", failure->message());
+            stage2_hook_exited(failure ? failure->shell_code() << 8 : status);
+            return;
+        }
         if (pid == script_pid_) {
             script_pid_ = 0;
             if (failure) {
                 const auto& script = scripts_[next_script_ - 1];
-                log::error("{}: {}", script.string(), compat::describe_spawn_failure(script, *failure, false));
+                log::error("{}: {}", script.string(), compat::describe_spawn_failure(script_start_, *failure, false));
                 script_exited(failure->shell_code() << 8);  // wait status of exit(126 or 127), as a shell
                 return;
             }
@@ -289,11 +306,28 @@ void Init::start_next_script() {
         plan.argv = {script.string()};
         plan.envp = container_env_.to_strings();
         plan.group = process::GroupMode::NewSession;
-        compat::adapt_script_plan(plan, std::nullopt, options_.default_path);  // s6-overlay shebangs
+        // Read once, here (a FIFO is refused); s6-overlay shebangs and execline.
+        script_start_ = compat::decide_script_start(script, script_role(script),
+                                                    container_env_.get("PATH").value_or(options_.default_path));
+        const compat::ScriptStart& start = script_start_;
+        for (const auto& warning : start.warnings) log::warn("{}", warning);
+        auto applied = compat::apply_script_start(start, plan, {}, std::nullopt, options_.default_path);
+        if (!applied) {
+            log::error("{}", applied.error());
+            script_exited(126 << 8);  // a script that cannot run is a failed script
+            return;
+        }
+        if (!*applied) {  // execline of comments only: execlineb exits 0
+            log::info("{}: nothing to run (comments only)", script.string());
+            if (sequence_.phase() == Phase::ContInit) cont_init_started_ = next_script_;
+            feed({InitEventKind::ScriptStarted, 0, false, script.string()});
+            script_exited(0);
+            return;
+        }
         log::info("{}: running", script.string());
         auto pid = ops_.spawn(plan);
         if (!pid) {
-            log::error("{}: {}", script.string(), compat::describe_spawn_failure(script, pid.error(), false));
+            log::error("{}: {}", script.string(), compat::describe_spawn_failure(start, pid.error(), false));
             // A script that cannot run is a failed script: 126 like a shell.
             script_exited(126 << 8);  // wait status of exit(126)
             return;
@@ -319,7 +353,7 @@ void Init::script_exited(int wait_status) {
 // ---- services and the CMD -------------------------------------------------
 
 void Init::enter_running() {
-    supervisor_->load(options_.services_dir, s6rc_services());
+    supervisor_->load(options_.services_dir, s6rc_services(), s6rc_user_longruns());
     supervisor_->start_all();
     const bool nothing_to_wait_for =
         options_.command.empty() && !supervisor_->has_primary() && supervisor_->size() == 0;
@@ -328,8 +362,9 @@ void Init::enter_running() {
 }
 
 void Init::maybe_start_cmd() {
+    maybe_run_late_oneshot();  // s6-overlay: user2 and what waits for services, before the CMD
     if (sequence_.phase() != Phase::Running || sequence_.cmd_started() || options_.command.empty()) return;
-    if (supervisor_->starting()) return;  // the CMD comes after every service's start
+    if (supervisor_->starting() || late_oneshots_pending()) return;  // the CMD comes after every service's start
     if (options_.wait_ready && !supervisor_->all_ready()) return;
     feed({InitEventKind::CmdStarting});
     start_cmd();

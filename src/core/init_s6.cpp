@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <algorithm>
 #include <filesystem>
 
 #include "tend/compat/container_env.hpp"
@@ -12,6 +13,7 @@
 #include "tend/config/duration.hpp"
 #include "tend/core/init.hpp"
 #include "tend/log/logger.hpp"
+#include "tend/process/find_in_path.hpp"
 
 namespace tend::core {
 namespace {
@@ -124,10 +126,66 @@ void Init::append_s6rc_up_scripts() {
 void Init::prepend_s6rc_down_scripts() {
     // Only oneshots whose `up` was started are brought down, newest first.
     std::vector<std::filesystem::path> downs;
+    for (std::size_t i = next_late_; i-- > 0;)
+        if (!s6rc_.late_oneshots[i].down.empty()) downs.push_back(s6rc_.late_oneshots[i].down);
     for (std::size_t i = s6rc_.oneshots.size(); i-- > 0;)
         if (s6rc_first_up_ + i < cont_init_started_ && !s6rc_.oneshots[i].down.empty())
             downs.push_back(s6rc_.oneshots[i].down);
     scripts_.insert(scripts_.begin(), downs.begin(), downs.end());
+}
+
+// S6_STAGE2_HOOK, as s6-overlay's rc.init runs it: as root (tend's user),
+// with the container environment, after /run/s6/container_environment is
+// written and before the s6-rc tree and services.d are read, so what it adds
+// there starts and what it writes into the container environment is what
+// later with-contenv scripts see. A failure is a failed cont-init script:
+// S6_BEHAVIOUR_IF_STAGE2_FAILS 2 stops, 0 and 1 go on with a warning.
+bool Init::start_stage2_hook() {
+    if (!options_.s6_tree || options_.s6_stage2_hook.empty()) return false;
+    const std::vector<std::string>& words = options_.s6_stage2_hook;
+    std::string text;
+    for (const auto& word : words) text += (text.empty() ? "" : " ") + word;
+    process::SpawnPlan plan;
+    plan.argv = words;
+    plan.envp = container_env_.to_strings();
+    plan.group = process::GroupMode::NewSession;
+    auto executable = words.front().find('/') != std::string::npos
+                          ? std::optional<std::string>(words.front())
+                          : process::find_in_path(words.front(), container_env_.get("PATH").value_or(options_.default_path));
+    if (!executable) {
+        log::error("S6_STAGE2_HOOK {}: {} not found in PATH", text, words.front());
+        stage2_hook_exited(127 << 8);
+        return true;
+    }
+    plan.executable = *executable;
+    log::info("S6_STAGE2_HOOK {}: running", text);
+    auto pid = ops_.spawn(plan);
+    if (!pid) {
+        log::error("S6_STAGE2_HOOK {}: {}", text, pid.error().message());
+        stage2_hook_exited(pid.error().shell_code() << 8);
+        return true;
+    }
+    hook_pid_ = *pid;
+    return true;
+}
+
+void Init::stage2_hook_exited(int wait_status) {
+    refresh_container_environment();  // what the hook wrote there
+    list_cont_init_scripts();
+    std::string text;
+    for (const auto& word : options_.s6_stage2_hook) text += (text.empty() ? "" : " ") + word;
+    const ExitInfo exit = exit_info(wait_status);
+    if (exit.code == 0 && exit.signal == 0) log::debug("S6_STAGE2_HOOK {}: exited 0", text);
+    // The sequence decides as for a cont-init script, then runs the first one.
+    feed({InitEventKind::ScriptExited, exit.shell_code(), exit.code != 0 || exit.signal != 0, "S6_STAGE2_HOOK " + text});
+}
+
+compat::ScriptRole Init::script_role(const std::filesystem::path& script) const {
+    for (const auto& oneshot : s6rc_.late_oneshots)
+        if (!oneshot.down.empty() && script == oneshot.down) return compat::ScriptRole::Oneshot;
+    for (const auto& oneshot : s6rc_.oneshots)
+        if (script == oneshot.up || (!oneshot.down.empty() && script == oneshot.down)) return compat::ScriptRole::Oneshot;
+    return compat::ScriptRole::ContInit;
 }
 
 // s6-rc kills a oneshot's up or down that outlives timeout-up/timeout-down;
@@ -159,8 +217,102 @@ std::string Init::overdue_script_text(std::string_view fallback) const {
 
 std::vector<Supervisor::ExtraServiceDir> Init::s6rc_services() const {
     std::vector<Supervisor::ExtraServiceDir> out;
-    for (const auto& longrun : s6rc_.longruns) out.push_back({longrun.dir, longrun.depends});
+    std::vector<std::string> legacy;  // services.d's names: what legacy-services means
+    {
+        std::vector<std::string> said_by_the_supervisor;
+        for (const auto& dir : config::list_service_dirs(options_.services_dir, said_by_the_supervisor,
+                                                         said_by_the_supervisor))
+            legacy.push_back(dir.filename().string());
+    }
+    for (const auto& longrun : s6rc_.longruns) {
+        auto depends = longrun.depends;
+        if (longrun.after_legacy_services)
+            for (const auto& name : legacy)
+                if (name != longrun.name) depends.push_back(name);
+        out.push_back({longrun.dir, std::move(depends)});
+    }
     return out;
+}
+
+// s6-overlay's legacy-services depends on `user`: services.d's services
+// start once the user bundle's longruns are ready.
+std::vector<std::string> Init::s6rc_user_longruns() const {
+    std::vector<std::string> names;
+    for (const auto& longrun : s6rc_.longruns)
+        if (!longrun.after_legacy_services) names.push_back(longrun.name);
+    return names;
+}
+
+// ---- oneshots that wait for services ----------------------------------------
+
+// Met when the service is ready, or will never be: refused, or held `down`.
+bool Init::s6rc_waits_met(const config::S6rcOneshot& oneshot) const {
+    const std::filesystem::path legacy_dir = options_.services_dir;
+    for (const auto& record : supervisor_->services()) {
+        const bool legacy = oneshot.after_legacy_services && std::filesystem::path(record.dir).parent_path() == legacy_dir;
+        const bool named = std::find(oneshot.after_services.begin(), oneshot.after_services.end(), record.name) !=
+                           oneshot.after_services.end();
+        if (!legacy && !named) continue;
+        if (record.refused() || !record.machine || record.config->down || supervisor_->held_by_down_file(record)) continue;
+        if (!record.machine->ready()) return false;
+    }
+    return true;
+}
+
+bool Init::late_oneshots_pending() const {
+    return late_pid_ > 0 || next_late_ < s6rc_.late_oneshots.size();
+}
+
+// The next one, once the services have started and what it waits for is ready.
+void Init::maybe_run_late_oneshot() {
+    while (late_pid_ == 0 && next_late_ < s6rc_.late_oneshots.size()) {
+        if (sequence_.phase() != Phase::Running || supervisor_->starting()) return;
+        const config::S6rcOneshot& oneshot = s6rc_.late_oneshots[next_late_];
+        if (!s6rc_waits_met(oneshot)) return;
+        ++next_late_;
+        process::SpawnPlan plan;
+        plan.envp = container_env_.to_strings();
+        plan.group = process::GroupMode::NewSession;
+        const compat::ScriptStart start = compat::decide_script_start(
+            oneshot.up, compat::ScriptRole::Oneshot, container_env_.get("PATH").value_or(options_.default_path));
+        auto applied = compat::apply_script_start(start, plan, {}, std::nullopt, options_.default_path);
+        if (!applied) {
+            log::error("{}", applied.error());
+            late_oneshot_finished(oneshot, 126);
+            continue;
+        }
+        if (!*applied) {
+            log::info("{}: nothing to run (comments only)", oneshot.up.string());
+            continue;
+        }
+        log::info("{}: running (after the services it waits for)", oneshot.up.string());
+        auto pid = ops_.spawn(plan);
+        if (!pid) {
+            log::error("{}: {}", oneshot.up.string(), compat::describe_spawn_failure(start, pid.error(), false));
+            late_oneshot_finished(oneshot, pid.error().shell_code());
+            continue;
+        }
+        late_pid_ = *pid;
+    }
+}
+
+void Init::late_oneshot_exited(int wait_status) {
+    late_pid_ = 0;
+    late_oneshot_finished(s6rc_.late_oneshots[next_late_ - 1], exit_info(wait_status).shell_code());
+    maybe_start_cmd();
+}
+
+// A failure follows S6_BEHAVIOUR_IF_STAGE2_FAILS, as s6-rc's would.
+void Init::late_oneshot_finished(const config::S6rcOneshot& oneshot, int code) {
+    if (code == 0) return;
+    const std::string what = oneshot.up.string() + ": exited with " + std::to_string(code);
+    if (options_.on_init_failure == config::InitFailure::Stop) {
+        log::error("{}; stopping (S6_BEHAVIOUR_IF_STAGE2_FAILS=2)", what);
+        record_halt(code);
+        feed({InitEventKind::Shutdown, SIGTERM, false, what});
+        return;
+    }
+    log::warn("{}; continuing", what);
 }
 
 }  // namespace tend::core

@@ -40,7 +40,8 @@ Supervisor::Supervisor(sys::EventLoop& loop, const Clock& clock, ProcessOps& ops
     scheduler_ = std::make_unique<Scheduler>(clock_, context_.wall_clock ? *context_.wall_clock : system_wall_clock_);
 }
 
-void Supervisor::load(const std::filesystem::path& services_dir, const std::vector<ExtraServiceDir>& extra) {
+void Supervisor::load(const std::filesystem::path& services_dir, const std::vector<ExtraServiceDir>& extra,
+                      const std::vector<std::string>& services_dir_after) {
     // tend's own capabilities, read once for every service's checks.
     own_permitted_caps_ = process::own_permitted_capabilities();
     own_effective_caps_ = process::own_effective_capabilities();
@@ -85,6 +86,15 @@ void Supervisor::load(const std::filesystem::path& services_dir, const std::vect
             prepare(record);
         }
         services_.push_back(std::move(record));
+    }
+    // Ordering only: a service of services_dir_after that is refused does
+    // not hold services_dir's back.
+    for (auto& record : services_) {
+        if (record.refused() || extra_by_name.contains(record.name)) continue;
+        for (const auto& name : services_dir_after)
+            for (const auto& other : services_)
+                if (other.name == name && name != record.name && !other.refused())
+                    record.config->depends.push_back(name);
     }
     resolve_dependencies();
     compute_held_by_down();
@@ -204,6 +214,21 @@ void Supervisor::prepare(ServiceRecord& record) {
     process::EnvironmentInputs inputs{context_.container_env, options.default_path, &record.credentials};
     record.envp = shared_environment(process::build_service_environment(cfg, inputs).to_strings());
 
+    // run and finish are read here, once; a FIFO or device is refused.
+    std::string path = options.default_path;
+    for (const auto& entry : *record.envp)
+        if (entry.starts_with("PATH=")) path = entry.substr(5);
+    record.run_start = compat::decide_script_start(cfg.run, compat::ScriptRole::Service, path);
+    if (cfg.finish) record.finish_start = compat::decide_script_start(*cfg.finish, compat::ScriptRole::Service, path);
+    for (const compat::ScriptStart* start : {&record.run_start, record.finish_start ? &*record.finish_start : nullptr}) {
+        if (start == nullptr) continue;
+        for (const auto& warning : start->warnings) log::warn("service {}: {}", record.name, warning);
+        if (start->how == compat::ScriptStart::How::Refused) {
+            record.refusal = start->refusal;
+            return;
+        }
+    }
+
     ServiceSettings settings;
     // A scheduled job runs once per tick: its ticks start it, never a restart.
     settings.restart = record.primary || cfg.schedule ? config::RestartPolicy::Never : cfg.restart;
@@ -247,9 +272,10 @@ void Supervisor::prepare_confinement(ServiceRecord& record) {
     record.confinement = std::move(*built);
 }
 
-std::string Supervisor::spawn_failure_text(const ServiceRecord& record, const std::string& script,
-                                           const process::SpawnFailure& failure, bool name_script) const {
-    std::string text = compat::describe_spawn_failure(script, failure, name_script);
+std::string Supervisor::spawn_failure_text(const ServiceRecord& record, const compat::ScriptStart& start,
+                                           const std::string& script, const process::SpawnFailure& failure,
+                                           bool name_script) const {
+    std::string text = compat::describe_spawn_failure(start, failure, name_script);
     // Landlock answers EACCES for an exec it denies: the usual first mistake
     // in a paths file is a run file, or its #! interpreter, without an exec rule.
     if (record.confinement && record.confinement->ruleset && failure.stage == process::SpawnStage::Exec &&
@@ -505,6 +531,19 @@ void Supervisor::execute(ServiceRecord& record, const Action& action) {
     }
 }
 
+// What a with-contenv script gets: keep-env plus tend's layers 2 and 3
+// (env/, HOME/USER/LOGNAME, TEND_SERVICE stay; SPEC), from the container
+// environment as it is now (cont-init may have added to it).
+std::optional<std::vector<std::string>> Supervisor::container_envp(const ServiceRecord& record,
+                                                                   const compat::ScriptStart& start) const {
+    if (!start.container_env) return std::nullopt;
+    config::ServiceConfig keep = *record.config;
+    keep.keep_env = true;
+    return process::build_service_environment(keep, {context_.container_env, context_.options->default_path,
+                                                     &record.credentials})
+        .to_strings();
+}
+
 process::SpawnPlan Supervisor::base_plan(const ServiceRecord& record) const {
     const config::ServiceConfig& cfg = *record.config;
     process::SpawnPlan plan;
@@ -554,9 +593,14 @@ void Supervisor::spawn_main(ServiceRecord& record) {
     const config::ServiceConfig& cfg = *record.config;
     const timespec spawned_at = ReadinessProbe::file_clock_now();  // for `ready-when file`
     process::SpawnPlan plan = base_plan(record);
-    plan.executable = cfg.run;
-    plan.argv = {cfg.run};
-    compat::adapt_service_script(plan, cfg, {context_.container_env, context_.options->default_path, &record.credentials});
+    auto applied = compat::apply_script_start(record.run_start, plan, {}, container_envp(record, record.run_start),
+                                              context_.options->default_path);
+    if (!applied || !*applied) {
+        log::error("service {}: {}", record.name, applied ? cfg.run + ": does nothing (no command)" : applied.error());
+        dispatch(record, {EventKind::SpawnFailed});
+        if (record.primary) primary_exited(126, "primary service " + record.name + " cannot start");
+        return;
+    }
 
     std::vector<sys::UniqueFd> child_ends;  // closed in the parent after spawn
     if (!attach_output(record, plan)) {
@@ -582,7 +626,7 @@ void Supervisor::spawn_main(ServiceRecord& record) {
     auto pid = ops_.spawn(plan);
     child_ends.clear();
     if (!pid) {
-        log::error("service {}: {}", record.name, spawn_failure_text(record, cfg.run, pid.error()));
+        log::error("service {}: {}", record.name, spawn_failure_text(record, record.run_start, cfg.run, pid.error()));
         dispatch(record, {EventKind::SpawnFailed});
         if (record.primary)
             primary_exited(pid.error().shell_code(),
@@ -659,15 +703,20 @@ void Supervisor::on_notification(std::size_t index) {
 }
 
 void Supervisor::spawn_finish(ServiceRecord& record, const ExitInfo& exit) {
-    const config::ServiceConfig& cfg = *record.config;
     process::SpawnPlan plan = base_plan(record);
-    plan.executable = *cfg.finish;
-    plan.argv = {*cfg.finish, std::to_string(exit.code), std::to_string(exit.signal)};
-    compat::adapt_service_script(plan, cfg, {context_.container_env, context_.options->default_path, &record.credentials});
+    auto applied = compat::apply_script_start(*record.finish_start, plan,
+                                              {std::to_string(exit.code), std::to_string(exit.signal)},
+                                              container_envp(record, *record.finish_start),
+                                              context_.options->default_path);
+    if (!applied || !*applied) {  // an execline finish of comments only: done at once
+        if (!applied) log::error("service {}: finish: {}", record.name, applied.error());
+        dispatch(record, {EventKind::FinishExited});
+        return;
+    }
     attach_output(record, plan);  // without its pipes, finish writes to tend's own
     auto pid = ops_.spawn(plan);
     if (!pid) {
-        log::error("service {}: finish: {}", record.name, spawn_failure_text(record, *cfg.finish, pid.error(), false));
+        log::error("service {}: finish: {}", record.name, spawn_failure_text(record, *record.finish_start, *cfg.finish, pid.error(), false));
         dispatch(record, {EventKind::FinishExited});
         return;
     }
@@ -683,7 +732,7 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status, const std::optional<p
             // when something was not found); s6-supervise's child exits so too,
             // and finish sees that code.
             if (failure) {
-                log::error("service {}: {}", record.name, spawn_failure_text(record, record.config->run, *failure));
+                log::error("service {}: {}", record.name, spawn_failure_text(record, record.run_start, record.config->run, *failure));
                 wait_status = failure->shell_code() << 8;
             }
             ExitInfo exit = exit_info(wait_status);
@@ -717,7 +766,7 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status, const std::optional<p
             record.finish_pid = 0;
             if (failure && record.config->finish)
                 log::error("service {}: finish: {}", record.name,
-                           spawn_failure_text(record, *record.config->finish, *failure, false));
+                           spawn_failure_text(record, *record.finish_start, *record.config->finish, *failure, false));
             if (context_.router && record.output_writer) context_.router->writer_exited(*record.output_writer);
             dispatch(record, {EventKind::FinishExited});
             return true;

@@ -3,10 +3,13 @@
 // mapping, tree detection).
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "scratch.hpp"
 #include "tend/compat/applets.hpp"
 #include "tend/compat/container_env.hpp"
+#include "tend/compat/execline.hpp"
 #include "tend/compat/halt.hpp"
 #include "tend/compat/s6_keep_env.hpp"
 #include "tend/compat/s6_tree.hpp"
@@ -65,31 +68,11 @@ TEST(Shebang, ClassifiedByBasename) {
     EXPECT_EQ(classify_interpreter("/usr/bin/with-contenv-not"), InterpreterKind::Other);
 }
 
-TEST(Execline, SeedFinishIsOneSimpleCommand) {
-    auto w = split_execline("s6-svscanctl -t /var/run/s6/services\n");
-    EXPECT_TRUE(w.simple);
-    EXPECT_FALSE(w.error);
-    EXPECT_EQ(w.words, (std::vector<std::string>{"s6-svscanctl", "-t", "/var/run/s6/services"}));
-}
-
-TEST(Execline, QuotesEscapesAndComments) {
-    auto w = split_execline("# a comment\necho \"a b\\tc\" d\\ e \"x\\\"y\" # trailing\n");
-    EXPECT_TRUE(w.simple);
-    EXPECT_EQ(w.words, (std::vector<std::string>{"echo", "a b\tc", "d e", "x\"y"}));
-}
-
-TEST(Execline, BracesAndSubstitutionNeedTheRealExeclineb) {
-    EXPECT_FALSE(split_execline("foreground { echo hi } halt").simple);
-    EXPECT_FALSE(split_execline("echo $1").simple);
-    EXPECT_FALSE(split_execline("echo \"${x}\"").simple);
-    // A quoted brace is a plain word.
-    EXPECT_TRUE(split_execline("echo \"{\"").simple);
-}
-
-TEST(Execline, UnterminatedQuoteIsAnError) {
-    auto w = split_execline("echo \"open");
-    ASSERT_TRUE(w.error);
-    EXPECT_EQ(*w.error, "unterminated double quote");
+TEST(Execline, SeedFinishIsOneCommand) {
+    auto parsed = parse_execline("#!/usr/bin/execlineb -S0\ns6-svscanctl -t /var/run/s6/services\n");
+    EXPECT_FALSE(parsed.error);
+    EXPECT_FALSE(parsed.has_block);
+    EXPECT_EQ(parsed.argv, (std::vector<std::string>{"s6-svscanctl", "-t", "/var/run/s6/services"}));
 }
 
 TEST(Execline, AfterFirstLine) {
@@ -184,7 +167,7 @@ TEST(Applets, AnyOtherNameIsTendItself) {
 
 TEST(Applets, InstallListsEveryApplet) {
     auto names = applet_names();
-    EXPECT_EQ(names.size(), 10u);
+    EXPECT_EQ(names.size(), 11u);
     for (auto name : names) EXPECT_TRUE(applet_for(name)) << name;
 }
 
@@ -310,6 +293,21 @@ TEST(Halt, Arguments) {
     EXPECT_FALSE(parse_halt_args({"1", "2"}));
 }
 
+// s6-svscanctl with no command letter sends nothing: `--` ends the options,
+// it is not a -t.
+TEST(Halt, SvscanctlHaltsOnlyWithT) {
+    EXPECT_EQ(parse_svscanctl_args({"-t", "/run/s6/services"}), true);
+    EXPECT_EQ(parse_svscanctl_args({"-t", "--", "/run/s6/services"}), true);
+    EXPECT_EQ(parse_svscanctl_args({"--", "/run/s6/services"}), false);
+    EXPECT_EQ(parse_svscanctl_args({"/run/s6/services"}), false);
+    EXPECT_EQ(parse_svscanctl_args({"--", "-t"}), false) << "after --, -t is the directory";
+    EXPECT_FALSE(parse_svscanctl_args({"-t"}));
+    EXPECT_FALSE(parse_svscanctl_args({"--"}));
+    auto refused = parse_svscanctl_args({"-tz", "/run/s6/services"});
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().find("not -z"), std::string::npos) << refused.error();
+}
+
 TEST(Halt, ExitCodeFiles) {
     EXPECT_EQ(parse_exit_code("3\n"), 3);
     EXPECT_EQ(parse_exit_code("0"), 0);
@@ -408,9 +406,16 @@ TEST(S6Env, BadValuesAreWarnedAndIgnored) {
 }
 
 TEST(S6Env, UnsupportedNamesInOneWarning) {
-    auto m = map_s6_variables({{"S6_LOGGING", "1"}, {"S6_STAGE2_HOOK", "/x"}, {"S6_KEEP_ENV", "1"}, {"PATH", "/bin"}});
+    auto m = map_s6_variables({{"S6_LOGGING", "1"}, {"S6_FIX_ATTRS_HIDE", "1"}, {"S6_KEEP_ENV", "1"}, {"PATH", "/bin"}});
     ASSERT_EQ(m.warnings.size(), 1u);
-    EXPECT_EQ(m.warnings[0], "s6-overlay settings tend does not support, ignored: S6_LOGGING, S6_STAGE2_HOOK");
+    EXPECT_EQ(m.warnings[0], "s6-overlay settings tend does not support, ignored: S6_FIX_ATTRS_HIDE, S6_LOGGING");
+}
+
+// rc.init runs `$hook` unquoted: the words are the program and its arguments.
+TEST(S6Env, Stage2HookIsSplitOnBlanks) {
+    auto m = map_s6_variables({{"S6_STAGE2_HOOK", " /docker-mods  --quiet\tx "}});
+    EXPECT_EQ(m.stage2_hook, (std::vector<std::string>{"/docker-mods", "--quiet", "x"}));
+    EXPECT_TRUE(m.warnings.empty());
 }
 
 // ---- tree detection ---------------------------------------------------------------
@@ -465,17 +470,27 @@ TEST_F(S6Detection, OverlayDirsAndUnsupportedParts) {
     EXPECT_NE(d.warnings[1].find("app/log"), std::string::npos);
 }
 
-// ---- the spawn plan for s6 shebangs -------------------------------------------------
+// ---- how a script starts, decided once ----------------------------------
+
+// The plan one start gets from a decision.
+tend::process::SpawnPlan planned(const ScriptStart& start, std::vector<std::string> envp,
+                                 const std::vector<std::string>& args = {},
+                                 const std::optional<std::vector<std::string>>& contenv = std::nullopt) {
+    tend::process::SpawnPlan plan;
+    plan.envp = std::move(envp);
+    auto applied = apply_script_start(start, plan, args, contenv, "/usr/bin:/bin");
+    EXPECT_TRUE(applied && *applied) << (applied ? "does nothing" : applied.error());
+    return plan;
+}
 
 TEST(ScriptPlan, WithContenvExecsTheRestWithTheScriptAndTheContainerEnvironment) {
     ScratchDir dir;
     auto run = dir.path() / "run";
     write_file(run, "#!/usr/bin/with-contenv /bin/sh -e\necho hi\n", 0755);
-    tend::process::SpawnPlan plan;
-    plan.executable = run.string();
-    plan.argv = {run.string(), "0", "15"};
-    plan.envp = {"PATH=/bin"};
-    adapt_script_plan(plan, std::vector<std::string>{"PATH=/bin", "SECRET=1"}, "/bin");
+    auto start = decide_script_start(run, ScriptRole::Service, "/bin");
+    EXPECT_EQ(start.how, ScriptStart::How::Interpreter);
+    EXPECT_TRUE(start.container_env) << (start.warnings.empty() ? "" : start.warnings[0]);
+    auto plan = planned(start, {"PATH=/bin"}, {"0", "15"}, std::vector<std::string>{"PATH=/bin", "SECRET=1"});
     EXPECT_EQ(plan.executable, "/bin/sh");
     EXPECT_EQ(plan.argv, (std::vector<std::string>{"/bin/sh", "-e", run.string(), "0", "15"}));
     EXPECT_EQ(plan.envp, (std::vector<std::string>{"PATH=/bin", "SECRET=1"}));
@@ -485,60 +500,127 @@ TEST(ScriptPlan, WithContenvKeepsTheEnvironmentWithS6KeepEnv) {
     ScratchDir dir;
     auto run = dir.path() / "run";
     write_file(run, "#!/command/with-contenv sh\n", 0755);
-    tend::process::SpawnPlan plan;
-    plan.executable = run.string();
-    plan.argv = {run.string()};
-    plan.envp = {"PATH=/usr/bin:/bin", "S6_KEEP_ENV=1"};
-    adapt_script_plan(plan, std::vector<std::string>{"OTHER=1"}, "/bin");
+    auto plan = planned(decide_script_start(run, ScriptRole::Service, "/bin"), {"PATH=/usr/bin:/bin", "S6_KEEP_ENV=1"},
+                        {}, std::vector<std::string>{"OTHER=1"});
     EXPECT_EQ(plan.envp, (std::vector<std::string>{"PATH=/usr/bin:/bin", "S6_KEEP_ENV=1"}));
     EXPECT_EQ(plan.argv, (std::vector<std::string>{"sh", run.string()}));
     EXPECT_TRUE(plan.executable == "/usr/bin/sh" || plan.executable == "/bin/sh") << plan.executable;
 }
 
-TEST(ScriptPlan, ExeclinebWithoutExeclinebRunsOneCommandAndAppletsAreTend) {
+// A file another uid may change could say with-contenv after tend read it:
+// the container environment comes only from files root (or tend) controls.
+TEST(ScriptPlan, WithContenvFromAFileAnotherUidOwnsGetsNoContainerEnvironment) {
     ScratchDir dir;
-    auto finish = dir.path() / "finish";
-    write_file(finish, "#!/nonexistent/execlineb -S0\ns6-svscanctl -t /var/run/s6/services\n", 0755);
-    tend::process::SpawnPlan plan;
-    plan.executable = finish.string();
-    plan.argv = {finish.string(), "1", "0"};
-    plan.envp = {"PATH=/bin"};
-    adapt_script_plan(plan, std::nullopt, "/bin");
-    EXPECT_EQ(plan.argv, (std::vector<std::string>{"s6-svscanctl", "-t", "/var/run/s6/services"}));
-    char self[4096] = {};
-    ASSERT_GT(::readlink("/proc/self/exe", self, sizeof self - 1), 0);
-    EXPECT_EQ(plan.executable, std::string(self));
+    auto run = dir.path() / "run";
+    write_file(run, "#!/usr/bin/with-contenv sh\n", 0755);
+    ASSERT_EQ(::chown(run.c_str(), 1000, 1000), 0);
+    auto start = decide_script_start(run, ScriptRole::Service, "/bin");
+    EXPECT_FALSE(start.container_env);
+    ASSERT_EQ(start.warnings.size(), 1u);
+    EXPECT_NE(start.warnings[0].find("owned by uid 1000"), std::string::npos) << start.warnings[0];
+    auto plan = planned(start, {"PATH=/bin"}, {}, std::vector<std::string>{"DB_PASSWORD=secret"});
+    EXPECT_EQ(plan.envp, std::vector<std::string>{"PATH=/bin"});
+
+    // Root's file in a directory others may write: the same.
+    ASSERT_EQ(::chown(run.c_str(), 0, 0), 0);
+    ASSERT_EQ(::chmod(dir.path().c_str(), 0777), 0);
+    start = decide_script_start(run, ScriptRole::Service, "/bin");
+    EXPECT_FALSE(start.container_env);
+    ASSERT_EQ(start.warnings.size(), 1u);
+    EXPECT_NE(start.warnings[0].find("writable by group or others"), std::string::npos) << start.warnings[0];
+    // Sticky, like /tmp: others cannot replace root's entries.
+    ASSERT_EQ(::chmod(dir.path().c_str(), 01777), 0);
+    EXPECT_TRUE(decide_script_start(run, ScriptRole::Service, "/bin").container_env);
 }
 
-TEST(ScriptPlan, OtherScriptsAreLeftAlone) {
+TEST(ScriptPlan, AFifoIsRefusedWithoutWaitingForAWriter) {
+    ScratchDir dir;
+    auto run = dir.path() / "run";
+    ASSERT_EQ(::mkfifo(run.c_str(), 0755), 0);
+    auto start = decide_script_start(run, ScriptRole::Service, "/bin");
+    EXPECT_EQ(start.how, ScriptStart::How::Refused);
+    EXPECT_EQ(start.refusal, run.string() + ": not a regular file (a FIFO); refused");
+}
+
+TEST(ScriptPlan, DecidedOnceTheFileIsNotReadAgain) {
+    ScratchDir dir;
+    auto run = dir.path() / "run";
+    write_file(run, "#!/bin/sh\nexit 0\n", 0755);
+    auto start = decide_script_start(run, ScriptRole::Service, "/bin");
+    write_file(run, "#!/usr/bin/with-contenv sh\n", 0755);
+    auto plan = planned(start, {"PATH=/bin"}, {}, std::vector<std::string>{"DB_PASSWORD=secret"});
+    EXPECT_EQ(plan.executable, run.string());
+    EXPECT_EQ(plan.envp, std::vector<std::string>{"PATH=/bin"});
+}
+
+TEST(ScriptPlan, ExeclineTendCanRunRunsAppletsAsTendEvenWithExeclinebInstalled) {
+    ScratchDir dir;
+    auto finish = dir.path() / "finish";
+    // Whether or not this interpreter exists, the script is one command tend
+    // builds exactly as execlineb would: `halt` must be tend's, not PATH's.
+    write_file(finish, "#!/usr/bin/execlineb -S0\nhalt 7\n", 0755);
+    auto start = decide_script_start(finish, ScriptRole::Service, "/usr/sbin:/usr/bin:/sbin:/bin");
+    EXPECT_EQ(start.how, ScriptStart::How::Execline);
+    auto plan = planned(start, {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, {"1", "0"});
+    EXPECT_EQ(plan.argv, (std::vector<std::string>{"halt", "7"}));
+    EXPECT_EQ(plan.executable, own_executable());
+    char self[4096] = {};
+    ASSERT_GT(::readlink("/proc/self/exe", self, sizeof self - 1), 0);
+    EXPECT_EQ(own_executable(), std::string(self));
+}
+
+TEST(ScriptPlan, ExeclineNeedingExeclinebIsRefusedNamingTheConstructWhenThereIsNone) {
+    ScratchDir dir;
+    auto finish = dir.path() / "finish";
+    write_file(finish, "#!/nonexistent/execlineb -P\nforeground { echo hi } halt\n", 0755);
+    auto start = decide_script_start(finish, ScriptRole::Service, dir.path().string());
+    EXPECT_EQ(start.how, ScriptStart::How::Refused);
+    EXPECT_NE(start.refusal.find("a { } block"), std::string::npos) << start.refusal;
+    EXPECT_NE(start.refusal.find("/nonexistent/execlineb"), std::string::npos) << start.refusal;
+}
+
+TEST(ScriptPlan, OneshotOfCommentsDoesNothingAndSucceeds) {
+    ScratchDir dir;
+    auto up = dir.path() / "up";
+    write_file(up, "# This file doesn't do anything, it just signals that services can start\n", 0644);
+    auto start = decide_script_start(up, ScriptRole::Oneshot, "/bin");
+    EXPECT_EQ(start.how, ScriptStart::How::Execline);
+    tend::process::SpawnPlan plan;
+    auto applied = apply_script_start(start, plan, {}, std::nullopt, "/bin");
+    ASSERT_TRUE(applied);
+    EXPECT_FALSE(*applied);
+}
+
+TEST(ScriptPlan, OtherScriptsAreLeftAloneAndNonExecutableOnesRunThroughTheirShebang) {
     ScratchDir dir;
     auto run = dir.path() / "run";
     write_file(run, "#!/bin/sh\n", 0755);
-    tend::process::SpawnPlan plan;
-    plan.executable = run.string();
-    plan.argv = {run.string()};
-    plan.envp = {"A=1"};
-    adapt_script_plan(plan, std::vector<std::string>{"B=2"}, "/bin");
+    auto plan = planned(decide_script_start(run, ScriptRole::Service, "/bin"), {"A=1"}, {},
+                        std::vector<std::string>{"B=2"});
     EXPECT_EQ(plan.executable, run.string());
     EXPECT_EQ(plan.envp, std::vector<std::string>{"A=1"});
+    write_file(run, "#!/bin/sh -e\n", 0644);
+    plan = planned(decide_script_start(run, ScriptRole::Service, "/bin"), {"A=1"}, {"x"});
+    EXPECT_EQ(plan.argv, (std::vector<std::string>{"/bin/sh", "-e", run.string(), "x"}));
 }
 
 TEST(ScriptPlan, MissingInterpreterIsNamed) {
     ScratchDir dir;
     auto run = dir.path() / "run";
-    write_file(run, "#!/usr/bin/foo -x\n", 0755);
     tend::process::SpawnFailure failure{tend::process::SpawnStage::Exec, ENOENT, {}};
-    EXPECT_EQ(describe_spawn_failure(run, failure), "run: interpreter /usr/bin/foo not found");
-    EXPECT_EQ(describe_spawn_failure(run, failure, false), "interpreter /usr/bin/foo not found");
+    write_file(run, "#!/usr/bin/foo -x\n", 0755);
+    auto start = decide_script_start(run, ScriptRole::Service, "/bin");
+    EXPECT_EQ(describe_spawn_failure(start, failure), "run: interpreter /usr/bin/foo not found");
+    EXPECT_EQ(describe_spawn_failure(start, failure, false), "interpreter /usr/bin/foo not found");
     write_file(run, "#!/usr/bin/with-contenv nosuchshell\n", 0755);
-    EXPECT_EQ(describe_spawn_failure(run, failure), "run: interpreter nosuchshell not found");
-    write_file(run, "#!/nonexistent/execlineb -P\nforeground { echo } halt\n", 0755);
-    EXPECT_EQ(describe_spawn_failure(run, failure),
-              "run: interpreter /nonexistent/execlineb not found (tend runs execline scripts itself only when they "
-              "are one command without braces or $)");
+    start = decide_script_start(run, ScriptRole::Service, "/bin");
+    EXPECT_EQ(describe_spawn_failure(start, failure), "run: interpreter nosuchshell not found");
+    write_file(run, "#!/nonexistent/execlineb -P\nnosuchprogram x\n", 0755);
+    start = decide_script_start(run, ScriptRole::Service, dir.path().string());
+    EXPECT_EQ(describe_spawn_failure(start, failure), "run: program nosuchprogram not found");
     // Other failures keep their own message.
     tend::process::SpawnFailure denied{tend::process::SpawnStage::Exec, EACCES, {}};
-    EXPECT_EQ(describe_spawn_failure(run, denied), denied.message());
+    EXPECT_EQ(describe_spawn_failure(start, denied), denied.message());
 }
 
 }  // namespace

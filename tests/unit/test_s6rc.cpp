@@ -117,14 +117,66 @@ TEST_F(S6rc, MissingNamesCyclesAndBadTypesAreErrors) {
     EXPECT_EQ(longrun_names(plan), std::vector<std::string>{"svc"});
 }
 
-TEST_F(S6rc, OneshotDependingOnALongrunIsRefused) {
+// A oneshot that waits for a longrun runs after the services have started.
+TEST_F(S6rc, OneshotDependingOnALongrunRunsAfterTheServices) {
     define("svc-db", "longrun");
     define("init-migrate", "oneshot", {"svc-db"});
     member("user", "init-migrate");
     auto plan = load_s6rc(dir_.path());
+    EXPECT_TRUE(plan.errors.empty()) << plan.errors.front();
     EXPECT_TRUE(plan.oneshots.empty());
+    ASSERT_EQ(plan.late_oneshots.size(), 1u);
+    EXPECT_EQ(plan.late_oneshots[0].name, "init-migrate");
+    EXPECT_EQ(plan.late_oneshots[0].after_services, std::vector<std::string>{"svc-db"});
+    EXPECT_EQ(longrun_names(plan), std::vector<std::string>{"svc-db"});
+}
+
+// s6-overlay's own names as linuxserver.io's trees use them: base and
+// legacy-cont-init are met by cont-init.d, legacy-services by services.d,
+// user and user2 are the bundles (user2 after services.d).
+TEST_F(S6rc, S6OverlaysOwnNamesAreTargetsInItsOrder) {
+    define("init-adduser", "oneshot", {"init-migrations", "base"});
+    define("init-migrations", "oneshot", {"legacy-cont-init"});
+    define("init-services", "oneshot", {"init-adduser"});
+    define("svc-cron", "longrun", {"init-services"});
+    define("ci-service-check", "oneshot", {"legacy-services"});
+    define("svc-late", "longrun");
+    member("user", "init-services");
+    member("user", "svc-cron");
+    member("user2", "ci-service-check");
+    member("user2", "svc-late");
+    auto plan = load_s6rc(dir_.path());
+    EXPECT_TRUE(plan.errors.empty()) << plan.errors.front();
+    EXPECT_EQ(oneshot_names(plan), (std::vector<std::string>{"init-migrations", "init-adduser", "init-services"}));
+    ASSERT_EQ(plan.late_oneshots.size(), 1u);
+    EXPECT_EQ(plan.late_oneshots[0].name, "ci-service-check");
+    EXPECT_TRUE(plan.late_oneshots[0].after_legacy_services);
+    ASSERT_EQ(longrun_names(plan), (std::vector<std::string>{"svc-cron", "svc-late"}));
+    EXPECT_FALSE(plan.longruns[0].after_legacy_services) << "user starts before services.d";
+    EXPECT_TRUE(plan.longruns[1].after_legacy_services) << "user2 starts after services.d";
+}
+
+TEST_F(S6rc, LongrunAfterALateOneshotIsRefusedNamingIt) {
+    define("svc-db", "longrun");
+    define("init-migrate", "oneshot", {"svc-db"});
+    define("svc-app", "longrun", {"init-migrate"});
+    member("user", "svc-app");
+    auto plan = load_s6rc(dir_.path());
     ASSERT_EQ(plan.errors.size(), 1u);
-    EXPECT_NE(plan.errors[0].find("oneshot 'init-migrate' depends on longrun 'svc-db'"), std::string::npos);
+    EXPECT_NE(plan.errors[0].find("svc-app: not started: it depends on oneshot 'init-migrate'"), std::string::npos)
+        << plan.errors[0];
+}
+
+TEST_F(S6rc, BundlesThatContainEachOtherEnd) {
+    define("a", "bundle");
+    define("b", "bundle");
+    member("a", "b");
+    member("b", "a");
+    define("svc", "longrun");
+    member("a", "svc");
+    member("user", "a");
+    auto plan = load_s6rc(dir_.path());
+    EXPECT_EQ(longrun_names(plan), std::vector<std::string>{"svc"});
 }
 
 TEST_F(S6rc, PipelinesAreWarnedAbout) {

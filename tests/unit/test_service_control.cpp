@@ -82,6 +82,28 @@ TEST(ParseSvwait, DefaultsToUpAndAll) {
     EXPECT_FALSE(parse_svwait({"-t", "-1", "a"}, "/"));
 }
 
+// s6-rc -u|-d change NAME: start and wait until ready, stop and wait until down.
+TEST(ParseS6rc, ChangeUpAndDownOnTendsServices) {
+    auto plan = parse_s6rc({"-v2", "-u", "change", "svc-app", "svc-db"});
+    ASSERT_TRUE(plan) << plan.error();
+    EXPECT_EQ(plan->actions, (std::vector<std::vector<std::string>>{{"start"}}));
+    EXPECT_EQ(plan->wait, WaitFor::Ready);
+    EXPECT_EQ(plan->services, (std::vector<std::string>{"svc-app", "svc-db"}));
+    plan = parse_s6rc({"-t", "3000", "-d", "change", "svc-app"});
+    ASSERT_TRUE(plan) << plan.error();
+    EXPECT_EQ(plan->actions, (std::vector<std::vector<std::string>>{{"stop"}}));
+    EXPECT_EQ(plan->wait, WaitFor::Down);
+    EXPECT_EQ(plan->timeout.count(), 3000);
+    auto refused = parse_s6rc({"-u", "list", "x"});
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().find("'list' is not supported"), std::string::npos) << refused.error();
+    refused = parse_s6rc({"-p", "-u", "change", "x"});
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().find("-p is not supported"), std::string::npos) << refused.error();
+    EXPECT_FALSE(parse_s6rc({"change", "x"}));
+    EXPECT_FALSE(parse_s6rc({"-u", "change"}));
+}
+
 TEST(WaitCommand, NamesControlsWords) {
     EXPECT_EQ(wait_command(WaitFor::Up), "wait-up");
     EXPECT_EQ(wait_command(WaitFor::Ready), "wait-ready");

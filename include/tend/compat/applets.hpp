@@ -24,6 +24,7 @@ enum class Applet {
     Svc,
     Svwait,
     Svok,
+    S6Rc,
 };
 
 // By the basename of argv[0]. Pure.

@@ -30,6 +30,11 @@ std::optional<int> halt_code(const signalfd_siginfo& info);
 // `halt [CODE]`: CODE must be 0..255. Pure.
 std::expected<std::optional<int>, std::string> parse_halt_args(const std::vector<std::string>& args);
 
+// s6-svscanctl [ -t ] DIR: true when it asks to terminate (halt); without
+// a command letter it does nothing, as s6's does. The error is the message
+// (usage, or the letter tend does not support). Pure.
+std::expected<bool, std::string> parse_svscanctl_args(const std::vector<std::string>& args);
+
 // Asks tend to halt with control's `halt CODE` (without a code: the exit
 // code files' code, else none). Returns nothing when control is unreachable
 // or does not accept this uid (the caller then queues the signal), an error

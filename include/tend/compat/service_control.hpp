@@ -43,6 +43,11 @@ struct ServiceCommandPlan {
 std::expected<ServiceCommandPlan, std::string> parse_svc(const std::vector<std::string>& args,
                                                          const std::filesystem::path& cwd);
 
+// s6-rc [-v N] [-t MS] -u|-d change SERVICE...: start (then wait until
+// ready) or stop (then wait until down) services tend supervises. Other
+// subcommands and options are refused naming them.
+std::expected<ServiceCommandPlan, std::string> parse_s6rc(const std::vector<std::string>& args);
+
 // s6-svwait [-u|-U|-d|-D] [-a] [-t MS] SERVICE...
 std::expected<ServiceCommandPlan, std::string> parse_svwait(const std::vector<std::string>& args,
                                                             const std::filesystem::path& cwd);

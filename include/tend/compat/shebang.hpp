@@ -35,20 +35,6 @@ enum class InterpreterKind { Other, WithContenv, Execlineb };
 // `with-contenv`; likewise `execlineb`.
 InterpreterKind classify_interpreter(std::string_view interpreter);
 
-// execline's lexer for the one-command scripts tend can run without
-// execlineb: words separated by blanks and newlines, "double quotes" with
-// backslash escapes (\n \t \\ \"), a backslash outside quotes escapes the next
-// character, and `#` at the start of a word comments out the rest of the line.
-// `simple` is false when a word is a brace ({ or }) or holds an unquoted `$`
-// (blocks and substitution need real execlineb); `error` is set for an
-// unterminated quote.
-struct ExeclineWords {
-    std::vector<std::string> words;
-    bool simple = true;
-    std::optional<std::string> error;
-};
-ExeclineWords split_execline(std::string_view script_body);
-
 // The script's text after its first line.
 std::string_view after_first_line(std::string_view content);
 

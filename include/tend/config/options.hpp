@@ -52,6 +52,7 @@ struct Options {
     bool s6_keep_env = false;                    // S6_KEEP_ENV: every service keep-env
     bool sync_disks = false;                     // S6_SYNC_DISKS: sync() before exit
     bool start_cmd_after_ready_timeout = false;  // S6_BEHAVIOUR_IF_STAGE2_FAILS < 2
+    std::vector<std::string> s6_stage2_hook;     // S6_STAGE2_HOOK: program and arguments
 };
 
 // What main should do after parsing.

@@ -19,6 +19,7 @@ struct S6Mapping {
     bool keep_env = false;                // S6_KEEP_ENV: every service keep-env
     bool sync_disks = false;              // S6_SYNC_DISKS: sync() before exit
     std::vector<std::string> cmd_arg0;    // S6_CMD_ARG0 split on blanks
+    std::vector<std::string> stage2_hook;  // S6_STAGE2_HOOK split on blanks
     // S6_CMD_WAIT_FOR_SERVICES_MAXTIME ran out: the CMD still starts unless
     // S6_BEHAVIOUR_IF_STAGE2_FAILS is 2.
     bool start_cmd_after_ready_timeout = true;

@@ -133,9 +133,24 @@ private:
     void on_halt_request(const signalfd_siginfo& info);
     void record_halt(std::optional<int> code);
     int final_exit_code() const;
+    void list_cont_init_scripts();
+    bool start_stage2_hook();               // S6_STAGE2_HOOK: true when it runs
+    void stage2_hook_exited(int wait_status);
+    pid_t hook_pid_ = 0;
+    compat::ScriptStart script_start_;  // of the script running now, for a failed start's message
+    // v3 oneshots that wait for services (s6rc.hpp): after they are ready.
+    bool s6rc_waits_met(const config::S6rcOneshot& oneshot) const;
+    bool late_oneshots_pending() const;
+    void maybe_run_late_oneshot();
+    void late_oneshot_exited(int wait_status);
+    void late_oneshot_finished(const config::S6rcOneshot& oneshot, int code);
+    pid_t late_pid_ = 0;
+    std::size_t next_late_ = 0;  // late oneshots started
     void append_s6rc_up_scripts();    // v3 oneshots after cont-init.d
     void prepend_s6rc_down_scripts(); // their down scripts before cont-finish.d
     std::vector<Supervisor::ExtraServiceDir> s6rc_services() const;  // v3 longruns
+    std::vector<std::string> s6rc_user_longruns() const;  // what services.d waits for
+    compat::ScriptRole script_role(const std::filesystem::path& script) const;  // a oneshot's up/down is execline
     void arm_s6rc_script_timeout();  // after a script started: its timeout-up/-down, if sooner
     std::string overdue_script_text(std::string_view fallback) const;  // why the deadline killed it
     std::optional<std::string> s6rc_timeout_armed_;  // "timeout-up of 2 s passed" while that deadline holds

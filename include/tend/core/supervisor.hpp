@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "tend/compat/script_plan.hpp"
 #include "tend/config/options.hpp"
 #include "tend/config/service_config.hpp"
 #include "tend/core/clock.hpp"
@@ -64,6 +65,10 @@ struct ServiceRecord {
     // `paths`: the Landlock ruleset every start, finish and scheduled run of
     // the service is confined by, built at load (process/landlock.hpp).
     std::optional<process::Confinement> confinement;
+    // How run and finish start, decided once from the files at load: no
+    // start reads them again (compat/script_plan.hpp).
+    compat::ScriptStart run_start;
+    std::optional<compat::ScriptStart> finish_start;
 
     std::unique_ptr<ServiceMachine> machine;
     std::vector<std::size_t> dependencies;  // indices
@@ -100,7 +105,10 @@ public:
         std::filesystem::path dir;
         std::vector<std::string> depends;
     };
-    void load(const std::filesystem::path& services_dir, const std::vector<ExtraServiceDir>& extra = {});
+    // `services_dir_after`: names every service of services_dir also
+    // depends on (s6-overlay: services.d starts after the `user` bundle).
+    void load(const std::filesystem::path& services_dir, const std::vector<ExtraServiceDir>& extra = {},
+              const std::vector<std::string>& services_dir_after = {});
     // Starts every service without a `down` file, respecting dependencies:
     // the first batch now, the rest from the event loop (see start_batch).
     void start_all();
@@ -166,8 +174,9 @@ private:
     // cannot enforce, or refuses the service (paths-required, --require-landlock).
     void prepare_confinement(ServiceRecord& record);
     // The spawn failure as logged, with a hint when Landlock may be the cause.
-    std::string spawn_failure_text(const ServiceRecord& record, const std::string& script,
-                                   const process::SpawnFailure& failure, bool name_script = true) const;
+    std::string spawn_failure_text(const ServiceRecord& record, const compat::ScriptStart& start,
+                                   const std::string& script, const process::SpawnFailure& failure,
+                                   bool name_script = true) const;
     void resolve_dependencies();
     // The stored environment equal to `envp`, stored first if new.
     std::shared_ptr<const std::vector<std::string>> shared_environment(std::vector<std::string> envp);
@@ -189,6 +198,8 @@ private:
     void spawn_main(ServiceRecord& record);
     void spawn_finish(ServiceRecord& record, const ExitInfo& exit);
     process::SpawnPlan base_plan(const ServiceRecord& record) const;
+    std::optional<std::vector<std::string>> container_envp(const ServiceRecord& record,
+                                                           const compat::ScriptStart& start) const;
     bool attach_output(ServiceRecord& record, process::SpawnPlan& plan);
     void watch_notification(ServiceRecord& record, sys::UniqueFd read_end);
     void on_notification(std::size_t index);
