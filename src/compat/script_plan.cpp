@@ -306,30 +306,40 @@ std::optional<std::string> exec_problem(const std::string& file) {
 
 }  // namespace
 
-std::optional<std::string> script_start_problem(const std::filesystem::path& script,
+std::optional<std::string> script_start_problem(const std::filesystem::path& script, ScriptRole role,
                                                 const std::vector<std::string>& envp,
                                                 const std::string& default_path) {
-    // The plan a start would make (adapt_script_plan, as at start), then
-    // what exec would find at its end: the program, or the kernel's #! line.
+    // The decision and plan a start makes (decide_script_start and
+    // apply_script_start, as at load and start), then what exec would find
+    // at its end: the program, or the kernel's #! line.
+    std::string path = default_path;
+    for (const auto& entry : envp)
+        if (entry.starts_with("PATH=")) path = entry.substr(5);
+    const ScriptStart start = decide_script_start(script, role, path);
+    if (start.how == ScriptStart::How::Refused) {
+        // The refusal names the file; the caller does too.
+        const std::string named = script.string() + ": ";
+        return start.refusal.starts_with(named) ? start.refusal.substr(named.size()) : start.refusal;
+    }
     process::SpawnPlan plan;
     plan.executable = script.string();
     plan.argv = {plan.executable};
     plan.envp = envp;
-    adapt_script_plan(plan, envp, default_path);
+    auto applied = apply_script_start(start, plan, {}, std::nullopt, default_path);
+    if (!applied) return applied.error();
+    if (!*applied) return std::nullopt;  // an execline file of comments: does nothing, succeeds
+    if (plan.executable.find('/') == std::string::npos)
+        return describe_spawn_failure(start, {process::SpawnStage::Exec, ENOENT, {}}, false);
     if (plan.executable != script.string()) {
-        if (plan.executable.find('/') == std::string::npos)
-            return describe_spawn_failure(script, {process::SpawnStage::Exec, ENOENT, {}}, false);
         if (auto problem = exec_problem(plan.executable)) return plan.executable + ": " + *problem;
         return std::nullopt;
     }
     if (auto problem = exec_problem(plan.executable)) return *problem;
-    auto head = read_head(plan.executable, 512);
-    auto shebang = head ? parse_shebang(*head) : std::nullopt;
-    if (!shebang) return std::nullopt;  // a binary, or a script the shell runs
-    if (::access(shebang->interpreter.c_str(), F_OK) != 0 && errno == ENOENT)
-        return describe_spawn_failure(script, {process::SpawnStage::Exec, ENOENT, {}}, false);
-    if (auto problem = exec_problem(shebang->interpreter))
-        return "interpreter " + shebang->interpreter + ": " + *problem;
+    if (!start.shebang) return std::nullopt;  // a binary, or a script the shell runs
+    const std::string& interpreter = start.shebang->interpreter;
+    if (::access(interpreter.c_str(), F_OK) != 0 && errno == ENOENT)
+        return describe_spawn_failure(start, {process::SpawnStage::Exec, ENOENT, {}}, false);
+    if (auto problem = exec_problem(interpreter)) return "interpreter " + interpreter + ": " + *problem;
     return std::nullopt;
 }
 

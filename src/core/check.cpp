@@ -45,7 +45,7 @@ void check_scripts(const std::filesystem::path& dir, const config::Options& opti
         (skipped && !accepted ? report.problems : report.warnings).push_back(std::move(note));
     }
     for (const auto& script : scripts) {
-        if (auto problem = compat::script_start_problem(script, envp, options.default_path))
+        if (auto problem = compat::script_start_problem(script, compat::ScriptRole::ContInit, envp, options.default_path))
             report.problems.push_back(script.string() + ": " + *problem);
     }
 }
@@ -79,7 +79,7 @@ CheckReport check_tree(const config::Options& options, char** envp) {
             for (const auto& oneshot : s6rc.oneshots) {
                 for (const auto& script : {oneshot.up, oneshot.down}) {
                     if (script.empty()) continue;
-                    if (auto problem = compat::script_start_problem(script, env_strings, options.default_path))
+                    if (auto problem = compat::script_start_problem(script, compat::ScriptRole::Oneshot, env_strings, options.default_path))
                         report.problems.push_back(script.string() + ": " + *problem);
                 }
             }
@@ -121,7 +121,7 @@ CheckReport check_tree(const config::Options& options, char** envp) {
         if (record.config->finish) scripts.push_back(*record.config->finish);
         for (const auto& script : scripts) {
             const std::vector<std::string>& service_env = record.envp ? *record.envp : env_strings;
-            if (auto problem = compat::script_start_problem(script, service_env, options.default_path))
+            if (auto problem = compat::script_start_problem(script, compat::ScriptRole::Service, service_env, options.default_path))
                 report.problems.push_back(script + ": " + *problem);
         }
     }

@@ -716,7 +716,7 @@ void Supervisor::spawn_finish(ServiceRecord& record, const ExitInfo& exit) {
     attach_output(record, plan);  // without its pipes, finish writes to tend's own
     auto pid = ops_.spawn(plan);
     if (!pid) {
-        log::error("service {}: finish: {}", record.name, spawn_failure_text(record, *record.finish_start, *cfg.finish, pid.error(), false));
+        log::error("service {}: finish: {}", record.name, spawn_failure_text(record, *record.finish_start, *record.config->finish, pid.error(), false));
         dispatch(record, {EventKind::FinishExited});
         return;
     }

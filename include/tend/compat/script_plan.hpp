@@ -96,9 +96,9 @@ std::string describe_spawn_failure(const ScriptStart& start, const process::Spaw
 
 // `tend check`: why `script` (a cont-init/cont-finish script, a run or
 // finish) would not start, found without starting it: the plan a start makes
-// (adapt_script_plan), then what exec would find at its end (the program, or
+// (decide_script_start, apply_script_start), then what exec would find at its end (the program, or
 // the interpreter of the kernel's #! line). Nothing when it would start.
-std::optional<std::string> script_start_problem(const std::filesystem::path& script,
+std::optional<std::string> script_start_problem(const std::filesystem::path& script, ScriptRole role,
                                                 const std::vector<std::string>& envp,
                                                 const std::string& default_path);
 
