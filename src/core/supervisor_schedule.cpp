@@ -13,7 +13,7 @@
 #include <cstring>
 
 #include "tend/core/supervisor.hpp"
-#include "tend/core/time_zone.hpp"
+#include "tend/time/time_zone.hpp"
 #include "tend/log/logger.hpp"
 
 namespace tend::core {
@@ -55,7 +55,7 @@ void Supervisor::load_schedules() {
     };
     // The zone matches cron lines; for `@every` it only shows times in messages.
     std::optional<std::string> tz = context_.container_env ? context_.container_env->get("TZ") : std::nullopt;
-    LoadedTimeZone loaded = load_time_zone(tz ? std::optional<std::string_view>(*tz) : std::nullopt);
+    time::LoadedTimeZone loaded = time::load_time_zone(tz ? std::optional<std::string_view>(*tz) : std::nullopt);
     if (loaded.problem) log::warn("schedules: {}", *loaded.problem);
     log::info("schedules use the time zone {}", loaded.source);
     scheduler_->set_zone(std::move(loaded.zone));

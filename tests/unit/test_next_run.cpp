@@ -6,27 +6,27 @@
 
 #include <gtest/gtest.h>
 
-#include "tend/config/schedule.hpp"
-#include "tend/core/next_run.hpp"
+#include "tend/time/schedule.hpp"
+#include "tend/time/next_run.hpp"
 
 namespace {
 
 using namespace std::chrono;
-using tend::core::TimeZone;
-using tend::core::UtcSeconds;
+using tend::time::TimeZone;
+using tend::time::UtcSeconds;
 
 UtcSeconds at(int y, unsigned mo, unsigned d, int h = 0, int mi = 0, int s = 0) {
     return sys_days{year{y} / month{mo} / day{d}} + hours{h} + minutes{mi} + seconds{s};
 }
 
-tend::config::CronExpression cron(std::string_view line) {
-    auto parsed = tend::config::parse_schedule(line);
-    EXPECT_TRUE(parsed && std::holds_alternative<tend::config::CronExpression>(*parsed)) << line;
-    return parsed ? std::get<tend::config::CronExpression>(*parsed) : tend::config::CronExpression{};
+tend::time::CronExpression cron(std::string_view line) {
+    auto parsed = tend::time::parse_schedule(line);
+    EXPECT_TRUE(parsed && std::holds_alternative<tend::time::CronExpression>(*parsed)) << line;
+    return parsed ? std::get<tend::time::CronExpression>(*parsed) : tend::time::CronExpression{};
 }
 
 TimeZone zone(const std::string& name) {
-    auto loaded = tend::core::load_time_zone(name);
+    auto loaded = tend::time::load_time_zone(name);
     EXPECT_FALSE(loaded.problem) << *loaded.problem;
     return loaded.zone;
 }
@@ -36,7 +36,7 @@ std::vector<UtcSeconds> runs(std::string_view line, UtcSeconds after, const Time
     auto expression = cron(line);
     std::vector<UtcSeconds> result;
     for (int i = 0; i < count; ++i) {
-        auto next = tend::core::next_cron_run(expression, after, tz);
+        auto next = tend::time::next_cron_run(expression, after, tz);
         if (!next) break;
         result.push_back(*next);
         after = *next;
@@ -156,7 +156,7 @@ TEST(NextRun, AYearOfWeekdayMornings) {
     }
     int count = 0;
     UtcSeconds now = at(2025, 12, 31, 23);
-    while (auto next = tend::core::next_cron_run(expression, now, berlin)) {
+    while (auto next = tend::time::next_cron_run(expression, now, berlin)) {
         if (*next >= at(2026, 12, 31, 23)) break;
         auto local = berlin.to_local(*next);
         auto local_day = floor<days>(local);
@@ -184,8 +184,8 @@ TEST(NextRun, EveryByteFlipOfAZoneFileIsHandled) {
         auto zone = TimeZone::from_tzif(broken, "broken");
         if (!zone) continue;
         ++accepted;
-        (void)tend::core::next_cron_run(expression, at(2026, 3, 28), *zone);
-        (void)zone->from_local(tend::core::LocalSeconds{at(2026, 10, 25, 2, 30).time_since_epoch()});
+        (void)tend::time::next_cron_run(expression, at(2026, 3, 28), *zone);
+        (void)zone->from_local(tend::time::LocalSeconds{at(2026, 10, 25, 2, 30).time_since_epoch()});
     }
     EXPECT_GT(accepted, 0) << "flips in the skipped 32-bit block or in abbreviations still load";
 }

@@ -4,14 +4,15 @@
 
 #include <gtest/gtest.h>
 
-#include "tend/config/schedule.hpp"
+#include "tend/config/service_config.hpp"
+#include "tend/time/schedule.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
-using tend::config::CronExpression;
-using tend::config::EverySchedule;
-using tend::config::parse_schedule;
+using tend::time::CronExpression;
+using tend::time::EverySchedule;
+using tend::time::parse_schedule;
 
 CronExpression cron(std::string_view line) {
     auto parsed = parse_schedule(line);
@@ -80,8 +81,8 @@ TEST(ScheduleParser, SixFieldsAddALeadingSecondsField) {
 TEST(ScheduleParser, SevenFieldsEndWithAYear) {
     CronExpression c = cron("0 30 4 1 1 * 2027,2030-2031");
     EXPECT_EQ(c.years.count(), 3u);
-    EXPECT_TRUE(c.years.test(2027 - tend::config::kFirstScheduleYear));
-    EXPECT_TRUE(c.years.test(2031 - tend::config::kFirstScheduleYear));
+    EXPECT_TRUE(c.years.test(2027 - tend::time::kFirstScheduleYear));
+    EXPECT_TRUE(c.years.test(2031 - tend::time::kFirstScheduleYear));
     EXPECT_NE(refusal("0 0 0 1 1 * 2100").find("year: '2100' is out of range 1970-2099"), std::string::npos);
 }
 

@@ -4,9 +4,9 @@
 // `after`. Inside one period local time is UTC plus a constant, so the naive
 // match on local time gives the instant directly; a period's start is where
 // DST gaps and folds are decided.
-#include "tend/core/next_run.hpp"
+#include "tend/time/next_run.hpp"
 
-namespace tend::core {
+namespace tend::time {
 namespace {
 
 constexpr std::int64_t kDay = 86400;
@@ -21,7 +21,7 @@ std::int64_t days_from_civil(int year, unsigned month, unsigned day) {
         .count();
 }
 
-bool day_matches(const config::CronExpression& cron, std::int64_t days, unsigned day_of_month) {
+bool day_matches(const CronExpression& cron, std::int64_t days, unsigned day_of_month) {
     const auto weekday = static_cast<std::size_t>(((days % 7) + 7 + 4) % 7);  // 1970-01-01: Thursday
     const bool dom = cron.days_of_month.test(day_of_month);
     const bool dow = cron.days_of_week.test(weekday);
@@ -39,7 +39,7 @@ int next_bit(const std::bitset<N>& bits, int from) {
 
 }  // namespace
 
-std::optional<LocalSeconds> next_local_match(const config::CronExpression& cron, LocalSeconds from,
+std::optional<LocalSeconds> next_local_match(const CronExpression& cron, LocalSeconds from,
                                              LocalSeconds limit) {
     using namespace std::chrono;
     const bool any_year = cron.years.all();
@@ -53,9 +53,9 @@ std::optional<LocalSeconds> next_local_match(const config::CronExpression& cron,
         const unsigned month = static_cast<unsigned>(date.month());
         const unsigned day = static_cast<unsigned>(date.day());
         if (!any_year) {
-            if (year > config::kLastScheduleYear) return std::nullopt;
-            if (year < config::kFirstScheduleYear ||
-                !cron.years.test(static_cast<std::size_t>(year - config::kFirstScheduleYear))) {
+            if (year > kLastScheduleYear) return std::nullopt;
+            if (year < kFirstScheduleYear ||
+                !cron.years.test(static_cast<std::size_t>(year - kFirstScheduleYear))) {
                 t = days_from_civil(year + 1, 1, 1) * kDay;
                 continue;
             }
@@ -99,19 +99,19 @@ std::optional<LocalSeconds> next_local_match(const config::CronExpression& cron,
     return std::nullopt;
 }
 
-std::optional<UtcSeconds> next_cron_run(const config::CronExpression& cron, UtcSeconds after,
+std::optional<UtcSeconds> next_cron_run(const CronExpression& cron, UtcSeconds after,
                                         const TimeZone& zone) {
     using std::chrono::seconds;
     const std::int64_t after_s = after.time_since_epoch().count();
     // 30 years ahead, or to the end of the year field's range when it has one.
     std::int64_t horizon_s = after_s + kHorizonYears * 366 * kDay;
-    if (!cron.years.all()) horizon_s = std::max(horizon_s, days_from_civil(config::kLastScheduleYear + 1, 1, 1) * kDay);
+    if (!cron.years.all()) horizon_s = std::max(horizon_s, days_from_civil(kLastScheduleYear + 1, 1, 1) * kDay);
     const LocalSeconds horizon{seconds{horizon_s}};
     // Nothing ever matches again (a past year): answer without walking periods.
     if (!next_local_match(cron, LocalSeconds{seconds{after_s - 2 * kDay}}, horizon)) return std::nullopt;
 
     std::int64_t start = after_s + 1;
-    for (int guard = 0; guard < 4 * 366 * (config::kLastScheduleYear - config::kFirstScheduleYear + kHorizonYears);
+    for (int guard = 0; guard < 4 * 366 * (kLastScheduleYear - kFirstScheduleYear + kHorizonYears);
          ++guard) {
         const ZonePeriod period = zone.period_at(UtcSeconds{seconds{start}});
         const std::int64_t begin = period.begin.time_since_epoch().count();
@@ -138,4 +138,4 @@ std::optional<UtcSeconds> next_cron_run(const config::CronExpression& cron, UtcS
     return std::nullopt;
 }
 
-}  // namespace tend::core
+}  // namespace tend::time

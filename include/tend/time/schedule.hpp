@@ -10,7 +10,7 @@
 // `a/n`, comma lists; month and day-of-week also take names (jan..dec,
 // sun..sat, any case); day-of-week 7 is Sunday as well as 0.
 //
-// Pure: no clock, no zone. When a run is due is core/next_run.hpp's business.
+// Pure: no clock, no zone. When a run is due is time/next_run.hpp's business.
 #pragma once
 
 #include <bitset>
@@ -21,7 +21,7 @@
 #include <string_view>
 #include <variant>
 
-namespace tend::config {
+namespace tend::time {
 
 // The oldest and newest year a 7-field expression may name (Supercronic's range).
 inline constexpr int kFirstScheduleYear = 1970;
@@ -73,11 +73,4 @@ std::expected<Schedule, std::string> parse_schedule(std::string_view line);
 // time.ParseDuration accept them (`1h30m`), so crontab lines carry over.
 std::expected<std::chrono::milliseconds, std::string> parse_every_duration(std::string_view text);
 
-// `schedule-overlap`: what a tick does while the previous run still runs.
-enum class ScheduleOverlap {
-    Skip,  // the tick is skipped and logged (default)
-    Kill,  // the old run is stopped (down-signal, SIGKILL after timeout-kill), then the new one starts
-};
-std::expected<ScheduleOverlap, std::string> parse_schedule_overlap(std::string_view line);
-
-}  // namespace tend::config
+}  // namespace tend::time

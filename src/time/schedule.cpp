@@ -5,8 +5,7 @@
 // extensions (`L`, `W`, `#`, `?`) and `@reboot` are recognised only to be
 // refused by name: a crontab copied from elsewhere should fail loudly, not
 // run at a different time than its author meant.
-#include "tend/config/schedule.hpp"
-#include "tend/config/text.hpp"
+#include "tend/time/schedule.hpp"
 
 #include <algorithm>
 #include <array>
@@ -14,8 +13,12 @@
 #include <optional>
 #include <vector>
 
-namespace tend::config {
+namespace tend::time {
 namespace {
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+std::string in_quotes(std::string_view text) { return "'" + std::string(text) + "'"; }
 
 constexpr std::array<std::string_view, 12> kMonthNames = {"jan", "feb", "mar", "apr", "may", "jun",
                                                           "jul", "aug", "sep", "oct", "nov", "dec"};
@@ -346,10 +349,4 @@ std::expected<Schedule, std::string> parse_schedule(std::string_view line) {
     return parse_fields(fields);
 }
 
-std::expected<ScheduleOverlap, std::string> parse_schedule_overlap(std::string_view line) {
-    if (line == "skip") return ScheduleOverlap::Skip;
-    if (line == "kill") return ScheduleOverlap::Kill;
-    return std::unexpected("unknown value " + in_quotes(line) + " (skip or kill)");
-}
-
-}  // namespace tend::config
+}  // namespace tend::time
