@@ -120,6 +120,7 @@ void Scheduler::on_timer() {
     for (auto& job : jobs_) {
         if (!job.armed || !job.deadline || *job.deadline > mono_now) continue;
         due.push_back(job.service);
+        if (job.tick) job.last_tick = job.tick;
         // The next tick first, so messages about this one can name it.
         schedule_next(job, mono_now, wall_now, job.tick);
     }
@@ -134,8 +135,16 @@ void Scheduler::clock_changed() {
     const TimePoint mono_now = monotonic_.now();
     const WallTime wall_now = wall_.now();
     for (auto& job : jobs_) {
-        if (!job.armed || !std::holds_alternative<time::CronExpression>(job.schedule)) continue;
-        schedule_next(job, mono_now, wall_now, std::nullopt);
+        const auto* cron = std::get_if<time::CronExpression>(&job.schedule);
+        if (!job.armed || !cron) continue;
+        // A fixed-time job that ran at 03:00:00, with the clock set back 20 s:
+        // its next run is after 03:00:00 again, not 03:00:00 a second time.
+        std::optional<UtcSeconds> after;
+        const UtcSeconds now_seconds = floor<seconds>(wall_now);
+        if (cron->fixed_time && job.last_tick && now_seconds < *job.last_tick &&
+            *job.last_tick - now_seconds < kClockCorrection)
+            after = job.last_tick;
+        schedule_next(job, mono_now, wall_now, after);
     }
 }
 

@@ -21,12 +21,51 @@ std::int64_t days_from_civil(int year, unsigned month, unsigned day) {
         .count();
 }
 
-bool day_matches(const CronExpression& cron, std::int64_t days, unsigned day_of_month) {
-    const auto weekday = static_cast<std::size_t>(((days % 7) + 7 + 4) % 7);  // 1970-01-01: Thursday
-    const bool dom = cron.days_of_month.test(day_of_month);
-    const bool dow = cron.days_of_week.test(weekday);
-    if (cron.day_of_month_restricted && cron.day_of_week_restricted) return dom || dow;
-    return dom && dow;
+constexpr unsigned kDaysInMonth[13] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+unsigned days_in_month(int year, unsigned month) {
+    const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return month == 2 && leap ? 29 : kDaysInMonth[month];
+}
+
+// 0 = Sunday.
+unsigned weekday_of(std::int64_t days) { return static_cast<unsigned>(((days % 7) + 7 + 4) % 7); }  // 1970-01-01: Thursday
+
+// The weekday (Monday..Friday) nearest to `day`, within the month: a Saturday
+// moves to Friday (to Monday the 3rd when it is the 1st), a Sunday to Monday
+// (to Friday when it is the last day). `weekday` is that of `day`.
+unsigned nearest_weekday(unsigned day, unsigned weekday, unsigned last_day) {
+    if (weekday == 6) return day > 1 ? day - 1 : day + 2;
+    if (weekday == 0) return day < last_day ? day + 1 : day - 2;
+    return day;
+}
+
+// Whether the day `days` (since the epoch; the `day_of_month` of a month of
+// `last_day` days) is a day the expression runs on.
+bool day_matches(const CronExpression& cron, std::int64_t days, unsigned day_of_month, unsigned last_day) {
+    if (!cron.day_of_month_restricted && !cron.day_of_week_restricted) return true;
+    const unsigned weekday = weekday_of(days);
+    if (cron.day_of_month_restricted) {
+        if (cron.days_of_month.test(day_of_month)) return true;
+        if (cron.last_day_of_month && day_of_month == last_day) return true;
+        const std::int64_t first_days = days - (day_of_month - 1);
+        if (cron.last_weekday_of_month &&
+            nearest_weekday(last_day, weekday_of(first_days + last_day - 1), last_day) == day_of_month)
+            return true;
+        if (cron.nearest_weekdays.any()) {
+            // Only days N-2..N+2 can move onto this one.
+            for (unsigned n = day_of_month > 2 ? day_of_month - 2 : 1; n <= std::min(day_of_month + 2, last_day); ++n)
+                if (cron.nearest_weekdays.test(n) &&
+                    nearest_weekday(n, weekday_of(first_days + n - 1), last_day) == day_of_month)
+                    return true;
+        }
+    }
+    if (cron.day_of_week_restricted) {
+        if (cron.days_of_week.test(weekday)) return true;
+        if (cron.last_days_of_week.test(weekday) && day_of_month + 7 > last_day) return true;
+        if (cron.nth_days_of_week.test((day_of_month - 1) / 7 * 7 + weekday)) return true;
+    }
+    return false;
 }
 
 // The lowest set bit at or above `from`, or -1.
@@ -64,7 +103,7 @@ std::optional<LocalSeconds> next_local_match(const CronExpression& cron, LocalSe
             t = (month == 12 ? days_from_civil(year + 1, 1, 1) : days_from_civil(year, month + 1, 1)) * kDay;
             continue;
         }
-        if (!day_matches(cron, days, day)) {
+        if (!day_matches(cron, days, day, days_in_month(year, month))) {
             t = (days + 1) * kDay;
             continue;
         }

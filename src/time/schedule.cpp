@@ -1,15 +1,15 @@
-// Parsing `schedule` and `schedule-overlap` (see schedule.hpp).
+// Parsing `schedule` lines (see schedule.hpp).
 //
-// Each field is parsed into a bitset by one routine driven by a small table
-// (name, range, names), so every error names the field it is about. Quartz
-// extensions (`L`, `W`, `#`, `?`) and `@reboot` are recognised only to be
-// refused by name: a crontab copied from elsewhere should fail loudly, not
-// run at a different time than its author meant.
+// One routine reads every field, driven by a small table (name, range, how
+// many digits a number has, the names it takes), so every error names the
+// field. The grammar is Supercronic's item by item (checked against its own
+// parser: tests/data/cron-oracle), including its leniencies (`05`, `?`,
+// empty list items, anything after a `*` item in a time field); the few
+// places where its parser accepts what it then mishandles are refused here.
 #include "tend/time/schedule.hpp"
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <optional>
 #include <vector>
 
@@ -17,12 +17,20 @@ namespace tend::time {
 namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
+bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool all_digits(std::string_view text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(), is_digit);
+}
 std::string in_quotes(std::string_view text) { return "'" + std::string(text) + "'"; }
 
 constexpr std::array<std::string_view, 12> kMonthNames = {"jan", "feb", "mar", "apr", "may", "jun",
                                                           "jul", "aug", "sep", "oct", "nov", "dec"};
+constexpr std::array<std::string_view, 12> kMonthFullNames = {
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+    "december"};
 constexpr std::array<std::string_view, 7> kDayNames = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+constexpr std::array<std::string_view, 7> kDayFullNames = {"sunday", "monday", "tuesday", "wednesday",
+                                                           "thursday", "friday", "saturday"};
 
 enum class FieldKind { Second, Minute, Hour, DayOfMonth, Month, DayOfWeek, Year };
 
@@ -30,213 +38,254 @@ struct FieldSpec {
     FieldKind kind;
     std::string_view name;
     int min;
-    int max;
+    int max;       // of a value as written (day of week: 7, Sunday again)
+    int step_max;  // the largest step (day of week: 6)
+    std::string_view what;  // for "is not ..." messages
 };
 
-constexpr FieldSpec kSecond{FieldKind::Second, "second", 0, 59};
-constexpr FieldSpec kMinute{FieldKind::Minute, "minute", 0, 59};
-constexpr FieldSpec kHour{FieldKind::Hour, "hour", 0, 23};
-constexpr FieldSpec kDayOfMonth{FieldKind::DayOfMonth, "day-of-month", 1, 31};
-constexpr FieldSpec kMonth{FieldKind::Month, "month", 1, 12};
-// 7 is Sunday too (cron); folded onto 0 when the bits are set.
-constexpr FieldSpec kDayOfWeek{FieldKind::DayOfWeek, "day-of-week", 0, 7};
-constexpr FieldSpec kYear{FieldKind::Year, "year", kFirstScheduleYear, kLastScheduleYear};
-
+constexpr FieldSpec kSecond{FieldKind::Second, "second", 0, 59, 59, "a second (0-59)"};
+constexpr FieldSpec kMinute{FieldKind::Minute, "minute", 0, 59, 59, "a minute (0-59)"};
+constexpr FieldSpec kHour{FieldKind::Hour, "hour", 0, 23, 23, "an hour (0-23)"};
+constexpr FieldSpec kDayOfMonth{FieldKind::DayOfMonth, "day-of-month", 1, 31, 31,
+                                "a day of month (1-31, L, LW, NW)"};
+constexpr FieldSpec kMonth{FieldKind::Month, "month", 1, 12, 12, "a month (1-12, jan-dec, january-december)"};
+constexpr FieldSpec kDayOfWeek{FieldKind::DayOfWeek, "day-of-week", 0, 7, 6,
+                               "a day of week (0-7, sun-sat, sunday-saturday, NL, N#K)"};
+constexpr FieldSpec kYear{FieldKind::Year, "year", kFirstScheduleYear, kLastScheduleYear, kLastScheduleYear,
+                          "a year (1970-2099)"};
 
 std::string lower(std::string_view text) {
     std::string result(text);
-    for (char& c : result) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : result)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     return result;
-}
-
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-
-std::vector<std::string_view> split(std::string_view text, char separator) {
-    std::vector<std::string_view> parts;
-    std::size_t start = 0;
-    for (;;) {
-        std::size_t end = text.find(separator, start);
-        parts.push_back(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
-        if (end == std::string_view::npos) return parts;
-        start = end + 1;
-    }
 }
 
 std::vector<std::string_view> split_blanks(std::string_view text) {
     std::vector<std::string_view> words;
     std::size_t i = 0;
+    auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; };
     while (i < text.size()) {
-        while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
-        std::size_t start = i;
-        while (i < text.size() && text[i] != ' ' && text[i] != '\t') ++i;
+        while (i < text.size() && blank(text[i])) ++i;
+        const std::size_t start = i;
+        while (i < text.size() && !blank(text[i])) ++i;
         if (i > start) words.push_back(text.substr(start, i - start));
     }
     return words;
 }
 
+// One field's values, as sets of bits over 0..max (year: offset by min).
+struct FieldValues {
+    std::vector<bool> bits;
+    bool wildcard = false;  // an item was `*` or `?`
+    // day of month
+    bool last = false;
+    bool last_weekday = false;
+    std::vector<bool> nearest_weekdays;
+    // day of week
+    std::vector<bool> last_of_month;
+    std::vector<bool> nth;  // (K-1)*7 + N
+};
+
 class FieldParser {
 public:
     explicit FieldParser(const FieldSpec& spec) : spec_(spec) {}
 
-    // The set of values of one field as bits (bit N = value N).
-    std::expected<std::vector<bool>, std::string> parse(std::string_view text) const {
-        std::vector<bool> bits(static_cast<std::size_t>(spec_.max) + 1, false);
-        if (text.empty()) return fail("empty");
-        if (auto special = refuse_quartz(text)) return std::unexpected(*special);
-        for (std::string_view item : split(text, ',')) {
-            if (item.empty()) return fail("empty item in list " + in_quotes(text));
-            auto ok = parse_item(item, bits);
-            if (!ok) return std::unexpected(ok.error());
+    std::expected<FieldValues, std::string> parse(std::string_view text) const {
+        FieldValues values;
+        values.bits.assign(static_cast<std::size_t>(spec_.max - base() + 1), false);
+        values.nearest_weekdays.assign(32, false);
+        values.last_of_month.assign(7, false);
+        values.nth.assign(35, false);
+        bool any = false;
+        std::size_t start = 0;
+        for (;;) {
+            const std::size_t comma = text.find(',', start);
+            const std::string_view item =
+                text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+            if (!item.empty()) {  // `1,,2` and `,5`: Supercronic skips empty items
+                any = true;
+                auto ok = parse_item(lower(item), item, values);
+                if (!ok) return std::unexpected(ok.error());
+            }
+            if (comma == std::string_view::npos) break;
+            start = comma + 1;
         }
-        return bits;
+        if (!any) return fail("no value in " + in_quotes(text));
+        return values;
     }
 
 private:
+    int base() const { return spec_.kind == FieldKind::Year ? spec_.min : 0; }
+
     std::unexpected<std::string> fail(const std::string& reason) const {
         return std::unexpected(std::string(spec_.name) + ": " + reason);
     }
+    std::unexpected<std::string> not_a_value(std::string_view written) const {
+        return fail(in_quotes(written) + " is not " + std::string(spec_.what));
+    }
 
-    // Quartz and Jenkins syntax that standard cron (and tend) does not have.
-    std::optional<std::string> refuse_quartz(std::string_view text) const {
-        const std::string prefix = std::string(spec_.name) + ": ";
-        if (text.find('?') != std::string_view::npos)
-            return prefix + "'?' (no specific value) is not supported: use '*'";
-        if (text.find('#') != std::string_view::npos)
-            return prefix + "'#' (nth weekday of the month, " + in_quotes(text) + ") is not supported";
-        if (text.find('H') != std::string_view::npos && spec_.kind != FieldKind::Month &&
-            spec_.kind != FieldKind::DayOfWeek)
-            return prefix + "'H' (hashed value, Jenkins) is not supported";
-        if (spec_.kind == FieldKind::DayOfMonth || spec_.kind == FieldKind::DayOfWeek) {
-            for (std::string_view item : split(text, ',')) {
-                // Digits then L/W ("15W", "5L"), or "L", "LW" alone.
-                std::size_t digits = 0;
-                while (digits < item.size() && is_digit(item[digits])) ++digits;
-                std::string rest = lower(item.substr(digits));
-                if (rest == "l" || rest == "lw")
-                    return prefix + "'L' (last day, " + in_quotes(item) + ") is not supported";
-                if (rest == "w")
-                    return prefix + "'W' (nearest weekday, " + in_quotes(item) + ") is not supported";
-            }
+    // A value as Supercronic's patterns read it: one or two digits (a year:
+    // four) within the range, or a name. Day of week 7 is 0.
+    std::optional<int> value(std::string_view text) const {
+        if (all_digits(text)) {
+            const bool year = spec_.kind == FieldKind::Year;
+            if (year ? text.size() != 4 : text.size() > 2) return std::nullopt;
+            int number = 0;
+            for (char c : text) number = number * 10 + (c - '0');
+            if (number < spec_.min || number > spec_.max) return std::nullopt;
+            if (spec_.kind == FieldKind::DayOfWeek && number == 7) return 0;
+            return number;
+        }
+        auto find = [&](const auto& names, int first) -> std::optional<int> {
+            for (std::size_t i = 0; i < names.size(); ++i)
+                if (text == names[i]) return static_cast<int>(i) + first;
+            return std::nullopt;
+        };
+        if (spec_.kind == FieldKind::Month) {
+            if (auto found = find(kMonthNames, 1)) return found;
+            return find(kMonthFullNames, 1);
+        }
+        if (spec_.kind == FieldKind::DayOfWeek) {
+            if (auto found = find(kDayNames, 0)) return found;
+            return find(kDayFullNames, 0);
         }
         return std::nullopt;
     }
 
-    std::expected<int, std::string> parse_value(std::string_view text) const {
-        if (text.empty()) return fail("missing value");
-        if (std::all_of(text.begin(), text.end(), is_digit)) {
-            if (text.size() > 4) return fail(in_quotes(text) + " is out of range " + range());
-            int value = 0;
-            for (char c : text) value = value * 10 + (c - '0');
-            if (value < spec_.min || value > spec_.max) return fail(in_quotes(text) + " is out of range " + range());
-            return value;
+    // A step: what Supercronic's number table knows (0-59, 00-09,
+    // 1970-2099), at least 1 and at most the field's largest value.
+    std::expected<int, std::string> step(std::string_view text, std::string_view item) const {
+        int number = -1;
+        if (all_digits(text) && text.size() <= 4) {
+            number = 0;
+            for (char c : text) number = number * 10 + (c - '0');
+            const bool known = (text.size() <= 2 && number <= 59) ||
+                               (text.size() == 4 && number >= kFirstScheduleYear && number <= kLastScheduleYear);
+            if (!known) number = -1;
         }
-        if (std::all_of(text.begin(), text.end(), is_alpha)) {
-            const std::string name = lower(text);
-            if (spec_.kind == FieldKind::Month) {
-                for (std::size_t i = 0; i < kMonthNames.size(); ++i)
-                    if (name == kMonthNames[i]) return static_cast<int>(i) + 1;
-                return fail("unknown month name " + in_quotes(text) + " (jan..dec)");
-            }
-            if (spec_.kind == FieldKind::DayOfWeek) {
-                for (std::size_t i = 0; i < kDayNames.size(); ++i)
-                    if (name == kDayNames[i]) return static_cast<int>(i);
-                return fail("unknown day name " + in_quotes(text) + " (sun..sat)");
-            }
-            return fail(in_quotes(text) + " is not a number");
-        }
-        return fail(in_quotes(text) + " is not a number" +
-                    std::string(spec_.kind == FieldKind::Month       ? " or a month name"
-                                 : spec_.kind == FieldKind::DayOfWeek ? " or a day name"
-                                                                      : ""));
+        if (number < 1 || number > spec_.step_max)
+            return fail("step " + in_quotes(text) + " in " + in_quotes(item) + " is not 1-" +
+                        std::to_string(spec_.step_max));
+        return number;
     }
 
-    std::string range() const { return std::to_string(spec_.min) + "-" + std::to_string(spec_.max); }
+    void set_range(FieldValues& values, int first, int last, int step_by) const {
+        for (int v = first; v <= last; v += step_by) values.bits[static_cast<std::size_t>(v - base())] = true;
+    }
 
-    std::expected<void, std::string> parse_item(std::string_view item, std::vector<bool>& bits) const {
-        std::string_view base = item;
-        int step = 1;
+    int top() const { return spec_.kind == FieldKind::DayOfWeek ? 6 : spec_.max; }
+
+    std::expected<void, std::string> parse_item(const std::string& item, std::string_view written,
+                                                FieldValues& values) const {
+        if (item == "*" || item == "?") {
+            values.wildcard = true;
+            set_range(values, spec_.min, top(), 1);
+            return {};
+        }
+        if (auto single = value(item)) {
+            values.bits[static_cast<std::size_t>(*single - base())] = true;
+            return {};
+        }
         const std::size_t slash = item.find('/');
-        if (slash != std::string_view::npos) {
-            base = item.substr(0, slash);
-            std::string_view step_text = item.substr(slash + 1);
-            if (step_text.empty() || step_text.size() > 4 ||
-                !std::all_of(step_text.begin(), step_text.end(), is_digit))
-                return fail("step " + in_quotes(step_text) + " in " + in_quotes(item) + " is not a positive number");
-            step = 0;
-            for (char c : step_text) step = step * 10 + (c - '0');
-            if (step == 0) return fail("step 0 in " + in_quotes(item) + " would never advance");
-        }
-        int first = spec_.min;
-        int last = spec_.max;
-        if (spec_.kind == FieldKind::DayOfWeek && base == "*") last = 6;  // 7 is Sunday again
-        if (base != "*") {
-            const std::size_t dash = base.find('-');
-            auto start = parse_value(base.substr(0, dash));
-            if (!start) return std::unexpected(start.error());
-            first = *start;
-            if (dash != std::string_view::npos) {
-                auto end = parse_value(base.substr(dash + 1));
-                if (!end) return std::unexpected(end.error());
-                last = *end;
-                if (last < first)
-                    return fail("range " + in_quotes(base) + " goes backwards (write it as two ranges in a list)");
-            } else if (slash == std::string_view::npos) {
-                last = first;  // a single value
+        const std::string_view head = std::string_view(item).substr(0, slash);
+        const std::size_t dash = head.find('-');
+        if (slash != std::string::npos) {
+            auto by = step(std::string_view(item).substr(slash + 1), written);
+            if (!by) return std::unexpected(by.error());
+            if (head == "*") {
+                set_range(values, spec_.min, top(), *by);
+                return {};
             }
-            // "a/n": from a to the end of the field, as Vixie cron's extension.
+            if (dash == std::string_view::npos) {
+                auto first = value(head);
+                if (!first) return not_a_value(written);
+                set_range(values, *first, top(), *by);
+                return {};
+            }
         }
-        for (int value = first; value <= last; value += step) bits[static_cast<std::size_t>(value)] = true;
-        return {};
+        if (dash != std::string_view::npos) {
+            const std::string_view from_text = head.substr(0, dash);
+            const std::string_view to_text = head.substr(dash + 1);
+            auto first = value(from_text);
+            auto last = value(to_text);
+            if (first && last) {
+                int step_by = 1;
+                if (slash != std::string::npos) step_by = *step(std::string_view(item).substr(slash + 1), written);
+                auto is_seven = [](std::string_view t) { return t == "7" || t == "07"; };
+                if (spec_.kind == FieldKind::DayOfWeek && is_seven(to_text) && !is_seven(from_text))
+                    return fail("range " + in_quotes(written) + " ends at 7 (Sunday again): write " +
+                                std::string(from_text) + "-6,0 or 0-6");
+                if (*last < *first)
+                    return fail("range " + in_quotes(written) + " goes backwards (write it as two items of a list)");
+                set_range(values, *first, *last, step_by);
+                return {};
+            }
+        }
+        if (slash == std::string::npos && spec_.kind == FieldKind::DayOfMonth) {
+            if (item == "l") return values.last = true, std::expected<void, std::string>{};
+            if (item == "lw") return values.last_weekday = true, std::expected<void, std::string>{};
+            if (item.size() > 1 && item.back() == 'w') {
+                if (auto day = value(std::string_view(item).substr(0, item.size() - 1))) {
+                    values.nearest_weekdays[static_cast<std::size_t>(*day)] = true;
+                    return {};
+                }
+            }
+        }
+        if (slash == std::string::npos && spec_.kind == FieldKind::DayOfWeek) {
+            if (item.size() > 1 && item.back() == 'l') {
+                if (auto day = value(std::string_view(item).substr(0, item.size() - 1))) {
+                    values.last_of_month[static_cast<std::size_t>(*day)] = true;
+                    return {};
+                }
+            }
+            const std::size_t hash = item.find('#');
+            if (hash != std::string::npos) {
+                auto day = value(std::string_view(item).substr(0, hash));
+                const std::string_view nth = std::string_view(item).substr(hash + 1);
+                if (!day) return not_a_value(written);
+                if (nth.size() != 1 || nth[0] < '1' || nth[0] > '5')
+                    return fail(in_quotes(written) + ": the week after '#' is 1-5");
+                values.nth[static_cast<std::size_t>((nth[0] - '1') * 7 + *day)] = true;
+                return {};
+            }
+        }
+        return not_a_value(written);
     }
 
     const FieldSpec& spec_;
 };
 
 template <std::size_t N>
-std::bitset<N> to_bitset(const std::vector<bool>& bits, int offset = 0) {
+std::bitset<N> to_bitset(const std::vector<bool>& bits) {
     std::bitset<N> result;
-    for (std::size_t i = 0; i < bits.size(); ++i) {
-        if (!bits[i]) continue;
-        const std::size_t position = i - static_cast<std::size_t>(offset);
-        if (i >= static_cast<std::size_t>(offset) && position < N) result.set(position);
-    }
+    for (std::size_t i = 0; i < bits.size() && i < N; ++i)
+        if (bits[i]) result.set(i);
     return result;
-}
-
-bool contains_year_like_number(std::string_view field) {
-    std::size_t run = 0;
-    for (char c : field) {
-        run = is_digit(c) ? run + 1 : 0;
-        if (run >= 4) return true;
-    }
-    return false;
 }
 
 constexpr int kDaysInMonth[13] = {0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 
-std::expected<Schedule, std::string> parse_fields(const std::vector<std::string_view>& fields) {
-    const std::size_t count = fields.size();
-    if (count < 5 || count > 7) {
-        return std::unexpected("expected 5 fields (minute hour day-of-month month day-of-week), 6 (with a leading "
-                               "second) or 7 (second ... day-of-week year), found " +
-                               std::to_string(count));
-    }
-    if (count == 6 && contains_year_like_number(fields[5])) {
-        return std::unexpected(
-            "6 fields whose last one looks like a year (" + in_quotes(fields[5]) +
-            "): 6 fields are second minute hour day-of-month month day-of-week; with a year, write all 7 "
-            "fields: second minute hour day-of-month month day-of-week year");
-    }
-    const std::size_t first = count == 5 ? 0 : 1;  // index of the minute field
-    CronExpression cron;
+bool has_wildcard(std::string_view field) {
+    return field.find('*') != std::string_view::npos || field.find('?') != std::string_view::npos;
+}
 
-    auto parse = [&](const FieldSpec& spec, std::string_view text) { return FieldParser(spec).parse(text); };
-    if (count == 5) {
-        cron.seconds.set(0);
-    } else {
+std::expected<CronExpression, std::string> parse_fields(const std::vector<std::string_view>& fields) {
+    const std::size_t count = fields.size();
+    if (count < 5 || count > 7)
+        return std::unexpected("expected 5 fields (minute hour day-of-month month day-of-week), 6 (the 5 and a "
+                               "year) or 7 (second, the 5 and a year), found " +
+                               std::to_string(count));
+    const std::size_t first = count == 7 ? 1 : 0;  // index of the minute field
+    CronExpression cron;
+    auto parse = [](const FieldSpec& spec, std::string_view text) { return FieldParser(spec).parse(text); };
+
+    if (count == 7) {
         auto seconds = parse(kSecond, fields[0]);
         if (!seconds) return std::unexpected(seconds.error());
-        cron.seconds = to_bitset<60>(*seconds);
+        cron.seconds = to_bitset<60>(seconds->bits);
+    } else {
+        cron.seconds.set(0);
     }
     auto minutes = parse(kMinute, fields[first]);
     if (!minutes) return std::unexpected(minutes.error());
@@ -248,40 +297,70 @@ std::expected<Schedule, std::string> parse_fields(const std::vector<std::string_
     if (!months) return std::unexpected(months.error());
     auto weekdays = parse(kDayOfWeek, fields[first + 4]);
     if (!weekdays) return std::unexpected(weekdays.error());
-    cron.minutes = to_bitset<60>(*minutes);
-    cron.hours = to_bitset<24>(*hours);
-    cron.days_of_month = to_bitset<32>(*days);
-    cron.months = to_bitset<13>(*months);
-    cron.days_of_week = to_bitset<7>(*weekdays);
-    if ((*weekdays)[7]) cron.days_of_week.set(0);
-    if (count == 7) {
-        auto years = parse(kYear, fields[6]);
+    cron.minutes = to_bitset<60>(minutes->bits);
+    cron.hours = to_bitset<24>(hours->bits);
+    cron.months = to_bitset<13>(months->bits);
+    cron.days_of_month = to_bitset<32>(days->bits);
+    cron.last_day_of_month = days->last;
+    cron.last_weekday_of_month = days->last_weekday;
+    cron.nearest_weekdays = to_bitset<32>(days->nearest_weekdays);
+    cron.days_of_week = to_bitset<7>(weekdays->bits);
+    cron.last_days_of_week = to_bitset<7>(weekdays->last_of_month);
+    cron.nth_days_of_week = to_bitset<35>(weekdays->nth);
+    if (count >= 6) {
+        auto years = parse(kYear, fields[first + 5]);
         if (!years) return std::unexpected(years.error());
-        cron.years = to_bitset<kLastScheduleYear - kFirstScheduleYear + 1>(*years, kFirstScheduleYear);
+        cron.years = to_bitset<kLastScheduleYear - kFirstScheduleYear + 1>(years->bits);
     } else {
         cron.years.set();
     }
-    // POSIX: a day field is unrestricted only when it is `*` itself; `*/2`
-    // picks days and so takes part in the OR rule.
-    cron.day_of_month_restricted = fields[first + 2] != "*";
-    cron.day_of_week_restricted = fields[first + 4] != "*";
-    cron.fixed_time = fields[first].find('*') == std::string_view::npos &&
-                      fields[first + 1].find('*') == std::string_view::npos;
+    cron.day_of_month_restricted = !days->wildcard;
+    cron.day_of_week_restricted = !weekdays->wildcard;
+    cron.fixed_time = !has_wildcard(fields[first]) && !has_wildcard(fields[first + 1]);
 
     // A day of month that no chosen month has (`0 0 31 2 *`) never runs:
     // say so now instead of arming a job that never comes.
-    if (cron.day_of_month_restricted && !cron.day_of_week_restricted) {
+    if (cron.day_of_month_restricted && !cron.day_of_week_restricted && !cron.last_day_of_month &&
+        !cron.last_weekday_of_month) {
         bool possible = false;
         for (int month = 1; month <= 12 && !possible; ++month) {
             if (!cron.months.test(static_cast<std::size_t>(month))) continue;
             for (int day = 1; day <= kDaysInMonth[month] && !possible; ++day)
-                possible = cron.days_of_month.test(static_cast<std::size_t>(day));
+                possible = cron.days_of_month.test(static_cast<std::size_t>(day)) ||
+                           cron.nearest_weekdays.test(static_cast<std::size_t>(day));
         }
         if (!possible)
             return std::unexpected("day-of-month " + in_quotes(fields[first + 2]) + " never occurs in month " +
                                    in_quotes(fields[first + 3]));
     }
     return cron;
+}
+
+// Supercronic's shorthands, exactly as its parser spells them.
+std::optional<std::vector<std::string_view>> shorthand(std::string_view word) {
+    if (word == "@yearly" || word == "@annually") return std::vector<std::string_view>{"0", "0", "1", "1", "*"};
+    if (word == "@monthly") return std::vector<std::string_view>{"0", "0", "1", "*", "*"};
+    if (word == "@weekly") return std::vector<std::string_view>{"0", "0", "*", "*", "0"};
+    if (word == "@daily") return std::vector<std::string_view>{"0", "0", "*", "*", "*"};
+    if (word == "@hourly") return std::vector<std::string_view>{"0", "*", "*", "*", "*"};
+    return std::nullopt;
+}
+
+std::expected<CronExpression, std::string> parse_words(const std::vector<std::string_view>& words) {
+    if (words.empty()) return std::unexpected(std::string("is empty: expected a cron expression or @daily, ..."));
+    if (words[0].starts_with('@')) {
+        if (words[0] == "@reboot")
+            return std::unexpected(std::string(
+                "@reboot is not supported: a container starts once; use a cont-init script or a service with "
+                "`restart never`"));
+        auto fields = shorthand(words[0]);
+        if (!fields)
+            return std::unexpected("unknown shorthand " + in_quotes(words[0]) +
+                                   " (@yearly, @annually, @monthly, @weekly, @daily, @hourly; lower case)");
+        if (words.size() != 1) return std::unexpected(in_quotes(words[0]) + " takes nothing after it");
+        return parse_fields(*fields);
+    }
+    return parse_fields(words);
 }
 
 }  // namespace
@@ -321,32 +400,22 @@ std::expected<std::chrono::milliseconds, std::string> parse_every_duration(std::
     return milliseconds{total};
 }
 
+std::expected<CronExpression, std::string> parse_cron_expression(std::string_view text) {
+    return parse_words(split_blanks(text));
+}
+
 std::expected<Schedule, std::string> parse_schedule(std::string_view line) {
-    std::vector<std::string_view> fields = split_blanks(line);
-    if (fields.empty()) return std::unexpected(std::string("is empty: expected a cron expression or @daily, @every 1h, ..."));
-    if (fields[0].starts_with('@')) {
-        const std::string word = lower(fields[0]);
-        if (word == "@every") {
-            if (fields.size() != 2)
-                return std::unexpected(std::string("@every takes one duration, e.g. @every 90s or @every 1h30m"));
-            auto period = parse_every_duration(fields[1]);
-            if (!period) return std::unexpected(period.error());
-            return EverySchedule{*period};
-        }
-        if (fields.size() != 1) return std::unexpected(in_quotes(fields[0]) + " takes nothing after it");
-        if (word == "@reboot")
-            return std::unexpected(std::string(
-                "@reboot is not supported: a container starts once; use a cont-init script or a service with "
-                "`restart never`"));
-        if (word == "@yearly" || word == "@annually") return parse_fields({"0", "0", "1", "1", "*"});
-        if (word == "@monthly") return parse_fields({"0", "0", "1", "*", "*"});
-        if (word == "@weekly") return parse_fields({"0", "0", "*", "*", "0"});
-        if (word == "@daily" || word == "@midnight") return parse_fields({"0", "0", "*", "*", "*"});
-        if (word == "@hourly") return parse_fields({"0", "*", "*", "*", "*"});
-        return std::unexpected("unknown shorthand " + in_quotes(fields[0]) +
-                               " (@yearly, @monthly, @weekly, @daily, @hourly, @every DURATION)");
+    const std::vector<std::string_view> words = split_blanks(line);
+    if (!words.empty() && words[0] == "@every") {
+        if (words.size() != 2)
+            return std::unexpected(std::string("@every takes one duration, e.g. @every 90s or @every 1h30m"));
+        auto period = parse_every_duration(words[1]);
+        if (!period) return std::unexpected(period.error());
+        return EverySchedule{*period};
     }
-    return parse_fields(fields);
+    auto cron = parse_words(words);
+    if (!cron) return std::unexpected(cron.error());
+    return *cron;
 }
 
 }  // namespace tend::time

@@ -50,10 +50,28 @@ std::vector<UtcSeconds> runs(std::string_view line, UtcSeconds after, const Time
 
 TEST(NextRun, SecondsMinutesAndStrictlyAfter) {
     TimeZone utc;
-    EXPECT_EQ(runs("*/15 * * * * *", at(2026, 1, 1, 10, 0, 7), utc, 2),
+    EXPECT_EQ(runs("*/15 * * * * * *", at(2026, 1, 1, 10, 0, 7), utc, 2),
               (std::vector{at(2026, 1, 1, 10, 0, 15), at(2026, 1, 1, 10, 0, 30)}));
     EXPECT_EQ(runs("0 * * * *", at(2026, 1, 1, 10), utc, 1), (std::vector{at(2026, 1, 1, 11)}));
     EXPECT_EQ(runs("59 23 31 12 *", at(2026, 6, 1), utc, 1), (std::vector{at(2026, 12, 31, 23, 59)}));
+}
+
+TEST(NextRun, LastDayNearestWeekdayAndNthWeekday) {
+    TimeZone utc;
+    // L: Feb 2028 has 29 days.
+    EXPECT_EQ(runs("0 0 L * *", at(2028, 2, 1), utc, 2), (std::vector{at(2028, 2, 29), at(2028, 3, 31)}));
+    // LW: May 31st 2026 is a Sunday, so the 29th (Friday).
+    EXPECT_EQ(runs("0 0 LW 5 *", at(2026, 1, 1), utc, 1), (std::vector{at(2026, 5, 29)}));
+    // 1W: Aug 1st 2026 is a Saturday: Monday the 3rd (the month is not left).
+    EXPECT_EQ(runs("0 0 1W 8 *", at(2026, 1, 1), utc, 1), (std::vector{at(2026, 8, 3)}));
+    // 15W: Nov 15th 2026 is a Sunday: Monday the 16th.
+    EXPECT_EQ(runs("0 0 15W 11 *", at(2026, 1, 1), utc, 1), (std::vector{at(2026, 11, 16)}));
+    // 5L: the last Friday; 6#5: the fifth Saturday, when a month has one.
+    EXPECT_EQ(runs("0 0 * 1 5L", at(2026, 1, 1), utc, 1), (std::vector{at(2026, 1, 30)}));
+    EXPECT_EQ(runs("0 0 * * 6#5", at(2026, 1, 1), utc, 2), (std::vector{at(2026, 1, 31), at(2026, 5, 30)}));
+    // Both day fields restricted: either matches (Friday the 13th or any 13th or any Friday).
+    EXPECT_EQ(runs("0 0 13 2 fri", at(2026, 2, 1), utc, 3),
+              (std::vector{at(2026, 2, 6), at(2026, 2, 13), at(2026, 2, 20)}));
 }
 
 TEST(NextRun, LeapDayOnlyInLeapYears) {

@@ -98,8 +98,13 @@ public:
     std::optional<TimePoint> next_deadline() const;
     // Runs every job whose deadline has passed (through start_run).
     void on_timer();
-    // The wall clock was stepped: recompute every cron job's deadline.
+    // The wall clock was stepped: recompute every cron job's deadline. As
+    // cronie does, a fixed-time job (no `*` in minute and hour) is not run
+    // twice for the same instant when the clock goes back less than
+    // kClockCorrection; a longer step back is a correction of a wrong clock,
+    // and the schedule simply follows the new time (so do wildcard jobs).
     void clock_changed();
+    static constexpr std::chrono::hours kClockCorrection{3};
     void run_started(std::size_t service);
     void run_skipped(std::size_t service);
     void run_ended(std::size_t service, ExitInfo exit, Duration duration);
@@ -117,6 +122,7 @@ private:
         bool armed = false;
         std::optional<TimePoint> deadline;   // monotonic; none: no future run
         std::optional<UtcSeconds> tick;      // cron: the wall-clock instant of the deadline
+        std::optional<UtcSeconds> last_tick; // cron: the instant of the last tick that came due
         ScheduleStatus status;
     };
 
