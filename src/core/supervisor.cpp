@@ -85,6 +85,7 @@ void Supervisor::load(const std::filesystem::path& services_dir, const std::vect
         }
         services_.push_back(std::move(record));
     }
+    load_crontab();
     resolve_dependencies();
     compute_held_by_down();
     for (auto& record : services_) {
@@ -490,9 +491,15 @@ void Supervisor::spawn_main(ServiceRecord& record) {
     const config::ServiceConfig& cfg = *record.config;
     const timespec spawned_at = ReadinessProbe::file_clock_now();  // for `ready-when file`
     process::SpawnPlan plan = base_plan(record);
-    plan.executable = cfg.run;
-    plan.argv = {cfg.run};
-    compat::adapt_service_script(plan, cfg, {context_.container_env, context_.options->default_path, &record.credentials});
+    if (!cfg.command.empty()) {  // a crontab job
+        plan.executable = cfg.command.front();
+        plan.argv = cfg.command;
+    } else {
+        plan.executable = cfg.run;
+        plan.argv = {cfg.run};
+        compat::adapt_service_script(plan, cfg,
+                                     {context_.container_env, context_.options->default_path, &record.credentials});
+    }
 
     std::vector<sys::UniqueFd> child_ends;  // closed in the parent after spawn
     if (!attach_output(record, plan)) {

@@ -7,6 +7,7 @@
 // Exact times (DST, leap days, missed ticks) are unit-tested with fake clocks;
 // here the runs record the wall-clock second they started in, so "one run per
 // second" is checked on what happened, not on how long the test waited.
+#include <fstream>
 #include <signal.h>
 
 #include <gtest/gtest.h>
@@ -194,4 +195,25 @@ TEST(Schedule, BadScheduleRefusesOnlyThatServiceNamingTheField) {
 }
 
 }  // namespace
+// --crontab: a Supercronic crontab's jobs run beside the services, with the
+// crontab's variables (quotes removed) on top of the container environment.
+TEST(Schedule, CrontabJobsRunWithTheirVariables) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    const auto crontab = sandbox.root() / "crontab";
+    {
+        std::ofstream file(crontab);
+        file << "# Supercronic's format\nGREETING='hello cron'\n"
+                "* * * * * * * echo \"$GREETING\" >> " << sandbox.out("cron.out").string() << "\n";
+    }
+    TendProcess tend(sandbox, TendOptions{.args = {"--crontab", crontab.string()}});
+    ASSERT_TRUE(wait_for_lines(sandbox.out("cron.out"), 2, 15s)) << tend.current_err();
+    ASSERT_TRUE(tend.signal(SIGTERM));
+    RunResult r = tend.wait();
+    EXPECT_EQ(r.exit_code, 0) << r.diagnostics();
+    EXPECT_EQ(read_lines(sandbox.out("cron.out")).front(), "hello cron");
+    EXPECT_TRUE(contains(r.err, "job 0 (line 3): '* * * * * * *' runs echo")) << r.err;
+    EXPECT_TRUE(contains(r.err, "service crontab-0: scheduled '* * * * * * *'")) << r.err;
+}
+
 }  // namespace tend::itest

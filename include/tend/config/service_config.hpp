@@ -85,6 +85,8 @@ struct ServiceConfig {
     std::optional<time::Schedule> schedule;
     std::string schedule_text;            // the line as written, for messages
     ScheduleOverlap schedule_overlap = ScheduleOverlap::Skip;  // `schedule-overlap`
+    // A crontab job (--crontab): what runs instead of `run` (SHELL -c LINE).
+    std::vector<std::string> command;
 
     // Non-fatal findings (e.g. both keep-env and import-env), each a full
     // message naming the file.
