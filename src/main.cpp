@@ -10,6 +10,7 @@
 #include "tend/compat/s6_tree.hpp"
 #include "tend/config/options.hpp"
 #include "tend/control/client.hpp"
+#include "tend/core/check.hpp"
 #include "tend/core/init.hpp"
 #include "tend/log/logger.hpp"
 #include "tend/sys/fd.hpp"
@@ -24,7 +25,6 @@ int main(int argc, char** argv) {
     if (argc > 0) {
         if (auto applet = tend::compat::applet_for(argv[0])) return tend::compat::run_applet(*applet, argc, argv);
     }
-    if (argc > 1 && std::string_view(argv[1]) == "compat") return tend::compat::run_compat_subcommand(argc - 1, argv + 1);
 
     // First: no signal may be lost, and no fd we open may land on 0, 1 or 2.
     tend::sys::block_all_signals();
@@ -32,13 +32,25 @@ int main(int argc, char** argv) {
     tend::sys::close_inherited_fds();
 
     try {
-        // `tend ctl ...` and `tend health` are clients, not an init.
-        if (tend::control::is_client_command(argc, argv)) return tend::control::run_client(argc, argv);
+        using Kind = tend::config::ParsedCommandLine::Kind;
         auto parsed = tend::config::parse_command_line(argc, argv);
         if (parsed.usage_error)
             std::fprintf(stderr, "%s\n",
                          tend::log::render(tend::log::Level::Error, *parsed.usage_error, parsed.usage_error_format).c_str());
-        if (parsed.kind == tend::config::ParsedCommandLine::Kind::Exit) return parsed.exit_code;
+        switch (parsed.kind) {
+            case Kind::Exit: return parsed.exit_code;
+            // `tend ctl ...` and `tend health` are clients, not an init.
+            case Kind::Client: return tend::control::run_client(parsed.client);
+            case Kind::CompatInstall: return tend::compat::install_applet_links(parsed.compat_root);
+            case Kind::Check: {
+                // The s6-overlay tree and its S6_* variables, as at start
+                // (check's own words without "check").
+                auto s6 = tend::compat::apply_s6_overlay(parsed, argc - 1, argv + 1, environ);
+                if (parsed.kind == Kind::Exit) return parsed.exit_code;
+                return tend::core::run_check(parsed.options, s6.warnings);
+            }
+            case Kind::Run: break;
+        }
         auto s6_messages = tend::compat::apply_s6_overlay(parsed, argc, argv, environ);
         if (parsed.kind == tend::config::ParsedCommandLine::Kind::Exit) return parsed.exit_code;
         tend::log::setup(parsed.options.verbosity, parsed.options.log_format);

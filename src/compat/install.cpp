@@ -12,13 +12,7 @@
 
 namespace tend::compat {
 
-int run_compat_subcommand(int argc, char** argv) {
-    // argv[0] is "compat".
-    if (argc < 2 || std::string_view(argv[1]) != "install" || argc > 3) {
-        std::fputs("tend: error: usage: tend compat install [ROOT]\n", stderr);
-        return 2;
-    }
-    std::filesystem::path root = argc == 3 ? argv[2] : "/";
+int install_applet_links(const std::filesystem::path& root) {
     std::error_code error;
     std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
     if (error) {

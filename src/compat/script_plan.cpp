@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include "tend/compat/applets.hpp"
 #include "tend/compat/s6_keep_env.hpp"
@@ -174,6 +175,10 @@ void adapt_service_script(process::SpawnPlan& plan, const config::ServiceConfig&
 std::string describe_spawn_failure(const std::filesystem::path& script, const process::SpawnFailure& failure,
                                    bool name_script) {
     if (failure.stage != process::SpawnStage::Exec || failure.error != ENOENT) return failure.message();
+    // The script's interpreter exists, but is a script whose own interpreter
+    // does not (Debian's /usr/bin/execlineb wrapper without its binary): the
+    // process layer named that one.
+    if (!failure.reason.empty() && failure.detail != script.string()) return failure.message();
     auto head = read_head(script.string(), kMaxScriptBytes);
     if (!head) return failure.message();
     std::string prefix = name_script ? script.filename().string() + ": " : "";
@@ -208,6 +213,49 @@ std::string describe_spawn_failure(const std::filesystem::path& script, const pr
     if (missing != shebang->interpreter && classify_interpreter(shebang->interpreter) == InterpreterKind::Execlineb)
         return prefix + "program " + missing + " not found";
     return prefix + "interpreter " + missing + " not found" + hint;
+}
+
+}  // namespace tend::compat
+
+namespace tend::compat {
+namespace {
+
+// What execve would say about `file` as a program: nothing when it would run.
+std::optional<std::string> exec_problem(const std::string& file) {
+    struct stat status {};
+    if (::stat(file.c_str(), &status) != 0) return std::string(std::strerror(errno));
+    if (!S_ISREG(status.st_mode)) return std::string("not a regular file");
+    if (::access(file.c_str(), X_OK) != 0) return std::string("not executable");
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> script_start_problem(const std::filesystem::path& script,
+                                                const std::vector<std::string>& envp,
+                                                const std::string& default_path) {
+    // The plan a start would make (adapt_script_plan, as at start), then
+    // what exec would find at its end: the program, or the kernel's #! line.
+    process::SpawnPlan plan;
+    plan.executable = script.string();
+    plan.argv = {plan.executable};
+    plan.envp = envp;
+    adapt_script_plan(plan, envp, default_path);
+    if (plan.executable != script.string()) {
+        if (plan.executable.find('/') == std::string::npos)
+            return describe_spawn_failure(script, {process::SpawnStage::Exec, ENOENT, {}}, false);
+        if (auto problem = exec_problem(plan.executable)) return plan.executable + ": " + *problem;
+        return std::nullopt;
+    }
+    if (auto problem = exec_problem(plan.executable)) return *problem;
+    auto head = read_head(plan.executable, 512);
+    auto shebang = head ? parse_shebang(*head) : std::nullopt;
+    if (!shebang) return std::nullopt;  // a binary, or a script the shell runs
+    if (::access(shebang->interpreter.c_str(), F_OK) != 0 && errno == ENOENT)
+        return describe_spawn_failure(script, {process::SpawnStage::Exec, ENOENT, {}}, false);
+    if (auto problem = exec_problem(shebang->interpreter))
+        return "interpreter " + shebang->interpreter + ": " + *problem;
+    return std::nullopt;
 }
 
 }  // namespace tend::compat

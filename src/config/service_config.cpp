@@ -81,17 +81,33 @@ public:
     ServiceDirParser(const Path& dir, ScriptRules rules) : dir_(dir), rules_(rules) {}
 
     std::expected<ServiceConfig, ConfigError> parse() {
-        if (auto ok = check_dir(); !ok) return std::unexpected(ok.error());
+        std::vector<ConfigError> problems = run_steps(false);
+        if (!problems.empty()) return std::unexpected(std::move(problems.front()));
+        return std::move(config_);
+    }
+
+    // Each step is independent: a start stops at the first error, `tend
+    // check` (every_problem) runs them all.
+    std::vector<ConfigError> run_steps(bool every_problem) {
+        if (auto ok = check_dir(); !ok) return {ok.error()};
         config_.dir = dir_.string();
-        // Each step is independent; stop at the first error.
+        std::vector<ConfigError> problems;
         for (auto step : {&ServiceDirParser::parse_scripts, &ServiceDirParser::parse_presence_files,
                           &ServiceDirParser::parse_user, &ServiceDirParser::parse_environment,
-                          &ServiceDirParser::parse_privileges, &ServiceDirParser::parse_process_settings,
-                          &ServiceDirParser::parse_supervision, &ServiceDirParser::parse_schedule_files,
+                          &ServiceDirParser::parse_privileges, &ServiceDirParser::parse_confinement,
+                          &ServiceDirParser::parse_limits_file,
+                          &ServiceDirParser::parse_umask_file, &ServiceDirParser::parse_workdir_file,
+                          &ServiceDirParser::parse_supervision, &ServiceDirParser::parse_depends_file,
+                          &ServiceDirParser::parse_restart_file, &ServiceDirParser::parse_timeout_kill_file,
+                          &ServiceDirParser::parse_timeout_finish_file, &ServiceDirParser::parse_down_signal_file,
+                          &ServiceDirParser::parse_schedule_files,
                           &ServiceDirParser::note_unsupported}) {
-            if (auto ok = (this->*step)(); !ok) return std::unexpected(ok.error());
+            if (auto ok = (this->*step)(); !ok) {
+                problems.push_back(ok.error());
+                if (!every_problem) break;
+            }
         }
-        return std::move(config_);
+        return problems;
     }
 
 private:
@@ -259,7 +275,43 @@ private:
         return {};
     }
 
-    Step parse_process_settings() {
+    // `paths` and `paths-required` (docs/confinement.md). Landlock takes
+    // effect only under no_new_privs, so `allow-new-privs` beside `paths` is
+    // a contradiction, refused by naming both files.
+    Step parse_confinement() {
+        const auto required = exists("paths-required");
+        if (!required) return std::unexpected(required.error());
+        auto content = read_text("paths");
+        if (!content) return std::unexpected(content.error());
+        if (!*content) {
+            if (*required)
+                config_.warnings.push_back(file("paths-required").string() + ": ignored: there is no " +
+                                           file("paths").string());
+            return {};
+        }
+        if (config_.allow_new_privs)
+            return fail(file("paths"), "cannot be combined with " + file("allow-new-privs").string() +
+                                           ": Landlock confines only a process with no_new_privs; remove one of "
+                                           "the two");
+        auto parsed = parse_paths_file(**content);
+        if (!parsed) return fail(file("paths"), joined(parsed.error()));
+        if (auto missing = missing_paths(*parsed); !missing.empty()) return fail(file("paths"), joined(missing));
+        config_.paths = std::move(*parsed);
+        config_.paths_required = *required;
+        return {};
+    }
+
+    // Every problem of a file, one message: "line 2: ...; line 5: ...".
+    static std::string joined(const std::vector<std::string>& problems) {
+        std::string text;
+        for (const auto& problem : problems) {
+            if (!text.empty()) text += "; ";
+            text += problem;
+        }
+        return text;
+    }
+
+    Step parse_limits_file() {
         auto limits = read_text("limits");
         if (!limits) return std::unexpected(limits.error());
         if (*limits) {
@@ -267,7 +319,10 @@ private:
             if (!parsed) return fail(file("limits"), parsed.error());
             config_.limits = std::move(*parsed);
         }
+        return {};
+    }
 
+    Step parse_umask_file() {
         auto umask = read_value("umask", "3 or 4 octal digits");
         if (!umask) return std::unexpected(umask.error());
         if (*umask) {
@@ -275,7 +330,10 @@ private:
             if (!parsed) return fail(file("umask"), parsed.error());
             config_.umask = *parsed;
         }
+        return {};
+    }
 
+    Step parse_workdir_file() {
         // Absolute, so a later chdir of tend or a relative --services-dir
         // cannot change its meaning; not normalised, because ".." after a
         // symlink means something else to the kernel than to a lexer.
@@ -288,6 +346,7 @@ private:
         return {};
     }
 
+    // notification-fd and ready-when: one flag, two files that exclude each other.
     Step parse_supervision() {
         auto fd = read_value("notification-fd", "a file descriptor number, 3 to 1023");
         if (!fd) return std::unexpected(fd.error());
@@ -317,7 +376,10 @@ private:
             }
             config_.ready_when = std::move(*parsed);
         }
+        return {};
+    }
 
+    Step parse_depends_file() {
         auto depends = read_text("depends");
         if (!depends) return std::unexpected(depends.error());
         if (*depends) {
@@ -331,7 +393,10 @@ private:
                 }
             }
         }
+        return {};
+    }
 
+    Step parse_restart_file() {
         auto restart = read_value("restart", "always, on-failure or never");
         if (!restart) return std::unexpected(restart.error());
         if (*restart) {
@@ -340,7 +405,10 @@ private:
             else if (**restart == "never") config_.restart = RestartPolicy::Never;
             else return fail(file("restart"), "unknown policy " + in_quotes(**restart) + " (always, on-failure or never)");
         }
+        return {};
+    }
 
+    Step parse_timeout_kill_file() {
         auto timeout_kill = read_value("timeout-kill", "a duration (3000 = milliseconds, 500ms, 3s, 2m, 1h)");
         if (!timeout_kill) return std::unexpected(timeout_kill.error());
         if (*timeout_kill) {
@@ -348,7 +416,10 @@ private:
             if (!ms) return fail(file("timeout-kill"), in_quotes(**timeout_kill) + ": " + ms.error());
             config_.timeout_kill = *ms;
         }
+        return {};
+    }
 
+    Step parse_timeout_finish_file() {
         auto timeout_finish = read_value("timeout-finish", "a duration (3000 = milliseconds, 500ms, 3s, 2m, 1h)");
         if (!timeout_finish) return std::unexpected(timeout_finish.error());
         if (*timeout_finish) {
@@ -356,7 +427,10 @@ private:
             if (!ms) return fail(file("timeout-finish"), in_quotes(**timeout_finish) + ": " + ms.error());
             config_.timeout_finish = *ms;
         }
+        return {};
+    }
 
+    Step parse_down_signal_file() {
         auto down_signal = read_value("down-signal", "a signal name such as SIGTERM");
         if (!down_signal) return std::unexpected(down_signal.error());
         if (*down_signal) {
@@ -459,6 +533,10 @@ bool starts_with_shebang(const std::filesystem::path& file) {
 
 std::expected<ServiceConfig, ConfigError> parse_service_dir(const std::filesystem::path& dir, ScriptRules rules) {
     return ServiceDirParser(dir, rules).parse();
+}
+
+std::vector<ConfigError> service_dir_problems(const std::filesystem::path& dir, ScriptRules rules) {
+    return ServiceDirParser(dir, rules).run_steps(true);
 }
 
 std::expected<ScheduleOverlap, std::string> parse_schedule_overlap(std::string_view line) {

@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -41,7 +42,20 @@ std::string read_pid1_cmdline() {
 struct Attempt {
     std::string path;
     int error = 0;
+    std::string note;  // says more than the errno
 };
+
+// tend uses a runtime dir others may write only with the sticky bit; a
+// control.sock in any other such dir may be anybody's (a service's
+// stand-in that answers "healthy"), so the client does not talk to it.
+std::optional<std::string> untrusted_dir(const std::string& dir) {
+    struct stat st{};
+    if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return std::nullopt;
+    if ((st.st_mode & (S_IWGRP | S_IWOTH)) == 0 || (st.st_mode & S_ISVTX) != 0) return std::nullopt;
+    return fmt::format("not trusted: {} (mode {:04o}) is writable by {} without the sticky bit, so anybody "
+                       "could have put this socket there (tend itself keeps control off in such a dir)",
+                       dir, st.st_mode & 07777, (st.st_mode & S_IWOTH) != 0 ? "others" : "its group");
+}
 
 // A connected socket, or errno. Non-blocking connect: a full backlog answers
 // EAGAIN at once instead of hanging.
@@ -82,6 +96,9 @@ std::expected<std::string, std::string> exchange(int fd, std::string_view data,
             continue;
         }
         if (errno == EINTR) continue;
+        // tend answered before reading (a refused peer: "permission denied")
+        // and closed: its reply is still there to read.
+        if (errno == EPIPE || errno == ECONNRESET) break;
         if (errno != EAGAIN) return std::unexpected(std::string("cannot send the request: ") + std::strerror(errno));
         pollfd p{fd, POLLOUT, 0};
         if (::poll(&p, 1, remaining_ms()) <= 0) return std::unexpected(std::string("timed out sending the request"));
@@ -106,16 +123,8 @@ std::expected<std::string, std::string> exchange(int fd, std::string_view data,
     }
 }
 
-constexpr std::string_view kClientUsage =
-    "usage: tend ctl [--runtime-dir DIR] COMMAND [ARGS...]  (--runtime-dir may also follow the command)\n"
-    "       tend health [--runtime-dir DIR]\n"
-    "commands: status [NAME...] [--json], start|stop|restart NAME..., signal NAME SIG,\n"
-    "          halt [CODE], wait-ready [NAME...] [--timeout MS], log-level 0..4,\n"
-    "          wait-up NAME... [--timeout MS], wait-down NAME... [--finished] [--timeout MS]\n"
-    "exit codes: 0 done, 1 refused, 2 usage, 3 control unreachable (health: 0 healthy, else 1)\n";
-
 int usage_error(std::string_view message) {
-    print(stderr, fmt::format("tend: error: {}\n{}", message, kClientUsage));
+    print(stderr, fmt::format("tend: error: {} (see tend ctl --help)\n", message));
     return kUsage;
 }
 
@@ -133,19 +142,21 @@ std::vector<std::string> socket_dir_candidates(const std::optional<std::string>&
         dirs.push_back(std::move(dir));
     };
     if (env_runtime_dir) add(*env_runtime_dir);
-    // PID 1's argv: NUL-separated words; options stop at "--".
-    std::vector<std::string_view> words;
+    // PID 1's argv: NUL-separated words, argv[0] first. Its --runtime-dir,
+    // read by tend's own parser; nothing from its environment, which is not
+    // ours to read (an unreadable or foreign command line adds nothing).
+    std::vector<std::string> words;
     std::size_t start = 0;
     while (start < pid1_cmdline.size()) {
         std::size_t end = pid1_cmdline.find('\0', start);
         if (end == std::string_view::npos) end = pid1_cmdline.size();
-        words.push_back(pid1_cmdline.substr(start, end - start));
+        words.emplace_back(pid1_cmdline.substr(start, end - start));
         start = end + 1;
     }
-    for (std::size_t i = 1; i < words.size(); ++i) {
-        if (words[i] == "--") break;
-        if (words[i] == "--runtime-dir" && i + 1 < words.size()) add(std::string(words[i + 1]));
-        if (words[i].starts_with("--runtime-dir=")) add(std::string(words[i].substr(14)));
+    if (!words.empty()) {
+        words.erase(words.begin());
+        if (auto pid1 = config::parse_options(words, {}); pid1 && pid1->action == config::CommandLine::Action::Run)
+            add(pid1->options.runtime_dir.string());
     }
     add(std::string(kDefaultRuntimeDir));
     return dirs;
@@ -163,19 +174,23 @@ std::expected<Reply, ClientError> request(const std::vector<std::string>& words,
     sys::UniqueFd fd;
     for (const auto& dir : dirs) {
         std::string path = (std::filesystem::path(dir) / kSocketName).string();
+        if (auto untrusted = untrusted_dir(dir)) {
+            attempts.push_back({path, EPERM, *untrusted});
+            continue;
+        }
         auto connected = connect_to(path);
         if (connected) {
             fd = std::move(*connected);
             break;
         }
-        attempts.push_back({path, connected.error()});
+        attempts.push_back({path, connected.error(), {}});
     }
     if (!fd) {
         ClientError error;
         error.no_socket = true;
         std::string tried;
         for (const auto& attempt : attempts) {
-            tried += fmt::format("\n  {}: {}", attempt.path, describe(attempt.error));
+            tried += fmt::format("\n  {}: {}", attempt.path, attempt.note.empty() ? describe(attempt.error) : attempt.note);
             error.no_socket = error.no_socket && attempt.error == ENOENT;
             error.denied = error.denied || attempt.error == EACCES;
         }
@@ -189,44 +204,10 @@ std::expected<Reply, ClientError> request(const std::vector<std::string>& words,
     return *reply;
 }
 
-bool is_client_command(int argc, char** argv) {
-    if (argc < 2) return false;
-    std::string_view first = argv[1];
-    return first == "ctl" || first == "health";
-}
-
-int run_client(int argc, char** argv) {
-    const bool health = std::string_view(argv[1]) == "health";
-    std::optional<std::string> runtime_dir;
-    std::vector<std::string> words;
-    // The client's own options may stand anywhere (`tend ctl status
-    // --runtime-dir /x` as well as `tend ctl --runtime-dir /x status`): no
-    // command takes an argument spelled like them.
-    std::vector<std::string> rest;
-    for (int i = 2; i < argc; ++i) {
-        std::string_view arg = argv[i];
-        if (arg == "--runtime-dir") {
-            if (i + 1 >= argc) return health ? 1 : usage_error("--runtime-dir needs a directory");
-            runtime_dir = argv[++i];
-        } else if (arg.starts_with("--runtime-dir=")) {
-            runtime_dir = std::string(arg.substr(14));
-        } else if (arg == "--help" || arg == "-h") {
-            print(stdout, kClientUsage);
-            return 0;
-        } else {
-            rest.emplace_back(arg);
-        }
-    }
-    if (health) {
-        if (!rest.empty()) {
-            usage_error(fmt::format("health: unexpected argument '{}'", rest.front()));
-            return 1;
-        }
-        words.push_back("health");
-    } else {
-        if (rest.empty()) return usage_error("ctl needs a command");
-        words = std::move(rest);
-    }
+int run_client(const config::ClientCommandLine& command_line) {
+    const bool health = command_line.health;
+    const std::optional<std::string>& runtime_dir = command_line.runtime_dir;
+    const std::vector<std::string>& words = command_line.words;
 
     std::chrono::milliseconds wait = kReplyMargin;
     if (words.front() == "wait-ready" || words.front() == "wait-up" || words.front() == "wait-down") {

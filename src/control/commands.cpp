@@ -71,14 +71,24 @@ std::string json_schedule(const std::optional<ScheduleView>& view) {
         optional_number(view->last_start_unix_ms), optional_ms(view->last_duration), view->runs, view->skipped);
 }
 
+std::string json_confinement(const std::optional<ConfinementView>& view) {
+    if (!view) return "null";
+    std::string unenforced = "[";
+    for (const auto& what : view->unenforced) unenforced += (unenforced.size() > 1 ? "," : "") + json_string(what);
+    unenforced += "]";
+    return fmt::format("{{\"landlock_abi\":{},\"rules\":{},\"enforced\":{},\"unenforced\":{}}}", view->abi,
+                       json_string(view->rules), view->unenforced.empty() ? "true" : "false", unenforced);
+}
+
 std::string json_service(const ServiceStatus& s) {
     return fmt::format(
         "{{\"name\":{},\"state\":{},\"pid\":{},\"uptime_ms\":{},\"restarts\":{},\"ready\":{},\"last_exit\":{},"
-        "\"restart_in_ms\":{},\"primary\":{},\"stopped\":{},\"refusal\":{},\"schedule\":{}}}",
+        "\"restart_in_ms\":{},\"primary\":{},\"stopped\":{},\"refusal\":{},\"schedule\":{},\"confinement\":{}}}",
         json_string(s.name), json_string(s.state), s.pid > 0 ? std::to_string(s.pid) : "null", optional_ms(s.uptime),
         s.restarts, s.ready ? "true" : "false", s.last_exit ? json_string(*s.last_exit) : "null",
         optional_ms(s.restart_in), s.primary ? "true" : "false", s.stopped ? "true" : "false",
-        s.refusal.empty() ? "null" : json_string(s.refusal), json_schedule(s.schedule));
+        s.refusal.empty() ? "null" : json_string(s.refusal), json_schedule(s.schedule),
+        json_confinement(s.confinement));
 }
 
 // The state column: what a person needs to know at a glance.
@@ -113,6 +123,8 @@ std::string table(const std::vector<ServiceStatus>& services) {
     rows.push_back({"NAME", "STATE", "PID", "UPTIME", "RESTARTS", "READY", "LAST EXIT"});
     std::vector<std::vector<std::string>> jobs;
     jobs.push_back({"JOB", "SCHEDULE", "LAST RUN", "DURATION", "LAST EXIT", "NEXT RUN", "RUNS", "SKIPPED"});
+    std::vector<std::vector<std::string>> confined;
+    confined.push_back({"CONFINED", "LANDLOCK", "RULES", "ENFORCED"});
     for (const auto& s : services) {
         std::string last = s.last_exit.value_or("-");
         if (!s.refusal.empty()) last = s.refusal;
@@ -120,6 +132,17 @@ std::string table(const std::vector<ServiceStatus>& services) {
         rows.push_back({s.name, state_text(s), s.pid > 0 ? std::to_string(s.pid) : "-",
                         s.uptime ? human_duration(*s.uptime) : "-", std::to_string(s.restarts),
                         s.ready ? "yes" : "no", last});
+        if (s.confinement) {
+            const ConfinementView& view = *s.confinement;
+            std::string enforced = "yes";
+            if (!view.unenforced.empty()) {
+                enforced = "degraded: not ";
+                for (std::size_t i = 0; i < view.unenforced.size(); ++i)
+                    enforced += (i ? ", " : "") + view.unenforced[i];
+            }
+            confined.push_back({s.name, view.abi > 0 ? "ABI " + std::to_string(view.abi) : "none", view.rules,
+                                enforced});
+        }
         if (!s.schedule) continue;
         const ScheduleView& job = *s.schedule;
         std::string next = job.next_run.value_or("-");
@@ -130,6 +153,7 @@ std::string table(const std::vector<ServiceStatus>& services) {
     }
     std::string out = aligned(rows);
     if (jobs.size() > 1) out += "\n" + aligned(jobs);
+    if (confined.size() > 1) out += "\n" + aligned(confined);
     return out;
 }
 

@@ -1,5 +1,6 @@
 #include "tend/control/server.hpp"
 
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -29,10 +30,11 @@ bool fill_address(const std::filesystem::path& path, sockaddr_un& address) {
 }
 
 // A leftover socket: nobody listening (refused) means a previous life left
-// it; an answer means another tend owns it.
-std::expected<void, std::string> clear_leftover(const std::filesystem::path& path, const sockaddr_un& address) {
+// it; an answer means another tend owns it. Looked at through the dir fd.
+std::expected<void, std::string> clear_leftover(int dir, const std::filesystem::path& path,
+                                                const sockaddr_un& address) {
     struct stat st{};
-    if (::lstat(path.c_str(), &st) != 0) {
+    if (::fstatat(dir, kSocketName, &st, AT_SYMLINK_NOFOLLOW) != 0) {
         if (errno == ENOENT) return {};
         return std::unexpected(fmt::format("cannot inspect {}: {}", path.string(), cause(errno)));
     }
@@ -43,10 +45,38 @@ std::expected<void, std::string> clear_leftover(const std::filesystem::path& pat
         return std::unexpected(fmt::format("{} answers: another tend is using this runtime dir", path.string()));
     if (errno != ECONNREFUSED)
         return std::unexpected(fmt::format("cannot probe the leftover {}: {}", path.string(), cause(errno)));
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+    if (::unlinkat(dir, kSocketName, 0) != 0 && errno != ENOENT)
         return std::unexpected(fmt::format("cannot remove the stale {}: {}", path.string(), cause(errno)));
     log::debug("removed the stale control socket {} of an earlier run", path.string());
     return {};
+}
+
+// The runtime dir, opened without following a symlink in its last
+// component, and trusted only if no one but tend's euid (or root) can change
+// what is in it: owned by tend's euid or root, and not writable by group or
+// others unless sticky (then no one else can remove or rename tend's socket).
+std::expected<sys::UniqueFd, std::string> open_runtime_dir(const std::filesystem::path& dir) {
+    sys::UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) {
+        if (errno == ELOOP || errno == ENOTDIR)
+            return std::unexpected(fmt::format("runtime dir {} is a symlink or not a directory", dir.string()));
+        return std::unexpected(fmt::format("cannot open the runtime dir {}: {}", dir.string(), cause(errno)));
+    }
+    struct stat st{};
+    if (::fstat(fd.get(), &st) != 0)
+        return std::unexpected(fmt::format("cannot inspect the runtime dir {}: {}", dir.string(), cause(errno)));
+    // root's dir (a tmpfs or emptyDir mount point) is as trusted as tend's own.
+    if (st.st_uid != ::geteuid() && st.st_uid != 0)
+        return std::unexpected(fmt::format("runtime dir {} is owned by uid {}, neither tend's uid {} nor root: "
+                                           "that user could replace control.sock",
+                                           dir.string(), st.st_uid, ::geteuid()));
+    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st.st_mode & S_ISVTX) == 0)
+        return std::unexpected(fmt::format("runtime dir {} (mode {:04o}) is writable by {} without the sticky bit: "
+                                           "a service could replace control.sock; use a dir only tend's user may "
+                                           "write (a tmpfs, or chmod 755)",
+                                           dir.string(), st.st_mode & 07777,
+                                           (st.st_mode & S_IWOTH) != 0 ? "others" : "its group"));
+    return fd;
 }
 
 std::vector<gid_t> peer_groups(int fd) {
@@ -87,44 +117,63 @@ std::expected<std::unique_ptr<ControlServer>, std::string> ControlServer::open(s
         std::error_code ignored;
         std::filesystem::create_directories(dir.parent_path(), ignored);
     }
-    if (::mkdir(dir.c_str(), dir_mode) == 0) {
-        // mkdir's mode went through the umask; the group needs its bits.
-        if (::chmod(dir.c_str(), dir_mode) != 0)
+    const bool created = ::mkdir(dir.c_str(), dir_mode) == 0;
+    if (!created && errno != EEXIST) return std::unexpected(fmt::format("cannot create {}: {}", dir.string(), cause(errno)));
+    auto dir_fd = open_runtime_dir(dir);
+    if (!dir_fd) return std::unexpected(dir_fd.error());
+    if (created) {
+        // mkdir's mode went through the umask; the group needs its bits. On
+        // the fd: never a chmod by path that a swapped symlink could redirect.
+        if (::fchmod(dir_fd->get(), dir_mode) != 0)
             log::warn("cannot set the mode of {}: {}", dir.string(), cause(errno));
-        if (settings.group && ::chown(dir.c_str(), static_cast<uid_t>(-1), *settings.group) != 0)
+        if (settings.group && ::fchown(dir_fd->get(), static_cast<uid_t>(-1), *settings.group) != 0)
             log::warn("cannot give {} to group {}: {}", dir.string(), *settings.group, cause(errno));
-    } else if (errno != EEXIST) {
-        return std::unexpected(fmt::format("cannot create {}: {}", dir.string(), cause(errno)));
     }
 
     auto server = std::unique_ptr<ControlServer>(new ControlServer(loop, clock, handler, std::move(settings)));
+    server->dir_ = std::move(*dir_fd);
     server->path_ = dir / kSocketName;
     const auto& path = server->path_;
+    // Bound and probed through the open dir (its /proc/self/fd link), so a
+    // dir renamed or replaced by path meanwhile cannot redirect the socket;
+    // by path where /proc is missing (the dir was checked just above).
+    const std::filesystem::path through_fd =
+        std::filesystem::path(fmt::format("/proc/self/fd/{}", server->dir_.get())) / kSocketName;
+    const bool proc_usable = ::faccessat(AT_FDCWD, fmt::format("/proc/self/fd/{}", server->dir_.get()).c_str(), F_OK, 0) == 0;
     sockaddr_un address{};
-    if (!fill_address(path, address))
+    if (!fill_address(proc_usable ? through_fd : path, address))
         return std::unexpected(fmt::format("{}: path too long for a unix socket", path.string()));
-    if (auto cleared = clear_leftover(path, address); !cleared) return std::unexpected(cleared.error());
+    if (auto cleared = clear_leftover(server->dir_.get(), path, address); !cleared)
+        return std::unexpected(cleared.error());
 
     sys::UniqueFd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!listener) return std::unexpected(fmt::format("cannot create a socket: {}", cause(errno)));
-    if (::bind(listener.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0)
-        return std::unexpected(fmt::format("cannot create {}: {}", path.string(), cause(errno)));
-    // The mode is right before anyone can connect: until listen() every
-    // connect is refused whatever the file's mode.
+    // The mode comes with the socket file (the umask is process-wide, and
+    // tend has one thread), never from a chmod by path afterwards.
     const mode_t socket_mode = server->settings_.group ? 0660 : 0600;
+    const mode_t old_umask = ::umask(static_cast<mode_t>(~socket_mode & 0777));
+    const int bound = ::bind(listener.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address);
+    const int bind_error = errno;
+    ::umask(old_umask);
+    if (bound != 0) return std::unexpected(fmt::format("cannot create {}: {}", path.string(), cause(bind_error)));
+    const int dir_fd_number = server->dir_.get();
     auto fail = [&](std::string reason) {
-        ::unlink(path.c_str());
+        ::unlinkat(dir_fd_number, kSocketName, 0);
         return std::unexpected(std::move(reason));
     };
-    if (::chmod(path.c_str(), socket_mode) != 0)
-        return fail(fmt::format("cannot set the mode of {}: {}", path.string(), cause(errno)));
-    if (server->settings_.group && ::chown(path.c_str(), static_cast<uid_t>(-1), *server->settings_.group) != 0)
+    if (server->settings_.group &&
+        ::fchownat(dir_fd_number, kSocketName, static_cast<uid_t>(-1), *server->settings_.group, AT_SYMLINK_NOFOLLOW) != 0)
         return fail(fmt::format("cannot give {} to group {}: {}", path.string(), *server->settings_.group, cause(errno)));
+    // Checked on the bound inode itself: a socket, tend's, with that mode.
     struct stat st{};
-    if (::stat(path.c_str(), &st) == 0) {
-        server->socket_dev_ = st.st_dev;
-        server->socket_ino_ = st.st_ino;
-    }
+    if (::fstatat(dir_fd_number, kSocketName, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return fail(fmt::format("cannot inspect {}: {}", path.string(), cause(errno)));
+    if (!S_ISSOCK(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 0777) != socket_mode ||
+        (server->settings_.group && st.st_gid != *server->settings_.group))
+        return fail(fmt::format("{} is not the socket tend made (mode {:04o}, uid {}, gid {})", path.string(),
+                                st.st_mode & 07777, st.st_uid, st.st_gid));
+    server->socket_dev_ = st.st_dev;
+    server->socket_ino_ = st.st_ino;
     if (::listen(listener.get(), 128) != 0)
         return fail(fmt::format("cannot listen on {}: {}", path.string(), cause(errno)));
     ControlServer* self = server.get();
@@ -142,8 +191,9 @@ ControlServer::~ControlServer() {
         listener_.reset();
         // Only our own socket: another tend may have replaced it meanwhile.
         struct stat st{};
-        if (::lstat(path_.c_str(), &st) == 0 && st.st_dev == socket_dev_ && st.st_ino == socket_ino_)
-            ::unlink(path_.c_str());
+        if (dir_ && ::fstatat(dir_.get(), kSocketName, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_dev == socket_dev_ &&
+            st.st_ino == socket_ino_)
+            ::unlinkat(dir_.get(), kSocketName, 0);
     }
 }
 

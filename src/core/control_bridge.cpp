@@ -18,6 +18,9 @@ std::vector<control::ServiceStatus> ControlBridge::services() const {
             list.push_back(std::move(s));
             continue;
         }
+        if (record.confinement)
+            s.confinement = control::ConfinementView{record.confinement->abi, record.confinement->rules,
+                                                     record.confinement->unenforced};
         const ServiceMachine& machine = *record.machine;
         s.state = to_string(machine.state());
         s.held_down = supervisor_.held_by_down_file(record);

@@ -189,7 +189,7 @@ void Init::rearm_timer() {
     std::optional<TimePoint> deadline = supervisor_->next_deadline();
     std::optional<TimePoint> control_deadline = control_ ? control_->next_deadline() : std::nullopt;
     std::optional<TimePoint> output_deadline = router_ ? router_->next_deadline() : std::nullopt;
-    for (const auto& candidate : {sequence_.next_deadline(), control_deadline, output_deadline})
+    for (const auto& candidate : {sequence_.next_deadline(), control_deadline, output_deadline, children_.next_deadline()})
         if (candidate && (!deadline || *candidate < *deadline)) deadline = candidate;
     loop_.set_timer(deadline);
 }
@@ -227,26 +227,51 @@ void Init::on_signal() {
 }
 
 void Init::on_sigchld() {
-    children_left_ = sys::reap_children([this](pid_t pid, int status) {
-        if (pid == cmd_pid_) {
-            cmd_pid_ = 0;
-            if (router_ && cmd_writer_) router_->writer_exited(*cmd_writer_);
-            ExitInfo exit = exit_info(status);
-            primary_exited(exit.shell_code(), "CMD " + describe_exit(exit));
-            return;
-        }
-        if (pid == script_pid_) {
-            script_pid_ = 0;
-            script_exited(status);
-            return;
-        }
-        if (!supervisor_->on_child_exit(pid, status)) log::trace("reaped orphan {}", pid);
-    });
+    reap();
     supervisor_->after_reap();
     advance_shutdown();
 }
 
+void Init::reap() {
+    children_left_ = sys::reap_children([this](pid_t pid, int status) {
+        if (children_.helper_reaped(pid, status)) return;
+        // A child that reported a failed step never ran its program: its exit
+        // (127) is the failure's, said as such.
+        const std::optional<process::SpawnFailure> failure = children_.start_failure(pid);
+        if (pid == cmd_pid_) {
+            cmd_pid_ = 0;
+            if (router_ && cmd_writer_) router_->writer_exited(*cmd_writer_);
+            cmd_exited(status, failure);
+            return;
+        }
+        if (pid == script_pid_) {
+            script_pid_ = 0;
+            if (failure) {
+                const auto& script = scripts_[next_script_ - 1];
+                log::error("{}: {}", script.string(), compat::describe_spawn_failure(script, *failure, false));
+                script_exited(failure->shell_code() << 8);  // wait status of exit(126 or 127), as a shell
+                return;
+            }
+            script_exited(status);
+            return;
+        }
+        if (!supervisor_->on_child_exit(pid, status, failure)) log::trace("reaped orphan {}", pid);
+    });
+}
+
+void Init::cmd_exited(int wait_status, const std::optional<process::SpawnFailure>& failure) {
+    if (failure) {
+        const std::string& name = options_.command.front();
+        log::error("CMD {}: {}", name, failure->message());
+        primary_exited(failure->shell_code(), "CMD " + name + " cannot start");
+        return;
+    }
+    ExitInfo exit = exit_info(wait_status);
+    primary_exited(exit.shell_code(), "CMD " + describe_exit(exit));
+}
+
 void Init::on_timer() {
+    children_.on_timer();
     supervisor_->on_timer();
     if (control_) control_->on_timer();
     if (router_) router_->on_timer();
@@ -259,7 +284,7 @@ void Init::start_next_script() {
     if (sequence_.phase() == Phase::ContInit) refresh_container_environment();  // what cont-init wrote there
     while (next_script_ < scripts_.size()) {
         const auto& script = scripts_[next_script_++];
-        process::SpawnPlan plan;
+        process::SpawnPlan plan;  // stdin stays tend's, as the CMD's
         plan.executable = script.string();
         plan.argv = {script.string()};
         plan.envp = container_env_.to_strings();
@@ -529,7 +554,7 @@ void Init::carry_out(const std::vector<InitAction>& actions) {
             }
             case InitActionKind::FinalSweep:
                 final_sweep(action.signal);
-                children_left_ = sys::reap_children([](pid_t, int) {});
+                reap();
                 break;
             case InitActionKind::CountLeft:
                 on_kill_grace_end();
@@ -539,32 +564,58 @@ void Init::carry_out(const std::vector<InitAction>& actions) {
 }
 
 // kill(-1) (or the descendants' pids) first, then one helper per uid that
-// tend could not signal itself; what no helper reached is counted, so later
-// messages never claim a signal that was not delivered.
+// tend could not signal itself, acting as that uid (process/uid_helper.hpp)
+// and reaped by the loop like every child; tend never waits for one. What no
+// helper reached (it could not switch, or missed its deadline, or was still
+// running when --kill-grace ended) is counted, so later messages never claim
+// a signal that was not delivered.
 void Init::final_sweep(int signo) {
     std::vector<int> signals{signo};
     if (signo != SIGKILL) signals.push_back(SIGCONT);  // a stopped process must see its SIGTERM
     sys::SweepReport report = sys::sweep(signals, is_pid1_);
     unsignalled_ = 0;
-    for (const auto& helper : report.helpers) {
-        if (helper.error == 0) {
-            log::debug("sent {} to {} of uid {} from a helper running as that uid", config::signal_name(signo),
-                       count_processes(helper.processes), helper.uid);
-        } else {
-            unsignalled_ += helper.processes;
-            log::warn("cannot send {} to {} of uid {}: tend may not signal them and cannot switch to uid {}: {}",
-                      config::signal_name(signo), count_processes(helper.processes), helper.uid, helper.uid,
-                      std::strerror(helper.error));
+    for (const auto& refused : report.refused) {
+        std::vector<process::UidSignal> kills;
+        for (int s : signals) {
+            if (is_pid1_) {
+                kills.push_back({-1, s});  // as this uid: every process of it but PID 1 and the helper
+            } else {
+                for (pid_t pid : refused.pids) kills.push_back({pid, s});
+            }
         }
+        const uid_t uid = refused.uid;
+        const std::size_t processes = refused.pids.size();
+        ++sweep_helpers_;
+        sweep_helper_processes_ += processes;
+        // kill() looks at uids only: the helper's gid stays.
+        children_.act_as(uid, static_cast<gid_t>(-1), std::move(kills), [this, signo, uid, processes](int error) {
+            --sweep_helpers_;
+            sweep_helper_processes_ -= processes;
+            if (error == 0) {
+                log::debug("sent {} to {} of uid {} from a helper acting as that uid", config::signal_name(signo),
+                           count_processes(processes), uid);
+                return;
+            }
+            unsignalled_ += processes;
+            if (error == ETIMEDOUT)
+                log::error("the helper sending {} to {} of uid {} did not finish within {} ms: something stalls "
+                           "it; tend killed it and goes on",
+                           config::signal_name(signo), count_processes(processes), uid,
+                           process::ChildWatch::kHelperDeadline.count());
+            else
+                log::warn("cannot send {} to {} of uid {}: tend may not signal them and cannot act as uid {}: {}",
+                          config::signal_name(signo), count_processes(processes), uid, uid, std::strerror(error));
+        });
     }
 }
 
 // --kill-grace is over: what is left is counted for the sequence, which
 // decides (PID 1 exits, a subreaper SIGKILLs once and waits again).
 void Init::on_kill_grace_end() {
-    children_left_ = sys::reap_children([](pid_t, int) {});
+    reap();
     const std::size_t left = sys::remaining_processes(is_pid1_).size();
-    feed({InitEventKind::KillGraceOver, static_cast<int>(left), false, {}, unsignalled_});
+    // A helper still running has not delivered its signals yet.
+    feed({InitEventKind::KillGraceOver, static_cast<int>(left), false, {}, unsignalled_ + sweep_helper_processes_});
 }
 
 }  // namespace tend::core

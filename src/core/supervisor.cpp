@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <map>
 
@@ -174,6 +175,21 @@ void Supervisor::prepare(ServiceRecord& record) {
     record.capabilities.keep = cfg.capabilities.value_or(0);
     record.capabilities.raise_ambient = non_root && record.capabilities.keep != 0;
     record.capabilities.bounding_best_effort = !cfg.allow_new_privs;
+    // With allow-new-privs the bounding set must really shrink (no_new_privs
+    // is what makes a leftover harmless otherwise), which takes CAP_SETPCAP:
+    // refused once here rather than failing at every restart.
+    if (record.capabilities.manage && cfg.allow_new_privs &&
+        (own_effective_caps_ & process::capability_bit(CAP_SETPCAP)) == 0) {
+        const std::uint64_t to_drop = process::own_bounding_set() & ~record.capabilities.keep;
+        if (to_drop != 0) {
+            record.refusal = (std::filesystem::path(cfg.dir) / "allow-new-privs").string() +
+                             ": tend cannot drop " + process::capability_names(to_drop) +
+                             " from the bounding set without CAP_SETPCAP, and without no_new_privs a setuid or "
+                             "file-capability program could regain them (give tend CAP_SETPCAP, or remove "
+                             "allow-new-privs)";
+            return;
+        }
+    }
     if (cfg.capabilities) {
         std::uint64_t missing = record.capabilities.keep & ~own_permitted_caps_;
         if (missing != 0) {
@@ -182,6 +198,9 @@ void Supervisor::prepare(ServiceRecord& record) {
             return;
         }
     }
+
+    prepare_confinement(record);
+    if (record.refused()) return;
 
     process::EnvironmentInputs inputs{context_.container_env, options.default_path, &record.credentials};
     record.envp = shared_environment(process::build_service_environment(cfg, inputs).to_strings());
@@ -196,6 +215,49 @@ void Supervisor::prepare(ServiceRecord& record) {
     settings.timeout_kill = cfg.timeout_kill.value_or(options.services_grace);
     settings.timeout_finish = cfg.timeout_finish;
     record.machine = std::make_unique<ServiceMachine>(settings);
+}
+
+void Supervisor::prepare_confinement(ServiceRecord& record) {
+    const config::ServiceConfig& cfg = *record.config;
+    if (!cfg.paths) return;
+    if (!landlock_) landlock_ = context_.landlock ? *context_.landlock : process::probe_landlock();
+    const std::string paths_file = (std::filesystem::path(cfg.dir) / "paths").string();
+    auto built = process::build_confinement(*cfg.paths, *landlock_);
+    if (!built) {
+        record.refusal = paths_file + ": " + built.error();
+        return;
+    }
+    if (!built->enforced()) {
+        std::string missing;
+        for (const auto& what : built->unenforced) missing += (missing.empty() ? "" : ", ") + what;
+        if (cfg.paths_required || context_.options->require_landlock) {
+            const std::string why = cfg.paths_required
+                                        ? (std::filesystem::path(cfg.dir) / "paths-required").string() + " exists"
+                                        : std::string("--require-landlock was given");
+            record.refusal = paths_file + ": this kernel cannot enforce " + missing + "; " + why +
+                             ", so the service does not start without all of it";
+            return;
+        }
+        log::warn("service {}: {}: this kernel cannot enforce {}; the service runs with the rest (best effort: a "
+                  "paths-required file or --require-landlock refuses the start instead)",
+                  record.name, paths_file, missing);
+    } else {
+        log::debug("service {}: confined by {} ({}), Landlock ABI {}", record.name, paths_file, built->rules,
+                   built->abi);
+    }
+    record.confinement = std::move(*built);
+}
+
+std::string Supervisor::spawn_failure_text(const ServiceRecord& record, const std::string& script,
+                                           const process::SpawnFailure& failure, bool name_script) const {
+    std::string text = compat::describe_spawn_failure(script, failure, name_script);
+    // Landlock answers EACCES for an exec it denies: the usual first mistake
+    // in a paths file is a run file, or its #! interpreter, without an exec rule.
+    if (record.confinement && record.confinement->ruleset && failure.stage == process::SpawnStage::Exec &&
+        failure.error == EACCES)
+        text += " (" + (std::filesystem::path(record.config->dir) / "paths").string() + " confines it: is " + script +
+                ", and its #! interpreter, under an exec rule?)";
+    return text;
 }
 
 std::shared_ptr<const std::vector<std::string>> Supervisor::shared_environment(std::vector<std::string> envp) {
@@ -455,6 +517,8 @@ process::SpawnPlan Supervisor::base_plan(const ServiceRecord& record) const {
     plan.identity = record.identity;
     plan.capabilities = record.capabilities;
     plan.no_new_privs = !cfg.allow_new_privs;
+    if (record.confinement && record.confinement->ruleset) plan.landlock_ruleset_fd = record.confinement->ruleset.get();
+    plan.stdin_null = true;  // tend's stdin (a terminal) is the CMD's, never a service's
     return plan;
 }
 
@@ -525,7 +589,7 @@ void Supervisor::spawn_main(ServiceRecord& record) {
     auto pid = ops_.spawn(plan);
     child_ends.clear();
     if (!pid) {
-        log::error("service {}: {}", record.name, compat::describe_spawn_failure(cfg.run, pid.error()));
+        log::error("service {}: {}", record.name, spawn_failure_text(record, cfg.run, pid.error()));
         dispatch(record, {EventKind::SpawnFailed});
         if (record.primary)
             primary_exited(pid.error().shell_code(),
@@ -610,25 +674,32 @@ void Supervisor::spawn_finish(ServiceRecord& record, const ExitInfo& exit) {
     attach_output(record, plan);  // without its pipes, finish writes to tend's own
     auto pid = ops_.spawn(plan);
     if (!pid) {
-        log::error("service {}: finish: {}", record.name, compat::describe_spawn_failure(*cfg.finish, pid.error(), false));
+        log::error("service {}: finish: {}", record.name, spawn_failure_text(record, *cfg.finish, pid.error(), false));
         dispatch(record, {EventKind::FinishExited});
         return;
     }
     record.finish_pid = *pid;
 }
 
-bool Supervisor::on_child_exit(pid_t pid, int wait_status) {
+bool Supervisor::on_child_exit(pid_t pid, int wait_status, const std::optional<process::SpawnFailure>& failure) {
     for (auto& record : services_) {
         if (!record.machine) continue;
         if (record.pid == pid) {
             record.pid = 0;
+            // A run that could not start ends as a shell's would (126, or 127
+            // when something was not found); s6-supervise's child exits so too,
+            // and finish sees that code.
+            if (failure) {
+                log::error("service {}: {}", record.name, spawn_failure_text(record, record.config->run, *failure));
+                wait_status = failure->shell_code() << 8;
+            }
             ExitInfo exit = exit_info(wait_status);
             // A primary's end is said once, by Init ("shutting down: primary
             // service X exited with code N", or "primary service X killed by
             // SIGTERM" during a shutdown), not here as well.
             if (scheduled(record)) {
                 scheduled_run_exited(record, exit);
-            } else if (!record.primary) {
+            } else if (!record.primary && !failure) {  // a failure was said above
                 if (exit.signal != 0)
                     log::info("service {}: killed by {}", record.name, config::signal_name(exit.signal));
                 else
@@ -642,14 +713,18 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status) {
             }
             dispatch(record, {EventKind::MainExited, wait_status, group_empty});
             if (record.primary) {
-                std::string how = exit.signal != 0 ? std::string("killed by ") + config::signal_name(exit.signal)
-                                                   : "exited with code " + std::to_string(exit.code);
+                std::string how = failure             ? std::string("cannot start")
+                                  : exit.signal != 0 ? std::string("killed by ") + config::signal_name(exit.signal)
+                                                      : "exited with code " + std::to_string(exit.code);
                 primary_exited(exit.shell_code(), "primary service " + record.name + " " + how);
             }
             return true;
         }
         if (record.finish_pid == pid) {
             record.finish_pid = 0;
+            if (failure && record.config->finish)
+                log::error("service {}: finish: {}", record.name,
+                           spawn_failure_text(record, *record.config->finish, *failure, false));
             if (context_.router && record.output_writer) context_.router->writer_exited(*record.output_writer);
             dispatch(record, {EventKind::FinishExited});
             return true;

@@ -1,5 +1,7 @@
 #include "tend/process/capabilities.hpp"
 
+#include <sys/prctl.h>
+
 #include <cap-ng.h>
 #include <linux/capability.h>
 #include <sys/syscall.h>
@@ -48,6 +50,16 @@ std::string capability_names(std::uint64_t mask) {
         text += upper;
     }
     return text;
+}
+
+std::uint64_t own_bounding_set() {
+    std::uint64_t set = 0;
+    for (unsigned cap = 0; cap < 64; ++cap) {
+        int in_bounding = ::prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+        if (in_bounding < 0) break;  // past the kernel's last capability
+        if (in_bounding == 1) set |= capability_bit(cap);
+    }
+    return set;
 }
 
 }  // namespace tend::process

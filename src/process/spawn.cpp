@@ -1,31 +1,40 @@
-// spawn() starts the child the way glibc's and musl's posix_spawn do: clone
-// with CLONE_VM | CLONE_VFORK on a stack of its own, instead of fork. The
-// child shares tend's memory, so no page table is copied and nothing is
-// copied on write afterwards (on a 2-core VM: 0.3 ms from spawn() to the
-// child's exec with fork, 0.05 ms with this), and the kernel suspends tend
-// until the child has exec'd or exited: when clone returns, the start has
-// either happened or failed, and the child's report of a failure is already
-// in tend's memory. No status pipe, no read, no extra fd.
+// The never-wait rule: PID 1 never waits, in any system call, on a process
+// that an untrusted uid can stop, trace or slow. A child that switches to a
+// service's uid may be sent SIGSTOP by every process of that uid from the
+// moment of its setresuid until its exec; a child that keeps tend's identity
+// may still hang in chdir or execve on a dead NFS or FUSE mount. So spawn()
+// never waits for the child at all:
 //
-// Rules for the code the child runs (run_child and what it calls), because
-// it runs in tend's address space, with tend's thread-local storage (errno)
-// and glibc's state as the suspended thread left it:
-// - Write only its own stack and the report; allocate nothing, take no lock
-//   (no malloc, no stdio, no spdlog), throw nothing.
-// - Thin system-call wrappers only. setgroups/setresgid/setresuid go through
-//   syscall(SYS_...): glibc's wrappers, in a process with threads (tests),
-//   take glibc's thread-list lock (a deadlock if the suspended parent or
-//   another thread holds it) and signal "every other thread" to switch too.
-// - Leave through _exit only (exit_group of a process that is its own thread
-//   group, so tend is untouched); never return, never exit.
-// - No signal handler may run on the child's stack in shared memory: the
-//   parent blocks every signal around the clone, the child inherits that mask
-//   and resets dispositions to SIG_DFL before it empties the mask. Its
-//   dispositions are its own copy (no CLONE_SIGHAND). (glibc's two internal
-//   signals keep glibc's handler until exec; glibc sends them only to its
-//   own threads by thread id, never to this child.)
-// errno written by the child is tend's errno: the parent does not rely on
-// errno across the clone, except for clone's own failure.
+// - The child is made with fork (copy-on-write; no CLONE_VM, no CLONE_VFORK:
+//   with CLONE_VFORK the kernel suspends tend until the child execs, and one
+//   stopped child froze PID 1 in kernel_clone). spawn() returns its pid and
+//   the read end of a close-on-exec status pipe at once.
+// - A failing step writes (stage, errno, detail) to the pipe and the child
+//   _exits 127. The exec closes the pipe: EOF without a report means the
+//   program runs. The parent reads the pipe from the event loop
+//   (ChildWatch), never blocking, and combines the report with the child's
+//   reaped exit: a child that reported a failure never ran its program.
+// - There is no fast path for children that keep tend's identity: the
+//   measurement in bench/README.md shows what fork costs against the old
+//   CLONE_VM|CLONE_VFORK (a few tenths of a millisecond per start on a small
+//   VM), and the same freeze on a dead mount applies to them too.
+// - Helpers that act as a uid (uid_helper.hpp) follow the same rule.
+//
+// Rules for the code the child runs (run_child and what it calls), between
+// fork and exec: async-signal-safe system calls only, no allocation, no
+// locks (no malloc, no stdio, no spdlog), no exceptions; leave through
+// _exit only. setgroups/setresgid/setresuid go through syscall(SYS_...): the
+// child is single-threaded, and glibc's wrappers would "switch every other
+// thread" of a process that no longer has any.
+//
+// Signals: the parent blocks every signal around the fork, so the child
+// starts with all of them blocked. Until its setsid (setpgid for the CMD)
+// it is in tend's process group, and a signal sent to that group (a
+// terminal's ^C, a flood from anyone allowed) is left pending in it; right
+// after the setsid the child discards every pending signal by setting each
+// disposition to SIG_IGN (which drops a pending signal) and then to SIG_DFL.
+// What comes after that was sent to its own group and stays pending until
+// the mask is emptied just before exec.
 #include "tend/process/spawn.hpp"
 
 #include <fcntl.h>
@@ -39,7 +48,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -52,16 +60,15 @@ namespace {
 bool g_restore_nofile = false;
 rlimit g_child_nofile{};
 
-// What the child reports of a failed step, written into the parent's frame.
-// stage stays kNoReport when the child exec'd (or died before reporting).
-constexpr int kNoReport = -1;
+// What the child writes to the status pipe when a step fails: one write of
+// a few bytes, atomic on a pipe.
 struct StatusReport {
-    volatile int stage = kNoReport;
-    volatile int error = 0;
-    volatile int detail_index = -1;
+    int stage = 0;
+    int error = 0;
+    int detail_index = -1;
 };
 
-// Everything the child needs, as plain arrays built before the clone.
+// Everything the child needs, as plain arrays built before the fork.
 struct ChildPlan {
     const SpawnPlan* plan;
     const char* executable;
@@ -69,15 +76,15 @@ struct ChildPlan {
     char* const* envp;
     const gid_t* groups;
     std::size_t group_count;
-    StatusReport* report;
+    int status_fd;       // write end, close-on-exec
+    int status_read_fd;  // the parent's end, closed first in the child
 };
 
-[[noreturn]] void fail(StatusReport* report, SpawnStage stage, int error, int detail_index = -1) {
-    report->error = error;
-    report->detail_index = detail_index;
-    report->stage = static_cast<int>(stage);  // last: the parent tests this one
-    // The stores above must be done before the exit that resumes the parent.
-    std::atomic_signal_fence(std::memory_order_seq_cst);
+[[noreturn]] void fail(const ChildPlan& child, SpawnStage stage, int error, int detail_index = -1) {
+    StatusReport report{static_cast<int>(stage), error, detail_index};
+    // A full pipe cannot happen (it is empty and ours); EINTR cannot either
+    // (every signal is blocked until just before exec).
+    [[maybe_unused]] ssize_t written = ::write(child.status_fd, &report, sizeof report);
     ::_exit(127);
 }
 
@@ -116,15 +123,33 @@ bool place_fd(int from, int to) {
 // exceptions, writes to its own stack and the report only.
 [[noreturn]] void run_child(const ChildPlan& child) {
     const SpawnPlan& plan = *child.plan;
-    StatusReport* const status = child.report;
+    const ChildPlan& status = child;
+    ::close(child.status_read_fd);  // one fd free again, for /dev/null below
 
     if (plan.group == GroupMode::NewSession) {
         if (::setsid() < 0) fail(status, SpawnStage::Session, errno);
     } else {
-        if (::setpgid(0, 0) < 0) fail(status, SpawnStage::Session, errno);
+        // The parent calls setpgid on us as well: whichever comes first.
+        if (::setpgid(0, 0) < 0 && ::getpgid(0) != ::getpid()) fail(status, SpawnStage::Session, errno);
         // Best effort, as tini: no terminal is not an error. Signals are still
         // blocked here, so SIGTTOU cannot stop us.
         if (plan.take_terminal && ::isatty(0)) ::tcsetpgrp(0, ::getpid());
+    }
+    // Out of tend's group now: drop what was sent to that group meanwhile
+    // (SIG_IGN discards a pending signal), and leave every disposition at
+    // SIG_DFL, which is also what the program must start with (a SIG_IGN
+    // inherited from tend's own parent would survive exec).
+    {
+        struct sigaction ignore {};
+        ignore.sa_handler = SIG_IGN;
+        struct sigaction default_action {};
+        default_action.sa_handler = SIG_DFL;
+        for (int signo = 1; signo < NSIG; ++signo) {
+            if (signo == SIGKILL || signo == SIGSTOP) continue;
+            // EINVAL for glibc's reserved ones is fine.
+            ::sigaction(signo, &ignore, nullptr);
+            ::sigaction(signo, &default_action, nullptr);
+        }
     }
 
     // Lowering a soft limit never fails; the plan's own `limits` come after.
@@ -193,14 +218,6 @@ bool place_fd(int from, int to) {
     if (plan.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
         fail(status, SpawnStage::NoNewPrivs, errno);
 
-    // Dispositions tend's own parent set to SIG_IGN would survive exec. Reset
-    // before the mask is emptied, so no handler ever runs in the child.
-    struct sigaction default_action {};
-    default_action.sa_handler = SIG_DFL;
-    for (int signo = 1; signo < NSIG; ++signo) {
-        if (signo == SIGKILL || signo == SIGSTOP) continue;
-        ::sigaction(signo, &default_action, nullptr);  // EINVAL for glibc-reserved ones is fine
-    }
     sigset_t none;
     sigemptyset(&none);
     if (::sigprocmask(SIG_SETMASK, &none, nullptr) != 0) fail(status, SpawnStage::Signals, errno);
@@ -209,17 +226,24 @@ bool place_fd(int from, int to) {
     if (plan.stderr_fd >= 0 && !place_fd(plan.stderr_fd, 2)) fail(status, SpawnStage::Stdio, errno);
     if (plan.notification_fd >= 0 && !place_fd(plan.notification_fd, plan.notification_fd_number))
         fail(status, SpawnStage::NotificationFd, errno);
+    // Last of the fds: with tend's own fd 0 closed, any fd above may have
+    // been given number 0.
+    if (plan.stdin_null) {
+        int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (null_fd < 0 || !place_fd(null_fd, 0)) fail(status, SpawnStage::Stdin, errno);
+        if (null_fd != 0) ::close(null_fd);
+    }
+
+    // Landlock (`paths`, process/landlock.hpp; the ruleset was built in the
+    // parent): after no_new_privs, which it needs, and after the /dev/null
+    // above, which is tend's open, not the service's; so the exec itself is
+    // the first access the rules decide.
+    if (plan.landlock_ruleset_fd >= 0 && ::syscall(SYS_landlock_restrict_self, plan.landlock_ruleset_fd, 0) != 0)
+        fail(status, SpawnStage::Landlock, errno);
 
     ::execve(child.executable, child.argv, child.envp);
     fail(status, SpawnStage::Exec, errno);
 }
-
-int child_entry(void* child) { run_child(*static_cast<const ChildPlan*>(child)); }
-
-// The child's stack while it runs before exec: in spawn()'s frame, which is
-// suspended until then. The child's deepest path (sigaction, prctl, execve
-// wrappers) needs a few KiB; this leaves room for a libc that needs more.
-constexpr std::size_t kChildStackSize = 64 * 1024;
 
 // Blocks every signal in the calling thread (all of them, glibc's reserved
 // ones too, as posix_spawn does) and restores the previous mask on scope exit.
@@ -255,6 +279,7 @@ std::vector<char*> c_strings(const std::vector<std::string>& strings) {
 const char* describe(SpawnStage stage) {
     switch (stage) {
         case SpawnStage::Fork: return "fork";
+        case SpawnStage::StatusPipe: return "create the status pipe";
         case SpawnStage::Session: return "create a session";
         case SpawnStage::Rlimit: return "set limit";
         case SpawnStage::Chdir: return "change to workdir";
@@ -267,9 +292,11 @@ const char* describe(SpawnStage stage) {
         case SpawnStage::Capabilities: return "set capabilities";
         case SpawnStage::AmbientCaps: return "set ambient capabilities";
         case SpawnStage::NoNewPrivs: return "set no_new_privs";
+        case SpawnStage::Landlock: return "confine with Landlock";
         case SpawnStage::Signals: return "reset signals";
         case SpawnStage::Stdio: return "set up stdout/stderr";
         case SpawnStage::NotificationFd: return "set up notification-fd";
+        case SpawnStage::Stdin: return "put /dev/null on stdin";
         case SpawnStage::Exec: return "exec";
     }
     return "start";
@@ -283,49 +310,121 @@ std::string SpawnFailure::message() const {
         text += detail;
     }
     text += ": ";
-    text += std::strerror(error);
+    text += reason.empty() ? std::strerror(error) : reason;
     return text;
 }
 
-std::expected<pid_t, SpawnFailure> spawn(const SpawnPlan& plan) {
-    // All allocation happens here, before the clone.
+std::expected<SpawnedChild, SpawnFailure> spawn(const SpawnPlan& plan) {
+    // All allocation happens here, before the fork.
     std::vector<char*> argv = c_strings(plan.argv);
     std::vector<char*> envp = c_strings(plan.envp);
     std::vector<gid_t> groups = plan.identity ? plan.identity->groups : std::vector<gid_t>{};
 
-    StatusReport report;
-    ChildPlan child{&plan, plan.executable.c_str(), argv.data(), envp.data(), groups.data(), groups.size(),
-                    &report};
-    alignas(64) unsigned char stack[kChildStackSize];
+    int ends[2];
+    if (::pipe2(ends, O_CLOEXEC | O_NONBLOCK) != 0)
+        return std::unexpected(SpawnFailure{SpawnStage::StatusPipe, errno, {}, {}});
+    sys::UniqueFd status_read(ends[0]);
+    sys::UniqueFd status_write(ends[1]);
+    // Never on 0..2, which the child replaces with its stdio.
+    if (status_write.get() < 3) {
+        int moved = ::fcntl(status_write.get(), F_DUPFD_CLOEXEC, 3);
+        if (moved < 0) return std::unexpected(SpawnFailure{SpawnStage::StatusPipe, errno, {}, {}});
+        status_write = sys::UniqueFd(moved);
+    }
 
+    ChildPlan child{&plan,         plan.executable.c_str(), argv.data(),      envp.data(), groups.data(),
+                    groups.size(), status_write.get(),      status_read.get()};
     pid_t pid;
-    int clone_error = 0;
+    int fork_error = 0;
     {
         AllSignalsBlocked blocked;
-        // The stack grows down on every architecture tend builds for.
-        pid = ::clone(child_entry, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &child);
-        if (pid < 0) clone_error = errno;
+        pid = ::fork();
+        if (pid == 0) run_child(child);
+        if (pid < 0) fork_error = errno;
     }
-    if (pid < 0) return std::unexpected(SpawnFailure{SpawnStage::Fork, clone_error, {}});
-    // The child has exec'd or exited: its stores to the report are done.
-    std::atomic_signal_fence(std::memory_order_seq_cst);
+    if (pid < 0) return std::unexpected(SpawnFailure{SpawnStage::Fork, fork_error, {}, {}});
+    // The CMD's group exists as soon as spawn() returns, whoever is first
+    // (an EACCES after its exec, or ESRCH after its exit, changes nothing).
+    if (plan.group == GroupMode::NewProcessGroup) ::setpgid(pid, pid);
+    return SpawnedChild{pid, std::move(status_read)};
+}
 
-    // No setpgid from here: the child made its group before exec, and once
-    // it has exec'd setpgid on it would fail (EACCES) anyway.
-    if (report.stage == kNoReport) return pid;  // exec'd: running
+FailureContext FailureContext::of(const SpawnPlan& plan) {
+    FailureContext context{plan.executable, {}, plan.workdir};
+    context.limit_names.reserve(plan.limits.size());
+    for (const auto& limit : plan.limits) context.limit_names.push_back(limit.name);
+    return context;
+}
 
-    // The child reported a failure and has exited: reap it now so its exit is
-    // not mistaken for a start-then-crash.
-    int wstatus;
-    while (::waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
+StartReport read_start_report(int status_fd, const SpawnPlan& plan) {
+    return read_start_report(status_fd, FailureContext::of(plan));
+}
+
+StartReport read_start_report(int status_fd, const FailureContext& context) {
+    StatusReport raw;
+    ssize_t n;
+    do {
+        n = ::read(status_fd, &raw, sizeof raw);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return {};  // EAGAIN: not yet
+    if (n != static_cast<ssize_t>(sizeof raw)) return {StartOutcome::Running, {}};
+    SpawnFailure failure{static_cast<SpawnStage>(raw.stage), raw.error, {}, {}};
+    if (failure.stage == SpawnStage::Rlimit && raw.detail_index >= 0 &&
+        static_cast<std::size_t>(raw.detail_index) < context.limit_names.size())
+        failure.detail = context.limit_names[static_cast<std::size_t>(raw.detail_index)];
+    if (failure.stage == SpawnStage::Chdir && context.workdir) failure.detail = *context.workdir;
+    if (failure.stage == SpawnStage::Exec && failure.error == ENOENT) {
+        if (auto missing = explain_missing_interpreter(context.executable)) {
+            failure.detail = missing->first;
+            failure.reason = missing->second;
+        }
     }
-    SpawnFailure failure{static_cast<SpawnStage>(report.stage), report.error, {}};
-    const int detail_index = report.detail_index;
-    if (failure.stage == SpawnStage::Rlimit && detail_index >= 0 &&
-        static_cast<std::size_t>(detail_index) < plan.limits.size())
-        failure.detail = plan.limits[static_cast<std::size_t>(detail_index)].name;
-    if (failure.stage == SpawnStage::Chdir && plan.workdir) failure.detail = *plan.workdir;
-    return std::unexpected(failure);
+    return {StartOutcome::Failed, std::move(failure)};
+}
+
+namespace {
+
+// The interpreter named by a "#!" first line, or "" when there is none. The
+// file is opened without blocking (a FIFO planted in place of a script
+// cannot hang tend) and must be a regular file.
+std::string shebang_interpreter(const std::string& file) {
+    sys::UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+    if (!fd) return {};
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return {};
+    char head[256];
+    ssize_t n = ::read(fd.get(), head, sizeof head);
+    if (n < 3 || head[0] != '#' || head[1] != '!') return {};
+    std::string_view line(head + 2, static_cast<std::size_t>(n - 2));
+    line = line.substr(0, line.find('\n'));
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+    return std::string(line.substr(0, line.find_first_of(" \t")));
+}
+
+bool exists(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0;
+}
+
+}  // namespace
+
+std::optional<std::pair<std::string, std::string>> explain_missing_interpreter(const std::string& executable) {
+    std::string file = executable;
+    if (!exists(file)) return std::nullopt;  // the executable itself: strerror says it
+    for (int depth = 0; depth < 4; ++depth) {  // the kernel follows 4 levels of interpreters
+        std::string interpreter = shebang_interpreter(file);
+        if (interpreter.empty()) return std::nullopt;
+        if (!exists(interpreter)) {
+            std::string printable;
+            for (char c : interpreter) {
+                if (c == '\r') printable += "\\r (the script has Windows line ends)";
+                else printable += c;
+            }
+            return std::pair{file, "its interpreter " + printable + " does not exist"};
+        }
+        file = interpreter;
+    }
+    return std::nullopt;
 }
 
 std::optional<std::pair<rlim_t, rlim_t>> raise_own_nofile_limit() {

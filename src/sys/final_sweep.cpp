@@ -2,9 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -55,32 +53,6 @@ bool parse_number(std::string_view text, Number& out) {
     if (text.empty()) return false;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
     return ec == std::errc() && end == text.data() + text.size();
-}
-
-// The helper: becomes `uid` and sends every signal, then reports the errno of
-// the switch (0: it switched). Between fork and _exit only async-signal-safe
-// calls; everything it reads was laid out before the fork.
-int signal_as_uid(uid_t uid, const std::vector<int>& signals, const std::vector<pid_t>& pids, bool is_pid1) {
-    pid_t child = ::fork();
-    if (child < 0) return errno;
-    if (child == 0) {
-        (void)::setgroups(0, nullptr);  // hygiene only: kill() permission depends on uids
-        if (::setresuid(uid, uid, uid) != 0) ::_exit(errno > 0 && errno < 256 ? errno : EPERM);
-        for (int signo : signals) {
-            if (is_pid1) {
-                ::kill(-1, signo);  // as this uid: every process of it but PID 1 and itself
-            } else {
-                for (pid_t pid : pids) ::kill(pid, signo);
-            }
-        }
-        ::_exit(0);
-    }
-    int status = 0;
-    while (::waitpid(child, &status, 0) < 0) {
-        if (errno != EINTR) return errno;
-    }
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    return EINTR;  // killed before it could report: treat as not delivered
 }
 
 }  // namespace
@@ -166,13 +138,7 @@ SweepReport sweep(const std::vector<int>& signals, bool is_pid1) {
         }
         refused = read_processes("/proc", &denied);
     }
-    for (const auto& [uid, pids] : group_by_real_uid(refused, ::getpid())) {
-        UidSweep helper;
-        helper.uid = uid;
-        helper.processes = pids.size();
-        helper.error = signal_as_uid(uid, signals, pids, is_pid1);
-        report.helpers.push_back(helper);
-    }
+    for (auto& [uid, pids] : group_by_real_uid(refused, ::getpid())) report.refused.push_back({uid, std::move(pids)});
     return report;
 }
 

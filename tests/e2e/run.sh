@@ -110,8 +110,21 @@ zombies_under() { # the descendants of a host pid that are zombies
 no_zombie_under() { [ -z "$(zombies_under "$1")" ]; }
 # fetch PID PORT: the PHP page, from inside the container's network namespace
 # (no curl in the image, no host port to collide with).
-fetch() { nsenter -t "$1" -n curl -s -m 2 "http://127.0.0.1:$2/index.php"; }
+fetch() { nsenter -t "$1" -n curl -s -m 2 "http://127.0.0.1:$2/${3:-index.php}"; }
 page_says_uid() { [ "$(fetch "$1" "$2")" = "uid=$3 gid=$3" ]; }
+# check_confined LABEL PID PORT: php-fpm (services.d/php-fpm/paths) reads the
+# app but not /etc/hostname, which uid 3000 could read: Landlock is in force.
+check_confined() {
+    local page; page=$(fetch "$2" "$3" confined.php)
+    check "$1: Landlock: a PHP worker reads the app but not /etc/hostname (got: $page)" \
+        [ "$page" = "app=readable hostname=denied" ]
+}
+# check_confinement_status LABEL NAME: `tend ctl status` shows both services confined and enforced.
+check_confinement_status() {
+    local table; table=$(command podman exec "$2" /sbin/tend ctl status 2>&1)
+    check "$1: tend ctl status shows nginx and php-fpm confined, enforced ($(echo "$table" | grep -A2 CONFINED | tr -s ' \n' ' '))" \
+        sh -c "echo \"\$1\" | grep -Eq '^nginx +ABI [0-9]+ .* yes\$' && echo \"\$1\" | grep -Eq '^php-fpm +ABI [0-9]+ .* yes\$'" _ "$table"
+}
 caps_within() { # caps_within PID SET MASK: capability set SET of PID has no bit outside MASK
     local value; value=$(field "$1" "$2")
     [ -n "$value" ] && (( (16#$value & ~$3) == 0 ))
@@ -223,6 +236,8 @@ case_seed_hardened() {
         fail "seed 001: page on port 80: '$(fetch "$pid" 80)'; logs: $(command podman logs $name 2>&1 | tail -n 8)"
     fi
     check_healthy "seed 001" $name
+    check_confined "seed 001" "$pid" 80
+    check_confinement_status "seed 001" $name
     # depends + ready-when: nginx starts only once php-fpm's socket answers.
     local order; order=$(command podman logs $name 2>&1 |
         grep -E 'service php-fpm: ready|service nginx: started' | head -n 2 | sed 's/.*service //' | tr '\n' ';')
@@ -289,6 +304,8 @@ case_seed_same_user() {
         fail "same user: page on port 8080: '$(fetch "$pid" 8080)'; logs: $(command podman logs $name 2>&1 | tail -n 8)"
     fi
     check_healthy "same user" $name
+    check_confined "same user" "$pid" 8080
+    check_confinement_status "same user" $name
     check_processes "same user: php-fpm" "$pid" php-fpm 3000 0 0
     check_processes "same user: nginx" "$pid" nginx 3000 0 0
     command podman stop -t 10 $name >/dev/null
@@ -362,6 +379,7 @@ case_kube() {
     elif wait_until 20 page_says_uid "$pid" 8080 3000; then
         pass "kube: the pod serves the page on port 8080 (uid=3000 gid=3000)"
         check_processes "kube: php-fpm" "$pid" php-fpm 3000 0 0
+        check_confined kube "$pid" 8080
         if wait_until 10 sh -c "command podman exec $name /sbin/tend health >$work/health.out 2>&1"; then
             pass "kube: the readiness probe (tend health) passes"
         else
@@ -387,6 +405,7 @@ case_compose() {
     if [ -n "$pid" ] && wait_until 20 page_says_uid "$pid" 80 3000; then
         pass "compose: the page is served on port 80 (uid=3000 gid=3000)"
         check_healthy compose "$name"
+        check_confined compose "$pid" 80
     else
         fail "compose: page: '$( [ -n "$pid" ] && fetch "$pid" 80)'; containers: $(command podman ps -a --format '{{.Names}} {{.Status}}' | grep tend-e2e_); logs: $(command podman logs "$name" 2>&1 | tail -n 6)"
     fi

@@ -1,3 +1,4 @@
+// Proves: docs/behaviour.md#stages
 // Issue 2 item 3: cont-init scripts run one at a time in byte order of name,
 // as tend's user (root), with the container environment; a failure stops the
 // boot with the script's code unless --on-init-failure=continue.

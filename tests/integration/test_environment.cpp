@@ -1,3 +1,4 @@
+// Proves: docs/service-directory.md#the-environment-of-a-service
 // Issue 2 item 5: a service's environment is built from the spec's layers
 // (cleared / keep-env / import-env, then PATH, HOME, USER, LOGNAME,
 // TEND_SERVICE, then env/), and container secrets never leak into a cleared one.

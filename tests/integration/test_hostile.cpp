@@ -1,3 +1,4 @@
+// Proves: docs/security.md, docs/testing.md#hostile-services
 // Issue 8 item 6: hostile services. A service running as nobody attacks tend
 // (PID 1 of its namespace): setuid escalation, reading and tracing PID 1,
 // signalling PID 1 and everyone, a fork bomb, a 100 MB stdout flood against a

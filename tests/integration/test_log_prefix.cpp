@@ -1,3 +1,4 @@
+// Proves: docs/logs.md
 // Issue 3 item 3: --log-prefix, --log-format=json, --verbosity.
 //
 // With --log-prefix every line a service writes reaches tend's stdout or

@@ -1,3 +1,4 @@
+// Proves: docs/configuration.md
 // Options and files the other suites do not reach: --cmd-user, --as-me,
 // allow-new-privs, timeout-finish, TEND_* twins of directory options; and
 // command-line mistakes: named on one line, exit 2, nothing started.

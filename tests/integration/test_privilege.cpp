@@ -1,3 +1,4 @@
+// Proves: docs/service-directory.md#users-and-groups, docs/service-directory.md#privilege-drop
 // Issue 2 item 4: the `user` file drops a service to exactly the requested
 // uid, gid and groups, with no way back to root.
 #include <signal.h>
@@ -36,7 +37,7 @@ struct Expected {
     std::string gid{};
     std::set<std::string> groups{};
     // Also accepted: groups plus the primary gid (initgroups(3) style). tend
-    // lists exactly the /etc/group memberships (README), so off by default.
+    // lists exactly the /etc/group memberships (docs/service-directory.md), so off by default.
     bool primary_gid_may_be_listed = false;
 };
 

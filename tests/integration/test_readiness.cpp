@@ -1,3 +1,4 @@
+// Proves: docs/service-directory.md#readiness, docs/service-directory.md#dependencies
 // Issue 3 item 4: readiness (`notification-fd`, s6 style), `depends`,
 // --wait-ready and --ready-timeout.
 //

@@ -1,3 +1,4 @@
+// Proves: docs/service-directory.md#readiness
 // Issue 6 item 2: `ready-when` (socket, tcp, file) for daemons that cannot
 // write to a notification fd.
 //

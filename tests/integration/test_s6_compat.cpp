@@ -1,3 +1,4 @@
+// Proves: docs/s6-overlay.md
 // Issue 9: s6-overlay images switch to tend unchanged. The applets, the
 // with-contenv and execlineb shebangs without any s6 program installed, the
 // container environment dir, halting with a code, and seed 002's tree run as
@@ -6,18 +7,50 @@
 #include <gtest/gtest.h>
 #include <fmt/format.h>
 
+#include <initializer_list>
+
 #include "harness.hpp"
 
 namespace tend::itest {
 namespace {
 
 // Every test that makes tend detect an s6 tree gets its own /run: tend writes
-// /run/s6/container_environment there.
-constexpr std::string_view kPrivateRun = "mount -t tmpfs tmpfs /run\nexec \"$@\"";
+// /run/s6/container_environment there. A /command the machine has (s6-overlay
+// v3's bin dir, or the links `tend compat install /` leaves) is hidden behind
+// an empty tmpfs: the tests install the applets they need in their sandbox.
+constexpr std::string_view kPrivateRunNoCommand =
+    "mount -t tmpfs tmpfs /run\n[ ! -d /command ] || mount -t tmpfs tmpfs /command\n";
+const std::string kPrivateRun = std::string(kPrivateRunNoCommand) + "exec \"$@\"";
+
+// Launcher lines that make programs the machine may have installed absent in
+// the test's mount namespace: an overlay on /usr/bin whose upper dir (in the
+// sandbox) holds a whiteout for each name. Debian's execline package installs
+// /usr/bin/execlineb; with it hidden, tend carries out an execlineb script
+// itself, on any machine.
+std::string hide_in_usr_bin(const Sandbox& sandbox, std::initializer_list<std::string_view> programs) {
+    std::string r = shell_quote(sandbox.root().string());
+    std::string lines = fmt::format("mkdir -p {0}/hide-upper {0}/hide-work\n", r);
+    for (std::string_view program : programs)
+        lines += fmt::format("mknod {}/hide-upper/{} c 0 0\n", r, program);
+    lines += fmt::format("mount -t overlay overlay -o lowerdir=/usr/bin,upperdir={0}/hide-upper,workdir={0}/hide-work "
+                         "/usr/bin\n",
+                         r);
+    return lines;
+}
+
+// s6_options() whose launcher also hides `programs` from /usr/bin.
+TendOptions s6_options_without(const Sandbox& sandbox, std::initializer_list<std::string_view> programs,
+                               std::map<std::string, std::string> env = {}) {
+    TendOptions options;
+    options.launcher_script = "set -e\n" + hide_in_usr_bin(sandbox, programs) + std::string(kPrivateRunNoCommand) +
+                              "set +e\nexec \"$@\"";
+    options.env = std::move(env);
+    return options;
+}
 
 TendOptions s6_options(std::map<std::string, std::string> env = {}) {
     TendOptions options;
-    options.launcher_script = std::string(kPrivateRun);
+    options.launcher_script = kPrivateRun;
     options.env = std::move(env);
     return options;
 }
@@ -58,7 +91,6 @@ TEST(S6Compat, MissingInterpreterIsNamedForRunAndContInit) {
 TEST(S6Compat, WithContenvShebangWorksWithoutAnyS6Program) {
     TEND_REQUIRE_NAMESPACES();
     Sandbox sandbox;
-    ASSERT_FALSE(file_exists("/usr/bin/with-contenv")) << "the host must not have with-contenv for this test";
     std::string body = fmt::format("#!/usr/bin/with-contenv sh\ncat /proc/$$/environ > {}/app.env\nexec sleep 1000\n",
                                    shell_quote(sandbox.out_dir().string()));
     sandbox.service("app").file("run", body, 0755).env("FROM_ENVDIR", "yes");
@@ -66,7 +98,8 @@ TEST(S6Compat, WithContenvShebangWorksWithoutAnyS6Program) {
                fmt::format("#!/command/with-contenv /bin/sh -e\necho \"$SECRET\" > {}/cont-init.secret\n",
                            shell_quote(sandbox.out_dir().string())),
                0755);
-    RunResult r = run_until_files(sandbox, {"app.env", "cont-init.secret"}, s6_options({{"SECRET", "hunter2"}}));
+    RunResult r = run_until_files(sandbox, {"app.env", "cont-init.secret"},
+                                  s6_options_without(sandbox, {"with-contenv"}, {{"SECRET", "hunter2"}}));
     ASSERT_FALSE(r.timed_out) << r.diagnostics();
     auto env = parse_environ(read_file(sandbox.out("app.env")));
     EXPECT_EQ(env["SECRET"], "hunter2") << "with-contenv gives the container environment";
@@ -144,7 +177,10 @@ TEST(S6Compat, HaltFromAFinishScriptWithACodeWithoutExeclineb) {
     TEND_REQUIRE_NAMESPACES();
     Sandbox sandbox;
     sandbox.service("app").run("exit 3\n").file("finish", "#!/usr/bin/execlineb -S0\nhalt 7\n", 0755);
-    RunResult r = run_tend(sandbox, with_control(s6_options(), sandbox));
+    // No execlineb (hidden if the machine has one), no halt on PATH but the distribution's
+    // (/usr/sbin is not searched): tend runs `halt 7` itself, as its own applet.
+    RunResult r =
+        run_tend(sandbox, with_control(s6_options_without(sandbox, {"execlineb"}, {{"PATH", "/usr/bin:/bin"}}), sandbox));
     ASSERT_FALSE(r.timed_out) << r.diagnostics();
     EXPECT_EQ(r.exit_code, 7) << r.diagnostics();
     EXPECT_TRUE(contains(r.err, "tend ctl halt from uid 0")) << "control listens: halt uses it\n" << r.diagnostics();
@@ -161,7 +197,10 @@ TEST(S6Compat, HaltQueuesTheSignalWhenControlIsOff) {
         shell_quote(command.string())));
     sandbox.service("app").file("finish", "#!/usr/bin/execlineb -S0\nhalt 7\n", 0755);
     // No dir tend can create: control is off, and no socket is anywhere else.
-    RunResult r = run_tend(sandbox, s6_options({{"TEND_RUNTIME_DIR", "/proc/tend-test-no-control"}}));
+    // `halt` is the sandbox's applet link, first on PATH; execlineb is hidden.
+    RunResult r = run_tend(sandbox, s6_options_without(sandbox, {"execlineb"},
+                                                       {{"TEND_RUNTIME_DIR", "/proc/tend-test-no-control"},
+                                                        {"PATH", command.string() + ":/usr/bin:/bin"}}));
     ASSERT_FALSE(r.timed_out) << r.diagnostics();
     EXPECT_TRUE(contains(r.err, "control is off")) << r.diagnostics();
     EXPECT_EQ(r.exit_code, 7) << r.diagnostics();
@@ -257,9 +296,11 @@ TEST(S6Compat, HaltWithoutCodeUsesTheV3ExitCodeFile) {
 TEST(S6Compat, HaltFindsTendAlsoWhenItIsNotPid1) {
     TEND_REQUIRE_NAMESPACES();
     Sandbox sandbox;
+    fs::path command = install_applets(sandbox);
     sandbox.service("app").run("exit 0\n").file("finish", "#!/usr/bin/execlineb -P\nhalt 9\n", 0755);
-    TendOptions options = s6_options();
-    options.launcher_script = "mount -t tmpfs tmpfs /run\n\"$@\"\nexit $?";  // sh stays PID 1
+    TendOptions options = s6_options_without(sandbox, {"execlineb"}, {{"PATH", command.string() + ":/usr/bin:/bin"}});
+    options.launcher_script =  // sh stays PID 1
+        "set -e\n" + hide_in_usr_bin(sandbox, {"execlineb"}) + std::string(kPrivateRunNoCommand) + "set +e\n\"$@\"\nexit $?";
     RunResult r = run_tend(sandbox, options);
     ASSERT_FALSE(r.timed_out) << r.diagnostics();
     EXPECT_EQ(r.exit_code, 9) << r.diagnostics();
@@ -391,15 +432,15 @@ TEST(S6Compat, V3OneshotNeedingExeclinebIsRefusedSayingSo) {
     TendOptions options;
     options.env = {{"S6_BEHAVIOUR_IF_STAGE2_FAILS", "2"}, {"PATH", "/usr/bin:/bin"}};
     options.command = {"/bin/true"};
+    // Whatever the machine has installed, there is no execlineb in /command or on PATH.
     options.launcher_script = fmt::format(
         "set -e\nmkdir -p {r}/etc-work\n"
         "mount -t overlay overlay -o lowerdir=/etc,upperdir={r}/etc-upper,workdir={r}/etc-work /etc\n"
-        "mount -t tmpfs tmpfs /run\nset +e\nexec \"$@\"",
-        fmt::arg("r", shell_quote(sandbox.root().string())));
+        "{hide}{run}set +e\nexec \"$@\"",
+        fmt::arg("r", shell_quote(sandbox.root().string())), fmt::arg("hide", hide_in_usr_bin(sandbox, {"execlineb"})),
+        fmt::arg("run", kPrivateRunNoCommand));
     RunResult r = run_tend(sandbox, options);
     ASSERT_FALSE(r.timed_out) << r.diagnostics();
-    if (file_exists("/command/execlineb") || std::system("command -v execlineb >/dev/null 2>&1") == 0)
-        GTEST_SKIP() << "execlineb is installed here";
     EXPECT_TRUE(contains(r.err, "/etc/s6-overlay/s6-rc.d/init-x/up: needs execlineb")) << r.diagnostics();
     EXPECT_EQ(r.exit_code, 126) << "a oneshot that cannot run fails like a cont-init script\n" << r.diagnostics();
 }
@@ -463,7 +504,9 @@ TEST(S6Compat, Seed002TreeRunsUnchanged) {
     TendOptions options;
     options.use_default_args = false;  // the s6-overlay v2 dirs are tend's defaults
     // The runtime dir is tend's default, /run/tend (in the private /run), as in the image.
-    options.env = {{"APP_SECRET", "from-docker-run"}, {"TEND_RUNTIME_DIR", "/run/tend"}};
+    // PATH as s6-overlay v2 images have it, without /usr/local: the applets
+    // are the links copied into /usr/bin below, whatever this machine has.
+    options.env = {{"APP_SECRET", "from-docker-run"}, {"TEND_RUNTIME_DIR", "/run/tend"}, {"PATH", "/usr/bin:/bin"}};
     options.launcher_script = fmt::format(
         "set -e\n"
         "mkdir -p {r}/etc-work {r}/usr-upper {r}/usr-work {r}/var-work\n"
@@ -577,7 +620,8 @@ TEST(S6Compat, ScriptsWithoutExecuteBitRunThroughTheirShebang) {
 // chroots tend into it, so nothing is created on the host.
 TEST(S6Compat, CommandDirComesFirstOnPath) {
     TEND_REQUIRE_NAMESPACES();
-    ASSERT_FALSE(fs::exists("/command")) << "the host has a /command: this test cannot tell";
+    // The chroot leaves the machine's /command (if any) out and makes its own.
+    const bool machine_has_command = fs::exists("/command");
     Sandbox sandbox;
     sandbox.service("app").run("echo \"$PATH\" > \"$OUT/svc.path\"\nexec sleep 1000\n");
     TendOptions options = s6_options({{"S6_KEEP_ENV", "0"}, {"PATH", "/usr/bin:/bin"}});
@@ -602,7 +646,7 @@ TEST(S6Compat, CommandDirComesFirstOnPath) {
     EXPECT_EQ(read_file(sandbox.out("cmd.path")), "/command:/usr/bin:/bin\n") << r.diagnostics();
     EXPECT_TRUE(read_file(sandbox.out("svc.path")).starts_with("/command:")) << read_file(sandbox.out("svc.path"));
     EXPECT_EQ(read_file(sandbox.out("hello")), "from-command\n") << r.diagnostics();
-    EXPECT_FALSE(fs::exists("/command")) << "nothing may be left on the host";
+    EXPECT_EQ(fs::exists("/command"), machine_has_command) << "nothing may be left on the host";
 }
 
 }  // namespace

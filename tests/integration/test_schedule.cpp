@@ -1,3 +1,4 @@
+// Proves: docs/scheduled-services.md
 // Issue 10: scheduled services (a `schedule` file), with the real binary as
 // PID 1: every-second ticks run once each, overlaps are skipped (or
 // replaced) and logged, a run gets the service's uid, env and no_new_privs,

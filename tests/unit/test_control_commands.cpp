@@ -139,7 +139,31 @@ TEST_F(ControlCommands, StatusTableAndJson) {
     EXPECT_EQ(json.body,
               "{\"services\":[{\"name\":\"php-fpm\",\"state\":\"backoff\",\"pid\":null,\"uptime_ms\":null,"
               "\"restarts\":4,\"ready\":false,\"last_exit\":\"exited 78\",\"restart_in_ms\":1600,\"primary\":false,"
-              "\"stopped\":false,\"refusal\":null,\"schedule\":null}]}\n");
+              "\"stopped\":false,\"refusal\":null,\"schedule\":null,\"confinement\":null}]}\n");
+}
+
+TEST_F(ControlCommands, StatusShowsEachServicesConfinement) {
+    ServiceStatus web = running("web", 42);
+    web.confinement = ConfinementView{7, "5 paths, 1 port, scope signals", {}};
+    ServiceStatus old = running("old", 43);
+    old.confinement = ConfinementView{3, "2 paths, 0 ports", {"TCP bind and connect (Landlock ABI 4, Linux 6.7)",
+                                                             "device ioctl (Landlock ABI 5, Linux 6.10)"}};
+    target.list = {web, old, running("plain", 44)};
+    Reply table = run({"status"});
+    EXPECT_EQ(table.code, kDone);
+    EXPECT_NE(table.body.find("\nCONFINED  LANDLOCK  RULES                           ENFORCED\n"
+                              "web       ABI 7     5 paths, 1 port, scope signals  yes\n"
+                              "old       ABI 3     2 paths, 0 ports                degraded: not TCP bind and "
+                              "connect (Landlock ABI 4, Linux 6.7), device ioctl (Landlock ABI 5, Linux 6.10)\n"),
+              std::string::npos)
+        << table.body;
+    EXPECT_EQ(table.body.find("plain     "), std::string::npos) << "an unconfined service has no row";
+    Reply json = run({"status", "--json", "old"});
+    EXPECT_NE(json.body.find("\"confinement\":{\"landlock_abi\":3,\"rules\":\"2 paths, 0 ports\",\"enforced\":false,"
+                             "\"unenforced\":[\"TCP bind and connect (Landlock ABI 4, Linux 6.7)\",\"device ioctl "
+                             "(Landlock ABI 5, Linux 6.10)\"]}"),
+              std::string::npos)
+        << json.body;
 }
 
 namespace {
@@ -190,7 +214,7 @@ TEST_F(ControlCommands, StatusShowsAScheduledJobsTimetable) {
               "\"stopped\":false,\"refusal\":null,\"schedule\":{\"schedule\":\"*/15 * * * *\",\"armed\":true,"
               "\"next_run\":\"2026-03-29 03:15:00 CEST\",\"next_run_unix_ms\":1774746900000,"
               "\"last_start\":\"2026-03-29 03:00:00 CEST\",\"last_start_unix_ms\":1774746000000,"
-              "\"last_duration_ms\":1020,\"runs\":7,\"skipped\":2}}]}\n");
+              "\"last_duration_ms\":1020,\"runs\":7,\"skipped\":2},\"confinement\":null}]}\n");
 }
 
 TEST_F(ControlCommands, StatusOfADisarmedJobWithNoRunsYet) {

@@ -1,5 +1,5 @@
 // The init sequence as a pure machine (issue 8 item 2): every phase
-// transition and timeout, the exit-code rules of the README, and a shutdown
+// transition and timeout, the exit-code rules of docs/behaviour.md, and a shutdown
 // signal arriving in each phase, driven with a fake clock and made-up facts.
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -348,7 +348,7 @@ TEST(InitSequence, ThePrimarysCodeIsTendsCode) {
     }
 }
 
-// The code a CMD or primary that could not start reports (README: 127 when
+// The code a CMD or primary that could not start reports (docs/behaviour.md: 127 when
 // not found, 126 when it could not be executed or configured).
 TEST(InitSequence, ACmdThatCannotStartReports127Or126) {
     using tend::process::SpawnFailure;

@@ -116,6 +116,9 @@ TEST(CommandLine, FlagsAndTheirValues) {
     EXPECT_TRUE(o.log_prefix);
     EXPECT_FALSE(o.inherit_output);
     EXPECT_TRUE(parse_ok({"--inherit-output"}).inherit_output);
+    EXPECT_FALSE(parse_ok({}).require_landlock);
+    EXPECT_TRUE(parse_ok({"--require-landlock"}).require_landlock);
+    EXPECT_TRUE(parse_ok({}, {{"TEND_REQUIRE_LANDLOCK", "1"}}).require_landlock);
     o = parse_ok({"--as-me=no"},
                  {{"TEND_LOG_PREFIX", "true"}, {"TEND_INHERIT_OUTPUT", "Off"}, {"TEND_WAIT_READY", "0"}});
     EXPECT_FALSE(o.as_me);
@@ -320,7 +323,7 @@ TEST(HelpAndVersion, HelpHasOneUsageLineGroupsTwinsAndPlainDefaults) {
          {"services-dir", "cont-init-dir", "cont-finish-dir", "runtime-dir", "on-init-failure", "forward-signals",
           "as-me", "cmd-user", "services-grace", "finish-timeout", "kill-grace", "default-path", "verbosity",
           "log-format", "log-prefix", "inherit-output", "drain-timeout", "wait-ready", "ready-timeout",
-          "control-group"}) {
+          "control-group", "require-landlock"}) {
         EXPECT_NE(help.find("  --" + std::string(name)), std::string::npos) << name;
         std::string twin = "TEND_";
         for (const char* c = name; *c != '\0'; ++c) twin += *c == '-' ? '_' : static_cast<char>(*c - 'a' + 'A');
@@ -353,6 +356,20 @@ TEST(HelpAndVersion, VersionSaysLinkingAndBuildType) {
     EXPECT_EQ(version.find("unknown"), std::string::npos) << "CMake passes the build type: " << version;
 }
 
+// The architecture the compiler built for, by the names of Debian and OCI
+// images; in a cross build (arm64 under qemu-user) too.
+TEST(HelpAndVersion, VersionSaysTheArchitecture) {
+#if defined(__x86_64__)
+    constexpr std::string_view expected = " (amd64, ";
+#elif defined(__aarch64__)
+    constexpr std::string_view expected = " (arm64, ";
+#else
+    constexpr std::string_view expected = " (";
+#endif
+    const std::string version = tend::config::version_text();
+    EXPECT_NE(version.find(expected), std::string::npos) << version;
+}
+
 }  // namespace
 
 TEST(VariablesWithPrefixes, KeepsOnlyNamedPrefixesAndWholeVariables) {
@@ -367,4 +384,100 @@ TEST(VariablesWithPrefixes, KeepsOnlyNamedPrefixesAndWholeVariables) {
     EXPECT_EQ(both, (tend::config::EnvironmentVariables{
                         {"TEND_VERBOSITY", "3"}, {"S6_KEEP_ENV", "1"}, {"S6_", "empty-name-tail"}, {"TEND_EMPTY", ""}}));
     EXPECT_TRUE(tend::config::variables_with_prefixes(nullptr, {"TEND_"}).empty());
+}
+
+// --- The table, for documentation generators ------------------------------
+
+TEST(OptionRows, EveryRowIsInTheHelpWithItsTwinAndDefault) {
+    const std::string help = tend::config::help_text();
+    const auto rows = tend::config::option_rows();
+    ASSERT_GE(rows.size(), 20u);
+    std::size_t option_lines = 0;
+    for (std::size_t at = help.find("\n  --"); at != std::string::npos; at = help.find("\n  --", at + 1)) ++option_lines;
+    EXPECT_EQ(option_lines, rows.size() + 1) << "every row, and --version";  // -h, --help starts with -h
+    for (const auto& row : rows) {
+        SCOPED_TRACE(row.name);
+        std::string head = "  --" + row.name + (row.value_name.empty() ? "" : " " + row.value_name);
+        EXPECT_NE(help.find(head + std::string(36 - head.size(), ' ') + row.environment + "\n"), std::string::npos);
+        EXPECT_NE(help.find("\n" + row.group + ":\n"), std::string::npos);
+        EXPECT_FALSE(row.help.empty());
+        EXPECT_FALSE(row.default_value.empty());
+    }
+    EXPECT_EQ(rows.front().name, "services-dir");
+    EXPECT_EQ(rows.front().environment, "TEND_SERVICES_DIR");
+    EXPECT_EQ(rows.front().default_value, "/etc/services.d");
+}
+
+// --- The subcommands: the first word only --------------------------------------
+
+tend::config::ParsedCommandLine parse_words(std::vector<std::string> words) {
+    words.insert(words.begin(), "tend");
+    std::vector<char*> argv;
+    for (auto& word : words) argv.push_back(word.data());
+    argv.push_back(nullptr);
+    return tend::config::parse_command_line(static_cast<int>(words.size()), argv.data());
+}
+
+TEST(Subcommands, TheClientsOptionStandsAnywhereAndTheRestIsTheRequest) {
+    using Kind = tend::config::ParsedCommandLine::Kind;
+    auto status = parse_words({"ctl", "status", "--runtime-dir", "/x", "--json"});
+    ASSERT_EQ(status.kind, Kind::Client) << status.usage_error.value_or("");
+    EXPECT_EQ(status.client.runtime_dir, std::optional<std::string>("/x"));
+    EXPECT_EQ(status.client.words, (Args{"status", "--json"}));
+    EXPECT_FALSE(status.client.health);
+
+    auto wait = parse_words({"ctl", "--runtime-dir=/y", "wait-down", "web", "--finished", "--timeout", "500"});
+    ASSERT_EQ(wait.kind, Kind::Client);
+    EXPECT_EQ(wait.client.runtime_dir, std::optional<std::string>("/y"));
+    EXPECT_EQ(wait.client.words, (Args{"wait-down", "web", "--finished", "--timeout", "500"}));
+
+    auto health = parse_words({"health"});
+    ASSERT_EQ(health.kind, Kind::Client);
+    EXPECT_TRUE(health.client.health);
+    EXPECT_EQ(health.client.words, Args{"health"});
+    EXPECT_EQ(health.client.runtime_dir, std::nullopt);
+}
+
+TEST(Subcommands, ClientMistakesAreUsageErrorsHealthsExitOne) {
+    auto bare = parse_words({"ctl"});
+    EXPECT_EQ(bare.exit_code, 2);
+    EXPECT_EQ(bare.usage_error, std::optional<std::string>("ctl needs a command (see tend ctl --help)"));
+    auto no_dir = parse_words({"ctl", "status", "--runtime-dir"});
+    EXPECT_EQ(no_dir.exit_code, 2);
+    EXPECT_EQ(no_dir.usage_error, std::optional<std::string>("--runtime-dir needs a value (DIR)"));
+    auto health = parse_words({"health", "now"});
+    EXPECT_EQ(health.exit_code, 1) << "Docker reserves 2";
+    EXPECT_EQ(health.usage_error, std::optional<std::string>("health: unexpected argument 'now'"));
+}
+
+TEST(Subcommands, CompatInstallTakesAnOptionalRoot) {
+    using Kind = tend::config::ParsedCommandLine::Kind;
+    auto root = parse_words({"compat", "install", "/image"});
+    ASSERT_EQ(root.kind, Kind::CompatInstall);
+    EXPECT_EQ(root.compat_root, "/image");
+    EXPECT_EQ(parse_words({"compat", "install"}).compat_root, "/");
+    for (const Args& wrong : {Args{"compat"}, Args{"compat", "uninstall"}, Args{"compat", "install", "/a", "/b"}}) {
+        auto parsed = parse_words(wrong);
+        EXPECT_EQ(parsed.kind, Kind::Exit);
+        EXPECT_EQ(parsed.exit_code, 2);
+        EXPECT_EQ(parsed.usage_error, std::optional<std::string>("usage: tend compat install [ROOT]"));
+    }
+}
+
+TEST(Subcommands, CheckTakesTendsOptionsAndNoCmd) {
+    using Kind = tend::config::ParsedCommandLine::Kind;
+    auto check = parse_words({"check", "--services-dir", "/srv/s", "--as-me"});
+    ASSERT_EQ(check.kind, Kind::Check) << check.usage_error.value_or("");
+    EXPECT_EQ(check.options.services_dir, "/srv/s");
+    EXPECT_TRUE(check.options.as_me);
+    auto cmd = parse_words({"check", "--as-me", "php-fpm"});
+    EXPECT_EQ(cmd.exit_code, 2);
+    EXPECT_EQ(cmd.usage_error,
+              std::optional<std::string>("check starts nothing and takes no CMD: 'php-fpm' (see tend check --help)"));
+    auto typo = parse_words({"check", "--service-dir", "/x"});
+    EXPECT_EQ(typo.usage_error, std::optional<std::string>("unknown option --service-dir (did you mean --services-dir?)"));
+    // After `--`, or after the CMD, a subcommand name is a program.
+    EXPECT_EQ(parse_words({"--", "check"}).options.command, Args{"check"});
+    EXPECT_EQ(parse_words({"--as-me", "ctl"}).options.command, Args{"ctl"});
+    EXPECT_EQ(parse_words({"--as-me", "ctl"}).kind, Kind::Run);
 }

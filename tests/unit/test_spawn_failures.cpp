@@ -1,9 +1,10 @@
-// How spawn() reports a start and a failure. The child is made with
-// clone(CLONE_VM | CLONE_VFORK) and reports a failed step in the parent's
-// memory (no status pipe): these pin down that the exact stage still comes
-// back, that spawn needs no fd of its own (issue 8: out of fds was once
-// reported as "cannot fork"), and that the child, sharing tend's memory,
-// changes nothing of tend's (signal mask, pending signals, threads' ids).
+// How spawn() reports a start and a failure. The child is forked and never
+// waited for: spawn() returns at once, and a failed step comes back through
+// the close-on-exec status pipe (read_start_report) with its exact stage.
+// These pin down that, that a signal sent to the caller's process group before the
+// child's setsid does not reach the program, that the child changes nothing
+// of the caller's (signal mask, pending signals, threads' ids), and that a
+// missing interpreter of an interpreter is named.
 //
 // Each case runs in a forked process, so a full fd table, a blocked signal or
 // a broken privilege drop cannot leak into the test runner; the case sends
@@ -12,12 +13,14 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <condition_variable>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <mutex>
@@ -69,37 +72,84 @@ std::string how_it_ended(pid_t pid) {
     return "signal " + std::to_string(WTERMSIG(status));
 }
 
-// "stage=<n> <message> reaped" when the failed child was reaped by spawn.
-std::string failure_text(const std::expected<pid_t, tend::process::SpawnFailure>& spawned) {
-    if (spawned) return "started " + how_it_ended(*spawned);
-    std::string text = "stage=" + std::to_string(static_cast<int>(spawned.error().stage)) + " " +
-                       spawned.error().message() + " shell=" + std::to_string(spawned.error().shell_code());
-    // spawn() reaps a child that reported a failure: none is left to wait for.
-    text += ::waitpid(-1, nullptr, WNOHANG) < 0 && errno == ECHILD ? " reaped" : " left-unreaped";
-    return text;
+// Spawns, reaps the child, then reads its status pipe (complete once it has
+// exited): "stage=<n> <message> shell=<code> exit 127" for a failed step,
+// "started exit N" for a program that ran.
+std::string failure_text(const SpawnPlan& plan) {
+    auto spawned = tend::process::spawn(plan);
+    if (!spawned) return "not forked: " + spawned.error().message();
+    const std::string ended = how_it_ended(spawned->pid);
+    auto report = tend::process::read_start_report(spawned->status.get(), plan);
+    if (report.outcome == tend::process::StartOutcome::Running) return "started " + ended;
+    if (report.outcome == tend::process::StartOutcome::Pending) return "no EOF after the exit: " + ended;
+    return "stage=" + std::to_string(static_cast<int>(report.failure.stage)) + " " + report.failure.message() +
+           " shell=" + std::to_string(report.failure.shell_code()) + " " + ended;
 }
 
 std::string stage_text(SpawnStage stage) { return "stage=" + std::to_string(static_cast<int>(stage)) + " "; }
 
-TEST(Spawn, StartsWithAFullFdTable) {
+// The status pipe needs two fds; without them spawn says so instead of
+// starting a child whose failure nobody could hear.
+TEST(Spawn, AFullFdTableIsReportedAsTheStatusPipe) {
     const std::string text = in_a_forked_process([] {
         rlimit limit{64, 64};
         ::setrlimit(RLIMIT_NOFILE, &limit);
-        // Close-on-exec, as tend's own fds: the program exec'd has room again.
         while (::fcntl(0, F_DUPFD_CLOEXEC, 0) >= 0) {
         }
         if (errno != EMFILE) return std::string("could not fill the fd table");
-        const auto spawned = tend::process::spawn(plan_for("/bin/sh", {"sh", "-c", "exit 7"}));
-        if (!spawned) return spawned.error().message();
-        return how_it_ended(*spawned);
+        return failure_text(plan_for("/bin/sh", {"sh", "-c", "exit 7"}));
     });
-    EXPECT_EQ(text, "exit 7") << "spawn needs no fd of its own";
+    EXPECT_EQ(text, "not forked: cannot create the status pipe: Too many open files");
+}
+
+// With two fds free (the pipe), the child still finds room for /dev/null.
+TEST(Spawn, StartsWithAnAlmostFullFdTable) {
+    const std::string text = in_a_forked_process([] {
+        rlimit limit{64, 64};
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+        int last = -1, before_last = -1;
+        for (int fd; (fd = ::fcntl(0, F_DUPFD_CLOEXEC, 0)) >= 0;) {
+            before_last = last;
+            last = fd;
+        }
+        ::close(last);
+        ::close(before_last);
+        SpawnPlan plan = plan_for("/bin/sh", {"sh", "-c", "exit 7"});
+        plan.stdin_null = true;
+        return failure_text(plan);
+    });
+    EXPECT_EQ(text, "started exit 7");
 }
 
 TEST(Spawn, AMissingExecutableIsAnExecFailureWithEnoent) {
-    const std::string text = in_a_forked_process(
-        [] { return failure_text(tend::process::spawn(plan_for("/nonexistent/tend-test", {"tend-test"}))); });
-    EXPECT_EQ(text, stage_text(SpawnStage::Exec) + "cannot exec: No such file or directory shell=127 reaped");
+    const std::string text =
+        in_a_forked_process([] { return failure_text(plan_for("/nonexistent/tend-test", {"tend-test"})); });
+    EXPECT_EQ(text, stage_text(SpawnStage::Exec) + "cannot exec: No such file or directory shell=127 exit 127");
+}
+
+// A script whose interpreter is itself a script with a missing interpreter
+// (Debian's /usr/bin/execlineb wrapper in an image without
+// /usr/lib/execline/bin/execlineb): the message names that one.
+TEST(Spawn, AMissingInterpreterOfAnInterpreterIsNamed) {
+    char dir_template[] = "/tmp/tend-spawn-XXXXXX";
+    ASSERT_NE(::mkdtemp(dir_template), nullptr);
+    const std::string dir = dir_template;
+    {
+        std::ofstream(dir + "/execlineb") << "#!" << dir << "/lib/execlineb -S0\n";
+        std::ofstream(dir + "/run") << "#!" << dir << "/execlineb -P\ns6-svscanctl -t /run/service\n";
+        std::ofstream(dir + "/crlf") << "#!/bin/sh\r\nexit 0\r\n";
+    }
+    ::chmod((dir + "/execlineb").c_str(), 0755);
+    ::chmod((dir + "/run").c_str(), 0755);
+    ::chmod((dir + "/crlf").c_str(), 0755);
+    const std::string text = in_a_forked_process([&] { return failure_text(plan_for(dir + "/run", {"run"})); });
+    const std::string crlf = in_a_forked_process([&] { return failure_text(plan_for(dir + "/crlf", {"crlf"})); });
+    std::filesystem::remove_all(dir);
+    EXPECT_EQ(text, stage_text(SpawnStage::Exec) + "cannot exec " + dir + "/execlineb: its interpreter " + dir +
+                        "/lib/execlineb does not exist shell=127 exit 127");
+    EXPECT_EQ(crlf, stage_text(SpawnStage::Exec) + "cannot exec " + dir +
+                        "/crlf: its interpreter /bin/sh\\r (the script has Windows line ends) does not exist "
+                        "shell=127 exit 127");
 }
 
 TEST(Spawn, AFailedStepIsReportedWithItsStageAndDetail) {
@@ -107,20 +157,57 @@ TEST(Spawn, AFailedStepIsReportedWithItsStageAndDetail) {
         SpawnPlan plan = plan_for("/bin/true", {"true"});
         // The second limit is invalid (soft above hard): the index names it.
         plan.limits = {{RLIMIT_CORE, 0, 0, "core"}, {RLIMIT_NOFILE, 64, 32, "nofile"}};
-        return failure_text(tend::process::spawn(plan));
+        return failure_text(plan);
     });
-    EXPECT_EQ(limit_text, stage_text(SpawnStage::Rlimit) + "cannot set limit nofile: Invalid argument shell=126 reaped");
+    EXPECT_EQ(limit_text,
+              stage_text(SpawnStage::Rlimit) + "cannot set limit nofile: Invalid argument shell=126 exit 127");
 
     const std::string chdir_text = in_a_forked_process([] {
         SpawnPlan plan = plan_for("/bin/true", {"true"});
         plan.workdir = "/nonexistent/tend-test-dir";
-        return failure_text(tend::process::spawn(plan));
+        return failure_text(plan);
     });
-    EXPECT_EQ(chdir_text,
-              stage_text(SpawnStage::Chdir) + "cannot change to workdir /nonexistent/tend-test-dir: No such file or directory shell=126 reaped");
+    EXPECT_EQ(chdir_text, stage_text(SpawnStage::Chdir) +
+                              "cannot change to workdir /nonexistent/tend-test-dir: No such file or directory "
+                              "shell=126 exit 127");
 }
 
-// The parent blocks every signal around the clone; afterwards its mask is
+// A signal sent to the caller's process group while the child is still in
+// it (before its setsid) is dropped by the child, not left pending for the
+// program: the flood of signals to tend's group that killed new services.
+TEST(Spawn, ASignalToTheCallersGroupBeforeTheSetsidDoesNotReachTheProgram) {
+    const std::string text = in_a_forked_process([] {
+        ::setpgid(0, 0);  // a group of our own, so the flood reaches nobody else
+        sigset_t hup;
+        sigemptyset(&hup);
+        sigaddset(&hup, SIGHUP);
+        ::pthread_sigmask(SIG_BLOCK, &hup, nullptr);  // as tend: signals come through signalfd
+        std::string result;
+        for (int i = 0; i < 200; ++i) {
+            SpawnPlan plan = plan_for("/bin/sh", {"sh", "-c", "exit 0"});
+            plan.stdin_null = true;
+            auto spawned = tend::process::spawn(plan);
+            if (!spawned) return spawned.error().message();
+            ::kill(0, SIGHUP);  // to our group: the child too if it has not left it yet
+            std::string ended = how_it_ended(spawned->pid);
+            if (ended != "exit 0") result += ended + "; ";
+        }
+        return result.empty() ? std::string("all exit 0") : result;
+    });
+    EXPECT_EQ(text, "all exit 0");
+}
+
+// stdin_null gives the program /dev/null as fd 0; without it fd 0 is the caller's.
+TEST(Spawn, StdinNullPutsDevNullOnFdZero) {
+    const std::string text = in_a_forked_process([] {
+        SpawnPlan plan = plan_for("/bin/sh", {"sh", "-c", "test \"$(readlink /proc/self/fd/0)\" = /dev/null"});
+        plan.stdin_null = true;
+        return failure_text(plan);
+    });
+    EXPECT_EQ(text, "started exit 0");
+}
+
+// The parent blocks every signal around the fork; afterwards its mask is
 // what it was, a signal pending for it is still pending for it, and the
 // child starts with an empty mask and no pending signal.
 TEST(Spawn, LeavesTheCallersSignalMaskAndPendingSignalsAlone) {
@@ -138,7 +225,7 @@ TEST(Spawn, LeavesTheCallersSignalMaskAndPendingSignalsAlone) {
             plan_for("/bin/sh", {"sh", "-c", "grep -q '^SigBlk:\\s*0*$' /proc/self/status && "
                                              "grep -q '^SigPnd:\\s*0*$' /proc/self/status"}));
         if (!spawned) return spawned.error().message();
-        std::string child = how_it_ended(*spawned);
+        std::string child = how_it_ended(spawned->pid);
 
         sigset_t after;
         ::pthread_sigmask(SIG_SETMASK, nullptr, &after);
@@ -164,11 +251,10 @@ std::string uid_line_of_task(pid_t tid) {
     return "no Uid line";
 }
 
-// The child shares the parent's memory and thread-local storage but is a
-// process of its own: its user switch (raw setresuid, not glibc's wrapper,
-// whose broadcast to "its" threads would take glibc's thread-list lock) moves
-// the child only; the calling thread and the parent's other threads keep
-// their ids.
+// The child is a process of its own: its user switch (raw setresuid, not
+// glibc's wrapper, whose broadcast to "its" threads would be wrong in a
+// forked child) moves the child only; the calling thread and the parent's
+// other threads keep their ids.
 TEST(Spawn, SwitchingTheChildsUserLeavesTheParentsThreadsAlone) {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root to switch users";
     const std::string text = in_a_forked_process([] {
@@ -190,7 +276,7 @@ TEST(Spawn, SwitchingTheChildsUserLeavesTheParentsThreadsAlone) {
         SpawnPlan plan = plan_for("/bin/sh", {"sh", "-c", "test \"$(id -u):$(id -g)\" = 65534:65534"});
         plan.identity = tend::process::IdentityChange{65534, 65534, {}};
         const auto spawned = tend::process::spawn(plan);
-        std::string result = spawned ? "child " + how_it_ended(*spawned) : spawned.error().message();
+        std::string result = spawned ? "child " + how_it_ended(spawned->pid) : spawned.error().message();
         result += " | main " + uid_line_of_task(static_cast<pid_t>(::syscall(SYS_gettid)));
         result += " | helper " + uid_line_of_task(helper_tid);
         {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <optional>
+#include <filesystem>
 #include <span>
 #include <string_view>
 
@@ -36,8 +37,9 @@ std::span<const std::string_view> applet_names();
 int run_applet(Applet applet, int argc, char** argv);
 
 // `tend compat install [ROOT]`: symlinks ROOT/command/<applet> and
-// ROOT/usr/bin/<applet> to this binary. args are what follows "compat".
-int run_compat_subcommand(int argc, char** argv);
+// ROOT/usr/bin/<applet> to this binary (the command line is parsed by
+// config::parse_command_line). Returns the exit code.
+int install_applet_links(const std::filesystem::path& root);
 
 // The individual applets (args without argv[0]).
 int with_contenv_main(int argc, char** argv);

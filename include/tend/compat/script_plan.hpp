@@ -42,4 +42,12 @@ void adapt_service_script(process::SpawnPlan& plan, const config::ServiceConfig&
 std::string describe_spawn_failure(const std::filesystem::path& script, const process::SpawnFailure& failure,
                                    bool name_script = true);
 
+// `tend check`: why `script` (a cont-init/cont-finish script, a run or
+// finish) would not start, found without starting it: the plan a start makes
+// (adapt_script_plan), then what exec would find at its end (the program, or
+// the interpreter of the kernel's #! line). Nothing when it would start.
+std::optional<std::string> script_start_problem(const std::filesystem::path& script,
+                                                const std::vector<std::string>& envp,
+                                                const std::string& default_path);
+
 }  // namespace tend::compat

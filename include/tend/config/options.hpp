@@ -1,8 +1,10 @@
-// Command line and TEND_* environment options.
+// Command line and TEND_* environment options, and the subcommands.
 //
 // Every option has an environment twin TEND_<NAME> (upper case, '-' -> '_'),
 // so a Dockerfile can configure tend with ENV. The command line wins over the
-// environment.
+// environment. One table of options (options.cpp) is read by everything: the
+// CLI11 registrations, --help, the TEND_* twins, the did-you-mean suggestions,
+// and option_rows() below, which documentation generators print.
 #pragma once
 
 #include <chrono>
@@ -31,6 +33,7 @@ struct Options {
     InitFailure on_init_failure = InitFailure::Stop;
     bool forward_signals = false;
     bool as_me = false;                   // local testing: never switch user
+    bool require_landlock = false;        // a `paths` this kernel cannot fully enforce refuses the service
     std::optional<std::string> cmd_user;  // run the CMD as this user
     std::chrono::milliseconds services_grace{3000};
     std::chrono::milliseconds finish_timeout{5000};
@@ -55,19 +58,47 @@ struct Options {
 // What main should do after parsing.
 struct UsageError;
 
+// `tend ctl ...` / `tend health`: the client's words, parsed here so that
+// every command line of the binary goes through the same parser.
+struct ClientCommandLine {
+    bool health = false;
+    std::optional<std::string> runtime_dir;  // --runtime-dir given to the client
+    std::vector<std::string> words;          // the request: "status", "web", "--json" ...
+};
+
 struct ParsedCommandLine {
-    enum class Kind { Run, Exit } kind = Kind::Run;
+    // Run: tend as an init with `options`. Exit: done (help, version, usage
+    // error). Client, Check, CompatInstall: the subcommand of that name.
+    enum class Kind { Run, Exit, Client, Check, CompatInstall } kind = Kind::Run;
     int exit_code = 0;  // for Kind::Exit (--help, --version, usage error)
     Options options;
     // Kind::Exit on a usage error: the caller prints it as one `tend: error:`
     // line in the format in effect (log::render; config does not log).
     std::optional<std::string> usage_error;
     LogFormat usage_error_format = LogFormat::Text;
+    ClientCommandLine client;                  // Kind::Client
+    std::filesystem::path compat_root = "/";   // Kind::CompatInstall
 };
 
-// Parses argv and the TEND_* variables of `environ`. Prints --help/--version
-// to stdout; a usage error (exit code 2) is returned for the caller to print.
+// Parses argv and the TEND_* variables of `environ`: tend's own command line,
+// or a subcommand when argv[1] names one (ctl, health, check, compat). Prints
+// --help/--version to stdout; a usage error (exit code 2; 1 for `tend health`,
+// whose callers only look at 0 or not) is returned for the caller to print.
+// `tend check` gets `options` as `tend` with the same options and
+// environment would (its CMD is refused: check starts nothing).
 ParsedCommandLine parse_command_line(int argc, char** argv);
+
+// One row of the option table, for documentation generators (docs/
+// configuration.md, the man page): what --help shows, as data.
+struct OptionRow {
+    std::string name;           // "services-dir" (the option is --services-dir)
+    std::string environment;    // "TEND_SERVICES_DIR"
+    std::string value_name;     // "DIR"; empty for a flag (1/true/yes/on or 0/false/no/off)
+    std::string group;          // "Directories", "Start-up" ... in --help's order
+    std::string help;           // one sentence, lower case start, no final period
+    std::string default_value;  // as --help words it: "/etc/services.d", "3 s; 0 = no limit", "off"
+};
+std::vector<OptionRow> option_rows();
 
 // --- The pure parts, for tests --------------------------------------------
 
@@ -106,9 +137,9 @@ std::optional<std::string> closest_option(std::string_view unknown);
 // (before the CMD), else TEND_LOG_FORMAT; text when neither says json.
 LogFormat error_format(const std::vector<std::string>& args, const EnvironmentVariables& environment);
 
-// The one rendered error line (no newline).
-
 std::string help_text();
+// `tend check --help`. (ctl, health and compat print theirs while parsing.)
+std::string check_help_text();
 // "tend 0.1.0 (static binary, RelWithDebInfo build)"
 std::string version_text();
 

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tend/config/paths_file.hpp"
 #include "tend/time/schedule.hpp"
 #include "tend/config/ready_when.hpp"
 
@@ -70,6 +71,11 @@ struct ServiceConfig {
     std::optional<std::vector<std::string>> import_env;  // `import-env` names
     bool allow_new_privs = false;         // `allow-new-privs`
     std::optional<std::uint64_t> capabilities;  // `capabilities`: bit N = cap N
+    // `paths`: Landlock rules, every PATH checked to exist; never with
+    // allow-new-privs. `paths-required`: a kernel that cannot enforce all of
+    // them refuses the start instead of running with what it can enforce.
+    std::optional<PathsFile> paths;
+    bool paths_required = false;
     std::vector<ResourceLimit> limits;    // `limits`
     std::string workdir;                  // `workdir` resolved against dir; default dir
     std::optional<mode_t> umask;          // `umask`
@@ -116,6 +122,9 @@ struct ScriptRules {
     bool shebang_without_exec_bit = false;
 };
 std::expected<ServiceConfig, ConfigError> parse_service_dir(const std::filesystem::path& dir, ScriptRules rules);
+// Every problem of one service dir, not only the first (`tend check`): the
+// same steps, each run even after another one failed.
+std::vector<ConfigError> service_dir_problems(const std::filesystem::path& dir, ScriptRules rules = {});
 
 // True when a regular file starts with "#!" (read in the parent, pure I/O).
 bool starts_with_shebang(const std::filesystem::path& file);

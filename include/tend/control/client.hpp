@@ -7,6 +7,8 @@
 // reserves 2), and says "control is off" when no socket is there.
 #pragma once
 
+#include "tend/config/options.hpp"
+
 #include <chrono>
 #include <expected>
 #include <optional>
@@ -33,12 +35,13 @@ std::expected<Reply, ClientError> request(const std::vector<std::string>& words,
                                           const std::optional<std::string>& runtime_dir,
                                           std::chrono::milliseconds timeout);
 
-// True when argv names a client subcommand (argv[1] is "ctl" or "health").
-bool is_client_command(int argc, char** argv);
-// Runs the client; returns the process exit code.
-int run_client(int argc, char** argv);
+// Runs the client on its parsed command line (config::parse_command_line);
+// returns the process exit code.
+int run_client(const config::ClientCommandLine& command_line);
 
-// Where to look for the socket, in order (pure: for tests).
+// Where to look for the socket, in order (pure: for tests). PID 1's command
+// line is read with tend's own parser (config::parse_options), so it is
+// understood exactly as PID 1 understood it.
 std::vector<std::string> socket_dir_candidates(const std::optional<std::string>& own_runtime_dir,
                                                const std::optional<std::string>& env_runtime_dir,
                                                std::string_view pid1_cmdline);

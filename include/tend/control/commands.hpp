@@ -34,6 +34,13 @@ struct ScheduleView {
     unsigned skipped = 0;                   // ticks skipped (overlap, dependency not ready)
 };
 
+// A service's Landlock confinement (a `paths` file), as `status` shows it.
+struct ConfinementView {
+    int abi = 0;                          // the Landlock ABI used; 0: Landlock not available
+    std::string rules;                    // "4 paths, 2 ports, scope signals"
+    std::vector<std::string> unenforced;  // what this kernel cannot enforce; empty: enforced
+};
+
 // One service as `status` shows it. Filled by the supervisor.
 struct ServiceStatus {
     std::string name;
@@ -52,6 +59,8 @@ struct ServiceStatus {
     // Scheduled services only. For them `state` is "scheduled" between runs
     // while armed, `ready` means armed, and `last_exit` is the last run's.
     std::optional<ScheduleView> schedule;
+    // Services with a `paths` file only.
+    std::optional<ConfinementView> confinement;
 };
 
 // The outcome of start/stop/restart/signal on one service.

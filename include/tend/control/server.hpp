@@ -89,6 +89,7 @@ private:
     CommandHandler& handler_;
     ServerSettings settings_;
     std::filesystem::path path_;
+    sys::UniqueFd dir_;  // the runtime dir, opened O_NOFOLLOW and checked once
     sys::UniqueFd listener_;
     dev_t socket_dev_ = 0;
     ino_t socket_ino_ = 0;

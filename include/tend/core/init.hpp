@@ -70,11 +70,14 @@ private:
     void on_loop_failure(const sys::EventLoop::Failure& failure);
     void on_signal();
     void on_sigchld();
+    // Reaps every exited child: uid helpers, the CMD, scripts, services.
+    void reap();
     void on_timer();
     void rearm_timer();
 
     void start_next_script();
     void script_exited(int wait_status);
+    void cmd_exited(int wait_status, const std::optional<process::SpawnFailure>& failure);
     void enter_running();
     void maybe_start_cmd();
     void start_cmd();
@@ -103,7 +106,8 @@ private:
     sys::UniqueFd log_fd_;  // non-blocking view of stderr for tend's own messages
     process::Environment container_env_;
     MonotonicClock clock_;
-    SystemProcessOps ops_;
+    process::ChildWatch children_{loop_, clock_};  // every child tend starts, watched from the loop
+    SystemProcessOps ops_{children_};
     std::unique_ptr<log::OutputRouter> router_;
     std::unique_ptr<Supervisor> supervisor_;
     bool is_pid1_ = false;
@@ -119,6 +123,8 @@ private:
     std::optional<log::OutputRouter::WriterId> cmd_writer_;  // with --cmd-user and stdio not a terminal
     bool children_left_ = true;
     std::size_t unsignalled_ = 0;  // processes of the last sweep no helper could reach
+    std::size_t sweep_helpers_ = 0;  // helpers of the last sweep not reaped yet
+    std::size_t sweep_helper_processes_ = 0;  // the processes those helpers are to signal
     bool had_scripts_ = false;     // any cont-init or cont-finish script
 
     // s6-overlay compatibility (init_s6.cpp).

@@ -28,6 +28,7 @@
 #include "tend/log/output_router.hpp"
 #include "tend/process/credentials.hpp"
 #include "tend/process/environment.hpp"
+#include "tend/process/landlock.hpp"
 #include "tend/process/spawn.hpp"
 #include "tend/sys/clock_step_watch.hpp"
 #include "tend/sys/event_loop.hpp"
@@ -41,6 +42,9 @@ struct SupervisorContext {
     bool cmd_given = false;      // with a CMD, `primary` files are ignored
     log::OutputRouter* router = nullptr;  // null with --inherit-output
     const WallClock* wall_clock = nullptr;  // for schedules; nullptr: the system's
+    // The kernel's Landlock as tests want it seen; nullopt: asked once, when
+    // the first service with a `paths` file is loaded.
+    std::optional<process::LandlockSupport> landlock;
 };
 
 struct ServiceRecord {
@@ -57,6 +61,9 @@ struct ServiceRecord {
     // one copy of it, not 1000 (issue 11, memory per service).
     std::shared_ptr<const std::vector<std::string>> envp;
     process::CapabilityPlan capabilities;
+    // `paths`: the Landlock ruleset every start, finish and scheduled run of
+    // the service is confined by, built at load (process/landlock.hpp).
+    std::optional<process::Confinement> confinement;
 
     std::unique_ptr<ServiceMachine> machine;
     std::vector<std::size_t> dependencies;  // indices
@@ -100,8 +107,10 @@ public:
     // start_all() has services left to start.
     bool starting() const { return next_to_start_ != kNothingToStart; }
 
-    // A reaped child: returns false when it is none of ours.
-    bool on_child_exit(pid_t pid, int wait_status);
+    // A reaped child: returns false when it is none of ours. `failure`: the
+    // child reported a failed step and never ran its program (its exit is
+    // taken as a shell's 126 or 127).
+    bool on_child_exit(pid_t pid, int wait_status, const std::optional<process::SpawnFailure>& failure = std::nullopt);
     // After a batch of reaps: notices process groups that emptied.
     void after_reap();
     // Delivers due deadlines.
@@ -153,6 +162,12 @@ public:
 
 private:
     void prepare(ServiceRecord& record);
+    // `paths`: builds the record's confinement, warns about what this kernel
+    // cannot enforce, or refuses the service (paths-required, --require-landlock).
+    void prepare_confinement(ServiceRecord& record);
+    // The spawn failure as logged, with a hint when Landlock may be the cause.
+    std::string spawn_failure_text(const ServiceRecord& record, const std::string& script,
+                                   const process::SpawnFailure& failure, bool name_script = true) const;
     void resolve_dependencies();
     // The stored environment equal to `envp`, stored first if new.
     std::shared_ptr<const std::vector<std::string>> shared_environment(std::vector<std::string> envp);
@@ -215,6 +230,7 @@ private:
     std::vector<std::pair<std::size_t, std::shared_ptr<const std::vector<std::string>>>> environments_;
     std::uint64_t own_permitted_caps_ = 0;
     std::uint64_t own_effective_caps_ = 0;
+    std::optional<process::LandlockSupport> landlock_;  // asked at the first `paths`
     bool stopping_all_ = false;
     static constexpr int kNotificationReadsPerWakeup = 8;             // of 512 bytes
     static constexpr std::size_t kNotificationLimit = 64 * 1024;  // bytes without a newline

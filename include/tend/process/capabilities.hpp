@@ -13,6 +13,8 @@ namespace tend::process {
 // tend's permitted and effective sets, bit N = capability N.
 std::uint64_t own_permitted_capabilities();
 std::uint64_t own_effective_capabilities();
+// tend's bounding set (PR_CAPBSET_READ for each capability the kernel knows).
+std::uint64_t own_bounding_set();
 constexpr std::uint64_t capability_bit(unsigned cap) { return std::uint64_t{1} << cap; }
 // "CAP_NET_BIND_SERVICE, CAP_SYS_ADMIN" for a mask.
 std::string capability_names(std::uint64_t mask);

@@ -1,20 +1,26 @@
-// Starting a process with exactly the privileges its plan allows.
+// Starting a process with exactly the privileges its plan allows, without
+// ever waiting for it.
 //
 // Everything is decided in the parent: argv, envp, numeric ids, group list,
 // limits and capability masks are laid out in plain arrays before the child
-// is made (clone with CLONE_VM | CLONE_VFORK, as posix_spawn does), so
-// the child makes only async-signal-safe system calls, in the SPEC's order:
+// is forked, so the child makes only async-signal-safe system calls, in the
+// SPEC's order:
 //
-//   setsid/setpgid -> rlimits, umask, chdir -> capabilities prepared
-//   (bounding set, keep-caps) -> setgroups -> setresgid -> setresuid ->
-//   verify (ids equal the target; setresuid(0) fails for a non-root target)
-//   -> capability sets and ambient caps -> no_new_privs -> signal mask and
-//   dispositions reset -> stdio and notification fd -> exec
+//   setsid/setpgid -> signals sent to tend's group before that discarded ->
+//   rlimits, umask, chdir -> capabilities prepared (bounding set, keep-caps)
+//   -> setgroups -> setresgid -> setresuid -> verify (ids equal the target;
+//   setresuid(0) fails for a non-root target) -> capability sets and ambient
+//   caps -> no_new_privs -> signal mask emptied -> stdio, notification fd,
+//   stdin -> Landlock (`paths`, process/landlock.hpp) -> exec
 //
-// A failing step writes (stage, errno) into a report in the parent's memory
-// and the child exits; the parent is suspended until the child has exec'd or
-// exited, so spawn() returns either a running pid or the exact stage that
-// failed. The rules the child's code follows are in src/process/spawn.cpp.
+// spawn() returns as soon as the child exists: tend never waits for it (see
+// the rule at the top of src/process/spawn.cpp). A failing step writes
+// (stage, errno, detail) into a close-on-exec status pipe and the child
+// exits 127; the exec closes the pipe. The caller keeps the read end
+// (non-blocking) and learns the outcome from it: EOF without a report means
+// the program runs; a report means it never did. ChildWatch
+// (child_watch.hpp) reads it from the event loop and hands the failure over
+// when the child is reaped.
 #pragma once
 
 #include <sys/resource.h>
@@ -29,11 +35,13 @@
 #include <vector>
 
 #include "tend/config/service_config.hpp"
+#include "tend/sys/fd.hpp"
 
 namespace tend::process {
 
 enum class SpawnStage : int {
-    Fork,  // the clone that makes the child (e.g. out of pids or memory)
+    Fork,        // the fork that makes the child (e.g. out of pids or memory)
+    StatusPipe,  // the pipe that would carry the child's report (out of fds)
     Session,
     Rlimit,
     Chdir,
@@ -46,9 +54,11 @@ enum class SpawnStage : int {
     Capabilities,
     AmbientCaps,
     NoNewPrivs,
+    Landlock,
     Signals,
     Stdio,
     NotificationFd,
+    Stdin,
     Exec,
 };
 
@@ -58,9 +68,12 @@ const char* describe(SpawnStage stage);
 struct SpawnFailure {
     SpawnStage stage = SpawnStage::Fork;
     int error = 0;
-    std::string detail;  // the limit's name for SpawnStage::Rlimit, the directory for SpawnStage::Chdir
+    std::string detail;  // the limit's name for SpawnStage::Rlimit, the directory for SpawnStage::Chdir,
+                         // the file exec could not run for SpawnStage::Exec
+    std::string reason;  // replaces strerror(error) when it says more: "its interpreter /x does not exist"
 
-    // "cannot set limit nofile: Operation not permitted"
+    // "cannot set limit nofile: Operation not permitted",
+    // "cannot exec /usr/bin/execlineb: its interpreter /usr/lib/execline/bin/execlineb does not exist"
     std::string message() const;
     // As a shell reports a command it could not run: 127 when the executable
     // does not exist, 126 for every other failure.
@@ -100,13 +113,54 @@ struct SpawnPlan {
     std::optional<IdentityChange> identity;
     CapabilityPlan capabilities;
     bool no_new_privs = false;
+    // A Landlock ruleset (`paths`), applied after no_new_privs; -1: none.
+    int landlock_ruleset_fd = -1;
+    bool stdin_null = false;  // /dev/null as fd 0 (services, finish, scheduled runs); false: tend's
     int stdout_fd = -1;  // -1: inherit tend's
     int stderr_fd = -1;
     int notification_fd_number = -1;  // fd number the service writes to
     int notification_fd = -1;         // our pipe's write end to place there
 };
 
-std::expected<pid_t, SpawnFailure> spawn(const SpawnPlan& plan);
+// A started child and the read end of its status pipe (non-blocking,
+// close-on-exec).
+struct SpawnedChild {
+    pid_t pid = -1;
+    sys::UniqueFd status;
+};
+
+// Forks the child and returns at once. Fails only when the child could not
+// be made (SpawnStage::Fork, SpawnStage::StatusPipe); every later failure
+// comes through the status pipe.
+std::expected<SpawnedChild, SpawnFailure> spawn(const SpawnPlan& plan);
+
+// What the status pipe says, read without blocking.
+enum class StartOutcome {
+    Pending,  // nothing yet: the child is still on its way to exec
+    Running,  // EOF without a report: the program was exec'd
+    Failed,   // the child reported a failed step and exited 127
+};
+struct StartReport {
+    StartOutcome outcome = StartOutcome::Pending;
+    SpawnFailure failure;  // when Failed
+};
+StartReport read_start_report(int status_fd, const SpawnPlan& plan);
+
+// The same from what the caller kept of the plan (ChildWatch keeps only this).
+struct FailureContext {
+    std::string executable;
+    std::vector<std::string> limit_names;
+    std::optional<std::string> workdir;
+    static FailureContext of(const SpawnPlan& plan);
+};
+StartReport read_start_report(int status_fd, const FailureContext& context);
+
+// For an exec that failed with ENOENT although `executable` exists: the
+// script whose interpreter is missing and why ("/usr/bin/execlineb", "its
+// interpreter /usr/lib/execline/bin/execlineb does not exist"), following
+// shebang lines a few levels deep. nullopt when the executable itself is
+// missing or nothing more can be said. Reads files: call it only on failure.
+std::optional<std::pair<std::string, std::string>> explain_missing_interpreter(const std::string& executable);
 
 // Setup phase (SPEC, fine points): tend raises its own soft RLIMIT_NOFILE to
 // the hard limit, because every service's pipes cost tend fds; from then on

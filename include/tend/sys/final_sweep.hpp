@@ -3,10 +3,9 @@
 // kill(-1) skips, silently and still returning 0, every process that tend
 // may not signal: root without CAP_KILL (`--cap-drop ALL --cap-add
 // SETUID,SETGID`) cannot signal another uid. So after the direct attempt
-// tend looks at what it could not reach, groups it by real uid, and for each
-// uid forks one short-lived helper that switches to that uid and signals from
-// there (same uid: no capability needed), as ProcessOps does for a service's
-// group.
+// tend looks at what it could not reach and groups it by real uid; for each
+// uid the caller starts one helper acting as that uid
+// (process/uid_helper.hpp, reaped by the loop: tend never waits for it).
 //
 // As PID 1 the helper calls kill(-1) too (it reaches what appeared since the
 // scan). As a subreaper only tend's own descendants are ever signalled, by
@@ -46,20 +45,20 @@ std::vector<ProcessEntry> read_processes(const std::filesystem::path& proc_root,
 // namespace but tend (PID 1) or tend's descendants (subreaper).
 std::vector<ProcessEntry> remaining_processes(bool is_pid1);
 
-struct UidSweep {
+// Processes of one uid that tend may not signal itself.
+struct RefusedUid {
     uid_t uid = 0;
-    std::size_t processes = 0;  // as counted before the helper ran
-    int error = 0;              // errno of the helper's switch to uid; 0: signalled
+    std::vector<pid_t> pids;
 };
 
 struct SweepReport {
-    std::size_t direct = 0;         // processes tend signalled itself (subreaper), or
-                                    // 0 as PID 1 where kill(-1) does not say
-    std::vector<UidSweep> helpers;  // one per uid tend could not signal directly
+    std::size_t direct = 0;           // processes tend signalled itself (subreaper), or
+                                      // 0 as PID 1 where kill(-1) does not say
+    std::vector<RefusedUid> refused;  // by uid: for the caller's helpers
 };
 
-// Sends each signal of `signals` (in order) to every process left, directly
-// where permitted and through one helper per uid elsewhere.
+// Sends each signal of `signals` (in order) to every process left that tend
+// may signal, and lists the others by uid.
 SweepReport sweep(const std::vector<int>& signals, bool is_pid1);
 
 }  // namespace tend::sys
