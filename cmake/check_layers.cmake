@@ -3,21 +3,23 @@
 #
 # The layers, lowest first, and what each may include besides itself:
 #   sys      -                      (system calls, the event loop, the clock)
-#   config   sys                    (parsing; no logging, no processes)
-#   log      sys config
-#   process  sys config
-#   control  sys config log
-#   compat   sys config log process control   (s6-overlay compatibility)
-#   core     sys config log process control compat
+#   time     sys                    (schedules, time zones, next runs, the wall clock)
+#   config   sys time               (parsing; no logging, no processes)
+#   log      sys time config
+#   process  sys time config
+#   control  sys time config log
+#   compat   sys time config log process control   (s6-overlay compatibility)
+#   core     sys time config log process control compat
 # The CMake libraries (CMakeLists.txt) link the same graph.
 set(allowed_sys "")
-set(allowed_config "sys")
-set(allowed_log "sys;config")
-set(allowed_process "sys;config")
-set(allowed_control "sys;config;log")
-set(allowed_compat "sys;config;log;process;control")
-set(allowed_core "sys;config;log;process;control;compat")
-set(layers sys config log process control compat core)
+set(allowed_time "sys")
+set(allowed_config "sys;time")
+set(allowed_log "sys;time;config")
+set(allowed_process "sys;time;config")
+set(allowed_control "sys;time;config;log")
+set(allowed_compat "sys;time;config;log;process;control")
+set(allowed_core "sys;time;config;log;process;control;compat")
+set(layers sys time config log process control compat core)
 
 set(problems "")
 foreach(layer IN LISTS layers)

@@ -8,18 +8,19 @@
 #include <chrono>
 
 #include "fuzz_input.hpp"
-#include "tend/config/schedule.hpp"
-#include "tend/core/next_run.hpp"
-#include "tend/core/time_zone.hpp"
+#include "tend/config/service_config.hpp"
+#include "tend/time/schedule.hpp"
+#include "tend/time/next_run.hpp"
+#include "tend/time/time_zone.hpp"
 
 namespace {
 
-const tend::core::TimeZone& berlin() {
-    static const tend::core::TimeZone zone = *tend::core::TimeZone::from_posix_rule("CET-1CEST,M3.5.0,M10.5.0/3");
+const tend::time::TimeZone& berlin() {
+    static const tend::time::TimeZone zone = *tend::time::TimeZone::from_posix_rule("CET-1CEST,M3.5.0,M10.5.0/3");
     return zone;
 }
 
-void check_next_runs(const tend::config::CronExpression& cron) {
+void check_next_runs(const tend::time::CronExpression& cron) {
     using namespace std::chrono;
     // 2026-11-29 12:00:00 UTC, 2026-03-29 00:59:59 UTC (a second before
     // Berlin's jump forward), 2026-10-25 00:30:00 UTC (inside Berlin's fold),
@@ -29,11 +30,11 @@ void check_next_runs(const tend::config::CronExpression& cron) {
     // a year field; plus a day for a zone's offset.
     constexpr std::int64_t kHorizon = 30LL * 366 * 86400 + 86400;
     constexpr std::int64_t kEndOf2099 = 4102444800 + 86400;
-    const tend::core::TimeZone utc;
+    const tend::time::TimeZone utc;
     for (const auto* zone : {&utc, &berlin()}) {
         for (const std::int64_t instant : kInstants) {
-            const tend::core::UtcSeconds after{seconds{instant}};
-            const auto next = tend::core::next_cron_run(cron, after, *zone);
+            const tend::time::UtcSeconds after{seconds{instant}};
+            const auto next = tend::time::next_cron_run(cron, after, *zone);
             if (!next) continue;
             const std::int64_t at = next->time_since_epoch().count();
             tend::fuzz::require(at > instant, "the next run is strictly later");
@@ -43,7 +44,7 @@ void check_next_runs(const tend::config::CronExpression& cron) {
             // time the expression matches.
             if (!cron.fixed_time) {
                 const auto local = zone->to_local(*next);
-                tend::fuzz::require(tend::core::next_local_match(cron, local, local + seconds{1}) == local,
+                tend::fuzz::require(tend::time::next_local_match(cron, local, local + seconds{1}) == local,
                                     "the next run matches in local time");
             }
         }
@@ -53,7 +54,8 @@ void check_next_runs(const tend::config::CronExpression& cron) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    using namespace tend::config;
+    using namespace tend::time;
+    using tend::config::parse_schedule_overlap;
     const auto text = tend::fuzz::as_text(data, size);
     if (const auto schedule = parse_schedule(text)) {
         if (const auto* cron = std::get_if<CronExpression>(&*schedule)) {

@@ -5,16 +5,16 @@
 #include <chrono>
 
 #include "fuzz_input.hpp"
-#include "tend/core/time_zone.hpp"
+#include "tend/time/time_zone.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace std::chrono;
-    using tend::core::LocalTimeMapping;
-    using tend::core::TimeZone;
+    using tend::time::LocalTimeMapping;
+    using tend::time::TimeZone;
     if (size == 0) return 0;
     const auto bytes = tend::fuzz::as_text(data + 1, size - 1);
     auto zone = (data[0] % 2 == 0) ? TimeZone::from_tzif(bytes, "fuzz") : TimeZone::from_posix_rule(bytes);
-    if (data[0] % 2 == 1) (void)tend::core::parse_posix_rule(bytes);
+    if (data[0] % 2 == 1) (void)tend::time::parse_posix_rule(bytes);
     if (!zone) {
         tend::fuzz::require(!zone.error().empty(), "a refusal has a reason");
         return 0;
@@ -23,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // 2099, and far ahead (only the footer rule covers it).
     constexpr std::int64_t kInstants[] = {-2147483649LL, 0, 1774746000, 1792888200, 4102444799, 253402300799LL};
     for (const std::int64_t instant : kInstants) {
-        const tend::core::UtcSeconds at{seconds{instant}};
+        const tend::time::UtcSeconds at{seconds{instant}};
         const auto period = zone->period_at(at);
         tend::fuzz::require(period.begin <= at && at < period.end, "the period holds its instant");
         const auto local = zone->to_local(at);

@@ -30,7 +30,7 @@ command -v ccache >/dev/null && launcher=ccache
 SOURCES="src/sys/fd.cpp src/config/duration.cpp src/config/envdir.cpp src/config/file_reader.cpp
          src/config/service_config.cpp src/config/signals.cpp src/config/value_parsers.cpp
          src/process/credentials.cpp src/control/protocol.cpp src/log/line_splitter.cpp
-         src/config/schedule.cpp src/core/next_run.cpp src/core/time_zone.cpp src/config/ready_when.cpp
+         src/time/schedule.cpp src/time/next_run.cpp src/time/time_zone.cpp src/config/ready_when.cpp
          src/config/s6_env.cpp src/config/s6rc.cpp src/compat/shebang.cpp src/compat/execline.cpp src/compat/uidgid.cpp
          src/control/commands.cpp fuzz/stub_exec_program.cpp"
 FLAGS="-std=c++2b -stdlib=libc++ -g -O1 -Iinclude -fsanitize=address,undefined

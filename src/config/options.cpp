@@ -147,7 +147,7 @@ std::string words_for(std::chrono::milliseconds duration, std::string_view zero_
 }
 
 // The table every part reads: parsing, --help, suggestions, TEND_* names.
-const std::array<OptionSpec, 21> kOptions{{
+const std::array<OptionSpec, 22> kOptions{{
     // Directories
     {"services-dir", "DIR", Group::Directories, "directory of service dirs", nullptr,
      [](Options& o, std::string_view v) { return set_path(o.services_dir, v); },
@@ -158,6 +158,9 @@ const std::array<OptionSpec, 21> kOptions{{
     {"cont-finish-dir", "DIR", Group::Directories, "scripts run after the services stopped", nullptr,
      [](Options& o, std::string_view v) { return set_path(o.cont_finish_dir, v); },
      [](const Options& o) { return o.cont_finish_dir.string(); }},
+    {"crontab", "FILE", Group::Directories, "a Supercronic/Vixie crontab whose jobs run beside the services",
+     nullptr, [](Options& o, std::string_view v) { return set_path(o.crontab, v); },
+     [](const Options& o) { return o.crontab.empty() ? std::string("none") : o.crontab.string(); }},
     // Start-up
     {"on-init-failure", "stop|continue", Group::StartUp,
      "a failing cont-init script ends the boot (stop) or is only reported (continue)", nullptr,

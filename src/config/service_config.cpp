@@ -463,7 +463,7 @@ private:
                                                   " (a scheduled job runs at its ticks and is never kept up, "
                                                   "restarted or waited for)");
         }
-        auto parsed = parse_schedule(**line);
+        auto parsed = time::parse_schedule(**line);
         if (!parsed) return fail(file("schedule"), parsed.error());
         config_.schedule = std::move(*parsed);
         config_.schedule_text = **line;
@@ -537,6 +537,12 @@ std::expected<ServiceConfig, ConfigError> parse_service_dir(const std::filesyste
 
 std::vector<ConfigError> service_dir_problems(const std::filesystem::path& dir, ScriptRules rules) {
     return ServiceDirParser(dir, rules).run_steps(true);
+}
+
+std::expected<ScheduleOverlap, std::string> parse_schedule_overlap(std::string_view line) {
+    if (line == "skip") return ScheduleOverlap::Skip;
+    if (line == "kill") return ScheduleOverlap::Kill;
+    return std::unexpected("unknown value " + in_quotes(line) + " (skip or kill)");
 }
 
 }  // namespace tend::config

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "tend/core/next_run.hpp"
+#include "tend/time/next_run.hpp"
 #include "tend/log/logger.hpp"
 
 namespace tend::core {
@@ -17,7 +17,7 @@ using std::chrono::seconds;
 
 Scheduler::Scheduler(const Clock& monotonic, const WallClock& wall) : monotonic_(monotonic), wall_(wall) {}
 
-void Scheduler::add(std::size_t service, std::string name, config::Schedule schedule, std::string text) {
+void Scheduler::add(std::size_t service, std::string name, time::Schedule schedule, std::string text) {
     Job job;
     job.service = service;
     job.name = std::move(name);
@@ -30,7 +30,7 @@ void Scheduler::add(std::size_t service, std::string name, config::Schedule sche
 
 bool Scheduler::has_wall_clock_jobs() const {
     return std::any_of(jobs_.begin(), jobs_.end(),
-                       [](const Job& job) { return std::holds_alternative<config::CronExpression>(job.schedule); });
+                       [](const Job& job) { return std::holds_alternative<time::CronExpression>(job.schedule); });
 }
 
 Scheduler::Job* Scheduler::find_service(std::size_t service) {
@@ -51,7 +51,7 @@ const Scheduler::Job* Scheduler::find_name(std::string_view name) const {
 }
 
 void Scheduler::schedule_next(Job& job, TimePoint mono_now, WallTime wall_now, std::optional<UtcSeconds> after) {
-    if (const auto* every = std::get_if<config::EverySchedule>(&job.schedule)) {
+    if (const auto* every = std::get_if<time::EverySchedule>(&job.schedule)) {
         job.tick.reset();
         // One period after the last deadline; missed periods are skipped.
         TimePoint next = job.deadline ? *job.deadline + every->period : mono_now + every->period;
@@ -59,10 +59,10 @@ void Scheduler::schedule_next(Job& job, TimePoint mono_now, WallTime wall_now, s
         job.deadline = next;
         return;
     }
-    const auto& cron = std::get<config::CronExpression>(job.schedule);
+    const auto& cron = std::get<time::CronExpression>(job.schedule);
     const UtcSeconds now_seconds = floor<seconds>(wall_now);
     const UtcSeconds from = after ? std::max(*after, now_seconds) : now_seconds;
-    job.tick = next_cron_run(cron, from, zone_);
+    job.tick = time::next_cron_run(cron, from, zone_);
     if (!job.tick) {
         job.deadline.reset();
         log::warn("service {}: schedule '{}' has no run in the future", job.name, job.text);
@@ -120,6 +120,7 @@ void Scheduler::on_timer() {
     for (auto& job : jobs_) {
         if (!job.armed || !job.deadline || *job.deadline > mono_now) continue;
         due.push_back(job.service);
+        if (job.tick) job.last_tick = job.tick;
         // The next tick first, so messages about this one can name it.
         schedule_next(job, mono_now, wall_now, job.tick);
     }
@@ -134,8 +135,16 @@ void Scheduler::clock_changed() {
     const TimePoint mono_now = monotonic_.now();
     const WallTime wall_now = wall_.now();
     for (auto& job : jobs_) {
-        if (!job.armed || !std::holds_alternative<config::CronExpression>(job.schedule)) continue;
-        schedule_next(job, mono_now, wall_now, std::nullopt);
+        const auto* cron = std::get_if<time::CronExpression>(&job.schedule);
+        if (!job.armed || !cron) continue;
+        // A fixed-time job that ran at 03:00:00, with the clock set back 20 s:
+        // its next run is after 03:00:00 again, not 03:00:00 a second time.
+        std::optional<UtcSeconds> after;
+        const UtcSeconds now_seconds = floor<seconds>(wall_now);
+        if (cron->fixed_time && job.last_tick && now_seconds < *job.last_tick &&
+            *job.last_tick - now_seconds < kClockCorrection)
+            after = job.last_tick;
+        schedule_next(job, mono_now, wall_now, after);
     }
 }
 
@@ -161,7 +170,7 @@ void Scheduler::run_ended(std::size_t service, ExitInfo exit, Duration duration)
 
 std::string Scheduler::format_local(WallTime time) const {
     const UtcSeconds instant = floor<seconds>(time);
-    const ZonePeriod period = zone_.period_at(instant);
+    const time::ZonePeriod period = zone_.period_at(instant);
     const std::int64_t local = instant.time_since_epoch().count() + period.offset;
     const std::int64_t days = local >= 0 ? local / 86400 : (local - 86399) / 86400;
     const std::int64_t second_of_day = local - days * 86400;

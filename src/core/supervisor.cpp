@@ -96,6 +96,7 @@ void Supervisor::load(const std::filesystem::path& services_dir, const std::vect
                 if (other.name == name && name != record.name && !other.refused())
                     record.config->depends.push_back(name);
     }
+    load_crontab();
     resolve_dependencies();
     compute_held_by_down();
     for (auto& record : services_) {
@@ -593,13 +594,18 @@ void Supervisor::spawn_main(ServiceRecord& record) {
     const config::ServiceConfig& cfg = *record.config;
     const timespec spawned_at = ReadinessProbe::file_clock_now();  // for `ready-when file`
     process::SpawnPlan plan = base_plan(record);
-    auto applied = compat::apply_script_start(record.run_start, plan, {}, container_envp(record, record.run_start),
-                                              context_.options->default_path);
-    if (!applied || !*applied) {
-        log::error("service {}: {}", record.name, applied ? cfg.run + ": does nothing (no command)" : applied.error());
-        dispatch(record, {EventKind::SpawnFailed});
-        if (record.primary) primary_exited(126, "primary service " + record.name + " cannot start");
-        return;
+    if (!cfg.command.empty()) {  // a crontab job
+        plan.executable = cfg.command.front();
+        plan.argv = cfg.command;
+    } else {
+        auto applied = compat::apply_script_start(record.run_start, plan, {}, container_envp(record, record.run_start),
+                                                  context_.options->default_path);
+        if (!applied || !*applied) {
+            log::error("service {}: {}", record.name, applied ? cfg.run + ": does nothing (no command)" : applied.error());
+            dispatch(record, {EventKind::SpawnFailed});
+            if (record.primary) primary_exited(126, "primary service " + record.name + " cannot start");
+            return;
+        }
     }
 
     std::vector<sys::UniqueFd> child_ends;  // closed in the parent after spawn

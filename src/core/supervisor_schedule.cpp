@@ -10,10 +10,13 @@
 // end is logged with its code and duration and never stops anything else.
 #include <sys/epoll.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "tend/core/supervisor.hpp"
-#include "tend/core/time_zone.hpp"
+#include "tend/config/file_reader.hpp"
+#include "tend/time/crontab.hpp"
+#include "tend/time/time_zone.hpp"
 #include "tend/log/logger.hpp"
 
 namespace tend::core {
@@ -55,7 +58,7 @@ void Supervisor::load_schedules() {
     };
     // The zone matches cron lines; for `@every` it only shows times in messages.
     std::optional<std::string> tz = context_.container_env ? context_.container_env->get("TZ") : std::nullopt;
-    LoadedTimeZone loaded = load_time_zone(tz ? std::optional<std::string_view>(*tz) : std::nullopt);
+    time::LoadedTimeZone loaded = time::load_time_zone(tz ? std::optional<std::string_view>(*tz) : std::nullopt);
     if (loaded.problem) log::warn("schedules: {}", *loaded.problem);
     log::info("schedules use the time zone {}", loaded.source);
     scheduler_->set_zone(std::move(loaded.zone));
@@ -74,6 +77,55 @@ void Supervisor::load_schedules() {
     if (!added) {
         log::warn("schedules: cannot watch the wall clock for steps: {}", std::strerror(added.error()));
         clock_step_watch_.reset();
+    }
+}
+
+// --crontab: each job line becomes a scheduled ServiceRecord named
+// crontab-<position>, run as `SHELL -c LINE` as tend's user (or --cmd-user),
+// with the container environment and the crontab's variables, overlap
+// skipped. A crontab that cannot be read or parsed runs none of its jobs.
+void Supervisor::load_crontab() {
+    const std::filesystem::path& file = context_.options->crontab;
+    if (file.empty()) return;
+    auto text = config::read_small_file(file, 1024 * 1024);
+    if (!text) {
+        log::error("{}: {}: no crontab job runs", file.string(), text.error());
+        return;
+    }
+    auto crontab = time::parse_crontab(*text);
+    if (!crontab) {
+        log::error("{}: {}: no crontab job runs", file.string(), crontab.error());
+        return;
+    }
+    if (crontab->cron_tz) log::warn("{}: CRON_TZ={} is not supported yet: schedules use TZ", file.string(), *crontab->cron_tz);
+    for (const auto& job : crontab->jobs) {
+        ServiceRecord record;
+        record.name = "crontab-" + std::to_string(job.position);
+        if (std::any_of(services_.begin(), services_.end(), [&](const ServiceRecord& r) { return r.name == record.name; })) {
+            log::warn("{}: job {} not run: a service is named {}", file.string(), job.position, record.name);
+            continue;
+        }
+        record.dir = file.parent_path().string();
+        config::ServiceConfig cfg;
+        cfg.name = record.name;
+        cfg.dir = record.dir;
+        cfg.run = crontab->shell;
+        cfg.command = {crontab->shell, "-c", job.command};
+        cfg.keep_env = true;
+        for (const auto& [key, value] : crontab->variables) {
+            std::erase_if(cfg.envdir, [&](const config::EnvdirEntry& e) { return e.name == key; });
+            cfg.envdir.push_back({key, value});
+        }
+        cfg.user = context_.options->cmd_user;
+        cfg.workdir = "/";
+        cfg.restart = config::RestartPolicy::Never;
+        cfg.schedule = job.cron;
+        cfg.schedule_text = job.schedule;
+        log::info("{}: job {} (line {}): '{}' runs {}", file.string(), job.position, job.line, job.schedule,
+                  job.command);
+        record.config = std::move(cfg);
+        prepare(record);
+        services_.push_back(std::move(record));
     }
 }
 

@@ -854,8 +854,8 @@ TEST(Control, StartRunsAScheduledJobNowAndStatusShowsItsRuns) {
 TEST(Control, StopDisarmsAScheduledJobAndRestartRearmsIt) {
     TEND_REQUIRE_NAMESPACES();
     Sandbox sandbox;
-    sandbox.service("tick").line("schedule", "* * * * * *").run("echo run >> \"$OUT/tick.runs\"\n");
-    sandbox.service("witness").line("schedule", "* * * * * *").run("echo run >> \"$OUT/witness.runs\"\n");
+    sandbox.service("tick").line("schedule", "* * * * * * *").run("echo run >> \"$OUT/tick.runs\"\n");
+    sandbox.service("witness").line("schedule", "* * * * * * *").run("echo run >> \"$OUT/witness.runs\"\n");
     TendProcess tend(sandbox);
     ASSERT_TRUE(wait_for_socket(sandbox)) << tend.current_err();
     ASSERT_TRUE(wait_for_lines(sandbox.out("tick.runs"), 1, 15s)) << tend.current_err();

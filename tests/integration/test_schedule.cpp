@@ -8,6 +8,7 @@
 // Exact times (DST, leap days, missed ticks) are unit-tested with fake clocks;
 // here the runs record the wall-clock second they started in, so "one run per
 // second" is checked on what happened, not on how long the test waited.
+#include <fstream>
 #include <signal.h>
 
 #include <gtest/gtest.h>
@@ -36,7 +37,7 @@ long voluntary_switches(pid_t pid) {
 TEST(Schedule, EverySecondScheduleRunsOncePerSecond) {
     TEND_REQUIRE_NAMESPACES();
     Sandbox sandbox;
-    sandbox.service("tick").line("schedule", "* * * * * *").run(kRecordSecond);
+    sandbox.service("tick").line("schedule", "* * * * * * *").run(kRecordSecond);
     TendProcess tend(sandbox);
     constexpr std::size_t kRuns = 5;
     ASSERT_TRUE(wait_for_lines(sandbox.out("tick.seconds"), kRuns, 15s)) << tend.current_err();
@@ -51,7 +52,7 @@ TEST(Schedule, EverySecondScheduleRunsOncePerSecond) {
     ASSERT_GE(seconds.size(), kRuns);
     for (std::size_t i = 1; i < seconds.size(); ++i) EXPECT_GT(seconds[i], seconds[i - 1]) << r.diagnostics();
     EXPECT_LE(seconds[kRuns - 1] - seconds[0], static_cast<long>(kRuns)) << r.diagnostics();
-    EXPECT_TRUE(contains(r.err, "service tick: scheduled '* * * * * *', next run")) << r.err;
+    EXPECT_TRUE(contains(r.err, "service tick: scheduled '* * * * * * *', next run")) << r.err;
     EXPECT_TRUE(contains(r.err, "service tick: run succeeded after")) << r.err;
 }
 
@@ -60,7 +61,7 @@ TEST(Schedule, OverlappingTickIsSkippedAndLogged) {
     Sandbox sandbox;
     // Each run lasts 2.5 s, so at least one tick finds the last run going.
     sandbox.service("slow")
-        .line("schedule", "* * * * * *")
+        .line("schedule", "* * * * * * *")
         .run("[ -e \"$OUT/running\" ] && echo overlap >> \"$OUT/overlap\"\n"
              "touch \"$OUT/running\"\n"
              "sleep 2.5\n"
@@ -80,7 +81,7 @@ TEST(Schedule, OverlapKillReplacesTheOldRun) {
     TEND_REQUIRE_NAMESPACES();
     Sandbox sandbox;
     sandbox.service("stuck")
-        .line("schedule", "* * * * * *")
+        .line("schedule", "* * * * * * *")
         .line("schedule-overlap", "kill")
         .run("echo $$ >> \"$OUT/stuck.pids\"\nexec sleep 1000\n");
     TendProcess tend(sandbox);
@@ -96,14 +97,14 @@ TEST(Schedule, ARunHasTheServicesUserEnvironmentAndNoNewPrivs) {
     TEND_REQUIRE_NAMESPACES();
     Sandbox sandbox;
     sandbox.service("report")
-        .line("schedule", "* * * * * *")
+        .line("schedule", "* * * * * * *")
         .user("nobody")
         .env("GREETING", "hello\n")
         .run("cat /proc/$$/status > \"$OUT/report.status.tmp\"\n"
              "cat /proc/$$/environ > \"$OUT/report.env.tmp\"\n"
              "mv \"$OUT/report.env.tmp\" \"$OUT/report.env\"\n"
              "mv \"$OUT/report.status.tmp\" \"$OUT/report.status\"\n");
-    sandbox.service("failing").line("schedule", "* * * * * *").run("exit 3\n");
+    sandbox.service("failing").line("schedule", "* * * * * * *").run("exit 3\n");
     TendProcess tend(sandbox);
     ASSERT_TRUE(wait_for_file(sandbox.out("report.status"), 15s)) << tend.current_err();
     ASSERT_TRUE(tend.wait_for_err("service failing: run failed with exit code 3 after", 15s)) << tend.current_err();
@@ -129,7 +130,7 @@ TEST(Schedule, ARunHasTheServicesUserEnvironmentAndNoNewPrivs) {
 TEST(Schedule, TendSleepsBetweenTicks) {
     TEND_REQUIRE_NAMESPACES();
     Sandbox sandbox;
-    sandbox.service("tick").line("schedule", "*/2 * * * * *").run(kRecordSecond);
+    sandbox.service("tick").line("schedule", "*/2 * * * * * *").run(kRecordSecond);
     TendProcess tend(sandbox);
     ASSERT_TRUE(wait_for_lines(sandbox.out("tick.seconds"), 1, 15s)) << tend.current_err();
     const pid_t pid = tend.tend_pid();
@@ -153,7 +154,7 @@ TEST(Schedule, ATickWhoseDependencyIsNotReadyIsSkippedAndLogged) {
     Sandbox sandbox;
     // Never writes its readiness newline.
     sandbox.service("db").line("notification-fd", "3").run("exec sleep 1000\n");
-    sandbox.service("backup").line("schedule", "* * * * * *").line("depends", "db").run(kRecordSecond);
+    sandbox.service("backup").line("schedule", "* * * * * * *").line("depends", "db").run(kRecordSecond);
     TendProcess tend(sandbox);
     ASSERT_TRUE(tend.wait_for_err("service backup: tick skipped: dependency 'db' is not ready; next run", 15s))
         << tend.current_err();
@@ -167,7 +168,7 @@ TEST(Schedule, ATickWhoseDependencyIsNotReadyIsSkippedAndLogged) {
 TEST(Schedule, WorksAsAnArbitraryUidWithoutPasswdEntry) {
     TEND_REQUIRE_NAMESPACES();
     Sandbox sandbox;
-    sandbox.service("job").line("schedule", "* * * * * *").run(
+    sandbox.service("job").line("schedule", "* * * * * * *").run(
         "id -u > \"$OUT/job.uid.tmp\"\nmv \"$OUT/job.uid.tmp\" \"$OUT/job.uid\"\n");
     TendOptions options;
     options.launcher_script = "exec setpriv --reuid 123456 --regid 0 --clear-groups \"$@\"\n";
@@ -189,10 +190,31 @@ TEST(Schedule, BadScheduleRefusesOnlyThatServiceNamingTheField) {
     sandbox.service("good").run("echo up > \"$OUT/good\"\nexec sleep 1000\n");
     RunResult r = run_until_files(sandbox, {"good"});
     ASSERT_FALSE(r.timed_out) << r.diagnostics();
-    EXPECT_TRUE(contains(r.err, (bad.file_path("schedule").string() + ": hour: '25' is out of range 0-23")))
+    EXPECT_TRUE(contains(r.err, (bad.file_path("schedule").string() + ": hour: '25' is not an hour (0-23)")))
         << r.err;
     EXPECT_TRUE(contains(r.err, "/conflict/schedule: cannot be combined with ")) << r.err;
 }
 
 }  // namespace
+// --crontab: a Supercronic crontab's jobs run beside the services, with the
+// crontab's variables (quotes removed) on top of the container environment.
+TEST(Schedule, CrontabJobsRunWithTheirVariables) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    const auto crontab = sandbox.root() / "crontab";
+    {
+        std::ofstream file(crontab);
+        file << "# Supercronic's format\nGREETING='hello cron'\n"
+                "* * * * * * * echo \"$GREETING\" >> " << sandbox.out("cron.out").string() << "\n";
+    }
+    TendProcess tend(sandbox, TendOptions{.args = {"--crontab", crontab.string()}});
+    ASSERT_TRUE(wait_for_lines(sandbox.out("cron.out"), 2, 15s)) << tend.current_err();
+    ASSERT_TRUE(tend.signal(SIGTERM));
+    RunResult r = tend.wait();
+    EXPECT_EQ(r.exit_code, 0) << r.diagnostics();
+    EXPECT_EQ(read_lines(sandbox.out("cron.out")).front(), "hello cron");
+    EXPECT_TRUE(contains(r.err, "job 0 (line 3): '* * * * * * *' runs echo")) << r.err;
+    EXPECT_TRUE(contains(r.err, "service crontab-0: scheduled '* * * * * * *'")) << r.err;
+}
+
 }  // namespace tend::itest

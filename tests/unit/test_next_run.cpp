@@ -6,27 +6,27 @@
 
 #include <gtest/gtest.h>
 
-#include "tend/config/schedule.hpp"
-#include "tend/core/next_run.hpp"
+#include "tend/time/schedule.hpp"
+#include "tend/time/next_run.hpp"
 
 namespace {
 
 using namespace std::chrono;
-using tend::core::TimeZone;
-using tend::core::UtcSeconds;
+using tend::time::TimeZone;
+using tend::time::UtcSeconds;
 
 UtcSeconds at(int y, unsigned mo, unsigned d, int h = 0, int mi = 0, int s = 0) {
     return sys_days{year{y} / month{mo} / day{d}} + hours{h} + minutes{mi} + seconds{s};
 }
 
-tend::config::CronExpression cron(std::string_view line) {
-    auto parsed = tend::config::parse_schedule(line);
-    EXPECT_TRUE(parsed && std::holds_alternative<tend::config::CronExpression>(*parsed)) << line;
-    return parsed ? std::get<tend::config::CronExpression>(*parsed) : tend::config::CronExpression{};
+tend::time::CronExpression cron(std::string_view line) {
+    auto parsed = tend::time::parse_schedule(line);
+    EXPECT_TRUE(parsed && std::holds_alternative<tend::time::CronExpression>(*parsed)) << line;
+    return parsed ? std::get<tend::time::CronExpression>(*parsed) : tend::time::CronExpression{};
 }
 
 TimeZone zone(const std::string& name) {
-    auto loaded = tend::core::load_time_zone(name);
+    auto loaded = tend::time::load_time_zone(name);
     EXPECT_FALSE(loaded.problem) << *loaded.problem;
     return loaded.zone;
 }
@@ -36,7 +36,7 @@ std::vector<UtcSeconds> runs(std::string_view line, UtcSeconds after, const Time
     auto expression = cron(line);
     std::vector<UtcSeconds> result;
     for (int i = 0; i < count; ++i) {
-        auto next = tend::core::next_cron_run(expression, after, tz);
+        auto next = tend::time::next_cron_run(expression, after, tz);
         if (!next) break;
         result.push_back(*next);
         after = *next;
@@ -50,10 +50,28 @@ std::vector<UtcSeconds> runs(std::string_view line, UtcSeconds after, const Time
 
 TEST(NextRun, SecondsMinutesAndStrictlyAfter) {
     TimeZone utc;
-    EXPECT_EQ(runs("*/15 * * * * *", at(2026, 1, 1, 10, 0, 7), utc, 2),
+    EXPECT_EQ(runs("*/15 * * * * * *", at(2026, 1, 1, 10, 0, 7), utc, 2),
               (std::vector{at(2026, 1, 1, 10, 0, 15), at(2026, 1, 1, 10, 0, 30)}));
     EXPECT_EQ(runs("0 * * * *", at(2026, 1, 1, 10), utc, 1), (std::vector{at(2026, 1, 1, 11)}));
     EXPECT_EQ(runs("59 23 31 12 *", at(2026, 6, 1), utc, 1), (std::vector{at(2026, 12, 31, 23, 59)}));
+}
+
+TEST(NextRun, LastDayNearestWeekdayAndNthWeekday) {
+    TimeZone utc;
+    // L: Feb 2028 has 29 days.
+    EXPECT_EQ(runs("0 0 L * *", at(2028, 2, 1), utc, 2), (std::vector{at(2028, 2, 29), at(2028, 3, 31)}));
+    // LW: May 31st 2026 is a Sunday, so the 29th (Friday).
+    EXPECT_EQ(runs("0 0 LW 5 *", at(2026, 1, 1), utc, 1), (std::vector{at(2026, 5, 29)}));
+    // 1W: Aug 1st 2026 is a Saturday: Monday the 3rd (the month is not left).
+    EXPECT_EQ(runs("0 0 1W 8 *", at(2026, 1, 1), utc, 1), (std::vector{at(2026, 8, 3)}));
+    // 15W: Nov 15th 2026 is a Sunday: Monday the 16th.
+    EXPECT_EQ(runs("0 0 15W 11 *", at(2026, 1, 1), utc, 1), (std::vector{at(2026, 11, 16)}));
+    // 5L: the last Friday; 6#5: the fifth Saturday, when a month has one.
+    EXPECT_EQ(runs("0 0 * 1 5L", at(2026, 1, 1), utc, 1), (std::vector{at(2026, 1, 30)}));
+    EXPECT_EQ(runs("0 0 * * 6#5", at(2026, 1, 1), utc, 2), (std::vector{at(2026, 1, 31), at(2026, 5, 30)}));
+    // Both day fields restricted: either matches (Friday the 13th or any 13th or any Friday).
+    EXPECT_EQ(runs("0 0 13 2 fri", at(2026, 2, 1), utc, 3),
+              (std::vector{at(2026, 2, 6), at(2026, 2, 13), at(2026, 2, 20)}));
 }
 
 TEST(NextRun, LeapDayOnlyInLeapYears) {
@@ -156,7 +174,7 @@ TEST(NextRun, AYearOfWeekdayMornings) {
     }
     int count = 0;
     UtcSeconds now = at(2025, 12, 31, 23);
-    while (auto next = tend::core::next_cron_run(expression, now, berlin)) {
+    while (auto next = tend::time::next_cron_run(expression, now, berlin)) {
         if (*next >= at(2026, 12, 31, 23)) break;
         auto local = berlin.to_local(*next);
         auto local_day = floor<days>(local);
@@ -184,8 +202,8 @@ TEST(NextRun, EveryByteFlipOfAZoneFileIsHandled) {
         auto zone = TimeZone::from_tzif(broken, "broken");
         if (!zone) continue;
         ++accepted;
-        (void)tend::core::next_cron_run(expression, at(2026, 3, 28), *zone);
-        (void)zone->from_local(tend::core::LocalSeconds{at(2026, 10, 25, 2, 30).time_since_epoch()});
+        (void)tend::time::next_cron_run(expression, at(2026, 3, 28), *zone);
+        (void)zone->from_local(tend::time::LocalSeconds{at(2026, 10, 25, 2, 30).time_since_epoch()});
     }
     EXPECT_GT(accepted, 0) << "flips in the skipped 32-bit block or in abbreviations still load";
 }

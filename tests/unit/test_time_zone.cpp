@@ -8,15 +8,15 @@
 
 #include <gtest/gtest.h>
 
-#include "tend/core/time_zone.hpp"
+#include "tend/time/time_zone.hpp"
 
 namespace {
 
 using namespace std::chrono;
-using tend::core::LocalSeconds;
-using tend::core::LocalTimeMapping;
-using tend::core::TimeZone;
-using tend::core::UtcSeconds;
+using tend::time::LocalSeconds;
+using tend::time::LocalTimeMapping;
+using tend::time::TimeZone;
+using tend::time::UtcSeconds;
 
 constexpr const char* kZoneinfo = "/usr/share/zoneinfo";
 
@@ -28,7 +28,7 @@ LocalSeconds local(int y, unsigned mo, unsigned d, int h = 0, int mi = 0, int s 
 }
 
 TimeZone zone(const std::string& name) {
-    auto loaded = tend::core::load_time_zone(name);
+    auto loaded = tend::time::load_time_zone(name);
     EXPECT_FALSE(loaded.problem) << *loaded.problem;
     return loaded.zone;
 }
@@ -142,31 +142,31 @@ TEST(TimeZone, BadPosixRulesAreRefused) {
 
 TEST(TimeZone, LoadFollowsTzThenLocaltimeThenUtc) {
     REQUIRE_ZONE("Europe/Berlin");
-    auto named = tend::core::load_time_zone("Europe/Berlin");
+    auto named = tend::time::load_time_zone("Europe/Berlin");
     EXPECT_FALSE(named.problem);
     EXPECT_EQ(named.zone.offset_at(at(2026, 7, 1)), 7200);
-    auto colon = tend::core::load_time_zone(":America/New_York");
+    auto colon = tend::time::load_time_zone(":America/New_York");
     EXPECT_EQ(colon.zone.offset_at(at(2026, 7, 1)), -4 * 3600);
-    auto path = tend::core::load_time_zone("/usr/share/zoneinfo/Europe/Berlin");
+    auto path = tend::time::load_time_zone("/usr/share/zoneinfo/Europe/Berlin");
     EXPECT_EQ(path.zone.offset_at(at(2026, 7, 1)), 7200);
-    auto rule = tend::core::load_time_zone("JST-9");
+    auto rule = tend::time::load_time_zone("JST-9");
     EXPECT_FALSE(rule.problem);
     EXPECT_EQ(rule.zone.offset_at(at(2026, 7, 1)), 9 * 3600);
-    auto empty = tend::core::load_time_zone("");
+    auto empty = tend::time::load_time_zone("");
     EXPECT_FALSE(empty.problem);
     EXPECT_EQ(empty.zone.offset_at(at(2026, 7, 1)), 0);
-    auto bad = tend::core::load_time_zone("Mars/Olympus_Mons");
+    auto bad = tend::time::load_time_zone("Mars/Olympus_Mons");
     ASSERT_TRUE(bad.problem);
     EXPECT_NE(bad.problem->find("TZ=Mars/Olympus_Mons"), std::string::npos) << *bad.problem;
     EXPECT_EQ(bad.zone.offset_at(at(2026, 7, 1)), 0);
-    auto escape = tend::core::load_time_zone("../../../etc/passwd");
+    auto escape = tend::time::load_time_zone("../../../etc/passwd");
     EXPECT_TRUE(escape.problem);
 
     // Unset TZ: /etc/localtime (given here), else UTC.
-    auto from_localtime = tend::core::load_time_zone(std::nullopt, kZoneinfo, std::string(kZoneinfo) + "/Europe/Berlin");
+    auto from_localtime = tend::time::load_time_zone(std::nullopt, kZoneinfo, std::string(kZoneinfo) + "/Europe/Berlin");
     EXPECT_FALSE(from_localtime.problem);
     EXPECT_EQ(from_localtime.zone.offset_at(at(2026, 7, 1)), 7200);
-    auto none = tend::core::load_time_zone(std::nullopt, kZoneinfo, "/nonexistent/localtime");
+    auto none = tend::time::load_time_zone(std::nullopt, kZoneinfo, "/nonexistent/localtime");
     EXPECT_FALSE(none.problem);
     EXPECT_EQ(none.zone.offset_at(at(2026, 7, 1)), 0);
     EXPECT_NE(none.source.find("UTC"), std::string::npos);

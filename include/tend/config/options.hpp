@@ -29,6 +29,7 @@ struct Options {
     std::filesystem::path cont_init_dir = "/etc/cont-init.d";
     std::filesystem::path cont_finish_dir = "/etc/cont-finish.d";
     std::filesystem::path runtime_dir = "/run/tend";
+    std::filesystem::path crontab;        // --crontab: a Supercronic/Vixie crontab; empty: none
     InitFailure on_init_failure = InitFailure::Stop;
     bool forward_signals = false;
     bool as_me = false;                   // local testing: never switch user

@@ -20,12 +20,20 @@
 #include <vector>
 
 #include "tend/config/paths_file.hpp"
-#include "tend/config/schedule.hpp"
+#include "tend/time/schedule.hpp"
 #include "tend/config/ready_when.hpp"
 
 namespace tend::config {
 
 enum class RestartPolicy { Always, OnFailure, Never };
+
+// `schedule-overlap`: what a tick does while the previous run still runs.
+enum class ScheduleOverlap {
+    Skip,  // the tick is skipped and logged (default)
+    Kill,  // the old run is stopped (down-signal, SIGKILL after timeout-kill), then the new one starts
+};
+std::expected<ScheduleOverlap, std::string> parse_schedule_overlap(std::string_view line);
+
 
 // One `limits` line: resource (RLIMIT_*), soft and hard values (RLIM_INFINITY
 // for `unlimited`), and the name as written, for error messages.
@@ -80,9 +88,11 @@ struct ServiceConfig {
     int down_signal = 15;                 // SIGTERM
 
     // `schedule`: run `run` on a schedule instead of keeping it up.
-    std::optional<Schedule> schedule;
+    std::optional<time::Schedule> schedule;
     std::string schedule_text;            // the line as written, for messages
     ScheduleOverlap schedule_overlap = ScheduleOverlap::Skip;  // `schedule-overlap`
+    // A crontab job (--crontab): what runs instead of `run` (SHELL -c LINE).
+    std::vector<std::string> command;
 
     // Non-fatal findings (e.g. both keep-env and import-env), each a full
     // message naming the file.

@@ -26,38 +26,19 @@
 #include <string_view>
 #include <vector>
 
-#include "tend/config/schedule.hpp"
 #include "tend/core/clock.hpp"
 #include "tend/core/restart_policy.hpp"
-#include "tend/core/time_zone.hpp"
+#include "tend/time/schedule.hpp"
+#include "tend/time/time_zone.hpp"
+#include "tend/time/wall_clock.hpp"
 
 namespace tend::core {
 
-using WallTime = std::chrono::sys_time<std::chrono::milliseconds>;
-
-// CLOCK_REALTIME, behind an interface so unit tests can set it.
-class WallClock {
-public:
-    virtual ~WallClock() = default;
-    virtual WallTime now() const = 0;
-};
-
-class SystemWallClock final : public WallClock {
-public:
-    WallTime now() const override {
-        return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-    }
-};
-
-class FakeWallClock final : public WallClock {
-public:
-    WallTime now() const override { return now_; }
-    void set(WallTime at) { now_ = at; }
-    void advance(Duration by) { now_ += by; }
-
-private:
-    WallTime now_{};
-};
+using time::FakeWallClock;
+using time::SystemWallClock;
+using time::UtcSeconds;
+using time::WallClock;
+using time::WallTime;
 
 // What `tend ctl status` shows for a scheduled service.
 struct ScheduleStatus {
@@ -80,11 +61,11 @@ public:
     Scheduler(const Clock& monotonic, const WallClock& wall);
 
     // The zone cron expressions are matched in (default UTC).
-    void set_zone(TimeZone zone) { zone_ = std::move(zone); }
-    const TimeZone& zone() const { return zone_; }
+    void set_zone(time::TimeZone zone) { zone_ = std::move(zone); }
+    const time::TimeZone& zone() const { return zone_; }
 
     // Registers the scheduled service with index `service` (not armed yet).
-    void add(std::size_t service, std::string name, config::Schedule schedule, std::string text);
+    void add(std::size_t service, std::string name, time::Schedule schedule, std::string text);
     bool empty() const { return jobs_.empty(); }
     bool has_wall_clock_jobs() const;
 
@@ -117,8 +98,13 @@ public:
     std::optional<TimePoint> next_deadline() const;
     // Runs every job whose deadline has passed (through start_run).
     void on_timer();
-    // The wall clock was stepped: recompute every cron job's deadline.
+    // The wall clock was stepped: recompute every cron job's deadline. As
+    // cronie does, a fixed-time job (no `*` in minute and hour) is not run
+    // twice for the same instant when the clock goes back less than
+    // kClockCorrection; a longer step back is a correction of a wrong clock,
+    // and the schedule simply follows the new time (so do wildcard jobs).
     void clock_changed();
+    static constexpr std::chrono::hours kClockCorrection{3};
     void run_started(std::size_t service);
     void run_skipped(std::size_t service);
     void run_ended(std::size_t service, ExitInfo exit, Duration duration);
@@ -132,10 +118,11 @@ private:
         std::size_t service = 0;
         std::string name;
         std::string text;
-        config::Schedule schedule;
+        time::Schedule schedule;
         bool armed = false;
         std::optional<TimePoint> deadline;   // monotonic; none: no future run
         std::optional<UtcSeconds> tick;      // cron: the wall-clock instant of the deadline
+        std::optional<UtcSeconds> last_tick; // cron: the instant of the last tick that came due
         ScheduleStatus status;
     };
 
@@ -151,7 +138,7 @@ private:
 
     const Clock& monotonic_;
     const WallClock& wall_;
-    TimeZone zone_;
+    time::TimeZone zone_;
     std::vector<Job> jobs_;
     bool closed_ = false;
 };

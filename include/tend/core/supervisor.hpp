@@ -223,6 +223,7 @@ private:
     static bool scheduled(const ServiceRecord& record) { return record.config && record.config->schedule; }
     bool service_ready(const ServiceRecord& record) const;
     void load_schedules();
+    void load_crontab();
     void arm_schedules();
     std::expected<void, std::string> start_scheduled_run(std::size_t index, Trigger trigger);
     void scheduled_run_exited(ServiceRecord& record, const ExitInfo& exit);

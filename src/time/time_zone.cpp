@@ -1,13 +1,19 @@
 // Time zones from TZif files and POSIX rules (see time_zone.hpp).
-#include "tend/core/time_zone.hpp"
+#include "tend/time/time_zone.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cstring>
 
-#include "tend/config/file_reader.hpp"
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-namespace tend::core {
+#include <cerrno>
+
+#include "tend/sys/fd.hpp"
+
+namespace tend::time {
 namespace {
 
 constexpr std::int64_t kFarPast = -(std::int64_t{1} << 45);
@@ -466,8 +472,30 @@ LocalTimeMapping TimeZone::from_local(LocalSeconds local) const {
 
 namespace {
 
+// A zone file's bytes: a regular file of at most kMaxZoneFileBytes, opened
+// O_NONBLOCK so a FIFO planted as TZ cannot hang tend. (config's file reader
+// does the same for config files; time sits beside config and may not use it.)
+std::expected<std::string, std::string> read_zone_bytes(const std::filesystem::path& file) {
+    const sys::UniqueFd fd(::open(file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+    if (!fd) return std::unexpected(std::string(std::strerror(errno)));
+    struct stat status {};
+    if (::fstat(fd.get(), &status) != 0) return std::unexpected(std::string(std::strerror(errno)));
+    if (!S_ISREG(status.st_mode)) return std::unexpected(std::string("is not a regular file"));
+    std::string bytes;
+    char buffer[4096];
+    for (;;) {
+        const ssize_t got = ::read(fd.get(), buffer, sizeof buffer);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) return std::unexpected(std::string(std::strerror(errno)));
+        if (got == 0) return bytes;
+        bytes.append(buffer, static_cast<std::size_t>(got));
+        if (bytes.size() > kMaxZoneFileBytes)
+            return std::unexpected("larger than " + std::to_string(kMaxZoneFileBytes) + " bytes");
+    }
+}
+
 std::expected<TimeZone, std::string> read_zone_file(const std::filesystem::path& file, std::string name) {
-    auto bytes = config::read_small_file(file, kMaxZoneFileBytes);
+    auto bytes = read_zone_bytes(file);
     if (!bytes) return std::unexpected(file.string() + ": " + bytes.error());
     auto zone = TimeZone::from_tzif(*bytes, std::move(name));
     if (!zone) return std::unexpected(file.string() + ": " + zone.error());
@@ -552,4 +580,4 @@ LoadedTimeZone load_time_zone(std::optional<std::string_view> tz, const std::fil
     return loaded;
 }
 
-}  // namespace tend::core
+}  // namespace tend::time

@@ -4,9 +4,9 @@
 // `after`. Inside one period local time is UTC plus a constant, so the naive
 // match on local time gives the instant directly; a period's start is where
 // DST gaps and folds are decided.
-#include "tend/core/next_run.hpp"
+#include "tend/time/next_run.hpp"
 
-namespace tend::core {
+namespace tend::time {
 namespace {
 
 constexpr std::int64_t kDay = 86400;
@@ -21,12 +21,51 @@ std::int64_t days_from_civil(int year, unsigned month, unsigned day) {
         .count();
 }
 
-bool day_matches(const config::CronExpression& cron, std::int64_t days, unsigned day_of_month) {
-    const auto weekday = static_cast<std::size_t>(((days % 7) + 7 + 4) % 7);  // 1970-01-01: Thursday
-    const bool dom = cron.days_of_month.test(day_of_month);
-    const bool dow = cron.days_of_week.test(weekday);
-    if (cron.day_of_month_restricted && cron.day_of_week_restricted) return dom || dow;
-    return dom && dow;
+constexpr unsigned kDaysInMonth[13] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+unsigned days_in_month(int year, unsigned month) {
+    const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return month == 2 && leap ? 29 : kDaysInMonth[month];
+}
+
+// 0 = Sunday.
+unsigned weekday_of(std::int64_t days) { return static_cast<unsigned>(((days % 7) + 7 + 4) % 7); }  // 1970-01-01: Thursday
+
+// The weekday (Monday..Friday) nearest to `day`, within the month: a Saturday
+// moves to Friday (to Monday the 3rd when it is the 1st), a Sunday to Monday
+// (to Friday when it is the last day). `weekday` is that of `day`.
+unsigned nearest_weekday(unsigned day, unsigned weekday, unsigned last_day) {
+    if (weekday == 6) return day > 1 ? day - 1 : day + 2;
+    if (weekday == 0) return day < last_day ? day + 1 : day - 2;
+    return day;
+}
+
+// Whether the day `days` (since the epoch; the `day_of_month` of a month of
+// `last_day` days) is a day the expression runs on.
+bool day_matches(const CronExpression& cron, std::int64_t days, unsigned day_of_month, unsigned last_day) {
+    if (!cron.day_of_month_restricted && !cron.day_of_week_restricted) return true;
+    const unsigned weekday = weekday_of(days);
+    if (cron.day_of_month_restricted) {
+        if (cron.days_of_month.test(day_of_month)) return true;
+        if (cron.last_day_of_month && day_of_month == last_day) return true;
+        const std::int64_t first_days = days - (day_of_month - 1);
+        if (cron.last_weekday_of_month &&
+            nearest_weekday(last_day, weekday_of(first_days + last_day - 1), last_day) == day_of_month)
+            return true;
+        if (cron.nearest_weekdays.any()) {
+            // Only days N-2..N+2 can move onto this one.
+            for (unsigned n = day_of_month > 2 ? day_of_month - 2 : 1; n <= std::min(day_of_month + 2, last_day); ++n)
+                if (cron.nearest_weekdays.test(n) &&
+                    nearest_weekday(n, weekday_of(first_days + n - 1), last_day) == day_of_month)
+                    return true;
+        }
+    }
+    if (cron.day_of_week_restricted) {
+        if (cron.days_of_week.test(weekday)) return true;
+        if (cron.last_days_of_week.test(weekday) && day_of_month + 7 > last_day) return true;
+        if (cron.nth_days_of_week.test((day_of_month - 1) / 7 * 7 + weekday)) return true;
+    }
+    return false;
 }
 
 // The lowest set bit at or above `from`, or -1.
@@ -39,7 +78,7 @@ int next_bit(const std::bitset<N>& bits, int from) {
 
 }  // namespace
 
-std::optional<LocalSeconds> next_local_match(const config::CronExpression& cron, LocalSeconds from,
+std::optional<LocalSeconds> next_local_match(const CronExpression& cron, LocalSeconds from,
                                              LocalSeconds limit) {
     using namespace std::chrono;
     const bool any_year = cron.years.all();
@@ -53,9 +92,9 @@ std::optional<LocalSeconds> next_local_match(const config::CronExpression& cron,
         const unsigned month = static_cast<unsigned>(date.month());
         const unsigned day = static_cast<unsigned>(date.day());
         if (!any_year) {
-            if (year > config::kLastScheduleYear) return std::nullopt;
-            if (year < config::kFirstScheduleYear ||
-                !cron.years.test(static_cast<std::size_t>(year - config::kFirstScheduleYear))) {
+            if (year > kLastScheduleYear) return std::nullopt;
+            if (year < kFirstScheduleYear ||
+                !cron.years.test(static_cast<std::size_t>(year - kFirstScheduleYear))) {
                 t = days_from_civil(year + 1, 1, 1) * kDay;
                 continue;
             }
@@ -64,7 +103,7 @@ std::optional<LocalSeconds> next_local_match(const config::CronExpression& cron,
             t = (month == 12 ? days_from_civil(year + 1, 1, 1) : days_from_civil(year, month + 1, 1)) * kDay;
             continue;
         }
-        if (!day_matches(cron, days, day)) {
+        if (!day_matches(cron, days, day, days_in_month(year, month))) {
             t = (days + 1) * kDay;
             continue;
         }
@@ -99,19 +138,19 @@ std::optional<LocalSeconds> next_local_match(const config::CronExpression& cron,
     return std::nullopt;
 }
 
-std::optional<UtcSeconds> next_cron_run(const config::CronExpression& cron, UtcSeconds after,
+std::optional<UtcSeconds> next_cron_run(const CronExpression& cron, UtcSeconds after,
                                         const TimeZone& zone) {
     using std::chrono::seconds;
     const std::int64_t after_s = after.time_since_epoch().count();
     // 30 years ahead, or to the end of the year field's range when it has one.
     std::int64_t horizon_s = after_s + kHorizonYears * 366 * kDay;
-    if (!cron.years.all()) horizon_s = std::max(horizon_s, days_from_civil(config::kLastScheduleYear + 1, 1, 1) * kDay);
+    if (!cron.years.all()) horizon_s = std::max(horizon_s, days_from_civil(kLastScheduleYear + 1, 1, 1) * kDay);
     const LocalSeconds horizon{seconds{horizon_s}};
     // Nothing ever matches again (a past year): answer without walking periods.
     if (!next_local_match(cron, LocalSeconds{seconds{after_s - 2 * kDay}}, horizon)) return std::nullopt;
 
     std::int64_t start = after_s + 1;
-    for (int guard = 0; guard < 4 * 366 * (config::kLastScheduleYear - config::kFirstScheduleYear + kHorizonYears);
+    for (int guard = 0; guard < 4 * 366 * (kLastScheduleYear - kFirstScheduleYear + kHorizonYears);
          ++guard) {
         const ZonePeriod period = zone.period_at(UtcSeconds{seconds{start}});
         const std::int64_t begin = period.begin.time_since_epoch().count();
@@ -138,4 +177,4 @@ std::optional<UtcSeconds> next_cron_run(const config::CronExpression& cron, UtcS
     return std::nullopt;
 }
 
-}  // namespace tend::core
+}  // namespace tend::time

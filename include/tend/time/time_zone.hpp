@@ -24,7 +24,7 @@
 #include <string_view>
 #include <vector>
 
-namespace tend::core {
+namespace tend::time {
 
 using UtcSeconds = std::chrono::sys_seconds;
 using LocalSeconds = std::chrono::local_seconds;
@@ -119,4 +119,4 @@ LoadedTimeZone load_time_zone(std::optional<std::string_view> tz,
                               const std::filesystem::path& zoneinfo_dir = "/usr/share/zoneinfo",
                               const std::filesystem::path& localtime = "/etc/localtime");
 
-}  // namespace tend::core
+}  // namespace tend::time

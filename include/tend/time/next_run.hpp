@@ -14,19 +14,19 @@
 
 #include <optional>
 
-#include "tend/config/schedule.hpp"
-#include "tend/core/time_zone.hpp"
+#include "tend/time/schedule.hpp"
+#include "tend/time/time_zone.hpp"
 
-namespace tend::core {
+namespace tend::time {
 
 // The first run strictly after `after`, or nullopt when there is none in the
 // next 30 years (with a year field: none up to the end of 2099).
-std::optional<UtcSeconds> next_cron_run(const config::CronExpression& cron, UtcSeconds after,
+std::optional<UtcSeconds> next_cron_run(const CronExpression& cron, UtcSeconds after,
                                         const TimeZone& zone);
 
 // The first local wall-clock time at or after `from` and before `limit` that
 // matches every field (the naive cron match, no zone involved).
-std::optional<LocalSeconds> next_local_match(const config::CronExpression& cron, LocalSeconds from,
+std::optional<LocalSeconds> next_local_match(const CronExpression& cron, LocalSeconds from,
                                              LocalSeconds limit);
 
-}  // namespace tend::core
+}  // namespace tend::time
