@@ -108,7 +108,7 @@ TEST(Check, EveryBrokenTreeOfTheSuitesIsNamedFileByFile) {
     expect_problem(r, s / "rw-hostname" / "ready-when");
     expect_problem(r, s / "rw-relative" / "ready-when");
     expect_problem(r, s / "rw-both" / "ready-when", "notification-fd");
-    expect_problem(r, s / "cron-bad" / "schedule", "hour: '25' is out of range 0-23");
+    expect_problem(r, s / "cron-bad" / "schedule", "hour: '25' is not an hour (0-23)");
     expect_problem(r, s / "cron-conflict" / "schedule", "cannot be combined with");
     expect_problem(r, s / "no-interpreter" / "run", "interpreter /usr/bin/tend-test-no-such-interpreter not found");
     expect_problem(r, sandbox.cont_init_dir() / "00-init", "interpreter /usr/bin/tend-test-missing-too not found");
