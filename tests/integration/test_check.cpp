@@ -238,7 +238,17 @@ TEST(Check, TheDockerExampleTreesPassSilentlyWithTheirImagesUsers) {
         SCOPED_TRACE(example);
         TendOptions options;
         options.use_default_args = false;
-        options.bind_mounts = {{passwd, "/etc/passwd"}, {group, "/etc/group"}};
+        // The image's paths too: the `paths` files name directories that
+        // exist in the image (Landlock rules need existing paths), made here
+        // in overlays of /etc and /var private to this run.
+        options.launcher_script = fmt::format(
+            "set -e\nmkdir -p {r}/etc-upper {r}/etc-work {r}/var-upper {r}/var-work\n"
+            "mount -t overlay overlay -o lowerdir=/etc,upperdir={r}/etc-upper,workdir={r}/etc-work /etc\n"
+            "mount -t overlay overlay -o lowerdir=/var,upperdir={r}/var-upper,workdir={r}/var-work /var\n"
+            "cat {r}/passwd > /etc/passwd\ncat {r}/group > /etc/group\n"
+            "mkdir -p /etc/services.d/nginx /etc/services.d/php-fpm /etc/nginx /etc/php /var/www/html\n"
+            "set +e\nexec \"$@\"",
+            fmt::arg("r", shell_quote(sandbox.root().string())));
         options.args = {"check", "--services-dir", (examples / example / "rootfs/etc/services.d").string(),
                         "--cont-init-dir", "/nonexistent", "--cont-finish-dir", "/nonexistent"};
         expect_silent_pass(run_tend(sandbox, options));
