@@ -1,3 +1,4 @@
+// Proves: docs/s6-overlay.md
 // s6 trees as tend carries them out: applet words are tend's own applets
 // (never a same-named program on PATH), scripts are read once and a FIFO or
 // a rewritten shebang cannot stall PID 1 or reach the container
