@@ -15,9 +15,10 @@ RELEASE_PRESET = release-$(ARCH)
 endif
 RELEASE_BUILD ?= build-$(RELEASE_PRESET)
 VERSION := $(shell sed -n 's/^project.tend VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
-# The release binary's size limit, for every architecture: 2.0 MB once the
+# The release binary's size target, for every architecture: 2.0 MB once the
 # command line is on CLI11 (which brings the C++ locale). The merged tree is
-# at 2,171,272 bytes today: over it, and `make release` says so.
+# at 2,171,272 bytes today: over it, and `make release` says so (a footprint
+# target is reported, as bench/ does, not asserted).
 RELEASE_MAX_BYTES = 2000000
 # ccache, when installed, for every build (CI's container run shares the cache).
 LAUNCHER := $(if $(shell command -v ccache),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
@@ -73,7 +74,6 @@ check: build
 	$(MAKE) check-fresh
 	$(MAKE) check-arm64
 	$(MAKE) dist
-	$(MAKE) image
 
 # libFuzzer targets of fuzz/ (clang-16 with libc++, see fuzz/run.sh), each for
 # FUZZ_SECONDS (default 2); a crash fails the target.
