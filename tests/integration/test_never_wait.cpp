@@ -353,7 +353,9 @@ TEST(NeverWait, AMissingInterpreterOfAnInterpreterIsNamedForEveryKindOfScript) {
     const fs::path wrapper = sandbox.root() / "bin" / "execlineb";
     const fs::path missing = sandbox.root() / "lib" / "execline" / "bin" / "execlineb";
     write_file(wrapper, "#!" + missing.string() + " -S0\n", 0755);
-    const std::string script = "#!" + wrapper.string() + " -P\nhalt\n";
+    // A block: only execlineb can run it (a plain `halt` tend carries out
+    // itself, with its own applet, and no interpreter is exec'd at all).
+    const std::string script = "#!" + wrapper.string() + " -P\nforeground { halt } halt\n";
     sandbox.service("svc").file("run", script, 0755).restart("never");
     sandbox.service("fin").run("exit 0\n").file("finish", script, 0755).restart("never");
     write_file(sandbox.cont_init_dir() / "10-init", script, 0755);
