@@ -136,7 +136,7 @@ TEST_P(NeverWaitSpinner, ScheduledRunsOfTheSpinnersUidKeepTendAnswering) {
     if (GetParam().without_cap_kill) TEND_REQUIRE_CAPSH();
     Sandbox sandbox;
     sandbox.service("spinner").user(kAttacker).run(kSpinner);
-    sandbox.service("tick").user(kAttacker).timeout_kill("100").line("schedule", "* * * * * *").run("exit 0\n");
+    sandbox.service("tick").user(kAttacker).timeout_kill("100").line("schedule", "* * * * * * *").run("exit 0\n");
     TendOptions options;
     if (GetParam().without_cap_kill) options.launcher_script = kWithoutCapKill;
     TendProcess tend(sandbox, options);
@@ -194,7 +194,7 @@ TEST(NeverWait, APtyOnTendsStdinIsTheCmdsOnlyServicesFinishAndRunsGetDevNull) {
         .restart("never")
         .run(fmt::format(fmt::runtime(record), "once"))
         .finish(fmt::format(fmt::runtime(record), "finish"));
-    sandbox.service("tick").user(kAttacker).line("schedule", "* * * * * *").run(fmt::format(fmt::runtime(record), "tick"));
+    sandbox.service("tick").user(kAttacker).line("schedule", "* * * * * * *").run(fmt::format(fmt::runtime(record), "tick"));
     std::vector<std::string> cmd = sandbox.sh(fmt::format(fmt::runtime(record), "cmd") + "exec sleep 1000\n");
     TendProcess tend(sandbox, {.command = cmd, .launcher_script = "exec \"$@\" < " + shell_quote(pty)});
     for (const char* name : {"svc", "once", "finish", "tick", "cmd"})
@@ -353,7 +353,9 @@ TEST(NeverWait, AMissingInterpreterOfAnInterpreterIsNamedForEveryKindOfScript) {
     const fs::path wrapper = sandbox.root() / "bin" / "execlineb";
     const fs::path missing = sandbox.root() / "lib" / "execline" / "bin" / "execlineb";
     write_file(wrapper, "#!" + missing.string() + " -S0\n", 0755);
-    const std::string script = "#!" + wrapper.string() + " -P\nhalt\n";
+    // A block: only execlineb can run it (a plain `halt` tend carries out
+    // itself, with its own applet, and no interpreter is exec'd at all).
+    const std::string script = "#!" + wrapper.string() + " -P\nforeground { halt } halt\n";
     sandbox.service("svc").file("run", script, 0755).restart("never");
     sandbox.service("fin").run("exit 0\n").file("finish", script, 0755).restart("never");
     write_file(sandbox.cont_init_dir() / "10-init", script, 0755);
