@@ -138,6 +138,11 @@ arm64-deps:
 
 # The unit tests built for arm64 and run under qemu-aarch64-static, then the
 # arm64 release binary as PID 1 of a PID namespace under qemu (tests/arm64/smoke.sh).
+# Unit tests whose test process forks (real spawns, children that drop
+# privileges) or counts its own threads: under qemu-user the forked child of
+# the multi-threaded emulator spins, and qemu adds threads. Named, not hidden:
+# check-arm64 prints them before the run.
+QEMU_USER_CANNOT = ^(ChildWatch\.|Spawn\.|CredentialsTest\.UnreadablePasswdIsAnError|ReadEnvdirTest\.UnreadableDirIsAnError|FileReaderTest\.UnreadableFileGivesPermissionDenied|LoggerWrite\.FullNonBlockingStderrDropsTheLineWithoutBlocking|OwnedPipe\.WithoutThePrivilegeItFailsAndChangesNothing|ProbeIdentity\.ConnectsAsTheServiceUserAndRestoresTendsFilesystemIds|ServiceDirTest\.UnreadableFileIsReported|LoggerDefaults\.TextAtVerbosityTwoBeforeSetupAndNoThreads)
 ifeq ($(NATIVE_ARCH),arm64)
 check-arm64:
 	@echo "check-arm64: this machine is arm64; make check's ctest ran the unit and integration tests natively"
@@ -145,7 +150,9 @@ else
 check-arm64: arm64-deps
 	cmake --preset dev-arm64 $(LAUNCHER)
 	cmake --build build-arm64 -j $(JOBS) --target tend_unit_tests tend_man
-	ctest --test-dir build-arm64 --output-on-failure -j 2
+	@echo "check-arm64: not run under qemu-user (they fork a multi-threaded test process, which qemu-user cannot; docs/install.md):"
+	@ctest --test-dir build-arm64 -N -R '$(QEMU_USER_CANNOT)' | grep 'Test *#' || true
+	ctest --test-dir build-arm64 --output-on-failure -j 2 --timeout 60 -E '$(QEMU_USER_CANNOT)'
 	$(MAKE) release ARCH=arm64
 	tests/arm64/smoke.sh build-release-arm64/tend
 endif

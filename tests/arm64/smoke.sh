@@ -7,9 +7,10 @@
 #      zombie would keep it), and tend exits with the CMD's exit code;
 #   2. SIGTERM: services and CMD get it, a service that ignores it is killed
 #      when --services-grace runs out, tend exits 143 (the CMD's SIGTERM);
-#   3. `tend --version` says arm64.
+#   3. a service whose interpreter does not exist is named as such;
+#   4. `tend --version` says arm64.
 # What qemu-user cannot run is listed in docs/install.md (the integration
-# tests read /proc/PID/exe, which is qemu there; the emulated clone()).
+# tests read /proc/PID/exe, which is qemu there).
 # Prints PASS/FAIL lines; exits 1 on any failure. Needs root (unshare).
 set -u
 [ $# = 1 ] || { echo "usage: $0 TEND_BINARY" >&2; exit 2; }
@@ -96,7 +97,17 @@ else
     else fail "SIGTERM: tend took $elapsed_ms ms with a grace of $grace_ms ms"; fi
 fi
 
-# 3. The version names the architecture.
+# 3. A start that fails is named (the child's report through its status pipe).
+mkdir -p "$work/services-bad/bad"
+printf '#!/nonexistent/interpreter\n' >"$work/services-bad/bad/run"
+chmod 755 "$work/services-bad/bad/run"
+echo never >"$work/services-bad/bad/restart"
+pid1 --services-dir "$work/services-bad" -- /bin/true >"$work/3.out" 2>"$work/3.err"
+said=$(grep "service bad: run: interpreter /nonexistent/interpreter not found" "$work/3.err")
+if [ -n "$said" ]; then pass "a failed start is named: $said"
+else fail "a service whose interpreter does not exist: tend said: $(cat "$work/3.err")"; fi
+
+# 4. The version names the architecture.
 version=$("$qemu" "$tend" --version 2>&1)
 case $version in
     *"(arm64, "*) pass "--version: $version" ;;
