@@ -37,6 +37,7 @@
 #include <expected>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 
 namespace tend::time {
@@ -55,13 +56,14 @@ struct CronExpression {
 
     // Day of month: plain days (bits 1..31), `L`, `LW`, and `NW` (bit N).
     std::bitset<32> days_of_month;
-    bool last_day_of_month = false;
-    bool last_weekday_of_month = false;
     std::bitset<32> nearest_weekdays;
     // Day of week: plain days (bit 0 = Sunday), `NL` (bit N), `N#K` (bit (K-1)*7+N).
     std::bitset<7> days_of_week;
     std::bitset<7> last_days_of_week;
     std::bitset<35> nth_days_of_week;
+
+    bool last_day_of_month = false;       // `L` or `LW` in the day-of-month field
+    bool last_weekday_of_month = false;   // `LW`
 
     // A day field is restricted unless one of its items is `*` or `?`. When
     // both are, a day matches if either does (POSIX); when one is, it decides.
@@ -71,9 +73,16 @@ struct CronExpression {
     // fixed time of day, which runs once when DST skips or repeats that time
     // (cronie); the others follow the wall clock.
     bool fixed_time = false;
+    // Five flags would leave three bytes of tail padding, and libc++ 16 (the
+    // fuzz build's) keeps std::expected's has-value flag in a value's tail
+    // padding, which copying the value overwrites (LLVM issue 68552): every
+    // parsed expression then reads as an error. These bytes fill the padding.
+    bool unused_padding_[3] = {};
 
     bool operator==(const CronExpression&) const = default;
 };
+static_assert(std::has_unique_object_representations_v<CronExpression>,
+              "CronExpression must have no padding (see unused_padding_)");
 
 // `@every DURATION`: runs every `period`, the first time one period after it
 // is armed, on the monotonic clock (a wall-clock step or DST does not move it).
