@@ -30,12 +30,6 @@ std::string count_processes(std::size_t count) {
     return std::to_string(count) + (count == 1 ? " process" : " processes");
 }
 
-// "exited with code 3" or "killed by SIGKILL", for the shutdown reason.
-std::string describe_exit(const ExitInfo& exit) {
-    if (exit.signal != 0) return std::string("killed by ") + config::signal_name(exit.signal);
-    return "exited with code " + std::to_string(exit.code);
-}
-
 }  // namespace
 
 std::expected<std::unique_ptr<Init>, std::string> Init::create(config::Options options, char** envp) {
@@ -294,7 +288,7 @@ void Init::cmd_exited(int wait_status, const std::optional<process::SpawnFailure
         return;
     }
     ExitInfo exit = exit_info(wait_status);
-    primary_exited(exit.shell_code(), "CMD " + describe_exit(exit));
+    primary_exited(exit.shell_code(), "CMD " + describe(exit));
 }
 
 void Init::on_timer() {
@@ -357,7 +351,7 @@ void Init::start_next_script() {
 void Init::script_exited(int wait_status) {
     const auto& script = scripts_[next_script_ - 1];
     ExitInfo exit = exit_info(wait_status);
-    post({InitEventKind::ScriptExited, exit.shell_code(), exit.code != 0, script.string()});
+    post(InitEvent::script_exited(script.string(), exit));
 }
 
 // ---- services and the CMD -------------------------------------------------

@@ -57,7 +57,7 @@ void Init::setup_s6_runtime() {
     contenv_written_ = true;
     log::debug("s6-overlay: container environment written to {}", compat::kContainerEnvironmentDir);
     // /var/run is normally a link to /run; where it is a dir of its own, s6
-    // paths under it (seed 002's s6-svscanctl -t /var/run/s6/services) still resolve.
+    // paths under it (a v2 script's s6-svscanctl -t /var/run/s6/services) still resolve.
     std::error_code error;
     if (!fs::is_symlink(fs::symlink_status("/var/run", error)) && fs::is_directory("/var/run", error) &&
         !fs::exists(fs::symlink_status("/var/run/s6", error)))
@@ -155,7 +155,7 @@ void Init::stage2_hook_exited(int wait_status) {
     const ExitInfo exit = exit_info(wait_status);
     if (exit.code == 0 && exit.signal == 0) log::debug("S6_STAGE2_HOOK {}: exited 0", text);
     // The sequence decides as for a cont-init script, then runs the first one.
-    post({InitEventKind::ScriptExited, exit.shell_code(), exit.code != 0 || exit.signal != 0, "S6_STAGE2_HOOK " + text});
+    post(InitEvent::script_exited("S6_STAGE2_HOOK " + text, exit));
 }
 
 compat::ScriptRole Init::script_role(const std::filesystem::path& script) const {
@@ -223,7 +223,7 @@ bool Init::s6rc_waits_met(const config::S6rcOneshot& oneshot) const {
         const bool named = std::find(oneshot.after_services.begin(), oneshot.after_services.end(), record.name) !=
                            oneshot.after_services.end();
         if (!legacy && !named) continue;
-        if (record.refused() || !record.machine || record.config->down || supervisor_->held_by_down_file(record)) continue;
+        if (record.refused() || !record.machine || record.config->down || supervisor_->held_down(record)) continue;
         if (!record.machine->ready()) return false;
     }
     return true;
@@ -248,7 +248,7 @@ void Init::maybe_run_late_oneshot() {
         auto applied = compat::apply_script_start(start, plan, {}, std::nullopt, options_.default_path);
         if (!applied) {
             log::error("{}", applied.error());
-            late_oneshot_finished(oneshot, 126);
+            late_oneshot_finished(oneshot, ExitInfo{126, 0});
             continue;
         }
         if (!*applied) {
@@ -259,7 +259,7 @@ void Init::maybe_run_late_oneshot() {
         auto pid = ops_.spawn(plan);
         if (!pid) {
             log::error("{}: {}", oneshot.up.string(), compat::describe_spawn_failure(start, pid.error(), false));
-            late_oneshot_finished(oneshot, pid.error().shell_code());
+            late_oneshot_finished(oneshot, ExitInfo{pid.error().shell_code(), 0});
             continue;
         }
         late_pid_ = *pid;
@@ -268,14 +268,15 @@ void Init::maybe_run_late_oneshot() {
 
 void Init::late_oneshot_exited(int wait_status) {
     late_pid_ = 0;
-    late_oneshot_finished(s6rc_.late_oneshots[next_late_ - 1], exit_info(wait_status).shell_code());
+    late_oneshot_finished(s6rc_.late_oneshots[next_late_ - 1], exit_info(wait_status));
     maybe_start_cmd();
 }
 
 // A failure follows S6_BEHAVIOUR_IF_STAGE2_FAILS, as s6-rc's would.
-void Init::late_oneshot_finished(const config::S6rcOneshot& oneshot, int code) {
-    if (code == 0) return;
-    const std::string what = oneshot.up.string() + ": exited with " + std::to_string(code);
+void Init::late_oneshot_finished(const config::S6rcOneshot& oneshot, const ExitInfo& exit) {
+    if (!exit.failed()) return;
+    const int code = exit.shell_code();
+    const std::string what = oneshot.up.string() + ": " + describe(exit);
     if (options_.on_init_failure == config::InitFailure::Stop) {
         log::error("{}; stopping (S6_BEHAVIOUR_IF_STAGE2_FAILS=2)", what);
         late_oneshot_halted_ = true;  // no further one starts while the halt waits in the queue

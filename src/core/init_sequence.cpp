@@ -78,29 +78,29 @@ std::vector<InitAction> InitSequence::handle(const InitEvent& event, const InitF
             if (phase_ == Phase::ContFinish) phase_deadline_ = now + settings_.finish_timeout;
             break;
 
-        case InitEventKind::ScriptExited:
+        case InitEventKind::ScriptExited: {
+            const std::string ended = event.reason + ": " + describe(event.exit.value_or(ExitInfo{event.code, 0}));
             phase_deadline_.reset();  // --services-grace (cont-init) or --finish-timeout
             script_deadline_reason_.reset();
             if (phase_ == Phase::ContFinish) {
-                if (event.failed) log(kWarn, event.reason + ": exited with " + std::to_string(event.code));
+                if (event.failed) log(kWarn, ended);
                 act(InitActionKind::RunNextScript);
                 break;
             }
             if (phase_ != Phase::ContInit) break;
             if (event.failed && !shutdown_requested_) {
                 if (settings_.stop_on_init_failure) {
-                    log(kError, event.reason + ": exited with " + std::to_string(event.code) +
-                                    "; stopping (--on-init-failure=stop)");
+                    log(kError, ended + "; stopping (--on-init-failure=stop)");
                     exit_code_ = event.code;
                     shutdown_requested_ = true;
                 } else {
-                    log(kWarn, event.reason + ": exited with " + std::to_string(event.code) +
-                                   "; continuing (--on-init-failure=continue)");
+                    log(kWarn, ended + "; continuing (--on-init-failure=continue)");
                 }
             }
             if (shutdown_requested_) act(InitActionKind::SkipScripts);
             act(InitActionKind::RunNextScript);
             break;
+        }
 
         case InitEventKind::ServicesStarted:
             if (phase_ != Phase::Running) break;  // a refused primary already ended it

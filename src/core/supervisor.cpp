@@ -98,7 +98,7 @@ void Supervisor::load(const std::filesystem::path& services_dir, const std::vect
     }
     load_crontab();
     resolve_dependencies();
-    compute_held_by_down();
+    compute_held_down();
     for (auto& record : services_) {
         if (record.refused()) log::error("service {}: not started: {}", record.name, record.refusal);
     }
@@ -400,7 +400,7 @@ void Supervisor::start_batch() {
         // Loading and starting left free chunks all over the heap (parsed
         // files, directory listings, spawn plans): give their pages back to
         // the kernel once, so they do not stay in tend's RSS for its whole
-        // life (issue 11). The same for the mappings of the code only
+        // life. The same for the mappings of the code only
         // start-up ran (sys/code_pages.hpp). Cheap, and once per start_all.
         ::malloc_trim(0);
         if (auto released = sys::release_code_pages())
@@ -748,10 +748,7 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status, const std::optional<p
             if (scheduled(record)) {
                 scheduled_run_exited(record, exit);
             } else if (!record.primary && !failure) {  // a failure was said above
-                if (exit.signal != 0)
-                    log::info("service {}: killed by {}", record.name, config::signal_name(exit.signal));
-                else
-                    log::info("service {}: exited with code {}", record.name, exit.code);
+                log::info("service {}: {}", record.name, describe(exit));
             }
             if (context_.router && record.output_writer) context_.router->writer_exited(*record.output_writer);
             bool group_empty = !ops_.group_alive(record.pgid);
@@ -761,10 +758,8 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status, const std::optional<p
             }
             dispatch(record, {EventKind::MainExited, wait_status, group_empty});
             if (record.primary) {
-                std::string how = failure             ? std::string("cannot start")
-                                  : exit.signal != 0 ? std::string("killed by ") + config::signal_name(exit.signal)
-                                                      : "exited with code " + std::to_string(exit.code);
-                primary_exited(exit.shell_code(), "primary service " + record.name + " " + how);
+                primary_exited(exit.shell_code(),
+                               "primary service " + record.name + " " + (failure ? "cannot start" : describe(exit)));
             }
             return true;
         }
@@ -867,32 +862,32 @@ void Supervisor::signal_primaries(int signo) {
 // not "started": it must not hold back --wait-ready forever. `down` files are
 // read once, so this is computed once at load, each service visited once
 // (walking every dependency path was exponential in a dense graph).
-void Supervisor::compute_held_by_down() {
+void Supervisor::compute_held_down() {
     enum class Mark { None, Visiting, Done };
     std::vector<Mark> marks(services_.size(), Mark::None);
-    held_by_down_.assign(services_.size(), false);
+    held_down_.assign(services_.size(), false);
     std::function<bool(std::size_t)> visit = [&](std::size_t i) -> bool {
-        if (marks[i] == Mark::Done) return held_by_down_[i];
+        if (marks[i] == Mark::Done) return held_down_[i];
         if (marks[i] == Mark::Visiting) return false;  // a cycle: refused anyway
         marks[i] = Mark::Visiting;
         bool held = services_[i].config && services_[i].config->down;
         for (std::size_t dep : services_[i].dependencies) held = visit(dep) || held;
-        held_by_down_[i] = held;
+        held_down_[i] = held;
         marks[i] = Mark::Done;
         return held;
     };
     for (std::size_t i = 0; i < services_.size(); ++i) visit(i);
 }
 
-bool Supervisor::held_by_down(const ServiceRecord& record) const {
+bool Supervisor::held_down(const ServiceRecord& record) const {
     const auto index = static_cast<std::size_t>(&record - services_.data());
-    return index < held_by_down_.size() && held_by_down_[index];
+    return index < held_down_.size() && held_down_[index];
 }
 
 std::vector<std::string> Supervisor::not_ready() const {
     std::vector<std::string> names;
     for (const auto& record : services_) {
-        if (record.refused() || !record.machine || held_by_down(record)) continue;
+        if (record.refused() || !record.machine || held_down(record)) continue;
         if (!service_ready(record)) names.push_back(record.name);
     }
     return names;

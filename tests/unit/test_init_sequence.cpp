@@ -1,4 +1,4 @@
-// The init sequence as a pure machine (issue 8 item 2): every phase
+// The init sequence as a pure machine: every phase
 // transition and timeout, the exit-code rules of docs/behaviour.md, and a shutdown
 // signal arriving in each phase, driven with a fake clock and made-up facts.
 #include <gtest/gtest.h>
@@ -113,7 +113,7 @@ TEST(InitSequence, AFailingContInitScriptStopsTheBootWithItsCode) {
     Driver d;
     d.send({EK::ScriptStarted, 0, false, "/etc/cont-init.d/10-x"});
     d.send({EK::ScriptExited, 3, true, "/etc/cont-init.d/10-x"});
-    EXPECT_TRUE(d.said("/etc/cont-init.d/10-x: exited with 3; stopping (--on-init-failure=stop)"));
+    EXPECT_TRUE(d.said("/etc/cont-init.d/10-x: exited with code 3; stopping (--on-init-failure=stop)"));
     EXPECT_TRUE(d.asked(AK::SkipScripts));
     EXPECT_TRUE(d.sequence.shutdown_requested());
     d.send({EK::ContInitDone});
@@ -134,7 +134,7 @@ TEST(InitSequence, OnInitFailureContinueGoesOn) {
     settings.stop_on_init_failure = false;
     Driver d(settings);
     d.send({EK::ScriptExited, 3, true, "s"});
-    EXPECT_TRUE(d.said("s: exited with 3; continuing (--on-init-failure=continue)"));
+    EXPECT_TRUE(d.said("s: exited with code 3; continuing (--on-init-failure=continue)"));
     EXPECT_FALSE(d.asked(AK::SkipScripts));
     d.send({EK::ContInitDone});
     EXPECT_EQ(d.sequence.phase(), Phase::Running);
@@ -226,7 +226,7 @@ TEST(InitSequence, AContFinishScriptGetsSigkillAfterFinishTimeout) {
     EXPECT_TRUE(d.asked(AK::KillScript, SIGKILL));
     d.facts.script_running = false;
     d.send({EK::ScriptExited, 137, true, "f"});
-    EXPECT_TRUE(d.said("f: exited with 137"));
+    EXPECT_TRUE(d.said("f: exited with code 137"));
     EXPECT_TRUE(d.asked(AK::RunNextScript));
     EXPECT_FALSE(d.sequence.next_deadline()) << "the next script gets its own timeout";
 }

@@ -148,7 +148,7 @@ private:
     bool late_oneshots_pending() const;
     void maybe_run_late_oneshot();
     void late_oneshot_exited(int wait_status);
-    void late_oneshot_finished(const config::S6rcOneshot& oneshot, int code);
+    void late_oneshot_finished(const config::S6rcOneshot& oneshot, const ExitInfo& exit);
     pid_t late_pid_ = 0;
     std::size_t next_late_ = 0;  // late oneshots started
     bool late_oneshot_halted_ = false;  // one failed with S6_BEHAVIOUR_IF_STAGE2_FAILS=2

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "tend/core/clock.hpp"
+#include "tend/core/restart_policy.hpp"
 
 namespace tend::core {
 
@@ -61,7 +62,7 @@ enum class InitEventKind {
     ContInitDone,     // no cont-init script left to run
     ContFinishDone,   // no cont-finish script left to run
     ScriptStarted,    // a cont-init or cont-finish script runs (`name`)
-    ScriptExited,     // it ended: `code` as a shell says it, `failed` when not 0
+    ScriptExited,     // it ended: `code` as a shell says it, `failed` when not 0; `exit` how
     ServicesStarted,  // Running: services loaded and started; `failed` = nothing to wait for
     CmdStarting,      // the CMD may start now: answered once with StartCmd
     ShutdownSignal,   // SIGTERM, SIGINT or SIGQUIT (`code` = the signal)
@@ -93,11 +94,17 @@ struct InitEvent {
     unsigned long uid = 0;
     std::optional<TimePoint> at;  // ScriptDeadline
     std::optional<int> halt_code;  // HaltRequest
+    std::optional<ExitInfo> exit;  // ScriptExited (without it, `code` is the exit code)
     unsigned failures_in_a_row = 0;  // LoopFailed
 
     static InitEvent halt_request(std::optional<int> code, std::string reason) {
         InitEvent event(InitEventKind::HaltRequest, 0, false, std::move(reason));
         event.halt_code = code;
+        return event;
+    }
+    static InitEvent script_exited(std::string name, const ExitInfo& exit) {
+        InitEvent event(InitEventKind::ScriptExited, exit.shell_code(), exit.code != 0, std::move(name));
+        event.exit = exit;
         return event;
     }
     static InitEvent loop_failed(std::string what, unsigned in_a_row) {
