@@ -16,7 +16,6 @@
 #include "tend/log/logger.hpp"
 #include "tend/process/capabilities.hpp"
 #include "tend/process/owned_pipe.hpp"
-#include "tend/sys/code_pages.hpp"
 
 namespace tend::core {
 namespace {
@@ -400,11 +399,8 @@ void Supervisor::start_batch() {
         // Loading and starting left free chunks all over the heap (parsed
         // files, directory listings, spawn plans): give their pages back to
         // the kernel once, so they do not stay in tend's RSS for its whole
-        // life. The same for the mappings of the code only
-        // start-up ran (sys/code_pages.hpp). Cheap, and once per start_all.
+        // life. Cheap, and once per start_all.
         ::malloc_trim(0);
-        if (auto released = sys::release_code_pages())
-            log::debug("start-up done: released the mappings of {} KiB of code", released / 1024);
         notify({Notice::Kind::Changed, 0, {}});  // the CMD may wait for the last start
     }
 }
