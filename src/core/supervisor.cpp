@@ -20,14 +20,6 @@
 namespace tend::core {
 namespace {
 
-bool same_groups(std::vector<gid_t> a, std::vector<gid_t> b) {
-    std::sort(a.begin(), a.end());
-    std::sort(b.begin(), b.end());
-    return a == b;
-}
-
-std::string limit_text(rlim_t value) { return value == RLIM_INFINITY ? "unlimited" : std::to_string(value); }
-
 const process::IdentityChange* owner(const ServiceRecord& record) {
     return record.identity ? &*record.identity : nullptr;
 }
@@ -42,8 +34,7 @@ Supervisor::Supervisor(sys::EventLoop& loop, const Clock& clock, ProcessOps& ops
 void Supervisor::load(const std::filesystem::path& services_dir, const std::vector<ExtraServiceDir>& extra,
                       const std::vector<std::string>& services_dir_after) {
     // tend's own capabilities, read once for every service's checks.
-    own_permitted_caps_ = process::own_permitted_capabilities();
-    own_effective_caps_ = process::own_effective_capabilities();
+    tend_privileges_ = process::TendPrivileges::current(context_.own_credentials);
     std::vector<std::string> skipped;
     std::vector<std::string> problems;
     auto dirs = config::list_service_dirs(services_dir, skipped, problems);
@@ -111,102 +102,26 @@ void Supervisor::prepare(ServiceRecord& record) {
     const config::ServiceConfig& cfg = *record.config;
     const config::Options& options = *context_.options;
 
-    record.credentials = context_.own_credentials;
-    if (cfg.user) {
-        auto resolved = process::resolve_user(*cfg.user);
-        if (!resolved) {
-            record.refusal = (std::filesystem::path(cfg.dir) / "user").string() + ": " + resolved.error();
-            return;
-        }
-        const process::Credentials& own = context_.own_credentials;
-        const bool same_uid = resolved->uid == own.uid && ::geteuid() == own.uid;
-        const bool same_gid = resolved->gid == own.gid && ::getegid() == own.gid;
-        const bool already_there = same_uid && same_gid && same_groups(resolved->groups, own.groups);
-        const bool may_set_groups = (own_effective_caps_ & process::capability_bit(CAP_SETGID)) != 0;
-        if (options.as_me) {
-            if (!already_there)
-                log::info("service {}: --as-me: running as tend's own user instead of '{}'", record.name, *cfg.user);
-            // The environment still describes tend's user: that is who it runs as.
-        } else if (same_uid && same_gid && !already_there && !may_set_groups) {
-            // tend's own user (an image run with --user 3000:3000): no switch is
-            // needed; only the supplementary groups differ, and tend may not set them.
-            log::debug("service {}: runs as tend's own uid {} and gid {} with tend's supplementary groups: "
-                       "tend lacks CAP_SETGID to set those of '{}'",
-                       record.name, own.uid, own.gid, *cfg.user);
-            record.credentials = *resolved;
-            record.credentials.groups = own.groups;
-        } else if (same_uid && !same_gid && !may_set_groups) {
-            // OpenShift: an arbitrary uid with gid 0. Refuse clearly instead of
-            // running with a gid the file did not ask for.
-            record.refusal = (std::filesystem::path(cfg.dir) / "user").string() + ": asks for gid " + std::to_string(resolved->gid) +
-                             " but tend runs as uid " + std::to_string(own.uid) + " with gid " +
-                             std::to_string(::getegid()) + " and lacks CAP_SETGID to change it; write `user " +
-                             std::to_string(own.uid) + ":" + std::to_string(::getegid()) +
-                             "` to run with tend's own ids";
-            return;
-        } else {
-            record.credentials = *resolved;
-            if (!already_there) {
-                // Refuse once, clearly, instead of failing every restart in the child.
-                // The same uid needs only CAP_SETGID (setresuid to one's own ids is allowed).
-                std::uint64_t needed = process::capability_bit(CAP_SETGID);
-                if (!same_uid) needed |= process::capability_bit(CAP_SETUID);
-                std::uint64_t missing = needed & ~own_effective_caps_;
-                if (missing != 0) {
-                    record.refusal = (std::filesystem::path(cfg.dir) / "user").string() + ": tend cannot switch to uid " +
-                                     std::to_string(resolved->uid) + ": it lacks " +
-                                     process::capability_names(missing) +
-                                     " (give the container these capabilities, or run tend with --as-me)";
-                    return;
-                }
-                record.identity = process::IdentityChange{resolved->uid, resolved->gid, resolved->groups};
-            }
-        }
+    process::IdentityRequest request;
+    request.user = cfg.user;
+    request.as_me = options.as_me;
+    request.limits = cfg.limits;
+    request.capabilities = cfg.capabilities;
+    request.allow_new_privs = cfg.allow_new_privs;
+    auto plan = process::plan_identity(request, tend_privileges_);
+    if (!plan) {
+        record.refusal = (std::filesystem::path(cfg.dir) / plan.error().file).string() + ": " + plan.error().reason;
+        return;
     }
-
-    // A limit above tend's own hard limit can only be set with
-    // CAP_SYS_RESOURCE: refuse once here rather than fail every restart.
-    if ((own_effective_caps_ & process::capability_bit(CAP_SYS_RESOURCE)) == 0) {
-        for (const auto& limit : cfg.limits) {
-            rlimit own{};
-            if (::getrlimit(static_cast<__rlimit_resource>(limit.resource), &own) != 0) continue;
-            if (limit.hard <= own.rlim_max) continue;
-            record.refusal = (std::filesystem::path(cfg.dir) / "limits").string() + ": " + limit.name + " " + limit_text(limit.hard) +
-                             " is above tend's hard limit " + limit_text(own.rlim_max) +
-                             " and tend lacks CAP_SYS_RESOURCE to raise it";
-            return;
-        }
+    if (plan->note) {
+        if (plan->note->info)
+            log::info("service {}: {}", record.name, plan->note->text);
+        else
+            log::debug("service {}: {}", record.name, plan->note->text);
     }
-
-    const uid_t target_uid = record.identity ? record.identity->uid : ::geteuid();
-    const bool non_root = target_uid != 0;
-    record.capabilities.manage = non_root || cfg.capabilities.has_value();
-    record.capabilities.keep = cfg.capabilities.value_or(0);
-    record.capabilities.raise_ambient = non_root && record.capabilities.keep != 0;
-    record.capabilities.bounding_best_effort = !cfg.allow_new_privs;
-    // With allow-new-privs the bounding set must really shrink (no_new_privs
-    // is what makes a leftover harmless otherwise), which takes CAP_SETPCAP:
-    // refused once here rather than failing at every restart.
-    if (record.capabilities.manage && cfg.allow_new_privs &&
-        (own_effective_caps_ & process::capability_bit(CAP_SETPCAP)) == 0) {
-        const std::uint64_t to_drop = process::own_bounding_set() & ~record.capabilities.keep;
-        if (to_drop != 0) {
-            record.refusal = (std::filesystem::path(cfg.dir) / "allow-new-privs").string() +
-                             ": tend cannot drop " + process::capability_names(to_drop) +
-                             " from the bounding set without CAP_SETPCAP, and without no_new_privs a setuid or "
-                             "file-capability program could regain them (give tend CAP_SETPCAP, or remove "
-                             "allow-new-privs)";
-            return;
-        }
-    }
-    if (cfg.capabilities) {
-        std::uint64_t missing = record.capabilities.keep & ~own_permitted_caps_;
-        if (missing != 0) {
-            record.refusal = (std::filesystem::path(cfg.dir) / "capabilities").string() + ": tend does not have " +
-                             process::capability_names(missing) + " to give";
-            return;
-        }
-    }
+    record.credentials = std::move(plan->credentials);
+    record.identity = std::move(plan->identity);
+    record.capabilities = plan->capabilities;
 
     prepare_confinement(record);
     if (record.refused()) return;

@@ -68,6 +68,7 @@
 #include "tend/log/output_router.hpp"
 #include "tend/process/credentials.hpp"
 #include "tend/process/environment.hpp"
+#include "tend/process/identity_plan.hpp"
 #include "tend/process/landlock.hpp"
 #include "tend/process/spawn.hpp"
 #include "tend/sys/clock_step_watch.hpp"
@@ -274,8 +275,7 @@ private:
     // Each with a hash of its strings, so that 1000 different ones are not
     // compared string by string.
     std::vector<std::pair<std::size_t, std::shared_ptr<const std::vector<std::string>>>> environments_;
-    std::uint64_t own_permitted_caps_ = 0;
-    std::uint64_t own_effective_caps_ = 0;
+    process::TendPrivileges tend_privileges_;  // what plan_identity weighs each service's files against
     std::optional<process::LandlockSupport> landlock_;  // asked at the first `paths`
     bool stopping_all_ = false;
     static constexpr int kNotificationReadsPerWakeup = 8;             // of 512 bytes
