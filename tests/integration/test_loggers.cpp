@@ -1,4 +1,4 @@
-// Proves: docs/s6-overlay.md (loggers) and docs/logs.md (a service with a logger)
+// Proves: docs/s6-overlay.md#loggers, docs/logs.md#a-service-with-a-logger
 // Loggers as s6 runs them: a v2 `services.d/NAME/log/run` and an s6-rc
 // pipeline (`producer-for`, `consumer-for`, `pipeline-name`) run the logger
 // as a supervised service whose stdin is the producer's stdout, through one
