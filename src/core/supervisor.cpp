@@ -669,9 +669,12 @@ bool Supervisor::make_log_pipe(ServiceRecord& logger) {
                    pipe.error());
         return false;
     }
+    // The read end also keeps off the logger's notification-fd number (s6-log
+    // -d3 with notification-fd 3), which the child fills before its stdin.
+    const int taken = logger.config && logger.config->notification_fd ? *logger.config->notification_fd : -1;
     for (sys::UniqueFd* end : {&pipe->read, &pipe->write}) {
-        if (end->get() >= 3) continue;
-        const int moved = ::fcntl(end->get(), F_DUPFD_CLOEXEC, 3);
+        if (end->get() >= 3 && !(end == &pipe->read && end->get() == taken)) continue;
+        const int moved = ::fcntl(end->get(), F_DUPFD_CLOEXEC, taken >= 3 ? taken + 1 : 3);
         if (moved < 0) {
             log::error("service {}: cannot move its log pipe above fd 2: {}", logger.name, std::strerror(errno));
             return false;

@@ -107,8 +107,10 @@ TEST(Loggers, S6RcPipelineIntoS6LogLosesNothingAndStopsProducerFirst) {
     write_file(rc / "app-log/type", "longrun\n");
     write_file(rc / "app-log/consumer-for", "app\n");
     write_file(rc / "app-log/pipeline-name", "app-pipeline\n");
+    // s6-log says it is ready on fd 3 once its logdir is open; the producer starts after that.
+    write_file(rc / "app-log/notification-fd", "3\n");
     write_file(rc / "app-log/run",
-               fmt::format("#!/bin/sh\nexec {} -b -- t n3 s4096 {}\n", shell_quote((root / "command/s6-log").string()),
+               fmt::format("#!/bin/sh\nexec {} -b -d3 -- t n3 s4096 {}\n", shell_quote((root / "command/s6-log").string()),
                            shell_quote(logs.string())),
                0755);
     write_file(rc / "user/type", "bundle\n");
@@ -143,6 +145,10 @@ TEST(Loggers, S6RcPipelineIntoS6LogLosesNothingAndStopsProducerFirst) {
     EXPECT_EQ(st.st_mode & 0777, 0744u) << "finalised by s6-log at its exit";
     EXPECT_FALSE(contains(r.out, "line0")) << r.diagnostics();
     EXPECT_FALSE(contains(r.err, "pipelines are not supported")) << r.diagnostics();
+    const auto logger_ready = r.err.find("service app-log: ready");
+    const auto app_started = r.err.find("service app: started");
+    ASSERT_NE(logger_ready, std::string::npos) << r.diagnostics();
+    EXPECT_LT(logger_ready, app_started) << r.diagnostics();
     // The producer was stopped (and exited) before its logger was.
     const auto app_done = r.err.rfind("service app: exited");
     const auto log_stopped = r.err.rfind("service app-log:");
