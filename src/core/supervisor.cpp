@@ -76,7 +76,11 @@ void Supervisor::load(const std::filesystem::path& services_dir, const std::vect
     std::map<std::string, const ExtraServiceDir*> extra_by_name;
     for (const auto& more : extra) {
         std::string name = more.dir.filename().string();
-        if (std::any_of(dirs.begin(), dirs.end(), [&](const auto& d) { return d.filename() == name; })) {
+        auto named = [&](const std::filesystem::path& d) {
+            auto logger = logger_names.find(d);
+            return (logger != logger_names.end() ? logger->second : d.filename().string()) == name;
+        };
+        if (std::any_of(dirs.begin(), dirs.end(), named)) {
             log::warn("{}: a service named {} is also in {}; that one runs", more.dir.string(), name,
                       services_dir.string());
             continue;
