@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -701,6 +702,16 @@ bool Supervisor::attach_log_pipe(ServiceRecord& record, process::SpawnPlan& plan
         plan.stdin_fd = record.log_pipe_read.get();
     }
     return true;
+}
+
+std::vector<std::pair<std::string, std::size_t>> Supervisor::unread_log_pipes() const {
+    std::vector<std::pair<std::string, std::size_t>> unread;
+    for (const auto& record : services_) {
+        int bytes = 0;
+        if (record.log_pipe_read && ::ioctl(record.log_pipe_read.get(), FIONREAD, &bytes) == 0 && bytes > 0)
+            unread.emplace_back(record.name, static_cast<std::size_t>(bytes));
+    }
+    return unread;
 }
 
 void Supervisor::spawn_main(ServiceRecord& record) {

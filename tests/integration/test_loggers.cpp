@@ -157,5 +157,17 @@ TEST(Loggers, S6RcPipelineIntoS6LogLosesNothingAndStopsProducerFirst) {
     EXPECT_LT(app_done, log_stopped) << r.diagnostics();
 }
 
+// A logger that never reads: what is left in its pipe at exit is said.
+TEST(Loggers, BytesALoggerNeverReadAreNamedAtExit) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    sandbox.service("app").run("echo hello\necho > \"$OUT/wrote\"\nexec sleep 1000\n");
+    write_file(sandbox.services_dir() / "app/log/run", "#!/bin/sh\nexec sleep 1000\n", 0755);
+    RunResult r = run_until_files(sandbox, {"wrote"});
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+    EXPECT_TRUE(contains(r.err, "service output dropped at exit: 6 bytes never read by the logger app-log"))
+        << r.diagnostics();
+}
+
 }  // namespace
 }  // namespace tend::itest

@@ -171,6 +171,9 @@ public:
     Scheduler& scheduler() { return *scheduler_; }
     const Scheduler& scheduler() const { return *scheduler_; }
 
+    // Loggers whose pipe still holds bytes, with how many (at exit).
+    std::vector<std::pair<std::string, std::size_t>> unread_log_pipes() const;
+
     std::size_t size() const { return services_.size(); }
     const std::vector<ServiceRecord>& services() const { return services_; }
 
