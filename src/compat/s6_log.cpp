@@ -94,8 +94,11 @@ std::expected<Script, std::string> parse_command_line(const std::vector<std::str
     bool tai = false, iso = false;
     unsigned archived = 10;
     std::size_t max_size = 99999;
+    bool after_last_action = false;  // a selection since the last action
     for (; i < args.size(); ++i) {
         const std::string& d = args[i];
+        // s6-log warns about selections (+ - f) after the last action, not about n s t T.
+        if (d == "f" || (!d.empty() && (d[0] == '+' || d[0] == '-'))) after_last_action = true;
         auto refuse = [&] {
             return std::unexpected("directive " + d +
                                    " is not supported by tend's s6-log (it takes +regex -regex f nN sN t T 1 2 "
@@ -161,7 +164,9 @@ std::expected<Script, std::string> parse_command_line(const std::vector<std::str
         directive.tai64n = std::exchange(tai, false);
         directive.iso8601 = std::exchange(iso, false);
         script.directives.push_back(std::move(directive));
+        after_last_action = false;
     }
+    if (after_last_action) script.warnings.push_back("ignoring extraneous non-action directives");
     return script;
 }
 
@@ -331,6 +336,7 @@ void Logger::handle_line(std::string_view line, const timespec& now) {
         if (d.kind == Directive::Kind::Logdir) ++logdir;
         if (!selected) continue;
         acted = true;
+        if (d.kind == Directive::Kind::Stderr) *buffer += "s6-log: alert: ";  // `2` lines are s6-log's alerts
         if (d.tai64n) *buffer += tai64n_label(now) + ' ';
         if (d.iso8601) *buffer += iso8601_stamp(now) + "  ";
         buffer->append(line);
@@ -404,6 +410,7 @@ int main(int argc, char** argv) {
         return 100;
     }
     const Options options = script->options;
+    for (const auto& warning : script->warnings) std::fprintf(stderr, "s6-log: warning: %s\n", warning.c_str());
 
     // SIGTERM and SIGHUP through a signalfd, so that a signal between two
     // reads is never missed.

@@ -12,7 +12,8 @@
 //              `current` rotates (default 99999, at least 4096): both hold
 //              for every later logdir; `t` (TAI64N label) and `T` (ISO 8601
 //              local time) prefix the lines of the next action only.
-//   action     `1` stdout, `2` stderr, a logdir (starts with `/` or `.`).
+//   action     `1` stdout, `2` stderr (as s6-log's alerts: "s6-log: alert: "
+//              before the line), a logdir (starts with `/` or `.`).
 // What tend does not do (`S`, `l`, `r`, `E`, `^`, `!processor`, `=file`
 // ...) is refused naming the directive, exit 100, as s6-log refuses what it
 // does not know.
@@ -66,6 +67,9 @@ struct Options {
 struct Script {
     Options options;
     std::vector<Directive> directives;
+    // What s6-log warns about and goes on ("ignoring extraneous non-action
+    // directives" after the last action).
+    std::vector<std::string> warnings;
 };
 
 // argv without argv[0]. Errors are s6-log's: "unrecognized directive: Z",

@@ -12,7 +12,7 @@ read of s6-log is one chunk), and writes what it did:
     chunk TEXT                one per write to s6-log's stdin
     exit CODE
     stdout TEXT               timestamps written as @TAI64N and ISO8601
-    stderr TEXT               only for exit codes other than 0
+    stderr TEXT               its messages, and the lines of `2` (normalised)
     file NAME MODE TEXT       each file of each logdir (d1/current ...),
                               archived files renamed @1.s, @2.s ... oldest
                               first; contents normalised as stdout
@@ -84,8 +84,10 @@ def random_script(rng):
             script.append("s%d" % rng.choice([100, 4096, 5000, 6000, 99999]))
         elif kind < 0.65:
             script.append(rng.choice("tT"))
-        elif kind < 0.85 or logdirs >= 2:
+        elif kind < 0.8 or logdirs >= 2:
             script.append("1")
+        elif kind < 0.85:
+            script.append("2")
         else:
             logdirs += 1
             script.append("./d%d" % logdirs)
@@ -205,8 +207,7 @@ def main():
             print("chunk " + text(chunk))
         print("exit %d" % code)
         print("stdout " + text(out))
-        if code != 0:
-            print("stderr " + text(err))
+        print("stderr " + text(normalise(err)))
         for name, mode, content in files:
             print("file %s %o %s" % (name, mode, text(content)))
         print("end")
