@@ -25,7 +25,9 @@ constexpr std::array kApplets{
     Entry{"s6-applyuidgid", Applet::ApplyUidGid}, Entry{"halt", Applet::Halt},
     Entry{"s6-svscanctl", Applet::SvscanCtl},   Entry{"s6-svc", Applet::Svc},
     Entry{"s6-svwait", Applet::Svwait},         Entry{"s6-svok", Applet::Svok},
-    Entry{"s6-rc", Applet::S6Rc},
+    Entry{"s6-rc", Applet::S6Rc},               Entry{"s6-svstat", Applet::Svstat},
+    Entry{"s6-notifyoncheck", Applet::NotifyOnCheck}, Entry{"logutil-service", Applet::LogutilService},
+    Entry{"logutil-newfifo", Applet::LogutilNewfifo},
 };
 
 constexpr std::array<std::string_view, kApplets.size()> kNames = [] {
@@ -59,6 +61,10 @@ int run_applet(Applet applet, int argc, char** argv) {
         case Applet::Svwait:
         case Applet::Svok:
         case Applet::S6Rc: return service_control_main(applet, argc, argv);
+        case Applet::Svstat: return svstat_main(argc, argv);
+        case Applet::NotifyOnCheck: return notifyoncheck_main(argc, argv);
+        case Applet::LogutilService: return logutil_service_main(argc, argv);
+        case Applet::LogutilNewfifo: return logutil_newfifo_main(argc, argv);
     }
     return 100;
 }

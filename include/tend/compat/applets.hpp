@@ -25,6 +25,10 @@ enum class Applet {
     Svwait,
     Svok,
     S6Rc,
+    Svstat,
+    NotifyOnCheck,
+    LogutilService,
+    LogutilNewfifo,
 };
 
 // By the basename of argv[0]. Pure.
@@ -50,6 +54,10 @@ int envuidgid_main(int argc, char** argv);
 int applyuidgid_main(int argc, char** argv);
 int halt_main(Applet applet, int argc, char** argv);
 int service_control_main(Applet applet, int argc, char** argv);
+int svstat_main(int argc, char** argv);
+int notifyoncheck_main(int argc, char** argv);
+int logutil_service_main(int argc, char** argv);
+int logutil_newfifo_main(int argc, char** argv);
 
 // Shared by the applets: exec argv (PATH searched in `envp`'s PATH, or the
 // caller's when envp is null); on failure prints `NAME: fatal: unable to exec

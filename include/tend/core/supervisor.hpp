@@ -149,6 +149,7 @@ public:
     AdminResult admin_start(const std::string& name);
     AdminResult admin_stop(const std::string& name);
     AdminResult admin_restart(const std::string& name);
+    AdminResult admin_once(const std::string& name);
     AdminResult admin_signal(const std::string& name, int signo);
     // The service waits, directly or through others, for a `down` service.
     bool held_by_down_file(const ServiceRecord& record) const { return held_by_down(record); }
