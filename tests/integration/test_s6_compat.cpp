@@ -665,7 +665,8 @@ TEST(S6Applets, NotifyoncheckMakesTheServiceReadyOnceItsCheckPasses) {
     const std::string notify = shell_quote((command / "s6-notifyoncheck").string());
     sandbox.service("web").file("notification-fd", "3\n").run(
         "echo $$ > \"$OUT/web.pid\"\n"
-        "exec " + notify + " -w 20 -n 0 -c \"test -e $OUT/web.go\" sleep 1000\n");
+        "exec " + notify + " -w 20 -n 0 -c \"test -e $OUT/web.go\" " + shell_quote((command / "cd").string()) +
+        " /tmp sh -c 'pwd > \"$0/web.cwd\"; exec sleep 1000' \"$OUT\"\n");
     sandbox.service("db").file("notification-fd", "4\n").run(
         "echo $$ > \"$OUT/db.pid\"\nexec " + notify + " -d -s 0 -w 20 -n 0 sleep 1000\n");
     write_file(sandbox.services_dir() / "db/data/check", "#!/bin/sh\ntest -e \"" + sandbox.out("db.go").string() + "\"\n",
@@ -694,6 +695,7 @@ TEST(S6Applets, NotifyoncheckMakesTheServiceReadyOnceItsCheckPasses) {
     // The daemon is the service's own process: the parent exec'd into it.
     EXPECT_EQ(read_file(sandbox.out("web.svstat-pid")), read_file(sandbox.out("web.pid")));
     EXPECT_EQ(read_file(sandbox.out("never.svstat")), "true false\n");
+    EXPECT_EQ(read_file(sandbox.out("web.cwd")), "/tmp\n") << "execline's cd, as linuxserver.io's run scripts chain it";
     EXPECT_TRUE(contains(r.err, "s6-notifyoncheck: warning: the check failed 2 times: giving up")) << r.diagnostics();
     EXPECT_TRUE(contains(read_file(sandbox.out("usage.err")), "-n needs an unsigned integer, not 'x'"))
         << read_file(sandbox.out("usage.err"));

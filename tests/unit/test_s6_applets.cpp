@@ -273,4 +273,5 @@ TEST(Applets, NewNamesAreApplets) {
     EXPECT_EQ(applet_for("s6-notifyoncheck"), Applet::NotifyOnCheck);
     EXPECT_EQ(applet_for("/usr/bin/logutil-service"), Applet::LogutilService);
     EXPECT_EQ(applet_for("logutil-newfifo"), Applet::LogutilNewfifo);
+    EXPECT_EQ(applet_for("/command/cd"), Applet::Cd);
 }

@@ -29,6 +29,7 @@ enum class Applet {
     NotifyOnCheck,
     LogutilService,
     LogutilNewfifo,
+    Cd,
 };
 
 // By the basename of argv[0]. Pure.
@@ -58,6 +59,7 @@ int svstat_main(int argc, char** argv);
 int notifyoncheck_main(int argc, char** argv);
 int logutil_service_main(int argc, char** argv);
 int logutil_newfifo_main(int argc, char** argv);
+int cd_main(int argc, char** argv);
 
 // Shared by the applets: exec argv (PATH searched in `envp`'s PATH, or the
 // caller's when envp is null); on failure prints `NAME: fatal: unable to exec
