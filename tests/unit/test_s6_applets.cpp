@@ -58,6 +58,8 @@ TEST(S6Options, ClustersValuesAndTheEndOfOptions) {
 
     EXPECT_EQ(parse({"-ax"}, "").first.error(), "no -x");
     EXPECT_EQ(parse({"-T"}, "T").first.error(), "-T needs a value");
+    EXPECT_EQ(parse({"--doublefork", "prog"}, "").first.error(), "unknown option --doublefork (use its one-letter form)");
+    EXPECT_EQ(parse({"--tries=3", "prog"}, "").first.error(), "unknown option --tries (use its one-letter form)");
 }
 
 TEST(S6Options, SvscanctlAndApplyuidgidUseIt) {

@@ -17,7 +17,8 @@ namespace tend::compat {
 
 // `with_value`: the letters that take a value. on_flag(letter) and
 // on_value(letter, value) return an empty string, or the message that ends
-// the parse. Returns the index of the first operand. Pure.
+// the parse. A long option (`--name`) is refused naming it. Returns the index
+// of the first operand. Pure.
 template <typename OnFlag, typename OnValue>
 std::expected<std::size_t, std::string> parse_s6_options(const std::vector<std::string>& args,
                                                          std::string_view with_value, OnFlag on_flag,
@@ -27,6 +28,9 @@ std::expected<std::size_t, std::string> parse_s6_options(const std::vector<std::
         const std::string& arg = args[i];
         if (arg == "--") return i + 1;
         if (arg.size() < 2 || arg[0] != '-') break;
+        // Newer s6 releases also take long options (--doublefork); tend's
+        // applets take the short ones, which every release has.
+        if (arg[1] == '-') return std::unexpected("unknown option " + arg.substr(0, arg.find('=')) + " (use its one-letter form)");
         for (std::size_t k = 1; k < arg.size(); ++k) {
             char option = arg[k];
             if (with_value.find(option) != std::string_view::npos) {
