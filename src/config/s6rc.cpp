@@ -33,7 +33,7 @@ struct Definition {
 
 // s6-rc's definition files are small text files; a missing or unreadable one
 // reads as empty. read_small_file, not std::ifstream: streams pull std::locale
-// and all its facets (about 400 KB) into the static binary.
+// and all its facets into the static binary (bench/README.md, binary size).
 constexpr std::size_t kMaxDefinitionFileBytes = 1 << 20;
 
 std::string whole_file(const fs::path& file) {

@@ -16,18 +16,9 @@
 #include "tend/log/logger.hpp"
 #include "tend/process/capabilities.hpp"
 #include "tend/process/owned_pipe.hpp"
-#include "tend/sys/code_pages.hpp"
 
 namespace tend::core {
 namespace {
-
-bool same_groups(std::vector<gid_t> a, std::vector<gid_t> b) {
-    std::sort(a.begin(), a.end());
-    std::sort(b.begin(), b.end());
-    return a == b;
-}
-
-std::string limit_text(rlim_t value) { return value == RLIM_INFINITY ? "unlimited" : std::to_string(value); }
 
 const process::IdentityChange* owner(const ServiceRecord& record) {
     return record.identity ? &*record.identity : nullptr;
@@ -43,8 +34,7 @@ Supervisor::Supervisor(sys::EventLoop& loop, const Clock& clock, ProcessOps& ops
 void Supervisor::load(const std::filesystem::path& services_dir, const std::vector<ExtraServiceDir>& extra,
                       const std::vector<std::string>& services_dir_after) {
     // tend's own capabilities, read once for every service's checks.
-    own_permitted_caps_ = process::own_permitted_capabilities();
-    own_effective_caps_ = process::own_effective_capabilities();
+    tend_privileges_ = process::TendPrivileges::current(context_.own_credentials);
     std::vector<std::string> skipped;
     std::vector<std::string> problems;
     auto dirs = config::list_service_dirs(services_dir, skipped, problems);
@@ -98,7 +88,7 @@ void Supervisor::load(const std::filesystem::path& services_dir, const std::vect
     }
     load_crontab();
     resolve_dependencies();
-    compute_held_by_down();
+    compute_held_down();
     for (auto& record : services_) {
         if (record.refused()) log::error("service {}: not started: {}", record.name, record.refusal);
     }
@@ -112,102 +102,26 @@ void Supervisor::prepare(ServiceRecord& record) {
     const config::ServiceConfig& cfg = *record.config;
     const config::Options& options = *context_.options;
 
-    record.credentials = context_.own_credentials;
-    if (cfg.user) {
-        auto resolved = process::resolve_user(*cfg.user);
-        if (!resolved) {
-            record.refusal = (std::filesystem::path(cfg.dir) / "user").string() + ": " + resolved.error();
-            return;
-        }
-        const process::Credentials& own = context_.own_credentials;
-        const bool same_uid = resolved->uid == own.uid && ::geteuid() == own.uid;
-        const bool same_gid = resolved->gid == own.gid && ::getegid() == own.gid;
-        const bool already_there = same_uid && same_gid && same_groups(resolved->groups, own.groups);
-        const bool may_set_groups = (own_effective_caps_ & process::capability_bit(CAP_SETGID)) != 0;
-        if (options.as_me) {
-            if (!already_there)
-                log::info("service {}: --as-me: running as tend's own user instead of '{}'", record.name, *cfg.user);
-            // The environment still describes tend's user: that is who it runs as.
-        } else if (same_uid && same_gid && !already_there && !may_set_groups) {
-            // tend's own user (an image run with --user 3000:3000): no switch is
-            // needed; only the supplementary groups differ, and tend may not set them.
-            log::debug("service {}: runs as tend's own uid {} and gid {} with tend's supplementary groups: "
-                       "tend lacks CAP_SETGID to set those of '{}'",
-                       record.name, own.uid, own.gid, *cfg.user);
-            record.credentials = *resolved;
-            record.credentials.groups = own.groups;
-        } else if (same_uid && !same_gid && !may_set_groups) {
-            // OpenShift: an arbitrary uid with gid 0. Refuse clearly instead of
-            // running with a gid the file did not ask for.
-            record.refusal = (std::filesystem::path(cfg.dir) / "user").string() + ": asks for gid " + std::to_string(resolved->gid) +
-                             " but tend runs as uid " + std::to_string(own.uid) + " with gid " +
-                             std::to_string(::getegid()) + " and lacks CAP_SETGID to change it; write `user " +
-                             std::to_string(own.uid) + ":" + std::to_string(::getegid()) +
-                             "` to run with tend's own ids";
-            return;
-        } else {
-            record.credentials = *resolved;
-            if (!already_there) {
-                // Refuse once, clearly, instead of failing every restart in the child.
-                // The same uid needs only CAP_SETGID (setresuid to one's own ids is allowed).
-                std::uint64_t needed = process::capability_bit(CAP_SETGID);
-                if (!same_uid) needed |= process::capability_bit(CAP_SETUID);
-                std::uint64_t missing = needed & ~own_effective_caps_;
-                if (missing != 0) {
-                    record.refusal = (std::filesystem::path(cfg.dir) / "user").string() + ": tend cannot switch to uid " +
-                                     std::to_string(resolved->uid) + ": it lacks " +
-                                     process::capability_names(missing) +
-                                     " (give the container these capabilities, or run tend with --as-me)";
-                    return;
-                }
-                record.identity = process::IdentityChange{resolved->uid, resolved->gid, resolved->groups};
-            }
-        }
+    process::IdentityRequest request;
+    request.user = cfg.user;
+    request.as_me = options.as_me;
+    request.limits = cfg.limits;
+    request.capabilities = cfg.capabilities;
+    request.allow_new_privs = cfg.allow_new_privs;
+    auto plan = process::plan_identity(request, tend_privileges_);
+    if (!plan) {
+        record.refusal = (std::filesystem::path(cfg.dir) / plan.error().file).string() + ": " + plan.error().reason;
+        return;
     }
-
-    // A limit above tend's own hard limit can only be set with
-    // CAP_SYS_RESOURCE: refuse once here rather than fail every restart.
-    if ((own_effective_caps_ & process::capability_bit(CAP_SYS_RESOURCE)) == 0) {
-        for (const auto& limit : cfg.limits) {
-            rlimit own{};
-            if (::getrlimit(static_cast<__rlimit_resource>(limit.resource), &own) != 0) continue;
-            if (limit.hard <= own.rlim_max) continue;
-            record.refusal = (std::filesystem::path(cfg.dir) / "limits").string() + ": " + limit.name + " " + limit_text(limit.hard) +
-                             " is above tend's hard limit " + limit_text(own.rlim_max) +
-                             " and tend lacks CAP_SYS_RESOURCE to raise it";
-            return;
-        }
+    if (plan->note) {
+        if (plan->note->info)
+            log::info("service {}: {}", record.name, plan->note->text);
+        else
+            log::debug("service {}: {}", record.name, plan->note->text);
     }
-
-    const uid_t target_uid = record.identity ? record.identity->uid : ::geteuid();
-    const bool non_root = target_uid != 0;
-    record.capabilities.manage = non_root || cfg.capabilities.has_value();
-    record.capabilities.keep = cfg.capabilities.value_or(0);
-    record.capabilities.raise_ambient = non_root && record.capabilities.keep != 0;
-    record.capabilities.bounding_best_effort = !cfg.allow_new_privs;
-    // With allow-new-privs the bounding set must really shrink (no_new_privs
-    // is what makes a leftover harmless otherwise), which takes CAP_SETPCAP:
-    // refused once here rather than failing at every restart.
-    if (record.capabilities.manage && cfg.allow_new_privs &&
-        (own_effective_caps_ & process::capability_bit(CAP_SETPCAP)) == 0) {
-        const std::uint64_t to_drop = process::own_bounding_set() & ~record.capabilities.keep;
-        if (to_drop != 0) {
-            record.refusal = (std::filesystem::path(cfg.dir) / "allow-new-privs").string() +
-                             ": tend cannot drop " + process::capability_names(to_drop) +
-                             " from the bounding set without CAP_SETPCAP, and without no_new_privs a setuid or "
-                             "file-capability program could regain them (give tend CAP_SETPCAP, or remove "
-                             "allow-new-privs)";
-            return;
-        }
-    }
-    if (cfg.capabilities) {
-        std::uint64_t missing = record.capabilities.keep & ~own_permitted_caps_;
-        if (missing != 0) {
-            record.refusal = (std::filesystem::path(cfg.dir) / "capabilities").string() + ": tend does not have " +
-                             process::capability_names(missing) + " to give";
-            return;
-        }
-    }
+    record.credentials = std::move(plan->credentials);
+    record.identity = std::move(plan->identity);
+    record.capabilities = plan->capabilities;
 
     prepare_confinement(record);
     if (record.refused()) return;
@@ -400,11 +314,8 @@ void Supervisor::start_batch() {
         // Loading and starting left free chunks all over the heap (parsed
         // files, directory listings, spawn plans): give their pages back to
         // the kernel once, so they do not stay in tend's RSS for its whole
-        // life (issue 11). The same for the mappings of the code only
-        // start-up ran (sys/code_pages.hpp). Cheap, and once per start_all.
+        // life. Cheap, and once per start_all.
         ::malloc_trim(0);
-        if (auto released = sys::release_code_pages())
-            log::debug("start-up done: released the mappings of {} KiB of code", released / 1024);
         notify({Notice::Kind::Changed, 0, {}});  // the CMD may wait for the last start
     }
 }
@@ -748,10 +659,7 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status, const std::optional<p
             if (scheduled(record)) {
                 scheduled_run_exited(record, exit);
             } else if (!record.primary && !failure) {  // a failure was said above
-                if (exit.signal != 0)
-                    log::info("service {}: killed by {}", record.name, config::signal_name(exit.signal));
-                else
-                    log::info("service {}: exited with code {}", record.name, exit.code);
+                log::info("service {}: {}", record.name, describe(exit));
             }
             if (context_.router && record.output_writer) context_.router->writer_exited(*record.output_writer);
             bool group_empty = !ops_.group_alive(record.pgid);
@@ -761,10 +669,8 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status, const std::optional<p
             }
             dispatch(record, {EventKind::MainExited, wait_status, group_empty});
             if (record.primary) {
-                std::string how = failure             ? std::string("cannot start")
-                                  : exit.signal != 0 ? std::string("killed by ") + config::signal_name(exit.signal)
-                                                      : "exited with code " + std::to_string(exit.code);
-                primary_exited(exit.shell_code(), "primary service " + record.name + " " + how);
+                primary_exited(exit.shell_code(),
+                               "primary service " + record.name + " " + (failure ? "cannot start" : describe(exit)));
             }
             return true;
         }
@@ -867,32 +773,32 @@ void Supervisor::signal_primaries(int signo) {
 // not "started": it must not hold back --wait-ready forever. `down` files are
 // read once, so this is computed once at load, each service visited once
 // (walking every dependency path was exponential in a dense graph).
-void Supervisor::compute_held_by_down() {
+void Supervisor::compute_held_down() {
     enum class Mark { None, Visiting, Done };
     std::vector<Mark> marks(services_.size(), Mark::None);
-    held_by_down_.assign(services_.size(), false);
+    held_down_.assign(services_.size(), false);
     std::function<bool(std::size_t)> visit = [&](std::size_t i) -> bool {
-        if (marks[i] == Mark::Done) return held_by_down_[i];
+        if (marks[i] == Mark::Done) return held_down_[i];
         if (marks[i] == Mark::Visiting) return false;  // a cycle: refused anyway
         marks[i] = Mark::Visiting;
         bool held = services_[i].config && services_[i].config->down;
         for (std::size_t dep : services_[i].dependencies) held = visit(dep) || held;
-        held_by_down_[i] = held;
+        held_down_[i] = held;
         marks[i] = Mark::Done;
         return held;
     };
     for (std::size_t i = 0; i < services_.size(); ++i) visit(i);
 }
 
-bool Supervisor::held_by_down(const ServiceRecord& record) const {
+bool Supervisor::held_down(const ServiceRecord& record) const {
     const auto index = static_cast<std::size_t>(&record - services_.data());
-    return index < held_by_down_.size() && held_by_down_[index];
+    return index < held_down_.size() && held_down_[index];
 }
 
 std::vector<std::string> Supervisor::not_ready() const {
     std::vector<std::string> names;
     for (const auto& record : services_) {
-        if (record.refused() || !record.machine || held_by_down(record)) continue;
+        if (record.refused() || !record.machine || held_down(record)) continue;
         if (!service_ready(record)) names.push_back(record.name);
     }
     return names;
