@@ -52,6 +52,7 @@ public:
     ActionResult start(const std::string& name) override { return {name != "worker", name}; }
     ActionResult stop(const std::string& name) override { return {true, name}; }
     ActionResult restart(const std::string& name) override { return {true, name}; }
+    ActionResult once(const std::string& name) override { return {true, name}; }
     ActionResult signal(const std::string& name, int) override { return {true, name}; }
     void halt(int, uid_t) override {}
     void set_log_level(int) override {}

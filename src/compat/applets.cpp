@@ -28,6 +28,9 @@ constexpr std::array kApplets{
     Entry{"s6-svscanctl", Applet::SvscanCtl},   Entry{"s6-svc", Applet::Svc},
     Entry{"s6-svwait", Applet::Svwait},         Entry{"s6-svok", Applet::Svok},
     Entry{"s6-rc", Applet::S6Rc},               Entry{"s6-log", Applet::S6Log},
+    Entry{"s6-svstat", Applet::Svstat},
+    Entry{"s6-notifyoncheck", Applet::NotifyOnCheck}, Entry{"logutil-service", Applet::LogutilService},
+    Entry{"logutil-newfifo", Applet::LogutilNewfifo}, Entry{"cd", Applet::Cd},
 };
 
 constexpr std::array<std::string_view, kApplets.size()> kNames = [] {
@@ -62,6 +65,11 @@ int run_applet(Applet applet, int argc, char** argv) {
         case Applet::Svok:
         case Applet::S6Rc: return service_control_main(applet, argc, argv);
         case Applet::S6Log: return s6log::main(argc, argv);
+        case Applet::Svstat: return svstat_main(argc, argv);
+        case Applet::NotifyOnCheck: return notifyoncheck_main(argc, argv);
+        case Applet::LogutilService: return logutil_service_main(argc, argv);
+        case Applet::LogutilNewfifo: return logutil_newfifo_main(argc, argv);
+        case Applet::Cd: return cd_main(argc, argv);
     }
     return 100;
 }

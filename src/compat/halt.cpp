@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "tend/compat/applets.hpp"
+#include "tend/compat/s6_options.hpp"
 #include "tend/config/file_reader.hpp"
 #include "tend/control/client.hpp"
 
@@ -68,26 +69,17 @@ std::expected<std::optional<int>, std::string> parse_halt_args(const std::vector
 }
 
 std::expected<bool, std::string> parse_svscanctl_args(const std::vector<std::string>& args) {
-    // As s6's option parser: options until `--` or the first word that is
-    // not one (`-` alone is a word); each letter a command.
+    // Each letter is a command; only -t (terminate) has a meaning here.
     bool terminate = false;
-    std::size_t i = 0;
-    for (; i < args.size(); ++i) {
-        const std::string& arg = args[i];
-        if (arg == "--") {
-            ++i;
-            break;
+    auto first = parse_s6_flags(args, [&](char letter) -> std::string {
+        if (letter == 't') {
+            terminate = true;
+            return {};
         }
-        if (arg.size() < 2 || arg[0] != '-') break;
-        for (std::size_t j = 1; j < arg.size(); ++j) {
-            if (arg[j] == 't') {
-                terminate = true;
-                continue;
-            }
-            return std::unexpected(std::string("fatal: only -t (halt the container) is supported under tend, not -") +
-                                   arg[j]);
-        }
-    }
+        return std::string("fatal: only -t (halt the container) is supported under tend, not -") + letter;
+    });
+    if (!first) return std::unexpected(first.error());
+    const std::size_t i = *first;
     if (i == args.size()) return std::unexpected("usage: s6-svscanctl [ -t ] DIR");
     return terminate;
 }

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "tend/compat/applets.hpp"
+#include "tend/compat/s6_options.hpp"
 #include "tend/control/client.hpp"
 
 namespace tend::compat {
@@ -53,33 +54,6 @@ std::expected<WaitFor, std::string> parse_wait(char letter) {
             return std::unexpected(std::string("-w") + letter +
                                    " is not supported under tend (use -wu, -wU, -wd or -wD)");
     }
-}
-
-// The option loop both applets share: clustered flags (-dwd), options with a
-// value attached or in the next word, `--` ends the options.
-template <typename OnFlag, typename OnValue>
-std::expected<std::size_t, std::string> parse_options(const std::vector<std::string>& args, std::string_view with_value,
-                                                      OnFlag on_flag, OnValue on_value) {
-    std::size_t i = 0;
-    for (; i < args.size(); ++i) {
-        const std::string& arg = args[i];
-        if (arg == "--") return i + 1;
-        if (arg.size() < 2 || arg[0] != '-') break;
-        for (std::size_t k = 1; k < arg.size(); ++k) {
-            char option = arg[k];
-            if (with_value.find(option) != std::string_view::npos) {
-                std::string value = arg.substr(k + 1);
-                if (value.empty()) {
-                    if (i + 1 >= args.size()) return std::unexpected(std::string("-") + option + " needs a value");
-                    value = args[++i];
-                }
-                if (auto error = on_value(option, value); !error.empty()) return std::unexpected(error);
-                break;
-            }
-            if (auto error = on_flag(option); !error.empty()) return std::unexpected(error);
-        }
-    }
-    return i;
 }
 
 std::expected<std::vector<std::string>, std::string> service_names(const std::vector<std::string>& args,
@@ -210,14 +184,16 @@ std::string_view wait_command(WaitFor wait) {
 std::expected<ServiceCommandPlan, std::string> parse_svc(const std::vector<std::string>& args,
                                                          const std::filesystem::path& cwd) {
     ServiceCommandPlan plan;
-    auto first = parse_options(
+    auto first = parse_s6_options(
         args, "Tw",
         [&](char option) -> std::string {
             if (option == 'u') plan.actions.push_back({"start"});
             else if (option == 'd') plan.actions.push_back({"stop"});
             else if (option == 'r') plan.actions.push_back({"restart"});
             else if (auto signal = signal_for(option)) plan.actions.push_back({"signal", std::string(*signal)});
-            else if (std::string_view("oxXOD").find(option) != std::string_view::npos)
+            else if (option == 'O') plan.actions.push_back({"once"});
+            else if (option == 'o') plan.actions.insert(plan.actions.end(), {{"start"}, {"once"}});
+            else if (std::string_view("xXD").find(option) != std::string_view::npos)
                 return std::string("-") + option + " is not supported under tend (tend supervises every service itself)";
             else return std::string("unknown option -") + option;
             return {};
@@ -241,7 +217,7 @@ std::expected<ServiceCommandPlan, std::string> parse_svc(const std::vector<std::
 std::expected<ServiceCommandPlan, std::string> parse_s6rc(const std::vector<std::string>& args) {
     ServiceCommandPlan plan;
     bool direction = false;
-    auto first = parse_options(
+    auto first = parse_s6_options(
         args, "tvl",
         [&](char option) -> std::string {
             if (option == 'u' || option == 'd') {
@@ -278,7 +254,7 @@ std::expected<ServiceCommandPlan, std::string> parse_svwait(const std::vector<st
                                                             const std::filesystem::path& cwd) {
     ServiceCommandPlan plan;
     plan.wait = WaitFor::Up;
-    auto first = parse_options(
+    auto first = parse_s6_options(
         args, "t",
         [&](char option) -> std::string {
             if (option == 'a') return {};

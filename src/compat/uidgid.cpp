@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "tend/compat/applets.hpp"
+#include "tend/compat/s6_options.hpp"
 
 namespace tend::compat {
 namespace {
@@ -87,52 +88,45 @@ std::vector<std::pair<std::string, std::string>> envuidgid_variables(const proce
 std::expected<ApplyUidGid, std::string> parse_applyuidgid(const std::vector<std::string>& args,
                                                           const std::function<const char*(const char*)>& getenv) {
     ApplyUidGid plan;
-    std::size_t i = 0;
-    auto value_of = [&](const std::string& option) -> std::expected<std::string, std::string> {
-        if (i + 1 >= args.size()) return std::unexpected("option " + option + " needs a value");
-        return args[++i];
-    };
-    for (; i < args.size(); ++i) {
-        const std::string& arg = args[i];
-        if (arg == "--") {
-            ++i;
-            break;
-        }
-        if (arg.size() < 2 || arg[0] != '-') break;
-        if (arg == "-u" || arg == "-g" || arg == "-G") {
-            auto value = value_of(arg);
-            if (!value) return std::unexpected(value.error());
-            if (arg == "-u") {
-                plan.uid = parse_id<uid_t>(*value);
-                if (!plan.uid) return std::unexpected("invalid uid '" + *value + "'");
-            } else if (arg == "-g") {
-                plan.gid = parse_id<gid_t>(*value);
-                if (!plan.gid) return std::unexpected("invalid gid '" + *value + "'");
-            } else {
-                auto groups = parse_gid_list(*value);
-                if (!groups) return std::unexpected(groups.error());
-                plan.groups = std::move(*groups);
+    auto first = parse_s6_options(
+        args, "ugG",
+        [&](char option) -> std::string {
+            if (option == 'z') {
+                plan.unexport = true;
+                return {};
             }
-        } else if (arg == "-U") {
+            if (option != 'U') return std::string("unknown option -") + option;
             if (const char* uid = getenv("UID")) {
                 plan.uid = parse_id<uid_t>(uid);
-                if (!plan.uid) return std::unexpected(std::string("invalid UID '") + uid + "'");
+                if (!plan.uid) return std::string("invalid UID '") + uid + "'";
             }
             if (const char* gid = getenv("GID")) {
                 plan.gid = parse_id<gid_t>(gid);
-                if (!plan.gid) return std::unexpected(std::string("invalid GID '") + gid + "'");
+                if (!plan.gid) return std::string("invalid GID '") + gid + "'";
             }
             if (const char* list = getenv("GIDLIST")) {
                 auto groups = parse_gid_list(list);
-                if (!groups) return std::unexpected("GIDLIST: " + groups.error());
+                if (!groups) return "GIDLIST: " + groups.error();
                 plan.groups = std::move(*groups);
             }
-        } else if (arg == "-z") {
-            plan.unexport = true;
-        } else {
-            return std::unexpected("unknown option " + arg);
-        }
-    }
+            return {};
+        },
+        [&](char option, const std::string& value) -> std::string {
+            if (option == 'u') {
+                plan.uid = parse_id<uid_t>(value);
+                if (!plan.uid) return "invalid uid '" + value + "'";
+            } else if (option == 'g') {
+                plan.gid = parse_id<gid_t>(value);
+                if (!plan.gid) return "invalid gid '" + value + "'";
+            } else {
+                auto groups = parse_gid_list(value);
+                if (!groups) return groups.error();
+                plan.groups = std::move(*groups);
+            }
+            return {};
+        });
+    if (!first) return std::unexpected(first.error());
+    const std::size_t i = *first;
     if (i >= args.size()) return std::unexpected("no program to run");
     plan.program_index = i;
     return plan;
@@ -175,26 +169,26 @@ int setuidgid_main(int argc, char** argv) {
 
 int envuidgid_main(int argc, char** argv) {
     // s6-envuidgid [-i | -D UID:GID[:GIDLIST]] [-u | -g | -B] [-n] ACCOUNT PROG...
-    int i = 1;
+    std::vector<std::string> args(argv + 1, argv + argc);
     std::optional<std::string> defaults;
     bool user_only = false, group_only = false;
-    for (; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; ++i) {
-        std::string_view arg = argv[i];
-        if (arg == "--") {
-            ++i;
-            break;
-        }
-        if (arg == "-D" && i + 1 < argc) {
-            defaults = argv[++i];
-        } else if (arg == "-u") {
-            user_only = true;
-        } else if (arg == "-g") {
-            group_only = true;
-        } else if (arg != "-i" && arg != "-B" && arg != "-n") {
-            std::fprintf(stderr, "s6-envuidgid: usage: unknown option %s\n", argv[i]);
-            return 100;
-        }
+    auto first = parse_s6_options(
+        args, "D",
+        [&](char option) -> std::string {
+            if (option == 'u') user_only = true;
+            else if (option == 'g') group_only = true;
+            else if (option != 'i' && option != 'B' && option != 'n') return std::string("unknown option -") + option;
+            return {};
+        },
+        [&](char, const std::string& value) -> std::string {
+            defaults = value;
+            return {};
+        });
+    if (!first) {
+        std::fprintf(stderr, "s6-envuidgid: usage: %s\n", first.error().c_str());
+        return 100;
     }
+    const int i = static_cast<int>(*first) + 1;
     if (argc - i < 2) {
         std::fputs("s6-envuidgid: usage: s6-envuidgid [-i|-D UID:GID:GIDLIST] [-u|-g|-B] ACCOUNT PROG...\n", stderr);
         return 100;

@@ -402,7 +402,8 @@ constexpr std::array<Subcommand, 4> kSubcommands{{
      "(for a Dockerfile RUN)"},
     {"compat", "compat install [ROOT]",
      "links for the s6-overlay commands with-contenv, printcontenv, s6-setuidgid, s6-envuidgid, "
-     "s6-applyuidgid, halt, s6-svscanctl, s6-svc, s6-svwait, s6-svok, s6-rc, s6-log: tend run by those names"},
+     "s6-applyuidgid, halt, s6-svscanctl, s6-svc, s6-svwait, s6-svok, s6-rc, s6-log, s6-svstat, "
+     "s6-notifyoncheck, logutil-service, logutil-newfifo, cd: tend run by those names"},
 }};
 
 // --- The split: what CLI11 gets ------------------------------------------
@@ -622,7 +623,7 @@ constexpr std::string_view kCheckDescription =
     "Dockerfile RUN [\"/sbin/tend\", \"check\"].\n";
 
 constexpr std::string_view kClientFooter =
-    "Commands: status [NAME...] [--json], start|stop|restart NAME..., signal NAME SIG,\n"
+    "Commands: status [NAME...] [--json], start|stop|restart|once NAME..., signal NAME SIG,\n"
     "          halt [CODE], wait-ready [NAME...] [--timeout MS], log-level 0..4,\n"
     "          wait-up NAME... [--timeout MS], wait-down NAME... [--finished] [--timeout MS]\n"
     "The socket: --runtime-dir, else TEND_RUNTIME_DIR, else PID 1's --runtime-dir, else /run/tend.\n"

@@ -12,7 +12,7 @@ namespace {
 
 constexpr std::string_view kUsageText =
     "usage: tend ctl status [NAME...] [--json]\n"
-    "       tend ctl start|stop|restart NAME...\n"
+    "       tend ctl start|stop|restart|once NAME...\n"
     "       tend ctl signal NAME SIG\n"
     "       tend ctl halt [CODE]\n"
     "       tend ctl wait-ready [NAME...] [--timeout MS]\n"
@@ -256,7 +256,8 @@ Outcome CommandHandler::handle(const Request& request, uid_t peer_uid) {
     const std::string& command = request.words.front();
     std::vector<std::string> args(request.words.begin() + 1, request.words.end());
     if (command == "status") return {status(args)};
-    if (command == "start" || command == "stop" || command == "restart") return {act(request.words)};
+    if (command == "start" || command == "stop" || command == "restart" || command == "once")
+        return {act(request.words)};
     if (command == "signal") return {signal(args)};
     if (command == "halt") return {halt(args, peer_uid)};
     if (command == "log-level") return {log_level(args)};
@@ -303,7 +304,7 @@ Reply CommandHandler::status(const std::vector<std::string>& args) const {
     return {kDone, table(shown)};
 }
 
-// start|stop|restart NAME...: each name is acted on; the reply has a line
+// start|stop|restart|once NAME...: each name is acted on; the reply has a line
 // per name and fails when any of them failed.
 Reply CommandHandler::act(const std::vector<std::string>& words) {
     const std::string& command = words.front();
@@ -313,9 +314,10 @@ Reply CommandHandler::act(const std::vector<std::string>& words) {
         if (!find(all, words[i])) return {kRefused, "no service named '" + words[i] + "'\n"};
     Reply reply;
     for (std::size_t i = 1; i < words.size(); ++i) {
-        ActionResult result = command == "start"  ? target_.start(words[i])
-                              : command == "stop" ? target_.stop(words[i])
-                                                  : target_.restart(words[i]);
+        ActionResult result = command == "start"     ? target_.start(words[i])
+                              : command == "stop"    ? target_.stop(words[i])
+                              : command == "restart" ? target_.restart(words[i])
+                                                     : target_.once(words[i]);
         if (!result.ok) reply.code = kRefused;
         if (!result.message.empty()) reply.body += result.message + "\n";
     }

@@ -61,7 +61,7 @@ void ServiceMachine::decide_restart(bool failed, Duration uptime, TimePoint now)
         deadline_ = now;
         return;
     }
-    if (stop_requested_ || !should_restart(settings_.restart, failed)) {
+    if (stop_requested_ || once_ || !should_restart(settings_.restart, failed)) {
         state_ = ServiceState::Down;
         deadline_.reset();
         return;
@@ -76,6 +76,7 @@ std::vector<Action> ServiceMachine::handle(const Event& event, TimePoint now) {
         case EventKind::Start:
             if (state_ != ServiceState::Down) break;
             stop_requested_ = false;
+            once_ = false;
             backoff_.reset();
             if (event.dependencies_ready) {
                 spawn(actions);
@@ -182,6 +183,7 @@ std::vector<Action> ServiceMachine::handle(const Event& event, TimePoint now) {
             break;
 
         case EventKind::Restart:
+            once_ = false;
             switch (state_) {
                 case ServiceState::Down:
                     stop_requested_ = false;
@@ -208,6 +210,17 @@ std::vector<Action> ServiceMachine::handle(const Event& event, TimePoint now) {
                     break;
                 default:
                     break;  // Waiting, Starting: on its way up already
+            }
+            break;
+
+        case EventKind::Once:
+            // s6's "want down" without a signal: a run in progress goes on,
+            // nothing starts again; a restart waiting in backoff is dropped.
+            once_ = true;
+            restart_pending_ = false;
+            if (state_ == ServiceState::Waiting || state_ == ServiceState::Backoff) {
+                state_ = ServiceState::Down;
+                deadline_.reset();
             }
             break;
 

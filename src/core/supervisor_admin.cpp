@@ -80,6 +80,20 @@ control::ActionResult Supervisor::admin_restart(const std::string& name) {
     return {true, name + ": restarting"};
 }
 
+// s6-svc -O: the run in progress goes on, and when it ends the service stays
+// down until `start` (status shows it stopped at once: s6's "want down").
+control::ActionResult Supervisor::admin_once(const std::string& name) {
+    ServiceRecord* record = find_service(name);
+    if (auto refusal = admin_refusal(record, name)) return *refusal;
+    if (record->primary) return {false, name + " is the primary service: its exit ends the container already"};
+    if (scheduled(*record)) return {false, name + " is a scheduled service: use `tend ctl stop` to disarm it"};
+    record->admin_stopped = true;
+    log::info("service {}: no restart after its current run, requested through control", name);
+    dispatch(*record, {EventKind::Once});
+    if (record->machine->idle()) return {true, name + ": down; stays down until `tend ctl start`"};
+    return {true, name + ": runs on, and stays down once it exits until `tend ctl start`"};
+}
+
 // ---- scheduled services: start runs now, stop disarms, restart re-arms ----
 
 std::string Supervisor::next_run_text(std::size_t index) const {

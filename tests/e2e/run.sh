@@ -417,8 +417,89 @@ case_compose() {
     (cd "$example" && podman-compose -p tend-e2e down -t 10 >/dev/null 2>&1)
 }
 
+# ---- case: linuxserver.io's Debian base image tree and their ZNC image ----
+# Their s6-overlay v3 trees unchanged, tend as /init after `tend compat install`
+# (tests/e2e/linuxserver-debian/README.md says what the fixtures adapt).
+lsio_base=tend-e2e-lsio-debian:$version
+lsio_znc=tend-e2e-lsio-znc:$version
+lsio_logs() { command podman logs "$1" 2>&1; }
+lsio_says() { lsio_logs "$1" | grep -qF -- "$2"; }
+lsio_run() { # lsio_run NAME IMAGE ARGS...: started and through its init ([ls.io-init] done.)
+    local name=$1 image=$2; shift 2
+    podman run -d --name "$name" "${ulimits[@]}" -e PUID=1234 -e PGID=1234 "$@" "$image" >/dev/null ||
+        { fail "$name: podman run"; return 1; }
+    if wait_until 60 lsio_says "$name" '[ls.io-init] done.'; then
+        pass "$name: its init ran to the end ([ls.io-init] done.)"
+    else
+        fail "$name: no '[ls.io-init] done.'; logs: $(lsio_logs "$name" | tail -n 8)"; return 1
+    fi
+}
+lsio_stop() { # lsio_stop NAME: podman stop ends it with 0, nothing left behind
+    command podman stop -t 10 "$1" >/dev/null
+    local code; code=$(command podman inspect -f '{{.State.ExitCode}}' "$1")
+    check "$1: podman stop: the container exits 0 (got $code)" [ "$code" = 0 ]
+    command podman rm -f "$1" >/dev/null
+}
+in_container() { command podman exec "$@" 2>/dev/null; }
+case_linuxserver() {
+    echo "== e2e: linuxserver.io's Debian base image tree and ZNC image under tend"
+    local fixture=$repo/tests/e2e/linuxserver-debian
+    timed "build $lsio_base" build lsio-base --build-arg TEND_IMAGE="$under_test" -t "$lsio_base" "$fixture" ||
+        { fail "build: $lsio_base"; return; }
+    timed "build $lsio_znc" build lsio-znc --build-arg BASE_IMAGE="$lsio_base" -t "$lsio_znc" \
+        "$repo/tests/e2e/linuxserver-znc" || { fail "build: $lsio_znc"; return; }
+
+    # As root with PUID/PGID on a writable root, with a custom service and a
+    # custom init script (docker-mods, the S6_STAGE2_HOOK, adds the service).
+    local name=tend-e2e-lsio
+    if lsio_run $name "$lsio_base" -v "$fixture/custom-services.d:/custom-services.d:ro" \
+        -v "$fixture/custom-cont-init.d:/custom-cont-init.d:ro"; then
+        check "$name: init-adduser made abc 1234:1234 (usermod from PUID/PGID)" \
+            lsio_says $name 'User UID:    1234'
+        check "$name: abc is uid 1234 gid 1234" [ "$(in_container $name id -u abc):$(in_container $name id -g abc)" = 1234:1234 ]
+        check "$name: lsiown gave /config to abc" [ "$(in_container $name stat -c %u:%g /config)" = 1234:1234 ]
+        check "$name: the custom init script ran" lsio_says $name '[hello-init] custom init ran'
+        check "$name: the custom service the hook added runs, with the container environment" \
+            wait_until 10 lsio_says $name '[hello] custom service up, PUID=1234'
+        check "$name: svc-cron and custom-svc-hello are running" \
+            sh -c "command podman exec $name /init ctl status --json | grep -q '\"name\":\"svc-cron\",\"state\":\"running\"' &&
+                   command podman exec $name /init ctl status --json | grep -q '\"name\":\"custom-svc-hello\",\"state\":\"running\"'"
+        check "$name: no zombie" no_zombie_under "$(container_pid $name)"
+        lsio_stop $name
+    fi
+
+    # Read-only root: the hook writes LSIO_READ_ONLY_FS into the container
+    # environment and the later with-contenv scripts leave PUID/PGID alone.
+    name=tend-e2e-lsio-ro
+    if lsio_run $name "$lsio_base" --read-only --tmpfs /run --tmpfs /tmp; then
+        check "$name: docker-mods saw the read-only root" lsio_says $name 'You are running this container read-only'
+        check "$name: LSIO_READ_ONLY_FS is in the container environment" \
+            [ "$(in_container $name cat /run/s6/container_environment/LSIO_READ_ONLY_FS)" = 1 ]
+        check "$name: PUID/PGID have no effect (abc stays 911)" [ "$(in_container $name id -u abc)" = 911 ]
+        check "$name: svc-cron is running" \
+            sh -c "command podman exec $name /init ctl status svc-cron --json | grep -q '\"state\":\"running\"'"
+        lsio_stop $name
+    fi
+
+    # The ZNC app image: s6-notifyoncheck (nc -z on its port) makes svc-znc ready.
+    name=tend-e2e-lsio-znc
+    if lsio_run $name "$lsio_znc"; then
+        if wait_until 20 sh -c "command podman exec $name s6-svstat -ur /run/service/svc-znc | grep -qx 'true true'"; then
+            pass "$name: svc-znc is up and ready (s6-notifyoncheck -c \"nc -z localhost 6501\")"
+        else
+            fail "$name: svc-znc not ready: $(in_container $name s6-svstat /run/service/svc-znc); logs: $(lsio_logs $name | tail -n 6)"
+        fi
+        local znc; znc=$(in_container $name s6-svstat -p svc-znc)
+        check "$name: znc runs as abc (uid 1234), the service's own pid" \
+            [ "$(in_container $name ps -o uid= -p "$znc" | tr -d ' ')" = 1234 ]
+        check "$name: the checker is gone once ready" \
+            wait_until 5 sh -c "! command podman exec $name ps -eo args | grep -q '^s6-notifyoncheck'"
+        lsio_stop $name
+    fi
+}
+
 # `tests/e2e/run.sh case_kube case_init` runs only those cases.
-cases=${*:-case_demo case_seed_hardened case_seed_same_user case_cmd_user_killed case_init case_kube case_compose}
+cases=${*:-case_demo case_seed_hardened case_seed_same_user case_cmd_user_killed case_init case_kube case_compose case_linuxserver}
 for case_fn in $cases; do
     timed "$case_fn" "$case_fn"
 done

@@ -651,3 +651,146 @@ TEST(S6Compat, CommandDirComesFirstOnPath) {
 
 }  // namespace
 }  // namespace tend::itest
+
+namespace tend::itest {
+namespace {
+
+// s6-notifyoncheck as linuxserver.io's app images call it: a -c check and the
+// service's notification-fd; also ./data/check with -d, and a check that
+// never passes (the service runs on, not ready, and says why).
+TEST(S6Applets, NotifyoncheckMakesTheServiceReadyOnceItsCheckPasses) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    fs::path command = install_applets(sandbox);
+    const std::string notify = shell_quote((command / "s6-notifyoncheck").string());
+    sandbox.service("web").file("notification-fd", "3\n").run(
+        "echo $$ > \"$OUT/web.pid\"\n"
+        "exec " + notify + " -w 20 -n 0 -c \"test -e $OUT/web.go\" " + shell_quote((command / "cd").string()) +
+        " /tmp sh -c 'pwd > \"$0/web.cwd\"; exec sleep 1000' \"$OUT\"\n");
+    sandbox.service("db").file("notification-fd", "4\n").run(
+        "echo $$ > \"$OUT/db.pid\"\nexec " + notify + " -d -s 0 -w 20 -n 0 sleep 1000\n");
+    write_file(sandbox.services_dir() / "db/data/check", "#!/bin/sh\ntest -e \"" + sandbox.out("db.go").string() + "\"\n",
+               0755);
+    sandbox.service("never").file("notification-fd", "3\n").run(
+        "exec " + notify + " -s 0 -w 10 -n 2 -c false sleep 1000\n");
+    std::string body = sh_wait_for_file("\"$OUT/web.pid\"") + sh_wait_for_file("\"$OUT/db.pid\"") +
+                       "rc() { echo $? >> \"$OUT/rc\"; }\n"
+                       "s6-svwait -U -t 200 web db 2>/dev/null; rc\n"  // 1: no check passed yet
+                       "touch \"$OUT/web.go\" \"$OUT/db.go\"\n"
+                       "s6-svwait -U -t 5000 web db; rc\n"  // 0
+                       "s6-svstat -ur web > \"$OUT/web.svstat\"\n"
+                       "s6-svstat -p web > \"$OUT/web.svstat-pid\"\n"
+                       "s6-svwait -U -t 300 never 2>/dev/null; rc\n"  // 1: its checks ran out
+                       "s6-svstat -ur never > \"$OUT/never.svstat\"\n"
+                       "cd \"$OUT\" && s6-notifyoncheck -n x true 2> \"$OUT/usage.err\"; rc\n"  // 100
+                       "s6-notifyoncheck true 2> \"$OUT/nofd.err\"; rc\n"  // 100: no ./notification-fd here
+                       "echo done > \"$OUT/done\"\n";
+    TendOptions options = with_control(s6_options({{"PATH", command.string() + ":/usr/bin:/bin"}}), sandbox);
+    options.command = sandbox.sh(body);
+    RunResult r = run_tend(sandbox, options);
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+    ASSERT_EQ(read_file(sandbox.out("done")), "done\n") << r.diagnostics();
+    EXPECT_EQ(read_lines(sandbox.out("rc")), (std::vector<std::string>{"1", "0", "1", "100", "100"})) << r.diagnostics();
+    EXPECT_EQ(read_file(sandbox.out("web.svstat")), "true true\n");
+    // The daemon is the service's own process: the parent exec'd into it.
+    EXPECT_EQ(read_file(sandbox.out("web.svstat-pid")), read_file(sandbox.out("web.pid")));
+    EXPECT_EQ(read_file(sandbox.out("never.svstat")), "true false\n");
+    EXPECT_EQ(read_file(sandbox.out("web.cwd")), "/tmp\n") << "execline's cd, as linuxserver.io's run scripts chain it";
+    EXPECT_TRUE(contains(r.err, "s6-notifyoncheck: warning: the check failed 2 times: giving up")) << r.diagnostics();
+    EXPECT_TRUE(contains(read_file(sandbox.out("usage.err")), "-n needs an unsigned integer, not 'x'"))
+        << read_file(sandbox.out("usage.err"));
+    EXPECT_TRUE(contains(read_file(sandbox.out("nofd.err")), "cannot read ./notification-fd"))
+        << read_file(sandbox.out("nofd.err"));
+}
+
+// s6-svstat's summary and fields, and s6-svc -O / -o: the run goes on, and
+// once it ends the service stays down.
+TEST(S6Applets, SvstatAndSvcOnce) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    fs::path command = install_applets(sandbox);
+    sandbox.service("job").run("echo $$ >> \"$OUT/job.pids\"\nexec sleep 1000\n");
+    const std::string tend = shell_quote(tend_binary().string());
+    std::string body = sh_wait_for_file("\"$OUT/job.pids\"") +
+                       "rc() { echo $? >> \"$OUT/rc\"; }\n"
+                       "s6-svstat /run/service/job > \"$OUT/up.human\"; rc\n"  // 0
+                       "s6-svstat -uwNpe job > \"$OUT/up.fields\"\n"
+                       "s6-svc -O job; rc\n"  // 0
+                       "s6-svstat -uw job > \"$OUT/once.fields\"\n"
+                       "s6-svc -k -wD job; rc\n"  // 0
+                       "s6-svstat -uesn job > \"$OUT/killed.fields\"\n"
+                       "s6-svstat job > \"$OUT/killed.human\"\n"
+                       + tend + " ctl status job --json > \"$OUT/killed.json\"\n"
+                       "s6-svc -o -wu job; rc\n"  // 0: up again, once
+                       "until [ $(wc -l < \"$OUT/job.pids\") -ge 2 ]; do sleep 0.01; done\n"
+                       "s6-svc -t -wD job; rc\n"  // 0
+                       + tend + " ctl status job --json > \"$OUT/again.json\"\n"
+                       "s6-svstat nope 2> \"$OUT/nope.err\"; rc\n"  // 1
+                       "s6-svstat -o readyfor job 2> \"$OUT/readyfor.err\"; rc\n"  // 100
+                       "echo done > \"$OUT/done\"\n";
+    TendOptions options = with_control(s6_options({{"PATH", command.string() + ":/usr/bin:/bin"}}), sandbox);
+    options.command = sandbox.sh(body);
+    RunResult r = run_tend(sandbox, options);
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+    ASSERT_EQ(read_file(sandbox.out("done")), "done\n") << r.diagnostics();
+    EXPECT_EQ(read_lines(sandbox.out("rc")), (std::vector<std::string>{"0", "0", "0", "0", "0", "1", "100"}))
+        << r.diagnostics();
+    const std::string pid = read_lines(sandbox.out("job.pids")).at(0);
+    EXPECT_TRUE(read_file(sandbox.out("up.human")).starts_with("up (pid " + pid + " pgid " + pid + ") "))
+        << read_file(sandbox.out("up.human"));
+    EXPECT_EQ(read_file(sandbox.out("up.fields")), "true true true " + pid + " -1\n");
+    EXPECT_EQ(read_file(sandbox.out("once.fields")), "true false\n") << "-O: still up, no longer wanted up";
+    EXPECT_EQ(read_file(sandbox.out("killed.fields")), "false -1 SIGKILL\n");
+    EXPECT_EQ(read_file(sandbox.out("killed.human")), "down (signal SIGKILL), normally up\n");
+    EXPECT_TRUE(contains(read_file(sandbox.out("killed.json")), "\"state\":\"down\"")) << "not restarted";
+    EXPECT_TRUE(contains(read_file(sandbox.out("again.json")), "\"state\":\"down\"")) << "-o: run once";
+    EXPECT_EQ(read_lines(sandbox.out("job.pids")).size(), 2u);
+    EXPECT_TRUE(contains(read_file(sandbox.out("nope.err")), "s6-svstat: fatal: unable to read status for nope"))
+        << read_file(sandbox.out("nope.err"));
+    EXPECT_TRUE(contains(read_file(sandbox.out("readyfor.err")), "-o readyfor is not supported under tend"))
+        << read_file(sandbox.out("readyfor.err"));
+}
+
+// logutil-newfifo makes the fifo a logger reads; logutil-service runs s6-log
+// (a stand-in here that reports what it got) as nobody, with an empty
+// environment and S6_LOGGING_SCRIPT from the container environment.
+TEST(S6Applets, LogutilNewfifoAndService) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    fs::path command = install_applets(sandbox);
+    fs::remove(command / "s6-log");
+    const std::string out = shell_quote(sandbox.out_dir().string());
+    write_file(command / "s6-log",
+               "#!/bin/sh\nprintf '%s\\n' \"$@\" > " + out + "/s6log.args\nid -u > " + out + "/s6log.uid\nenv > " +
+                   out + "/s6log.env\ncat > " + out + "/s6log.stdin\n",
+               0755);
+    std::string body =
+        "rc() { echo $? >> \"$OUT/rc\"; }\n"
+        "logutil-newfifo -m 0620 -o nobody \"$OUT/fifo\"; rc\n"  // 0
+        "stat -c '%a %U %F' \"$OUT/fifo\" > \"$OUT/fifo.stat\"\n"
+        "logutil-newfifo \"$OUT/fifo\"; rc\n"  // 0: replaced, root's 0600
+        "stat -c '%a %U' \"$OUT/fifo\" >> \"$OUT/fifo.stat\"\n"
+        "mkdir \"$OUT/adir\"; logutil-newfifo \"$OUT/adir\" 2> \"$OUT/dir.err\"; rc\n"  // 111
+        "logutil-newfifo -x f 2> /dev/null; rc\n"  // 100
+        "logutil-service -f \"$OUT/fifo\" /var/log/app & \n"
+        "echo hello > \"$OUT/fifo\"\n"
+        "wait $!; rc\n"  // 0
+        "echo done > \"$OUT/done\"\n";
+    TendOptions options = with_control(
+        s6_options({{"PATH", command.string() + ":/usr/bin:/bin"}, {"S6_LOGGING_SCRIPT", "n3  T"}, {"SECRET", "x"}}),
+        sandbox);
+    options.command = sandbox.sh(body);
+    RunResult r = run_tend(sandbox, options);
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+    ASSERT_EQ(read_file(sandbox.out("done")), "done\n") << r.diagnostics();
+    EXPECT_EQ(read_lines(sandbox.out("rc")), (std::vector<std::string>{"0", "0", "111", "100", "0"})) << r.diagnostics();
+    EXPECT_EQ(read_file(sandbox.out("fifo.stat")), "620 nobody fifo\n600 root\n");
+    EXPECT_TRUE(contains(read_file(sandbox.out("dir.err")), "is a directory")) << read_file(sandbox.out("dir.err"));
+    EXPECT_EQ(read_lines(sandbox.out("s6log.args")), (std::vector<std::string>{"-b", "--", "n3", "T", "/var/log/app"}));
+    EXPECT_EQ(read_file(sandbox.out("s6log.uid")), "65534\n");
+    EXPECT_FALSE(contains(read_file(sandbox.out("s6log.env")), "SECRET")) << read_file(sandbox.out("s6log.env"));
+    EXPECT_EQ(read_file(sandbox.out("s6log.stdin")), "hello\n");
+}
+
+}  // namespace
+}  // namespace tend::itest

@@ -19,6 +19,7 @@ public:
     ActionResult start(const std::string& name) override { return record("start " + name); }
     ActionResult stop(const std::string& name) override { return record("stop " + name); }
     ActionResult restart(const std::string& name) override { return record("restart " + name); }
+    ActionResult once(const std::string& name) override { return record("once " + name); }
     ActionResult signal(const std::string& name, int signo) override {
         return record("signal " + name + " " + std::to_string(signo));
     }
@@ -57,7 +58,7 @@ struct ControlCommands : ::testing::Test {
 
 TEST_F(ControlCommands, UnknownCommandAndBadArgumentsAreUsageErrors) {
     target.list = {running("web")};
-    for (auto words : std::vector<std::vector<std::string>>{{"frobnicate"}, {"start"}, {"stop"}, {"restart"},
+    for (auto words : std::vector<std::vector<std::string>>{{"frobnicate"}, {"start"}, {"stop"}, {"restart"}, {"once"},
                                                             {"signal", "web"}, {"signal", "web", "NOPE"},
                                                             {"signal", "web", "HUP", "x"}, {"halt", "256"},
                                                             {"halt", "-1"}, {"halt", "1", "2"}, {"halt", "x"},
@@ -88,6 +89,9 @@ TEST_F(ControlCommands, ActionsReachTheTargetAndFailuresGiveCode1) {
     EXPECT_EQ(reply.code, kDone);
     EXPECT_EQ(target.calls, (std::vector<std::string>{"restart web", "restart db"}));
     EXPECT_EQ(reply.body, "ok\nok\n");
+    target.calls.clear();
+    EXPECT_EQ(run({"once", "db"}).code, kDone);  // s6-svc -O
+    EXPECT_EQ(target.calls, (std::vector<std::string>{"once db"}));
     target.next = {false, "web is the primary service: use `tend ctl halt`"};
     reply = run({"stop", "web"});
     EXPECT_EQ(reply.code, kRefused);

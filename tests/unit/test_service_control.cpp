@@ -38,6 +38,14 @@ TEST(ParseSvc, ActionsInOrderThenTheWait) {
     EXPECT_EQ(plan->wait, WaitFor::Up);
     EXPECT_EQ(plan->timeout.count(), 500);
 
+    // -O: no restart after this run; -o: up, then the same.
+    plan = parse_svc({"-O", "x"}, "/");
+    ASSERT_TRUE(plan) << plan.error();
+    EXPECT_EQ(plan->actions, (Words{{"once"}}));
+    plan = parse_svc({"-o", "x"}, "/");
+    ASSERT_TRUE(plan) << plan.error();
+    EXPECT_EQ(plan->actions, (Words{{"start"}, {"once"}}));
+
     plan = parse_svc({"-wD", "--", "-odd-name"}, "/");
     ASSERT_TRUE(plan) << plan.error();
     EXPECT_TRUE(plan->actions.empty());
@@ -54,7 +62,7 @@ TEST(ParseSvc, UsageErrorsSayWhat) {
     expect_error({"-u"}, "no service given");
     expect_error({"-Z", "x"}, "unknown option -Z");
     expect_error({"-x", "x"}, "-x is not supported under tend");
-    expect_error({"-O", "x"}, "-O is not supported");
+    expect_error({"-X", "x"}, "-X is not supported");
     expect_error({"-wr", "x"}, "-wr is not supported");
     expect_error({"-wuU", "x"}, "-w needs one of");
     expect_error({"-T", "soon", "x"}, "-T needs a number of milliseconds");

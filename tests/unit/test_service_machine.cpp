@@ -319,3 +319,33 @@ TEST(ServiceMachine, EventsThatDoNotApplyAreIgnored) {
     EXPECT_TRUE(h.send({EventKind::Stop}).empty());
     EXPECT_EQ(h.machine.state(), ServiceState::Down);
 }
+
+// s6-svc -O: no signal, the run goes on; when it ends the service stays down,
+// and a shutdown can still stop it (Once is not a Stop).
+TEST(ServiceMachine, OnceLetsTheRunEndThenStaysDown) {
+    Harness h;
+    h.start();
+    EXPECT_TRUE(h.send({EventKind::Once}).empty());
+    EXPECT_EQ(h.machine.state(), ServiceState::Running);
+    EXPECT_FALSE(h.machine.stop_requested());
+    h.send({EventKind::MainExited, exited(1), true});
+    EXPECT_EQ(h.machine.state(), ServiceState::Down);
+    EXPECT_FALSE(h.machine.deadline().has_value());
+
+    // start undoes it: the next run is restarted again as the policy says.
+    h.start();
+    h.send({EventKind::MainExited, exited(1), true});
+    EXPECT_EQ(h.machine.state(), ServiceState::Backoff);
+
+    // In backoff: the restart is dropped.
+    h.send({EventKind::Once});
+    EXPECT_EQ(h.machine.state(), ServiceState::Down);
+
+    // A shutdown's Stop still signals a run under Once.
+    Harness stopped;
+    stopped.start();
+    stopped.send({EventKind::Once});
+    auto actions = stopped.send({EventKind::Stop});
+    EXPECT_FALSE(actions.empty());
+    EXPECT_EQ(stopped.machine.state(), ServiceState::Stopping);
+}

@@ -26,6 +26,11 @@ enum class Applet {
     Svok,
     S6Rc,
     S6Log,
+    Svstat,
+    NotifyOnCheck,
+    LogutilService,
+    LogutilNewfifo,
+    Cd,
 };
 
 // By the basename of argv[0]. Pure.
@@ -51,6 +56,11 @@ int envuidgid_main(int argc, char** argv);
 int applyuidgid_main(int argc, char** argv);
 int halt_main(Applet applet, int argc, char** argv);
 int service_control_main(Applet applet, int argc, char** argv);
+int svstat_main(int argc, char** argv);
+int notifyoncheck_main(int argc, char** argv);
+int logutil_service_main(int argc, char** argv);
+int logutil_newfifo_main(int argc, char** argv);
+int cd_main(int argc, char** argv);
 
 // Shared by the applets: exec argv (PATH searched in `envp`'s PATH, or the
 // caller's when envp is null); on failure prints `NAME: fatal: unable to exec

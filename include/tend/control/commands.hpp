@@ -80,6 +80,8 @@ public:
     virtual ActionResult start(const std::string& name) = 0;
     virtual ActionResult stop(const std::string& name) = 0;
     virtual ActionResult restart(const std::string& name) = 0;
+    // Not restarted when its current run ends (s6-svc -O); `start` undoes it.
+    virtual ActionResult once(const std::string& name) = 0;
     virtual ActionResult signal(const std::string& name, int signo) = 0;
     virtual void halt(int code, uid_t peer_uid) = 0;
     virtual void set_log_level(int verbosity) = 0;

@@ -23,6 +23,7 @@ public:
     control::ActionResult start(const std::string& name) override { return supervisor_.admin_start(name); }
     control::ActionResult stop(const std::string& name) override { return supervisor_.admin_stop(name); }
     control::ActionResult restart(const std::string& name) override { return supervisor_.admin_restart(name); }
+    control::ActionResult once(const std::string& name) override { return supervisor_.admin_once(name); }
     control::ActionResult signal(const std::string& name, int signo) override {
         return supervisor_.admin_signal(name, signo);
     }

@@ -41,6 +41,7 @@ enum class EventKind {
     Ready,              // the service wrote its readiness newline
     Stop,               // not wanted any more (shutdown, ctl stop)
     Restart,            // tend ctl restart/start: stop if running, then start again at once
+    Once,               // tend ctl once (s6-svc -O): no restart after the current run
 };
 
 struct Event {
@@ -111,6 +112,7 @@ private:
     ServiceState state_ = ServiceState::Down;
     bool ready_ = false;
     bool stop_requested_ = false;
+    bool once_ = false;  // Once: the current run ends in Down (not a stop: shutdown still stops it)
     bool restart_pending_ = false;
     bool kill_sent_ = false;
     std::optional<TimePoint> deadline_;

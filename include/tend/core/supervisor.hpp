@@ -200,6 +200,7 @@ public:
     control::ActionResult admin_start(const std::string& name);
     control::ActionResult admin_stop(const std::string& name);
     control::ActionResult admin_restart(const std::string& name);
+    control::ActionResult admin_once(const std::string& name);
     control::ActionResult admin_signal(const std::string& name, int signo);
     // Held down: the service has a `down` file, or waits (directly or
     // through others) for a service that has one.
