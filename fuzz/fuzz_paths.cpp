@@ -2,7 +2,9 @@
 // the same text check and parser as at load. An accepted file has at least
 // one rule; every path rule is absolute, one line of the file, trimmed, and
 // carries the line it came from; a refusal names the line of each problem.
-// missing_paths only looks paths up (stat), so it runs on what was accepted.
+// missing_paths and load_paths_file only look paths up (stat): loading
+// refuses what parsing refuses, with at least those problems, and accepts a
+// parsed file exactly when none of its paths is missing.
 #include <algorithm>
 #include <string>
 #include <string_view>
@@ -25,8 +27,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!tend::config::check_text(content)) return 0;  // refused before parsing, as at load
     const unsigned lines = static_cast<unsigned>(std::count(content.begin(), content.end(), '\n')) + 1;
     const auto parsed = tend::config::parse_paths_file(content);
+    const auto loaded = tend::config::load_paths_file(content);
     if (!parsed) {
         tend::fuzz::require(!parsed.error().empty(), "a refusal has a reason");
+        tend::fuzz::require(!loaded && loaded.error().size() >= parsed.error().size(),
+                            "loading reports every syntax problem");
         for (const auto& problem : parsed.error()) {
             tend::fuzz::require(problem.starts_with("line ") || problem.starts_with("has no rule"),
                                 "each problem names its line");
@@ -52,7 +57,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         tend::fuzz::require(rule.line > previous, "port rules in file order, one a line");
         previous = rule.line;
     }
-    for (const auto& problem : tend::config::missing_paths(rules))
-        tend::fuzz::require(problem.starts_with("line "), "a missing path names its line");
+    const auto missing = tend::config::missing_paths(rules);
+    for (const auto& problem : missing) tend::fuzz::require(problem.starts_with("line "), "a missing path names its line");
+    tend::fuzz::require(loaded.has_value() == missing.empty(), "loading refuses exactly the missing paths");
+    if (!loaded) tend::fuzz::require(loaded.error() == missing, "loading says what missing_paths says");
     return 0;
 }
