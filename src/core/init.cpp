@@ -182,6 +182,11 @@ void Init::say(const std::string& message) const {
 // What services wrote and tend has not yet passed on gets --drain-timeout;
 // what is left then is dropped, and said so.
 void Init::drain_output() {
+    // A logger reads its own pipe: what it left there (it was killed, or
+    // stopped without reading to the end) is said, never silently lost.
+    if (supervisor_)
+        for (const auto& [logger, bytes] : supervisor_->unread_log_pipes())
+            log::warn("service output dropped at exit: {} bytes never read by the logger {}", bytes, logger);
     if (!router_) return;
     auto result = router_->drain_all(options_.drain_timeout);
     // From here on tend's own lines go straight to stderr.

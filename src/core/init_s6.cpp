@@ -199,7 +199,7 @@ std::vector<Supervisor::ExtraServiceDir> Init::s6rc_services() const {
         if (longrun.after_legacy_services)
             for (const auto& name : legacy)
                 if (name != longrun.name) depends.push_back(name);
-        out.push_back({longrun.dir, std::move(depends)});
+        out.push_back({longrun.dir, std::move(depends), longrun.producer_for});
     }
     return out;
 }

@@ -2,8 +2,10 @@
 
 #include <signal.h>
 #include <linux/capability.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -40,22 +42,50 @@ void Supervisor::load(const std::filesystem::path& services_dir, const std::vect
     auto dirs = config::list_service_dirs(services_dir, skipped, problems);
     for (const auto& note : skipped) log::debug("{}", note);
     for (const auto& problem : problems) log::warn("{}", problem);
+    // v2 loggers: services.d/NAME/log is a service of its own, NAME-log,
+    // reading NAME's stdout (s6-svscan's NAME/log). Pipes: (producer, logger).
+    std::vector<std::pair<std::string, std::string>> pipes;
+    std::map<std::filesystem::path, std::string> logger_names;
+    {
+        std::vector<std::filesystem::path> logger_dirs;
+        for (const auto& dir : dirs) {
+            std::error_code ignored;
+            const auto log_dir = dir / "log";
+            if (!std::filesystem::is_directory(log_dir, ignored)) continue;
+            const std::string name = dir.filename().string() + "-log";
+            if (std::any_of(dirs.begin(), dirs.end(), [&](const auto& d) { return d.filename() == name; })) {
+                log::warn("{}: not run as {}'s logger: a service named {} exists already", log_dir.string(),
+                          dir.filename().string(), name);
+                continue;
+            }
+            logger_dirs.push_back(log_dir);
+            logger_names[log_dir] = name;
+            pipes.emplace_back(dir.filename().string(), name);
+        }
+        dirs.insert(dirs.end(), logger_dirs.begin(), logger_dirs.end());
+    }
     std::map<std::string, const ExtraServiceDir*> extra_by_name;
     for (const auto& more : extra) {
         std::string name = more.dir.filename().string();
-        if (std::any_of(dirs.begin(), dirs.end(), [&](const auto& d) { return d.filename() == name; })) {
+        auto named = [&](const std::filesystem::path& d) {
+            auto logger = logger_names.find(d);
+            return (logger != logger_names.end() ? logger->second : d.filename().string()) == name;
+        };
+        if (std::any_of(dirs.begin(), dirs.end(), named)) {
             log::warn("{}: a service named {} is also in {}; that one runs", more.dir.string(), name,
                       services_dir.string());
             continue;
         }
         dirs.push_back(more.dir);
         extra_by_name[name] = &more;
+        if (!more.producer_for.empty()) pipes.emplace_back(name, more.producer_for);
     }
     services_.reserve(dirs.size());
     for (const auto& dir : dirs) {
         ServiceRecord record;
         record.dir = dir.string();
-        record.name = dir.filename().string();
+        const auto logger_name = logger_names.find(dir);
+        record.name = logger_name != logger_names.end() ? logger_name->second : dir.filename().string();
         // Decided before parsing: a primary whose dir is broken must still end
         // the container instead of leaving it running without its purpose.
         if (config::has_primary_file(dir)) {
@@ -69,6 +99,7 @@ void Supervisor::load(const std::filesystem::path& services_dir, const std::vect
             record.refusal = parsed.error().message();
         } else {
             record.config = std::move(*parsed);
+            record.config->name = record.name;  // a logger's dir is `log`: TEND_SERVICE is NAME-log
             if (auto it = extra_by_name.find(record.name); it != extra_by_name.end())
                 record.config->depends = it->second->depends;
             if (context_.options->s6_keep_env) record.config->keep_env = true;  // S6_KEEP_ENV
@@ -86,6 +117,7 @@ void Supervisor::load(const std::filesystem::path& services_dir, const std::vect
                 if (other.name == name && name != record.name && !other.refused())
                     record.config->depends.push_back(name);
     }
+    link_loggers(pipes);
     load_crontab();
     resolve_dependencies();
     compute_held_down();
@@ -501,6 +533,98 @@ bool Supervisor::attach_output(ServiceRecord& record, process::SpawnPlan& plan) 
     return true;
 }
 
+void Supervisor::link_loggers(const std::vector<std::pair<std::string, std::string>>& pipes) {
+    auto index_of = [&](const std::string& name) -> std::optional<std::size_t> {
+        for (std::size_t i = 0; i < services_.size(); ++i)
+            if (services_[i].name == name) return i;
+        return std::nullopt;
+    };
+    for (const auto& [producer_name, logger_name] : pipes) {
+        const auto producer = index_of(producer_name);
+        const auto logger = index_of(logger_name);
+        if (!producer || services_[*producer].refused()) continue;  // said already, or a v3 error
+        ServiceRecord& record = services_[*producer];
+        if (!logger) {
+            log::warn("service {}: its output goes to tend: no service named '{}' reads it", producer_name, logger_name);
+            continue;
+        }
+        if (services_[*logger].refused()) {
+            log::warn("service {}: its logger {} is refused; its output goes to tend", producer_name, logger_name);
+            continue;
+        }
+        if (*logger == *producer) {
+            log::warn("service {}: it cannot be its own logger; its output goes to tend", producer_name);
+            continue;
+        }
+        if (record.logger) {
+            if (*record.logger != *logger)
+                log::warn("service {}: has a logger already ({}); {} is not given its output", producer_name,
+                          services_[*record.logger].name, logger_name);
+            continue;
+        }
+        record.logger = *logger;
+        services_[*logger].producers.push_back(*producer);
+        // The logger starts first and stops last, as with s6-rc: a producer
+        // depends on its consumer.
+        auto& depends = record.config->depends;
+        if (std::find(depends.begin(), depends.end(), logger_name) == depends.end()) depends.push_back(logger_name);
+        log::debug("service {}: its stdout goes to {}", producer_name, logger_name);
+    }
+}
+
+// The pipe of a logger, owned by its (first) producer's user, so that the
+// producer can reopen /dev/stdout as its own output pipe lets it. Both ends
+// stay with tend for its whole life, above fd 2 (the child replaces 0..2).
+bool Supervisor::make_log_pipe(ServiceRecord& logger) {
+    const ServiceRecord& owner_record = logger.producers.empty() ? logger : services_[logger.producers.front()];
+    const uid_t uid = owner_record.identity ? owner_record.identity->uid : ::geteuid();
+    const gid_t gid = owner_record.identity ? owner_record.identity->gid : ::getegid();
+    auto pipe = process::make_owned_pipe(uid, gid);
+    if (!pipe) {
+        log::error("service {}: cannot create the pipe it reads its producer's output from: {}", logger.name,
+                   pipe.error());
+        return false;
+    }
+    // The read end also keeps off the logger's notification-fd number (s6-log
+    // -d3 with notification-fd 3), which the child fills before its stdin.
+    const int taken = logger.config && logger.config->notification_fd ? *logger.config->notification_fd : -1;
+    for (sys::UniqueFd* end : {&pipe->read, &pipe->write}) {
+        if (end->get() >= 3 && !(end == &pipe->read && end->get() == taken)) continue;
+        const int moved = ::fcntl(end->get(), F_DUPFD_CLOEXEC, taken >= 3 ? taken + 1 : 3);
+        if (moved < 0) {
+            log::error("service {}: cannot move its log pipe above fd 2: {}", logger.name, std::strerror(errno));
+            return false;
+        }
+        *end = sys::UniqueFd(moved);
+    }
+    logger.log_pipe_read = std::move(pipe->read);
+    logger.log_pipe_write = std::move(pipe->write);
+    return true;
+}
+
+bool Supervisor::attach_log_pipe(ServiceRecord& record, process::SpawnPlan& plan, bool with_stdin) {
+    if (record.logger) {
+        ServiceRecord& logger = services_[*record.logger];
+        if (!logger.log_pipe_write && !make_log_pipe(logger)) return false;
+        plan.stdout_fd = logger.log_pipe_write.get();
+    }
+    if (with_stdin && !record.producers.empty()) {
+        if (!record.log_pipe_read && !make_log_pipe(record)) return false;
+        plan.stdin_fd = record.log_pipe_read.get();
+    }
+    return true;
+}
+
+std::vector<std::pair<std::string, std::size_t>> Supervisor::unread_log_pipes() const {
+    std::vector<std::pair<std::string, std::size_t>> unread;
+    for (const auto& record : services_) {
+        int bytes = 0;
+        if (record.log_pipe_read && ::ioctl(record.log_pipe_read.get(), FIONREAD, &bytes) == 0 && bytes > 0)
+            unread.emplace_back(record.name, static_cast<std::size_t>(bytes));
+    }
+    return unread;
+}
+
 void Supervisor::spawn_main(ServiceRecord& record) {
     const config::ServiceConfig& cfg = *record.config;
     const timespec spawned_at = ReadinessProbe::file_clock_now();  // for `ready-when file`
@@ -520,7 +644,7 @@ void Supervisor::spawn_main(ServiceRecord& record) {
     }
 
     std::vector<sys::UniqueFd> child_ends;  // closed in the parent after spawn
-    if (!attach_output(record, plan)) {
+    if (!attach_output(record, plan) || !attach_log_pipe(record, plan, true)) {
         dispatch(record, {EventKind::SpawnFailed});
         if (record.primary) primary_exited(126, "primary service " + record.name + " cannot get its output pipes");
         return;
@@ -631,6 +755,7 @@ void Supervisor::spawn_finish(ServiceRecord& record, const ExitInfo& exit) {
         return;
     }
     attach_output(record, plan);  // without its pipes, finish writes to tend's own
+    attach_log_pipe(record, plan, false);  // a producer's finish writes to its logger, as under s6
     auto pid = ops_.spawn(plan);
     if (!pid) {
         log::error("service {}: finish: {}", record.name, spawn_failure_text(record, *record.finish_start, *record.config->finish, pid.error(), false));

@@ -25,6 +25,7 @@ enum class Applet {
     Svwait,
     Svok,
     S6Rc,
+    S6Log,
 };
 
 // By the basename of argv[0]. Pure.

@@ -131,6 +131,19 @@ struct ServiceRecord {
     sys::UniqueFd output_write[2];
     std::optional<log::OutputRouter::WriterId> output_writer;
 
+    // Loggers (a v2 `log/` dir, an s6-rc pipeline): a producer's stdout is
+    // the pipe its logger reads as stdin. The pipe belongs to the logger's
+    // record, is made at the first start of either side and kept for tend's
+    // whole life with both ends held by tend (close-on-exec, placed on the
+    // child's fd 0 or 1 only between fork and exec), as s6-svscan holds it:
+    // a restart of either side loses nothing, and a producer never gets
+    // SIGPIPE while its logger restarts. The producer depends on its logger,
+    // so the logger starts first and is stopped after it (it drains).
+    std::optional<std::size_t> logger;  // index of the service reading our stdout
+    std::vector<std::size_t> producers;  // services whose stdout we read
+    sys::UniqueFd log_pipe_read;
+    sys::UniqueFd log_pipe_write;
+
     bool refused() const { return !refusal.empty(); }
 };
 
@@ -144,6 +157,8 @@ public:
     struct ExtraServiceDir {
         std::filesystem::path dir;
         std::vector<std::string> depends;
+        // s6-rc `producer-for`: the service whose stdin is this one's stdout.
+        std::string producer_for = {};
     };
     // `services_dir_after`: names every service of services_dir also
     // depends on (s6-overlay: services.d starts after the `user` bundle).
@@ -193,6 +208,9 @@ public:
     Scheduler& scheduler() { return *scheduler_; }
     const Scheduler& scheduler() const { return *scheduler_; }
 
+    // Loggers whose pipe still holds bytes, with how many (at exit).
+    std::vector<std::pair<std::string, std::size_t>> unread_log_pipes() const;
+
     std::size_t size() const { return services_.size(); }
     const std::vector<ServiceRecord>& services() const { return services_; }
 
@@ -238,6 +256,13 @@ private:
     std::optional<std::vector<std::string>> container_envp(const ServiceRecord& record,
                                                            const compat::ScriptStart& start) const;
     bool attach_output(ServiceRecord& record, process::SpawnPlan& plan);
+    // Loggers: v2 `NAME/log` dirs become services named NAME-log; links
+    // each producer to its logger (see ServiceRecord::logger).
+    void link_loggers(const std::vector<std::pair<std::string, std::string>>& pipes);
+    // The logger pipe on the plan's fd 0 (a logger) and fd 1 (a producer);
+    // false when it cannot be made (logged).
+    bool attach_log_pipe(ServiceRecord& record, process::SpawnPlan& plan, bool with_stdin);
+    bool make_log_pipe(ServiceRecord& logger);
     void watch_notification(ServiceRecord& record, sys::UniqueFd read_end);
     void on_notification(std::size_t index);
     void start_probe(ServiceRecord& record, timespec spawned_at);
