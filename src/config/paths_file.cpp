@@ -6,8 +6,10 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "tend/config/file_reader.hpp"
 #include "tend/config/text.hpp"
@@ -53,9 +55,16 @@ std::expected<PortValue, std::string> parse_port(std::string_view text) {
     return PortValue{false, static_cast<std::uint16_t>(value)};
 }
 
+// A problem and the line it is on (0: the whole file), so problems found in
+// two passes still come out in the order of the file.
+struct Problem {
+    unsigned line = 0;
+    std::string text;
+};
+
 struct Parser {
     PathsFile rules;
-    std::vector<std::string> problems;
+    std::vector<Problem> problems;
     bool any_rule = false;
 
     void line(unsigned number, std::string_view text) {
@@ -69,17 +78,17 @@ struct Parser {
         } else if (keyword == "scope") {
             scope(number, argument);
         } else {
-            problems.push_back(at_line(number, "unknown rule " + in_quotes(keyword) + " (" + std::string(kKeywords) + ")"));
+            problems.push_back({number, at_line(number, "unknown rule " + in_quotes(keyword) + " (" + std::string(kKeywords) + ")")});
         }
     }
 
     void path_rule(unsigned number, std::string_view keyword, std::string_view path) {
         if (path.empty()) {
-            problems.push_back(at_line(number, std::string(keyword) + " needs a path"));
+            problems.push_back({number, at_line(number, std::string(keyword) + " needs a path")});
             return;
         }
         if (path.front() != '/') {
-            problems.push_back(at_line(number, in_quotes(path) + " is not an absolute path"));
+            problems.push_back({number, at_line(number, in_quotes(path) + " is not an absolute path")});
             return;
         }
         PathAccess access = PathAccess::Read;
@@ -92,12 +101,12 @@ struct Parser {
 
     void port_rule(unsigned number, std::string_view keyword, std::string_view text) {
         if (text.empty()) {
-            problems.push_back(at_line(number, std::string(keyword) + " needs a port (0 to 65535, or *)"));
+            problems.push_back({number, at_line(number, std::string(keyword) + " needs a port (0 to 65535, or *)")});
             return;
         }
         auto port = parse_port(text);
         if (!port) {
-            problems.push_back(at_line(number, port.error()));
+            problems.push_back({number, at_line(number, port.error())});
             return;
         }
         const PortAccess access = keyword == "tcp-bind" ? PortAccess::Bind : PortAccess::Connect;
@@ -113,7 +122,7 @@ struct Parser {
         if (what == "signals") rules.scope_signals = true;
         else if (what == "abstract-sockets") rules.scope_abstract_sockets = true;
         else {
-            problems.push_back(at_line(number, "unknown scope " + in_quotes(what) + " (signals or abstract-sockets)"));
+            problems.push_back({number, at_line(number, "unknown scope " + in_quotes(what) + " (signals or abstract-sockets)")});
             return;
         }
         any_rule = true;
@@ -134,7 +143,12 @@ std::string_view to_string(PathAccess access) {
 
 std::string_view to_string(PortAccess access) { return access == PortAccess::Bind ? "tcp-bind" : "tcp-connect"; }
 
-std::expected<PathsFile, std::vector<std::string>> parse_paths_file(std::string_view text) {
+namespace {
+
+// The whole file, line by line: the rules of every good line and the
+// problems of every other, so a loader can look up the good lines' paths even
+// when some line is wrong.
+Parser parse_lines(std::string_view text) {
     Parser parser;
     unsigned number = 0;
     std::string_view rest = text;
@@ -149,24 +163,51 @@ std::expected<PathsFile, std::vector<std::string>> parse_paths_file(std::string_
     // Everything not granted is denied: a file without a rule would deny the
     // service even the exec of its own run file. Never what was meant.
     if (parser.problems.empty() && !parser.any_rule)
-        parser.problems.push_back("has no rule: with a paths file everything not granted is denied, so the "
-                                  "service could not even execute its run file (see the minimal example in "
-                                  "docs/confinement.md)");
-    if (!parser.problems.empty()) return std::unexpected(std::move(parser.problems));
+        parser.problems.push_back({0, "has no rule: with a paths file everything not granted is denied, so the "
+                                      "service could not even execute its run file (see the minimal example in "
+                                      "docs/confinement.md)"});
+    return parser;
+}
+
+std::optional<std::string> missing(const PathRule& rule) {
+    struct stat status {};
+    if (::stat(rule.path.c_str(), &status) == 0) return std::nullopt;
+    const int error = errno;
+    std::string reason = error == ENOENT ? "does not exist (a rule needs an existing file or directory)"
+                                         : std::strerror(error);
+    return at_line(rule.line, rule.path + ": " + reason);
+}
+
+std::vector<std::string> texts(std::vector<Problem> problems) {
+    std::stable_sort(problems.begin(), problems.end(),
+                     [](const Problem& a, const Problem& b) { return a.line < b.line; });
+    std::vector<std::string> result;
+    result.reserve(problems.size());
+    for (auto& problem : problems) result.push_back(std::move(problem.text));
+    return result;
+}
+
+}  // namespace
+
+std::expected<PathsFile, std::vector<std::string>> parse_paths_file(std::string_view text) {
+    Parser parser = parse_lines(text);
+    if (!parser.problems.empty()) return std::unexpected(texts(std::move(parser.problems)));
     return std::move(parser.rules);
 }
 
 std::vector<std::string> missing_paths(const PathsFile& rules) {
     std::vector<std::string> problems;
-    for (const PathRule& rule : rules.paths) {
-        struct stat status {};
-        if (::stat(rule.path.c_str(), &status) == 0) continue;
-        const int error = errno;
-        std::string reason = error == ENOENT ? "does not exist (a rule needs an existing file or directory)"
-                                             : std::strerror(error);
-        problems.push_back(at_line(rule.line, rule.path + ": " + reason));
-    }
+    for (const PathRule& rule : rules.paths)
+        if (auto problem = missing(rule)) problems.push_back(std::move(*problem));
     return problems;
+}
+
+std::expected<PathsFile, std::vector<std::string>> load_paths_file(std::string_view text) {
+    Parser parser = parse_lines(text);
+    for (const PathRule& rule : parser.rules.paths)
+        if (auto problem = missing(rule)) parser.problems.push_back({rule.line, std::move(*problem)});
+    if (!parser.problems.empty()) return std::unexpected(texts(std::move(parser.problems)));
+    return std::move(parser.rules);
 }
 
 std::vector<std::string> check_paths_file(const std::filesystem::path& file) {
@@ -181,12 +222,8 @@ std::vector<std::string> check_paths_file(const std::filesystem::path& file) {
         named(text.error());
         return problems;
     }
-    auto parsed = parse_paths_file(*content);
-    if (!parsed) {
-        for (const auto& problem : parsed.error()) named(problem);
-        return problems;
-    }
-    for (const auto& problem : missing_paths(*parsed)) named(problem);
+    if (auto loaded = load_paths_file(*content); !loaded)
+        for (const auto& problem : loaded.error()) named(problem);
     return problems;
 }
 

@@ -292,19 +292,19 @@ private:
             return fail(file("paths"), "cannot be combined with " + file("allow-new-privs").string() +
                                            ": Landlock confines only a process with no_new_privs; remove one of "
                                            "the two");
-        auto parsed = parse_paths_file(**content);
-        if (!parsed) return fail(file("paths"), joined(parsed.error()));
-        if (auto missing = missing_paths(*parsed); !missing.empty()) return fail(file("paths"), joined(missing));
+        auto parsed = load_paths_file(**content);
+        if (!parsed) return fail(file("paths"), joined(file("paths"), parsed.error()));
         config_.paths = std::move(*parsed);
         config_.paths_required = *required;
         return {};
     }
 
-    // Every problem of a file, one message: "line 2: ...; line 5: ...".
-    static std::string joined(const std::vector<std::string>& problems) {
+    // Every problem of a file, one message, each naming the file (the first
+    // gets it from ConfigError::message): "line 2: ...; FILE: line 5: ...".
+    static std::string joined(const std::filesystem::path& file, const std::vector<std::string>& problems) {
         std::string text;
         for (const auto& problem : problems) {
-            if (!text.empty()) text += "; ";
+            if (!text.empty()) text += "; " + file.string() + ": ";
             text += problem;
         }
         return text;

@@ -1,5 +1,6 @@
 #include "tend/control/client.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -18,6 +19,7 @@
 #include "tend/config/file_reader.hpp"
 #include "tend/control/commands.hpp"
 #include "tend/control/protocol.hpp"
+#include "tend/control/runtime_dir.hpp"
 #include "tend/control/server.hpp"
 #include "tend/sys/fd.hpp"
 
@@ -45,16 +47,36 @@ struct Attempt {
     std::string note;  // says more than the errno
 };
 
-// tend uses a runtime dir others may write only with the sticky bit; a
-// control.sock in any other such dir may be anybody's (a service's
-// stand-in that answers "healthy"), so the client does not talk to it.
+// Before connecting: the socket's dir under tend's own trust rule
+// (runtime_dir_distrust), with the client's uid in tend's place. A
+// control.sock in a dir others could change may be anybody's (a service's
+// stand-in that answers "healthy"), so the client does not talk to it. So a
+// root client reaches only a tend whose dir is root's, and a tend running as
+// a user is reached by that user (as Docker's HEALTHCHECK and `docker exec`
+// run by default). ENOENT and the like are left to connect() to say.
 std::optional<std::string> untrusted_dir(const std::string& dir) {
+    sys::UniqueFd fd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) {
+        if (errno == ELOOP || errno == ENOTDIR) return fmt::format("runtime dir {} is a symlink or not a directory", dir);
+        return std::nullopt;
+    }
     struct stat st{};
-    if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return std::nullopt;
-    if ((st.st_mode & (S_IWGRP | S_IWOTH)) == 0 || (st.st_mode & S_ISVTX) != 0) return std::nullopt;
-    return fmt::format("not trusted: {} (mode {:04o}) is writable by {} without the sticky bit, so anybody "
-                       "could have put this socket there (tend itself keeps control off in such a dir)",
-                       dir, st.st_mode & 07777, (st.st_mode & S_IWOTH) != 0 ? "others" : "its group");
+    if (::fstat(fd.get(), &st) != 0) return std::nullopt;
+    return runtime_dir_distrust(dir, st, ::geteuid());
+}
+
+// After connecting: the server's SO_PEERCRED uid must be root or the
+// client's own, so a socket planted by another user in a sticky (/tmp-like) dir, where
+// anybody may create files, is refused.
+std::optional<std::string> untrusted_server(int fd, const std::string& dir) {
+    const uid_t own = ::geteuid();
+    ucred peer{};
+    socklen_t length = sizeof peer;
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &length) != 0)
+        return fmt::format("cannot tell who serves the socket in {}: {}", dir, std::strerror(errno));
+    if (peer.uid == 0 || peer.uid == own) return std::nullopt;
+    return fmt::format("the socket in {} is served by uid {}, {}: another user may have put it there", dir,
+                       peer.uid, own == 0 ? "not root" : fmt::format("neither uid {} nor root", own));
 }
 
 // A connected socket, or errno. Non-blocking connect: a full backlog answers
@@ -179,11 +201,16 @@ std::expected<Reply, ClientError> request(const std::vector<std::string>& words,
             continue;
         }
         auto connected = connect_to(path);
-        if (connected) {
-            fd = std::move(*connected);
-            break;
+        if (!connected) {
+            attempts.push_back({path, connected.error(), {}});
+            continue;
         }
-        attempts.push_back({path, connected.error(), {}});
+        if (auto impostor = untrusted_server(connected->get(), dir)) {
+            attempts.push_back({path, EPERM, *impostor});
+            continue;
+        }
+        fd = std::move(*connected);
+        break;
     }
     if (!fd) {
         ClientError error;
@@ -193,8 +220,11 @@ std::expected<Reply, ClientError> request(const std::vector<std::string>& words,
             tried += fmt::format("\n  {}: {}", attempt.path, attempt.note.empty() ? describe(attempt.error) : attempt.note);
             error.no_socket = error.no_socket && attempt.error == ENOENT;
             error.denied = error.denied || attempt.error == EACCES;
+            error.untrusted = error.untrusted || attempt.error == EPERM;
         }
-        error.message = (error.no_socket ? "no control socket found; tried:" : "control unreachable; tried:") + tried;
+        error.message = error.untrusted ? "the runtime dir is not trusted; tried:" + tried
+                        : error.no_socket ? "no control socket found; tried:" + tried
+                                          : "control unreachable; tried:" + tried;
         return std::unexpected(error);
     }
     auto raw = exchange(fd.get(), *line, std::chrono::steady_clock::now() + timeout);
@@ -227,7 +257,14 @@ int run_client(const config::ClientCommandLine& command_line) {
                                       reply.error().message));
             return 1;
         }
-        print(stderr, fmt::format("tend: error: {}{}\n", reply.error().no_socket ? "control unreachable: " : "",
+        if (health && reply.error().untrusted) {
+            print(stderr, fmt::format("control is off: {}\n", reply.error().message));
+            return 1;
+        }
+        print(stderr, fmt::format("tend: error: {}{}\n",
+                                  reply.error().untrusted   ? "control is off: "
+                                  : reply.error().no_socket ? "control unreachable: "
+                                                            : "",
                                   reply.error().message));
         return health ? 1 : kUnreachable;
     }

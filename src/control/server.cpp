@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "tend/control/runtime_dir.hpp"
 #include "tend/log/logger.hpp"
 
 namespace tend::control {
@@ -52,9 +53,7 @@ std::expected<void, std::string> clear_leftover(int dir, const std::filesystem::
 }
 
 // The runtime dir, opened without following a symlink in its last
-// component, and trusted only if no one but tend's euid (or root) can change
-// what is in it: owned by tend's euid or root, and not writable by group or
-// others unless sticky (then no one else can remove or rename tend's socket).
+// component, and used only if runtime_dir_distrust finds nothing against it.
 std::expected<sys::UniqueFd, std::string> open_runtime_dir(const std::filesystem::path& dir) {
     sys::UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd) {
@@ -65,17 +64,7 @@ std::expected<sys::UniqueFd, std::string> open_runtime_dir(const std::filesystem
     struct stat st{};
     if (::fstat(fd.get(), &st) != 0)
         return std::unexpected(fmt::format("cannot inspect the runtime dir {}: {}", dir.string(), cause(errno)));
-    // root's dir (a tmpfs or emptyDir mount point) is as trusted as tend's own.
-    if (st.st_uid != ::geteuid() && st.st_uid != 0)
-        return std::unexpected(fmt::format("runtime dir {} is owned by uid {}, neither tend's uid {} nor root: "
-                                           "that user could replace control.sock",
-                                           dir.string(), st.st_uid, ::geteuid()));
-    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st.st_mode & S_ISVTX) == 0)
-        return std::unexpected(fmt::format("runtime dir {} (mode {:04o}) is writable by {} without the sticky bit: "
-                                           "a service could replace control.sock; use a dir only tend's user may "
-                                           "write (a tmpfs, or chmod 755)",
-                                           dir.string(), st.st_mode & 07777,
-                                           (st.st_mode & S_IWOTH) != 0 ? "others" : "its group"));
+    if (auto distrust = runtime_dir_distrust(dir, st, ::geteuid())) return std::unexpected(*distrust);
     return fd;
 }
 
@@ -94,6 +83,22 @@ std::vector<gid_t> peer_groups(int fd) {
 }
 
 }  // namespace
+
+std::optional<std::string> runtime_dir_distrust(const std::filesystem::path& dir, const struct stat& st,
+                                                uid_t trusted_uid) {
+    if (!S_ISDIR(st.st_mode)) return fmt::format("runtime dir {} is not a directory", dir.string());
+    // root's dir (a tmpfs or emptyDir mount point) is as trusted as tend's own.
+    if (st.st_uid != trusted_uid && st.st_uid != 0)
+        return fmt::format("runtime dir {} is owned by uid {}, {}: that user could replace control.sock",
+                           dir.string(), st.st_uid,
+                           trusted_uid == 0 ? "not root" : fmt::format("neither uid {} nor root", trusted_uid));
+    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st.st_mode & S_ISVTX) == 0)
+        return fmt::format("runtime dir {} (mode {:04o}) is writable by {} without the sticky bit: anyone who may "
+                           "write it could replace control.sock; use a dir only tend's user may write (a tmpfs, or "
+                           "chmod 755)",
+                           dir.string(), st.st_mode & 07777, (st.st_mode & S_IWOTH) != 0 ? "others" : "its group");
+    return std::nullopt;
+}
 
 bool peer_allowed(uid_t uid, gid_t gid, const std::vector<gid_t>& groups, uid_t own_uid, std::optional<gid_t> group) {
     if (uid == 0 || uid == own_uid) return true;

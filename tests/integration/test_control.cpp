@@ -751,7 +751,12 @@ TEST(Control, NonRootTendWorksTheSame) {
     auto as_tend = run_client({"ctl", "--runtime-dir", runtime.string(), "status", "web"},
                               {"/usr/bin/setpriv", "--reuid=1000", "--regid=1000", "--clear-groups"}, binary);
     EXPECT_EQ(as_tend.code, 0) << as_tend.diagnostics();
-    EXPECT_EQ(run_client({"health", "--runtime-dir", runtime.string()}).code, 0) << "root is always let in";
+    // A root client trusts only root's dir and server: tend running as a
+    // user is reached as that user (a dir owned by 1000 is 1000's to fake).
+    auto as_root = run_client({"health", "--runtime-dir", runtime.string()});
+    EXPECT_EQ(as_root.code, 1) << as_root.diagnostics();
+    EXPECT_TRUE(contains(as_root.err, "runtime dir " + runtime.string() + " is owned by uid 1000, not root"))
+        << as_root.diagnostics();
     auto other = run_client({"ctl", "--runtime-dir", runtime.string(), "status"},
                             {"/usr/bin/setpriv", "--reuid=1001", "--regid=1001", "--clear-groups"}, binary);
     EXPECT_EQ(other.code, 3) << other.diagnostics();
@@ -762,6 +767,105 @@ TEST(Control, NonRootTendWorksTheSame) {
     EXPECT_EQ(result.exit_code, 4) << result.diagnostics();
     EXPECT_TRUE(contains(result.err, "tend ctl halt from uid 1000")) << result.err;
     EXPECT_FALSE(fs::exists(runtime / "control.sock"));
+}
+
+// A runtime dir tend refuses (owned by another uid): control is off, and
+// `tend health` and `tend ctl` say so and why, naming the dir, instead of
+// "unreachable"; exit codes as for any unreachable control (1 and 3).
+TEST(Control, AnUntrustedRuntimeDirIsNamedWithItsReasonByHealthAndCtl) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    sandbox.service("web").run("echo up > \"$OUT/up\"\nexec sleep 1000\n");
+    ASSERT_EQ(::chown(sandbox.runtime_dir().c_str(), 4242, 4242), 0);
+    TendProcess tend(sandbox);
+    ASSERT_TRUE(wait_for_file(sandbox.out("up"))) << tend.current_err();
+    ASSERT_TRUE(tend.wait_for_err("control is off")) << tend.current_err();
+    const std::string reason = "runtime dir " + sandbox.runtime_dir().string() +
+                               " is owned by uid 4242, not root: that user could replace control.sock";
+    auto healthy = health(sandbox);
+    EXPECT_EQ(healthy.code, 1) << healthy.diagnostics();
+    EXPECT_TRUE(contains(healthy.err, "control is off: the runtime dir is not trusted")) << healthy.diagnostics();
+    EXPECT_TRUE(contains(healthy.err, reason)) << healthy.diagnostics();
+    EXPECT_FALSE(contains(healthy.err, "unreachable")) << healthy.diagnostics();
+    auto status = ctl(sandbox, {"status"});
+    EXPECT_EQ(status.code, 3) << status.diagnostics();
+    EXPECT_TRUE(contains(status.err, "tend: error: control is off: the runtime dir is not trusted"))
+        << status.diagnostics();
+    EXPECT_TRUE(contains(status.err, reason)) << status.diagnostics();
+
+    // Group-writable without the sticky bit: the same, with that reason.
+    ASSERT_EQ(::chown(sandbox.runtime_dir().c_str(), 0, 0), 0);
+    ASSERT_EQ(::chmod(sandbox.runtime_dir().c_str(), 0775), 0);
+    healthy = health(sandbox);
+    EXPECT_EQ(healthy.code, 1) << healthy.diagnostics();
+    EXPECT_TRUE(contains(healthy.err, "runtime dir " + sandbox.runtime_dir().string() +
+                                          " (mode 0775) is writable by its group without the sticky bit"))
+        << healthy.diagnostics();
+    tend.signal(SIGTERM);
+    tend.wait();
+}
+
+// A sticky, world-writable dir (/tmp's 1777) passes the dir rule, but anybody
+// may create a file there: a control.sock planted by uid 4242 is refused
+// after connecting (SO_PEERCRED), naming the dir, for a root client and for
+// another user alike. The same dir with tend's own socket works.
+TEST(Control, ASocketPlantedByAnotherUserInAStickyDirIsRefused) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    sandbox.service("web").run("exec sleep 1000\n");
+    const fs::path sticky = sandbox.root() / "sticky";
+    fs::create_directories(sticky);
+    ASSERT_EQ(::chmod(sticky.c_str(), 01777), 0);
+    const std::string path = (sticky / "control.sock").string();
+    int ready[2];
+    ASSERT_EQ(::pipe2(ready, O_CLOEXEC), 0);
+    const pid_t planter = ::fork();
+    if (planter == 0) {
+        // The impostor: uid 4242 listens where tend's socket would be.
+        if (::setgid(4242) != 0 || ::setuid(4242) != 0) ::_exit(1);
+        ::umask(0);  // a socket anybody may connect to, as a trap would be
+        const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_un address{};
+        address.sun_family = AF_UNIX;
+        std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+        if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(fd, 8) != 0)
+            ::_exit(2);
+        (void)!::write(ready[1], "x", 1);
+        for (;;) ::pause();
+    }
+    ::close(ready[1]);
+    char byte = 0;
+    const bool listening = ::read(ready[0], &byte, 1) == 1;
+    ::close(ready[0]);
+    auto stop_planter = [&] {
+        ::kill(planter, SIGKILL);
+        ::waitpid(planter, nullptr, 0);
+    };
+    if (!listening) stop_planter();
+    ASSERT_TRUE(listening) << "the impostor could not listen in " << sticky;
+    fs::path binary = sandbox.root() / "tend-client";
+    fs::copy_file(tend_binary(), binary);
+    ::chmod(binary.c_str(), 0755);
+    const std::string served = "the socket in " + sticky.string() + " is served by uid 4242";
+    auto as_root = run_client({"ctl", "--runtime-dir", sticky.string(), "status"});
+    EXPECT_EQ(as_root.code, 3) << as_root.diagnostics();
+    EXPECT_TRUE(contains(as_root.err, served + ", not root")) << as_root.diagnostics();
+    auto root_health = run_client({"health", "--runtime-dir", sticky.string()});
+    EXPECT_EQ(root_health.code, 1) << root_health.diagnostics();
+    EXPECT_TRUE(contains(root_health.err, served)) << root_health.diagnostics();
+    auto as_user = run_client({"health", "--runtime-dir", sticky.string()},
+                              {"/usr/bin/setpriv", "--reuid=1000", "--regid=1000", "--clear-groups"}, binary);
+    EXPECT_EQ(as_user.code, 1) << as_user.diagnostics();
+    EXPECT_TRUE(contains(as_user.err, served + ", neither uid 1000 nor root")) << as_user.diagnostics();
+    stop_planter();
+    std::filesystem::remove(path);
+
+    // tend's own socket in the same sticky dir answers.
+    TendProcess tend(sandbox, {.args = {"--runtime-dir", sticky.string()}});
+    EXPECT_TRUE(wait_until([&] { return run_client({"ctl", "--runtime-dir", sticky.string(), "status"}).code == 0; }))
+        << tend.current_err();
+    tend.signal(SIGTERM);
+    tend.wait();
 }
 
 TEST(Control, UnreachableListsEveryPathTried) {

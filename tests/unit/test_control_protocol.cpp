@@ -3,6 +3,7 @@
 
 #include "tend/control/client.hpp"
 #include "tend/control/protocol.hpp"
+#include "tend/control/runtime_dir.hpp"
 #include "tend/control/server.hpp"
 
 using namespace tend::control;
@@ -102,6 +103,35 @@ TEST(PeerAllowed, RootOwnUidOrControlGroupMembers) {
     EXPECT_TRUE(peer_allowed(65534, 500, {}, 0, gid_t{500}));
     EXPECT_TRUE(peer_allowed(65534, 65534, {1, 500}, 0, gid_t{500}));
     EXPECT_FALSE(peer_allowed(65534, 65534, {1, 2}, 0, gid_t{500}));
+}
+
+// The runtime dir trust rule tend and its client share.
+TEST(RuntimeDirDistrust, OwnedByTheUidOrRootAndNotWritableByOthersUnlessSticky) {
+    auto dir = [](uid_t owner, mode_t mode) {
+        struct stat st{};
+        st.st_uid = owner;
+        st.st_mode = S_IFDIR | mode;
+        return st;
+    };
+    EXPECT_EQ(runtime_dir_distrust("/run/tend", dir(0, 0755), 0), std::nullopt);
+    EXPECT_EQ(runtime_dir_distrust("/run/tend", dir(0, 0755), 1000), std::nullopt) << "root's dir is trusted";
+    EXPECT_EQ(runtime_dir_distrust("/run/tend", dir(1000, 0750), 1000), std::nullopt);
+    EXPECT_EQ(runtime_dir_distrust("/tmp", dir(0, 01777), 1000), std::nullopt) << "sticky";
+    EXPECT_EQ(runtime_dir_distrust("/run/tend", dir(4242, 0755), 0),
+              "runtime dir /run/tend is owned by uid 4242, not root: that user could replace control.sock");
+    EXPECT_EQ(runtime_dir_distrust("/run/tend", dir(4242, 0755), 1000),
+              "runtime dir /run/tend is owned by uid 4242, neither uid 1000 nor root: that user could replace "
+              "control.sock");
+    const auto open = runtime_dir_distrust("/data/run", dir(0, 0777), 0);
+    ASSERT_TRUE(open);
+    EXPECT_EQ(open->rfind("runtime dir /data/run (mode 0777) is writable by others without the sticky bit", 0), 0U)
+        << *open;
+    const auto group = runtime_dir_distrust("/data/run", dir(1000, 0775), 1000);
+    ASSERT_TRUE(group);
+    EXPECT_NE(group->find("writable by its group"), std::string::npos) << *group;
+    struct stat file = dir(0, 0644);
+    file.st_mode = S_IFREG | 0644;
+    EXPECT_EQ(runtime_dir_distrust("/run/tend", file, 0), "runtime dir /run/tend is not a directory");
 }
 
 TEST(SocketDirCandidates, OwnOptionAloneElseEnvPid1AndDefault) {

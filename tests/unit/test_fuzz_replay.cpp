@@ -35,6 +35,9 @@
 #define LLVMFuzzerTestOneInput fuzz_line_splitter_input
 #include "../../fuzz/fuzz_line_splitter.cpp"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_paths_input
+#include "../../fuzz/fuzz_paths.cpp"
+#undef LLVMFuzzerTestOneInput
 #define LLVMFuzzerTestOneInput fuzz_ready_when_input
 #include "../../fuzz/fuzz_ready_when.cpp"
 #undef LLVMFuzzerTestOneInput
@@ -138,6 +141,7 @@ INSTANTIATE_TEST_SUITE_P(
                       ReplayCase{"fuzz_envdir_value", fuzz_envdir_value_input},
                       ReplayCase{"fuzz_limits", fuzz_limits_input},
                       ReplayCase{"fuzz_line_splitter", fuzz_line_splitter_input},
+                      ReplayCase{"fuzz_paths", fuzz_paths_input},
                       ReplayCase{"fuzz_ready_when", fuzz_ready_when_input},
                       ReplayCase{"fuzz_s6_env", fuzz_s6_env_input},
                       ReplayCase{"fuzz_s6_log", fuzz_s6_log_input},

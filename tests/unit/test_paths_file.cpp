@@ -131,6 +131,19 @@ TEST(PathsFile, MissingPathsAreNamedByLineAndCheckReportsEveryProblemWithTheFile
                                        "tcp-connect or scope)"});
 }
 
+TEST(PathsFile, SyntaxErrorsAndMissingPathsComeOutInOnePassInLineOrder) {
+    ScratchDir scratch;
+    const fs::path file = scratch.path() / "paths";
+    write_file(file, "exec /usr\nread /missing/one\nraed /etc\nwrite /tmp\nread relative\nread /missing/two\n");
+    const std::string at = file.string() + ": line ";
+    EXPECT_EQ(check_paths_file(file),
+              (std::vector<std::string>{
+                  at + "2: /missing/one: does not exist (a rule needs an existing file or directory)",
+                  at + "3: unknown rule 'raed' (read, write, exec, device, tcp-bind, tcp-connect or scope)",
+                  at + "5: 'relative' is not an absolute path",
+                  at + "6: /missing/two: does not exist (a rule needs an existing file or directory)"}));
+}
+
 class PathsInServiceDir : public ::testing::Test {
 protected:
     ScratchDir scratch;
@@ -185,6 +198,16 @@ TEST_F(PathsInServiceDir, AMissingPathRefusesTheServiceNamingTheLine) {
     EXPECT_EQ(config.error().message(), (dir / "paths").string() +
                                             ": line 3: /srv/app-that-is-not-there: does not exist (a rule needs an "
                                             "existing file or directory)");
+}
+
+TEST_F(PathsInServiceDir, EveryProblemOfThePathsFileAtOnceEachNamingTheFileAndLine) {
+    write_file(dir / "paths", "exec /usr\nread /srv/not-there\nbogus\n");
+    auto config = tend::config::parse_service_dir(dir);
+    ASSERT_FALSE(config);
+    const std::string at = (dir / "paths").string() + ": line ";
+    EXPECT_EQ(config.error().message(),
+              at + "2: /srv/not-there: does not exist (a rule needs an existing file or directory); " + at +
+                  "3: unknown rule 'bogus' (read, write, exec, device, tcp-bind, tcp-connect or scope)");
 }
 
 // ---- Landlock's rights ----------------------------------------------------

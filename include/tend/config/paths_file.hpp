@@ -76,6 +76,11 @@ std::expected<PathsFile, std::vector<std::string>> parse_paths_file(std::string_
 // "line N: PATH: reason". Symbolic links are followed, as Landlock does.
 std::vector<std::string> missing_paths(const PathsFile& rules);
 
+// What loading a service dir does: the syntax and every PATH of the lines
+// that parsed, looked up even when other lines are wrong, so one pass shows
+// every problem of the file (syntax and missing paths), in line order.
+std::expected<PathsFile, std::vector<std::string>> load_paths_file(std::string_view text);
+
 // For `tend check`: reads FILE, parses it and looks every PATH up. Every
 // problem as "FILE: line N: reason"; empty when the file is good. Starts
 // nothing and writes nothing.

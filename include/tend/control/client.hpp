@@ -25,6 +25,7 @@ struct ClientError {
     bool no_socket = false;  // no socket file at any path tried: control is off (or tend is not running)
     bool denied = false;     // a socket was there but connect() said EACCES
     std::string message;     // "control unreachable; tried: ..." or what went wrong on the way
+    bool untrusted = false;  // a dir or socket failed the runtime dir trust rule: control is off, said why
 };
 
 // Sends one request (`words`: command and arguments) and waits up to
