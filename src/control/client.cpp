@@ -47,13 +47,29 @@ struct Attempt {
     std::string note;  // says more than the errno
 };
 
+// The effective uid of PID 1 (in a container: tend itself), from
+// /proc/1/status; nullopt when it cannot be read (hidepid). Whoever PID 1
+// runs as already rules the container: a tend running as uid 3000 can switch
+// no service to another uid, so every process that could plant a socket
+// there is uid 3000 too.
+std::optional<uid_t> pid1_uid() {
+    const auto status = config::read_small_file("/proc/1/status", std::size_t{64} << 10);
+    if (!status) return std::nullopt;
+    const std::size_t at = status->find("\nUid:");
+    if (at == std::string::npos) return std::nullopt;
+    unsigned long real = 0, effective = 0;
+    if (std::sscanf(status->c_str() + at + 5, "%lu %lu", &real, &effective) != 2) return std::nullopt;
+    return static_cast<uid_t>(effective);
+}
+
 // Before connecting: the socket's dir under tend's own trust rule
-// (runtime_dir_distrust), with the client's uid in tend's place. A
-// control.sock in a dir others could change may be anybody's (a service's
+// (runtime_dir_distrust), with the client's uid in tend's place, or PID 1's.
+// A control.sock in a dir others could change may be anybody's (a service's
 // stand-in that answers "healthy"), so the client does not talk to it. So a
-// root client reaches only a tend whose dir is root's, and a tend running as
-// a user is reached by that user (as Docker's HEALTHCHECK and `docker exec`
-// run by default). ENOENT and the like are left to connect() to say.
+// client reaches a tend whose dir is root's, its own or PID 1's uid's: root
+// and the control group reach a container's tend that runs as a user, and
+// that user reaches it too (as Docker's HEALTHCHECK and `docker exec` run by
+// default). ENOENT and the like are left to connect() to say.
 std::optional<std::string> untrusted_dir(const std::string& dir) {
     sys::UniqueFd fd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd) {
@@ -62,19 +78,22 @@ std::optional<std::string> untrusted_dir(const std::string& dir) {
     }
     struct stat st{};
     if (::fstat(fd.get(), &st) != 0) return std::nullopt;
-    return runtime_dir_distrust(dir, st, ::geteuid());
+    auto distrust = runtime_dir_distrust(dir, st, ::geteuid());
+    if (!distrust) return std::nullopt;
+    if (const auto init = pid1_uid(); init && !runtime_dir_distrust(dir, st, *init)) return std::nullopt;
+    return distrust;
 }
 
-// After connecting: the server's SO_PEERCRED uid must be root or the
-// client's own, so a socket planted by another user in a sticky (/tmp-like) dir, where
-// anybody may create files, is refused.
+// After connecting: the server's SO_PEERCRED uid must be root, the
+// client's own or PID 1's, so a socket planted by another user in a sticky
+// (/tmp-like) dir, where anybody may create files, is refused.
 std::optional<std::string> untrusted_server(int fd, const std::string& dir) {
     const uid_t own = ::geteuid();
     ucred peer{};
     socklen_t length = sizeof peer;
     if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &length) != 0)
         return fmt::format("cannot tell who serves the socket in {}: {}", dir, std::strerror(errno));
-    if (peer.uid == 0 || peer.uid == own) return std::nullopt;
+    if (peer.uid == 0 || peer.uid == own || peer.uid == pid1_uid()) return std::nullopt;
     return fmt::format("the socket in {} is served by uid {}, {}: another user may have put it there", dir,
                        peer.uid, own == 0 ? "not root" : fmt::format("neither uid {} nor root", own));
 }

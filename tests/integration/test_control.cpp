@@ -751,12 +751,18 @@ TEST(Control, NonRootTendWorksTheSame) {
     auto as_tend = run_client({"ctl", "--runtime-dir", runtime.string(), "status", "web"},
                               {"/usr/bin/setpriv", "--reuid=1000", "--regid=1000", "--clear-groups"}, binary);
     EXPECT_EQ(as_tend.code, 0) << as_tend.diagnostics();
-    // A root client trusts only root's dir and server: tend running as a
-    // user is reached as that user (a dir owned by 1000 is 1000's to fake).
+    // A root client outside the container trusts only root's dir and server
+    // (its PID 1 is not this tend, and a dir owned by 1000 is 1000's to fake).
     auto as_root = run_client({"health", "--runtime-dir", runtime.string()});
     EXPECT_EQ(as_root.code, 1) << as_root.diagnostics();
     EXPECT_TRUE(contains(as_root.err, "runtime dir " + runtime.string() + " is owned by uid 1000, not root"))
         << as_root.diagnostics();
+    // Inside it (`docker exec -u 0`), PID 1 is tend running as 1000: its uid's
+    // dir and socket are as trusted as PID 1 itself, so root gets its answer.
+    const std::string pid = std::to_string(tend.tend_pid());
+    auto root_inside = run_client({"health", "--runtime-dir", runtime.string()},
+                                  {"/usr/bin/nsenter", "--target", pid, "--pid", "--mount"}, binary);
+    EXPECT_EQ(root_inside.code, 0) << root_inside.diagnostics();
     auto other = run_client({"ctl", "--runtime-dir", runtime.string(), "status"},
                             {"/usr/bin/setpriv", "--reuid=1001", "--regid=1001", "--clear-groups"}, binary);
     EXPECT_EQ(other.code, 3) << other.diagnostics();
