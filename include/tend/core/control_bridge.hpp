@@ -34,7 +34,7 @@ public:
     }
 
 private:
-    void describe_schedule(const ScheduleStatus& schedule, control::ServiceStatus& s) const;
+    void describe_schedule(std::size_t service, const ScheduleStatus& schedule, control::ServiceStatus& s) const;
     static control::ActionResult convert(const Supervisor::AdminResult& result) { return {result.ok, result.message}; }
 
     Supervisor& supervisor_;
