@@ -25,7 +25,7 @@ constexpr std::array kApplets{
     Entry{"s6-applyuidgid", Applet::ApplyUidGid}, Entry{"halt", Applet::Halt},
     Entry{"s6-svscanctl", Applet::SvscanCtl},   Entry{"s6-svc", Applet::Svc},
     Entry{"s6-svwait", Applet::Svwait},         Entry{"s6-svok", Applet::Svok},
-    Entry{"s6-rc", Applet::S6Rc},
+    Entry{"s6-rc", Applet::S6Rc},               Entry{"supercronic", Applet::Supercronic},
 };
 
 constexpr std::array<std::string_view, kApplets.size()> kNames = [] {
@@ -59,6 +59,7 @@ int run_applet(Applet applet, int argc, char** argv) {
         case Applet::Svwait:
         case Applet::Svok:
         case Applet::S6Rc: return service_control_main(applet, argc, argv);
+        case Applet::Supercronic: break;  // main() runs it (core::run_supercronic)
     }
     return 100;
 }

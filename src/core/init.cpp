@@ -106,6 +106,7 @@ Init::Init(config::Options options, sys::EventLoop loop, sys::UniqueFd signal_fd
     supervisor_->on_change = [this] {
         maybe_start_cmd();
         advance_shutdown();
+        maybe_reload_crontab();
     };
 }
 
@@ -135,6 +136,7 @@ int Init::run() {
 
 void Init::start_stages() {
     open_control();
+    if (options_.watch_crontab) watch_crontab();
     if (start_stage2_hook()) return;  // S6_STAGE2_HOOK first: its exit lists the scripts
     list_cont_init_scripts();
     start_next_script();
@@ -219,9 +221,14 @@ void Init::on_signal() {
             case SIGQUIT:
                 feed({InitEventKind::ShutdownSignal, signo, false, std::string(config::signal_name(signo)) + " received"});
                 break;
+            case SIGUSR2:
+                if (!options_.crontab_reload_argv.empty()) {  // the supercronic applet
+                    request_crontab_reload("SIGUSR2 received");
+                    break;
+                }
+                [[fallthrough]];
             case SIGHUP:
             case SIGUSR1:
-            case SIGUSR2:
             case SIGWINCH:
                 if (cmd_pid_ > 0) ops_.signal_group(cmd_pid_, signo, cmd_owner());
                 supervisor_->signal_primaries(signo);

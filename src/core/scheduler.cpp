@@ -99,6 +99,10 @@ void Scheduler::arm_service(std::size_t service) {
     if (Job* job = find_service(service)) set_armed(*job, true);
 }
 
+void Scheduler::hold_all() {
+    for (auto& job : jobs_) set_armed(job, false);
+}
+
 void Scheduler::disarm_all() {
     closed_ = true;
     for (auto& job : jobs_) {

@@ -130,6 +130,14 @@ void Supervisor::load_crontab() {
     }
 }
 
+void Supervisor::hold_schedules() { scheduler_->hold_all(); }
+
+bool Supervisor::scheduled_runs_going() const {
+    return std::any_of(services_.begin(), services_.end(), [](const ServiceRecord& record) {
+        return scheduled(record) && record.machine && !record.machine->idle();
+    });
+}
+
 void Supervisor::on_clock_step() {
     if (!clock_step_watch_ || !clock_step_watch_->consume()) return;
     log::info("the wall clock was set: schedules recomputed");

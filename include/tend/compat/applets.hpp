@@ -25,6 +25,7 @@ enum class Applet {
     Svwait,
     Svok,
     S6Rc,
+    Supercronic,  // run by core::run_supercronic (it runs tend itself), not by run_applet
 };
 
 // By the basename of argv[0]. Pure.

@@ -97,6 +97,8 @@ public:
     bool is_scheduled(std::size_t service) const { return find_service(service) != nullptr; }
     bool armed(std::size_t service) const;
     void arm_service(std::size_t service);
+    // Every job disarmed, runs in progress left alone (arm_service arms again).
+    void hold_all();
     // Shutdown: every job disarmed for good (arm and run_now refuse after it).
     void disarm_all();
     std::optional<TimePoint> next_deadline() const;

@@ -152,6 +152,11 @@ public:
     AdminResult admin_signal(const std::string& name, int signo);
     // The service waits, directly or through others, for a `down` service.
     bool held_by_down_file(const ServiceRecord& record) const { return held_by_down(record); }
+    // Every scheduled job disarmed without stopping a run (a crontab reload
+    // waits for the runs), and armed again (a reload that could not happen).
+    void hold_schedules();
+    void release_schedules() { arm_schedules(); }
+    bool scheduled_runs_going() const;
     // Scheduled services (a `schedule` file): status, run now, disarm, for `tend ctl`.
     Scheduler& scheduler() { return *scheduler_; }
     const Scheduler& scheduler() const { return *scheduler_; }
