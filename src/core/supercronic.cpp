@@ -1,5 +1,7 @@
 #include "tend/core/supercronic.hpp"
 
+#include <sys/prctl.h>
+
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -54,6 +56,9 @@ int run_supercronic(int argc, char** argv, char** envp) {
         case Action::Run: break;
     }
 
+    // `ps` shows supercronic, also after a reload (execve of /proc/self/exe
+    // would name it "exe").
+    ::prctl(PR_SET_NAME, "supercronic");
     // From here on tend is an init: as main() does before its own start.
     sys::block_all_signals();
     sys::ensure_standard_fds();
