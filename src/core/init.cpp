@@ -362,8 +362,10 @@ void Init::script_exited(int wait_status) {
 void Init::enter_running() {
     supervisor_->load(options_.services_dir, s6rc_services(), s6rc_user_longruns());
     supervisor_->start_all();
-    const bool nothing_to_wait_for =
-        options_.command.empty() && !supervisor_->has_primary() && supervisor_->size() == 0;
+    // The supercronic applet stays up with an empty crontab, as Supercronic
+    // does: a reload may bring jobs.
+    const bool nothing_to_wait_for = options_.command.empty() && !supervisor_->has_primary() &&
+                                     supervisor_->size() == 0 && options_.crontab_reload_argv.empty();
     feed({InitEventKind::ServicesStarted, 0, nothing_to_wait_for});
     maybe_start_cmd();
 }

@@ -24,6 +24,10 @@ namespace tend::core {
 
 void Init::request_crontab_reload(std::string_view why) {
     const std::string file = options_.crontab.string();
+    if (sequence_.phase() == Phase::ContInit) {  // the jobs are not loaded yet: they will be, from the file as it is then
+        log::debug("{}: the crontab is read when the jobs start", why);
+        return;
+    }
     if (sequence_.phase() != Phase::Running) {
         log::info("{}: the crontab is not reloaded while tend is {}", why, to_string(sequence_.phase()));
         return;

@@ -20,8 +20,10 @@ namespace {
 
 void print(std::FILE* stream, const std::string& text) { std::fwrite(text.data(), 1, text.size(), stream); }
 
-// -test: the crontab as a start reads it; every problem on its own line.
-int test_crontab(const compat::SupercronicCommandLine& line, const process::Environment& env) {
+// -test, and the start: the crontab as tend reads it; every problem on its
+// own line, exit 1 (Supercronic's for a crontab it cannot run). `say_valid`:
+// -test's confirmation.
+int test_crontab(const compat::SupercronicCommandLine& line, const process::Environment& env, bool say_valid) {
     const std::optional<std::string> zoneinfo = env.get("ZONEINFO");
     auto loaded = config::load_crontab_file(line.crontab, zoneinfo ? std::optional<std::string_view>(*zoneinfo)
                                                                    : std::nullopt);
@@ -30,7 +32,7 @@ int test_crontab(const compat::SupercronicCommandLine& line, const process::Envi
         for (const auto& problem : loaded.error()) print(stderr, log::render(log::Level::Error, problem, format) + "\n");
         return 1;
     }
-    if (!line.quiet) {
+    if (say_valid && !line.quiet) {
         const std::size_t jobs = loaded->crontab.jobs.size();
         print(stderr, log::render(log::Level::Info,
                                   line.crontab + ": crontab is valid (" + std::to_string(jobs) +
@@ -52,9 +54,13 @@ int run_supercronic(int argc, char** argv, char** envp) {
         case Action::UsageError:
             print(stderr, "supercronic: error: " + line.error + "\n\n" + compat::supercronic_usage());
             return 2;
-        case Action::Test: return test_crontab(line, process::Environment::from_environ(envp));
+        case Action::Test: return test_crontab(line, process::Environment::from_environ(envp), true);
         case Action::Run: break;
     }
+
+    // A crontab Supercronic would not start with stops the container here,
+    // as it does (a reload keeps the old one instead: see Init).
+    if (int code = test_crontab(line, process::Environment::from_environ(envp), false); code != 0) return code;
 
     // `ps` shows supercronic, also after a reload (execve of /proc/self/exe
     // would name it "exe").

@@ -121,6 +121,29 @@ TEST(Supercronic, Sigusr2ReloadsTheCrontabOnceTheRunningJobHasFinished) {
     EXPECT_EQ(r.exit_code, 0) << r.diagnostics();
 }
 
+// At start, as Supercronic: a bad crontab stops it (exit 1, the line named);
+// an empty one keeps it up, and a reload can bring jobs.
+TEST(Supercronic, ABadCrontabStopsTheStartAnEmptyOneWaitsForAReload) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    const fs::path crontab = sandbox.root() / "crontab";
+    write_file(crontab, "* * * * * ok\n* * * * 13 * * x\n");
+    RunResult bad = run_tend(sandbox, supercronic(sandbox, {crontab.string()}));
+    EXPECT_EQ(bad.exit_code, 1) << bad.diagnostics();
+    EXPECT_TRUE(contains(bad.err, crontab.string() + ":2: bad crontab line '* * * * 13 * * x'")) << bad.diagnostics();
+
+    write_file(crontab, "# no job yet\n");
+    TendProcess tend(sandbox, supercronic(sandbox, {crontab.string()}));
+    ASSERT_GT(tend.tend_pid(), 0) << tend.current_err();
+    write_file(crontab, fmt::format("* * * * * * * echo now >> {}\n", sandbox.out("now").string()));
+    ASSERT_TRUE(tend.running()) << tend.current_err();
+    ASSERT_TRUE(tend.signal(SIGUSR2));
+    ASSERT_TRUE(wait_for_file(sandbox.out("now"), 15s)) << tend.current_err();
+    ASSERT_TRUE(tend.signal(SIGTERM));
+    RunResult r = tend.wait();
+    EXPECT_EQ(r.exit_code, 0) << r.diagnostics();
+}
+
 // -inotify: writing the file reloads it, as SIGUSR2 does.
 TEST(Supercronic, InotifyReloadsAnEditedCrontab) {
     TEND_REQUIRE_NAMESPACES();
