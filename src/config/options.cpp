@@ -502,10 +502,10 @@ struct ParseState {
 void register_options(CLI::App& app, ParseState* state) {
     for (const OptionSpec& spec : settings()) {
         if (state != nullptr) {
-            const auto& words = state->split.words;
-            const std::string option = "--" + std::string(spec.name);
-            const bool written = std::ranges::any_of(words, [&](const std::string& word) {
-                return word.starts_with(option) && (word.size() == option.size() || word[option.size()] == '=');
+            const bool written = std::ranges::any_of(state->split.words, [&](std::string_view word) {
+                if (!word.starts_with("--")) return false;
+                word.remove_prefix(2);
+                return word.starts_with(spec.name) && (word.size() == spec.name.size() || word[spec.name.size()] == '=');
             });
             if (!written) continue;
         }
@@ -513,11 +513,14 @@ void register_options(CLI::App& app, ParseState* state) {
             if (state != nullptr) state->take(spec, results);
             return true;
         };
-        CLI::Option* option = app.add_option("--" + std::string(spec.name), callback, std::string(spec.help));
+        // A parse needs no help text, value name or group: only --help shows them.
+        CLI::Option* option =
+            app.add_option("--" + std::string(spec.name), callback, state != nullptr ? std::string() : std::string(spec.help));
         // No default_str: CLI11 would hand it to a flag written without a value.
         if (spec.flag != nullptr) option->type_size(0)->expected(0);
-        else option->type_name(std::string(spec.value_name));
-        option->group(std::string(group_title(spec.group)))->trigger_on_parse();
+        else if (state == nullptr) option->type_name(std::string(spec.value_name));
+        if (state == nullptr) option->group(std::string(group_title(spec.group)));
+        option->trigger_on_parse();
     }
 }
 
@@ -627,11 +630,20 @@ constexpr std::string_view kClientFooter =
     "Exit codes: 0 done, 1 refused, 2 usage, 3 control unreachable (health: 0 healthy, else 1).";
 
 
+// CLI11's public constructor gives every App a `-h,--help` flag, and making
+// an option trims its names with std::isspace(c, std::locale()), which sets
+// up the classic locale: a third of what `tend --services-dir D -- CMD`
+// executes at start-up. tend finds --help in its own split, so its Apps are
+// made with CLI11's protected constructor, which adds no flag.
+class AppWithoutHelpFlag : public CLI::App {
+public:
+    AppWithoutHelpFlag() : CLI::App("", "tend", nullptr) {}
+};
+
 // Every App of tend: no CLI11 help flag (--help is found by the split, or
 // set per subcommand), its messages replaced by tend's.
 std::unique_ptr<CLI::App> make_app(std::string usage, std::string_view description) {
-    auto app = std::make_unique<CLI::App>("", "tend");
-    app->set_help_flag();
+    std::unique_ptr<CLI::App> app = std::make_unique<AppWithoutHelpFlag>();
     app->formatter(std::make_shared<HelpFormatter>(std::move(usage), std::string(description)));
     return app;
 }
@@ -678,6 +690,15 @@ std::optional<std::string> run_cli11(CLI::App& app, const std::vector<std::strin
     return std::nullopt;
 }
 
+// "/etc/services.d" is; "services.d", "/etc//x", "/a/./b", "/a/../b" are not.
+bool is_absolute_and_normal(std::string_view path) {
+    if (!path.starts_with('/')) return false;
+    if (path.find("//") != std::string_view::npos || path.find("/./") != std::string_view::npos ||
+        path.find("/../") != std::string_view::npos)
+        return false;
+    return !path.ends_with("/.") && !path.ends_with("/..");
+}
+
 enum class Parser { Tend, Check };
 
 std::expected<CommandLine, UsageError> parse_with(Parser parser, const std::vector<std::string>& args,
@@ -712,7 +733,10 @@ std::expected<CommandLine, UsageError> parse_with(Parser parser, const std::vect
 
     // 2. TEND_* twins of the options the command line did not set; a
     // variable set to "" counts as unset.
-    for (const OptionSpec& spec : settings()) {
+    // Most containers set none: then no variable name is built (start-up).
+    const auto first_twin = environment.lower_bound(std::string_view("TEND_"));
+    const bool any_twin = first_twin != environment.end() && first_twin->first.starts_with("TEND_");
+    for (const OptionSpec& spec : any_twin ? settings() : std::span<const OptionSpec>{}) {
         if (std::ranges::find(state.on_command_line, &spec) != state.on_command_line.end()) continue;
         const std::string variable = environment_name(spec.name);
         const auto it = environment.find(variable);
@@ -726,6 +750,7 @@ std::expected<CommandLine, UsageError> parse_with(Parser parser, const std::vect
 
     // Services chdir to their own dir before exec, so every path must be absolute.
     for (auto* dir : {&options.services_dir, &options.cont_init_dir, &options.cont_finish_dir, &options.runtime_dir}) {
+        if (is_absolute_and_normal(dir->native())) continue;  // the usual case: nothing to build
         std::error_code ignored;
         auto absolute = std::filesystem::absolute(*dir, ignored);
         if (!ignored) *dir = absolute.lexically_normal();
@@ -946,17 +971,19 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
         case CommandLine::Action::Run:
             break;
     }
-    ParsedCommandLine result;
-    if (check) {
-        if (!parsed->options.command.empty()) {
-            return usage_error("check starts nothing and takes no CMD: '" + printable(parsed->options.command.front()) +
-                                   "' (see tend check --help)",
-                               parsed->options.log_format);
-        }
-        result.kind = ParsedCommandLine::Kind::Check;
+    if (check && !parsed->options.command.empty()) {
+        return usage_error("check starts nothing and takes no CMD: '" + printable(parsed->options.command.front()) +
+                               "' (see tend check --help)",
+                           parsed->options.log_format);
     }
-    result.options = std::move(parsed->options);
-    return result;
+    // Moved in, not assigned over a default: no second set of default paths.
+    return ParsedCommandLine{.kind = check ? ParsedCommandLine::Kind::Check : ParsedCommandLine::Kind::Run,
+                             .exit_code = 0,
+                             .options = std::move(parsed->options),
+                             .usage_error = std::nullopt,
+                             .usage_error_format = LogFormat::Text,
+                             .client = {},
+                             .compat_root = "/"};
 }
 
 }  // namespace tend::config
