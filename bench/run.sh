@@ -454,9 +454,9 @@ services_probe() { # kind count
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$kind" "$count" "$started" "$rss" "$pss" "$processes" >>"$DATA/services.tsv"
     if [[ $kind == tend && $count == 10 ]]; then
         # The same tend after its loop has worked: one service restarted
-        # (stop, reap, log, spawn) and a control request answered. tend gives
-        # back the mappings of its code after start-up (README, "Memory");
-        # this row shows what the loop's own work maps again.
+        # (stop, reap, log, spawn) and a control request answered, the state
+        # a container with a health probe is in (bench/steady.sh measures it
+        # over a minute, with the container's memory charge).
         "$TEND" ctl --runtime-dir "$dir/run" restart svc0000 >/dev/null 2>&1 || say "warning: tend ctl restart failed"
         "$TEND" ctl --runtime-dir "$dir/run" status >/dev/null 2>&1 || say "warning: tend ctl status failed"
         nap 1

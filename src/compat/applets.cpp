@@ -1,6 +1,8 @@
 // argv[0] dispatch and the exec every applet ends with.
 #include "tend/compat/applets.hpp"
 
+#include "tend/compat/s6_log.hpp"
+
 #include <unistd.h>
 
 #include <array>
@@ -25,7 +27,8 @@ constexpr std::array kApplets{
     Entry{"s6-applyuidgid", Applet::ApplyUidGid}, Entry{"halt", Applet::Halt},
     Entry{"s6-svscanctl", Applet::SvscanCtl},   Entry{"s6-svc", Applet::Svc},
     Entry{"s6-svwait", Applet::Svwait},         Entry{"s6-svok", Applet::Svok},
-    Entry{"s6-rc", Applet::S6Rc},               Entry{"supercronic", Applet::Supercronic},
+    Entry{"s6-rc", Applet::S6Rc},               Entry{"s6-log", Applet::S6Log},
+    Entry{"supercronic", Applet::Supercronic},
 };
 
 constexpr std::array<std::string_view, kApplets.size()> kNames = [] {
@@ -59,6 +62,7 @@ int run_applet(Applet applet, int argc, char** argv) {
         case Applet::Svwait:
         case Applet::Svok:
         case Applet::S6Rc: return service_control_main(applet, argc, argv);
+        case Applet::S6Log: return s6log::main(argc, argv);
         case Applet::Supercronic: break;  // main() runs it (core::run_supercronic)
     }
     return 100;

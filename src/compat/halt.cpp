@@ -19,7 +19,8 @@ namespace tend::compat {
 namespace {
 
 // Files are read with read_small_file, not std::ifstream: streams pull
-// std::locale and all its facets (about 400 KB) into the static binary.
+// std::locale and all its facets into the static binary (bench/README.md,
+// binary size).
 constexpr std::size_t kMaxReadBytes = 1 << 20;
 
 std::optional<pid_t> parent_of(pid_t pid) {

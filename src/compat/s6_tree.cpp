@@ -64,10 +64,6 @@ S6TreeDetection detect_s6_tree(const config::Options& options, const config::Env
         for (const char* script : {"run", "finish"})
             if (!out.detected && s6_shebang(entry.path() / script))
                 found((entry.path() / script).string() + " has an s6-overlay shebang");
-        if (fs::is_directory(entry.path() / "log", ignored))
-            out.warnings.push_back((entry.path() / "log").string() +
-                                   ": s6 log/ loggers are not supported and not run; tend forwards the "
-                                   "service's output to its own stdout and stderr");
     }
     return out;
 }

@@ -1,5 +1,7 @@
 #include "tend/config/duration.hpp"
 
+#include <cstdio>
+
 #include <array>
 #include <cstdint>
 
@@ -57,6 +59,24 @@ std::string describe_duration(std::chrono::milliseconds duration) {
     if (ms % 60'000 == 0) return std::to_string(ms / 60'000) + " min";
     if (ms % 1000 == 0) return std::to_string(ms / 1000) + " s";
     return std::to_string(ms) + " ms";
+}
+
+std::string human_duration(std::chrono::milliseconds duration) {
+    long long ms = duration.count();
+    if (ms < 0) ms = 0;
+    auto two = [](long long big, const char* big_unit, long long small, const char* small_unit) {
+        return std::to_string(big) + " " + big_unit + " " + std::to_string(small) + " " + small_unit;
+    };
+    if (ms < 1000) return std::to_string(ms) + " ms";
+    if (ms < 60'000) {
+        char text[16];
+        std::snprintf(text, sizeof text, "%.1f s", static_cast<double>(ms) / 1000.0);
+        return text;
+    }
+    const long long s = ms / 1000;
+    if (s < 3600) return two(s / 60, "min", s % 60, "s");
+    if (s < 86400) return two(s / 3600, "h", s % 3600 / 60, "min");
+    return two(s / 86400, "d", s % 86400 / 3600, "h");
 }
 
 }  // namespace tend::config

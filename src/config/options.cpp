@@ -402,8 +402,8 @@ constexpr std::array<Subcommand, 4> kSubcommands{{
      "(for a Dockerfile RUN)"},
     {"compat", "compat install [ROOT]",
      "links for the s6-overlay commands with-contenv, printcontenv, s6-setuidgid, s6-envuidgid, "
-     "s6-applyuidgid, halt, s6-svscanctl, s6-svc, s6-svwait, s6-svok, s6-rc and for supercronic: tend run by "
-     "those names"},
+     "s6-applyuidgid, halt, s6-svscanctl, s6-svc, s6-svwait, s6-svok, s6-rc, s6-log and for supercronic: tend run "
+     "by those names"},
 }};
 
 // --- The split: what CLI11 gets ------------------------------------------

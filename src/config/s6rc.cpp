@@ -29,11 +29,17 @@ struct Definition {
     Kind kind = Kind::Unknown;
     std::vector<std::string> dependencies;
     std::vector<std::string> contents;  // bundles
+    // s6-rc pipelines (longruns only): `producer-for` names the one service
+    // that reads this one's stdout, `consumer-for` those whose stdout this
+    // one reads, `pipeline-name` (on the last consumer) a bundle of them all.
+    std::string producer_for;
+    std::vector<std::string> consumer_for;
+    std::string pipeline_name;
 };
 
 // s6-rc's definition files are small text files; a missing or unreadable one
 // reads as empty. read_small_file, not std::ifstream: streams pull std::locale
-// and all its facets (about 400 KB) into the static binary.
+// and all its facets into the static binary (bench/README.md, binary size).
 constexpr std::size_t kMaxDefinitionFileBytes = 1 << 20;
 
 std::string whole_file(const fs::path& file) {
@@ -93,6 +99,83 @@ std::optional<std::chrono::milliseconds> read_timeout(const fs::path& file, std:
     return *value;
 }
 
+// s6-rc pipelines: every (producer, consumer) pair from either side's file
+// (s6-rc-compile wants both; tend takes either), checked to be longruns; a
+// producer depends on its consumer (s6-rc starts the consumer first and
+// stops it last), and `pipeline-name` becomes a bundle of the whole
+// pipeline. A pair tend cannot take is an error naming the file; both
+// services then run on their own.
+void link_pipelines(std::map<std::string, Definition>& definitions, S6rcPlan& plan) {
+    std::map<std::string, std::string> consumer_of;  // producer -> consumer
+    auto link = [&](const std::string& producer, const std::string& consumer, const fs::path& file) {
+        auto p = definitions.find(producer);
+        auto c = definitions.find(consumer);
+        if (p == definitions.end() || c == definitions.end()) {
+            plan.errors.push_back(file.string() + ": no service named '" +
+                                  (p == definitions.end() ? producer : consumer) + "'; the pipeline is not made");
+            return;
+        }
+        for (auto* end : {&p->second, &c->second})
+            if (end->kind != Kind::Longrun) {
+                plan.errors.push_back(file.string() + ": '" + end->name +
+                                      "' is not a longrun; only longruns make a pipeline");
+                return;
+            }
+        if (auto known = consumer_of.find(producer); known != consumer_of.end()) {
+            if (known->second != consumer)
+                plan.errors.push_back(file.string() + ": '" + producer + "' already writes to '" + known->second +
+                                      "'; a producer has one consumer");
+            return;
+        }
+        consumer_of[producer] = consumer;
+        p->second.producer_for = consumer;
+        auto& deps = p->second.dependencies;
+        if (std::find(deps.begin(), deps.end(), consumer) == deps.end()) deps.push_back(consumer);
+    };
+    std::vector<std::pair<std::string, std::string>> pairs;  // from the files, checked by link()
+    std::vector<fs::path> files;
+    for (auto& [name, def] : definitions) {
+        if (!def.producer_for.empty()) {
+            pairs.emplace_back(name, def.producer_for);
+            files.push_back(def.dir / "producer-for");
+        }
+        for (const auto& producer : def.consumer_for) {
+            pairs.emplace_back(producer, name);
+            files.push_back(def.dir / "consumer-for");
+        }
+        def.producer_for.clear();  // set again by link(), once checked
+    }
+    for (std::size_t i = 0; i < pairs.size(); ++i) link(pairs[i].first, pairs[i].second, files[i]);
+
+    // pipeline-name: a bundle of the last consumer and every producer upstream.
+    std::vector<Definition> bundles;
+    for (const auto& [name, def] : definitions) {
+        if (def.pipeline_name.empty()) continue;
+        Definition bundle;
+        bundle.name = def.pipeline_name;
+        bundle.dir = def.dir / "pipeline-name";
+        bundle.kind = Kind::Bundle;
+        std::vector<std::string> todo{name};
+        while (!todo.empty() && bundle.contents.size() < 256) {
+            std::string member = todo.back();
+            todo.pop_back();
+            if (std::find(bundle.contents.begin(), bundle.contents.end(), member) != bundle.contents.end()) continue;
+            bundle.contents.push_back(member);
+            for (const auto& [producer, consumer] : consumer_of)
+                if (consumer == member) todo.push_back(producer);
+        }
+        bundles.push_back(std::move(bundle));
+    }
+    for (auto& bundle : bundles) {
+        if (definitions.contains(bundle.name)) {
+            plan.errors.push_back(bundle.dir.string() + ": '" + bundle.name +
+                                  "' names another service or bundle already; the pipeline has no bundle name");
+            continue;
+        }
+        definitions.emplace(bundle.name, std::move(bundle));
+    }
+}
+
 }  // namespace
 
 S6rcPlan load_s6rc(const fs::path& overlay_dir) {
@@ -124,12 +207,12 @@ S6rcPlan load_s6rc(const fs::path& overlay_dir) {
         }
         def.dependencies = names_of(entry.path(), "dependencies");
         if (def.kind == Kind::Bundle) def.contents = names_of(entry.path(), "contents");
-        for (const char* pipeline : {"producer-for", "consumer-for", "pipeline-name"})
-            if (fs::exists(entry.path() / pipeline, ignored))
-                plan.warnings.push_back((entry.path() / pipeline).string() +
-                                        ": s6-rc pipelines are not supported; the service runs on its own");
+        def.producer_for = first_word(entry.path() / "producer-for");
+        def.consumer_for = names_of(entry.path(), "consumer-for");
+        def.pipeline_name = first_word(entry.path() / "pipeline-name");
         definitions.emplace(name, std::move(def));
     }
+    link_pipelines(definitions, plan);
     // user-bundles.d (s6-overlay >= 3.2.3.2) wins over s6-rc.d/user.
     for (const char* bundle : {"user", "user2"}) {
         fs::path dir = overlay_dir / "user-bundles.d" / bundle;
@@ -273,7 +356,7 @@ S6rcPlan load_s6rc(const fs::path& overlay_dir) {
     for (const auto& name : wanted) {
         const Definition& def = definitions[name];
         if (def.kind != Kind::Longrun) continue;
-        S6rcLongrun longrun{name, def.dir, {}, !in_user.contains(name)};
+        S6rcLongrun longrun{name, def.dir, {}, !in_user.contains(name), def.producer_for};
         std::string problem;
         for (const auto& dep : dependencies_of(def)) {
             const Kind kind = definitions[dep].kind;

@@ -100,8 +100,7 @@ public:
                           &ServiceDirParser::parse_supervision, &ServiceDirParser::parse_depends_file,
                           &ServiceDirParser::parse_restart_file, &ServiceDirParser::parse_timeout_kill_file,
                           &ServiceDirParser::parse_timeout_finish_file, &ServiceDirParser::parse_down_signal_file,
-                          &ServiceDirParser::parse_schedule_files,
-                          &ServiceDirParser::note_unsupported}) {
+                          &ServiceDirParser::parse_schedule_files}) {
             if (auto ok = (this->*step)(); !ok) {
                 problems.push_back(ok.error());
                 if (!every_problem) break;
@@ -471,18 +470,6 @@ private:
             auto mode = parse_schedule_overlap(**overlap);
             if (!mode) return fail(file("schedule-overlap"), mode.error());
             config_.schedule_overlap = *mode;
-        }
-        return {};
-    }
-
-    // s6-overlay images often carry a `log/` logger service; tend does not
-    // run it, and saying so once beats a silent difference.
-    Step note_unsupported() {
-        struct stat status {};
-        const Path log_dir = file("log");
-        if (::stat(log_dir.c_str(), &status) == 0 && S_ISDIR(status.st_mode)) {
-            config_.warnings.push_back(log_dir.string() +
-                                       ": s6 logger services are not supported; ignored (see --log-prefix)");
         }
         return {};
     }

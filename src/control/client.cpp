@@ -34,7 +34,7 @@ void print(FILE* stream, std::string_view text) {
 }
 
 // read_small_file, not std::ifstream: streams pull std::locale and all its
-// facets (about 400 KB) into the static binary.
+// facets into the static binary (bench/README.md, binary size).
 std::string read_pid1_cmdline() {
     return config::read_small_file("/proc/1/cmdline", std::size_t{8} << 20).value_or(std::string());
 }

@@ -216,17 +216,6 @@ bool is_down(const ServiceStatus& s, bool finished) {
 
 }  // namespace
 
-std::string human_duration(Millis duration) {
-    long long ms = duration.count();
-    if (ms < 0) ms = 0;
-    if (ms < 1000) return fmt::format("{} ms", ms);
-    if (ms < 60'000) return fmt::format("{:.1f} s", static_cast<double>(ms) / 1000.0);
-    long long s = ms / 1000;
-    if (s < 3600) return fmt::format("{} min {} s", s / 60, s % 60);
-    if (s < 86400) return fmt::format("{} h {} min", s / 3600, s % 3600 / 60);
-    return fmt::format("{} d {} h", s / 86400, s % 86400 / 3600);
-}
-
 std::expected<WaitReadyArgs, std::string> parse_wait_ready(const std::vector<std::string>& args) {
     WaitReadyArgs parsed;
     for (std::size_t i = 0; i < args.size(); ++i) {

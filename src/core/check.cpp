@@ -84,7 +84,8 @@ CheckReport check_tree(const config::Options& options, char** envp) {
                         report.problems.push_back(script.string() + ": " + *problem);
                 }
             }
-            for (const auto& longrun : s6rc.longruns) longruns.push_back({longrun.dir, longrun.depends});
+            for (const auto& longrun : s6rc.longruns)
+                longruns.push_back({longrun.dir, longrun.depends, longrun.producer_for});
         }
     }
 

@@ -23,16 +23,15 @@ std::vector<control::ServiceStatus> ControlBridge::services() const {
                                                      record.confinement->unenforced};
         const ServiceMachine& machine = *record.machine;
         s.state = to_string(machine.state());
-        s.held_down = supervisor_.held_by_down_file(record);
+        s.held_down = supervisor_.held_down(record);
         s.ready = machine.ready();
         if (machine.state() == ServiceState::Running || machine.state() == ServiceState::Stopping) {
             s.pid = record.pid;
             s.uptime = std::chrono::floor<Duration>(now - machine.started_at());
         }
         s.restarts = machine.starts() > 0 ? machine.starts() - 1 : 0;
-        if (auto exit = machine.latest_exit()) {
-            s.last_exit = exit->signal != 0 ? "killed by " + config::signal_name(exit->signal)
-                                            : "exited " + std::to_string(exit->code);
+        if (auto exit = machine.last_exit()) {
+            s.last_exit = describe(*exit);
             s.last_exit_failed = exit->failed();
         }
         if (machine.state() == ServiceState::Backoff && machine.deadline())
@@ -69,8 +68,7 @@ void ControlBridge::describe_schedule(std::size_t service, const ScheduleStatus&
     s.last_exit.reset();
     s.last_exit_failed = false;
     if (schedule.last_exit) {
-        s.last_exit = schedule.last_exit->signal != 0 ? "killed by " + config::signal_name(schedule.last_exit->signal)
-                                                      : "exited " + std::to_string(schedule.last_exit->code);
+        s.last_exit = describe(*schedule.last_exit);
         s.last_exit_failed = schedule.last_exit->failed();
     }
 }

@@ -30,12 +30,6 @@ std::string count_processes(std::size_t count) {
     return std::to_string(count) + (count == 1 ? " process" : " processes");
 }
 
-// "exited with code 3" or "killed by SIGKILL", for the shutdown reason.
-std::string describe_exit(const ExitInfo& exit) {
-    if (exit.signal != 0) return std::string("killed by ") + config::signal_name(exit.signal);
-    return "exited with code " + std::to_string(exit.code);
-}
-
 }  // namespace
 
 std::expected<std::unique_ptr<Init>, std::string> Init::create(config::Options options, char** envp) {
@@ -120,16 +114,26 @@ int Init::run() {
     // the first round lists the scripts and starts cont-init.
     loop_.defer([this] { start_stages(); });
     loop_.after_round([this] {
+        if (!pending_.empty()) drain();  // left by an action that threw (the loop logged it)
         if (control_) control_->on_change();  // wait-ready requests look again
         rearm_timer();
     });
+    unsigned failures_in_a_row = 0;  // of epoll_wait: the sequence escalates (kLoopFailuresBeforeShutdown)
     while (sequence_.phase() != Phase::Done) {
         auto result = loop_.run_once();
-        if (!result) log::error("event loop: epoll_wait failed: {}", std::strerror(result.error()));
+        if (result) {
+            failures_in_a_row = 0;
+            continue;
+        }
+        post(InitEvent::loop_failed(std::string("epoll_wait failed: ") + std::strerror(result.error()),
+                                    ++failures_in_a_row));
     }
     control_.reset();  // the socket goes before tend does
     drain_output();  // tend's last line comes after what the services wrote
-    const int code = final_exit_code();
+    if (options_.sync_disks) ::sync();
+    // v3's exitcode file, else v2's S6_STAGE2_EXITED (after the halt's code).
+    const std::optional<int> from_files = options_.s6_tree ? compat::exit_code_from_files() : std::nullopt;
+    const int code = sequence_.final_exit_code(from_files);
     say("exiting with code " + std::to_string(code));
     return code;
 }
@@ -162,7 +166,7 @@ void Init::list_cont_init_scripts() {
 void Init::on_loop_failure(const sys::EventLoop::Failure& failure) {
     if (failure.out_of_memory) {
         log::error("{} failed: out of memory; shutting down", failure.where);
-        feed({InitEventKind::OutOfMemory});
+        post({InitEventKind::OutOfMemory});
         return;
     }
     log::error("{} failed: {}; tend goes on", failure.where, failure.cause);
@@ -180,6 +184,11 @@ void Init::say(const std::string& message) const {
 // What services wrote and tend has not yet passed on gets --drain-timeout;
 // what is left then is dropped, and said so.
 void Init::drain_output() {
+    // A logger reads its own pipe: what it left there (it was killed, or
+    // stopped without reading to the end) is said, never silently lost.
+    if (supervisor_)
+        for (const auto& [logger, bytes] : supervisor_->unread_log_pipes())
+            log::warn("service output dropped at exit: {} bytes never read by the logger {}", bytes, logger);
     if (!router_) return;
     auto result = router_->drain_all(options_.drain_timeout);
     // From here on tend's own lines go straight to stderr.
@@ -219,7 +228,7 @@ void Init::on_signal() {
             case SIGTERM:
             case SIGINT:
             case SIGQUIT:
-                feed({InitEventKind::ShutdownSignal, signo, false, std::string(config::signal_name(signo)) + " received"});
+                post({InitEventKind::ShutdownSignal, signo, false, std::string(config::signal_name(signo)) + " received"});
                 break;
             case SIGUSR2:
                 if (!options_.crontab_reload_argv.empty()) {  // the supercronic applet
@@ -291,7 +300,7 @@ void Init::cmd_exited(int wait_status, const std::optional<process::SpawnFailure
         return;
     }
     ExitInfo exit = exit_info(wait_status);
-    primary_exited(exit.shell_code(), "CMD " + describe_exit(exit));
+    primary_exited(exit.shell_code(), "CMD " + describe(exit));
 }
 
 void Init::on_timer() {
@@ -299,7 +308,7 @@ void Init::on_timer() {
     supervisor_->on_timer();
     if (control_) control_->on_timer();
     if (router_) router_->on_timer();
-    feed({InitEventKind::Timer});
+    post({InitEventKind::Timer});
 }
 
 // ---- cont-init and cont-finish scripts ---------------------------------
@@ -327,7 +336,7 @@ void Init::start_next_script() {
         if (!*applied) {  // execline of comments only: execlineb exits 0
             log::info("{}: nothing to run (comments only)", script.string());
             if (sequence_.phase() == Phase::ContInit) cont_init_started_ = next_script_;
-            feed({InitEventKind::ScriptStarted, 0, false, script.string()});
+            post({InitEventKind::ScriptStarted, 0, false, script.string()});
             script_exited(0);
             return;
         }
@@ -341,20 +350,20 @@ void Init::start_next_script() {
         }
         script_pid_ = *pid;
         if (sequence_.phase() == Phase::ContInit) cont_init_started_ = next_script_;  // v3 oneshots: whose down runs
-        feed({InitEventKind::ScriptStarted, 0, false, script.string()});
+        post({InitEventKind::ScriptStarted, 0, false, script.string()});
         arm_s6rc_script_timeout();  // a v3 oneshot's timeout-up / timeout-down
         return;
     }
     // No script left.
     const Phase phase = sequence_.phase();
-    if (phase == Phase::ContInit) feed({InitEventKind::ContInitDone});
-    else if (phase == Phase::ContFinish) feed({InitEventKind::ContFinishDone});
+    if (phase == Phase::ContInit) post({InitEventKind::ContInitDone});
+    else if (phase == Phase::ContFinish) post({InitEventKind::ContFinishDone});
 }
 
 void Init::script_exited(int wait_status) {
     const auto& script = scripts_[next_script_ - 1];
     ExitInfo exit = exit_info(wait_status);
-    feed({InitEventKind::ScriptExited, exit.shell_code(), exit.code != 0, script.string()});
+    post(InitEvent::script_exited(script.string(), exit));
 }
 
 // ---- services and the CMD -------------------------------------------------
@@ -366,7 +375,7 @@ void Init::enter_running() {
     // does: a reload may bring jobs.
     const bool nothing_to_wait_for = options_.command.empty() && !supervisor_->has_primary() &&
                                      supervisor_->size() == 0 && options_.crontab_reload_argv.empty();
-    feed({InitEventKind::ServicesStarted, 0, nothing_to_wait_for});
+    post({InitEventKind::ServicesStarted, 0, nothing_to_wait_for});
     maybe_start_cmd();
 }
 
@@ -375,8 +384,7 @@ void Init::maybe_start_cmd() {
     if (sequence_.phase() != Phase::Running || sequence_.cmd_started() || options_.command.empty()) return;
     if (supervisor_->starting() || late_oneshots_pending()) return;  // the CMD comes after every service's start
     if (options_.wait_ready && !supervisor_->all_ready()) return;
-    feed({InitEventKind::CmdStarting});
-    start_cmd();
+    post({InitEventKind::CmdStarting});  // answered with StartCmd, once
 }
 
 void Init::start_cmd() {
@@ -441,7 +449,7 @@ void Init::attach_cmd_output(process::SpawnPlan& plan, sys::UniqueFd (&output_wr
 }
 
 void Init::primary_exited(int code, const std::string& reason) {
-    feed({InitEventKind::PrimaryExited, code, false, reason});
+    post({InitEventKind::PrimaryExited, code, false, reason});
 }
 
 // ---- control ----------------------------------------------------------------
@@ -486,13 +494,7 @@ std::optional<std::string> Init::control_state() const {
 }
 
 void Init::halt(int code, uid_t uid) {
-    if (sequence_.shutdown_requested() ||
-        (sequence_.phase() != Phase::Running && sequence_.phase() != Phase::ContInit)) {
-        log::debug("tend ctl halt from uid {}: already shutting down", uid);
-        return;
-    }
-    record_halt(code);  // wins over the primary's status, as with s6-overlay's halt
-    feed({InitEventKind::Shutdown, SIGTERM, false, "tend ctl halt from uid " + std::to_string(uid)});
+    post({InitEventKind::Halt, code, false, {}, uid});  // the sequence decides (and says) the rest
 }
 
 // ---- the init sequence ---------------------------------------------------------
@@ -508,21 +510,39 @@ InitFacts Init::facts() const {
     return facts;
 }
 
-// One event to the sequence, its actions carried out, then Progress (with
-// what Init sees after them) until the phase stays.
-void Init::feed(const InitEvent& event) {
-    carry_out(sequence_.handle(event, facts(), clock_.now()));
-    advance_shutdown();
+void Init::post(InitEvent event) {
+    pending_.push_back(std::move(event));
+    drain();
 }
 
-// Moves through the shutdown phases as soon as each has nothing left to wait for.
-void Init::advance_shutdown() {
-    for (;;) {
-        const Phase before = sequence_.phase();
-        carry_out(sequence_.handle({InitEventKind::Progress}, facts(), clock_.now()));
-        if (sequence_.phase() == before) return;
-    }
+// One event at a time to the sequence, its actions carried out, then
+// Progress (with what Init sees after them) until the phase stays. Called
+// from inside an action (draining_), it returns at once: the outer drain
+// hands over what was posted meanwhile, in order.
+void Init::drain() {
+    if (draining_) return;
+    draining_ = true;
+    struct Reset {
+        bool& flag;
+        ~Reset() { flag = false; }  // a failure in one action (the loop logs it) must not stop the next event
+    } reset{draining_};
+    do {
+        if (!pending_.empty()) {
+            const InitEvent event = std::move(pending_.front());
+            pending_.pop_front();
+            carry_out(sequence_.handle(event, facts(), clock_.now()));
+        }
+        for (;;) {
+            const Phase before = sequence_.phase();
+            carry_out(sequence_.handle({InitEventKind::Progress}, facts(), clock_.now()));
+            if (sequence_.phase() == before) break;
+        }
+    } while (!pending_.empty());
 }
+
+// Moves through the shutdown phases as soon as each has nothing left to wait
+// for (inside a drain, that drain's Progress does it).
+void Init::advance_shutdown() { drain(); }
 
 void Init::carry_out(const std::vector<InitAction>& actions) {
     for (const auto& action : actions) {
@@ -562,10 +582,12 @@ void Init::carry_out(const std::vector<InitAction>& actions) {
                 break;
             case InitActionKind::KillScript:
                 if (script_pid_ > 0) {
-                    log::warn("{}: {}, sending SIGKILL", scripts_[next_script_ - 1].string(),
-                              overdue_script_text("still running after " + action.text));
+                    log::warn("{}: {}, sending SIGKILL", scripts_[next_script_ - 1].string(), action.text);
                     ops_.signal_group(script_pid_, SIGKILL, nullptr);
                 }
+                break;
+            case InitActionKind::StartCmd:
+                start_cmd();
                 break;
             case InitActionKind::SignalCmd:
             case InitActionKind::KillCmd:
@@ -659,7 +681,7 @@ void Init::on_kill_grace_end() {
     reap();
     const std::size_t left = sys::remaining_processes(is_pid1_).size();
     // A helper still running has not delivered its signals yet.
-    feed({InitEventKind::KillGraceOver, static_cast<int>(left), false, {}, unsignalled_ + sweep_helper_processes_});
+    post({InitEventKind::KillGraceOver, static_cast<int>(left), false, {}, unsignalled_ + sweep_helper_processes_});
 }
 
 }  // namespace tend::core

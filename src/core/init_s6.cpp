@@ -57,7 +57,7 @@ void Init::setup_s6_runtime() {
     contenv_written_ = true;
     log::debug("s6-overlay: container environment written to {}", compat::kContainerEnvironmentDir);
     // /var/run is normally a link to /run; where it is a dir of its own, s6
-    // paths under it (seed 002's s6-svscanctl -t /var/run/s6/services) still resolve.
+    // paths under it (a v2 script's s6-svscanctl -t /var/run/s6/services) still resolve.
     std::error_code error;
     if (!fs::is_symlink(fs::symlink_status("/var/run", error)) && fs::is_directory("/var/run", error) &&
         !fs::exists(fs::symlink_status("/var/run/s6", error)))
@@ -80,30 +80,8 @@ void Init::refresh_container_environment() {
 void Init::on_halt_request(const signalfd_siginfo& info) {
     std::optional<int> code = compat::halt_code(info);
     std::string from = "pid " + std::to_string(info.ssi_pid) + " (uid " + std::to_string(info.ssi_uid) + ")";
-    record_halt(code);
-    feed({InitEventKind::Shutdown, SIGTERM, false,
-          code ? "halt with exit code " + std::to_string(*code) + " requested by " + from : "halt requested by " + from});
-}
-
-// A halt decides the exit code (final_exit_code); the first one remembers
-// what the primary had already said.
-void Init::record_halt(std::optional<int> code) {
-    if (!halted_) {
-        halted_ = true;
-        code_before_halt_ = sequence_.decided_exit_code();
-    }
-    if (code) halt_code_ = code;
-}
-
-// The code given to halt, else v3's exitcode file, else v2's
-// S6_STAGE2_EXITED, else the primary's status, else 0.
-int Init::final_exit_code() const {
-    if (options_.sync_disks) ::sync();
-    if (halt_code_) return *halt_code_;
-    if (options_.s6_tree)
-        if (auto from_file = compat::exit_code_from_files()) return *from_file;
-    if (halted_) return code_before_halt_.value_or(0);
-    return sequence_.exit_code();
+    post(InitEvent::halt_request(code, code ? "halt with exit code " + std::to_string(*code) + " requested by " + from
+                                            : "halt requested by " + from));
 }
 
 }  // namespace tend::core
@@ -177,7 +155,7 @@ void Init::stage2_hook_exited(int wait_status) {
     const ExitInfo exit = exit_info(wait_status);
     if (exit.code == 0 && exit.signal == 0) log::debug("S6_STAGE2_HOOK {}: exited 0", text);
     // The sequence decides as for a cont-init script, then runs the first one.
-    feed({InitEventKind::ScriptExited, exit.shell_code(), exit.code != 0 || exit.signal != 0, "S6_STAGE2_HOOK " + text});
+    post(InitEvent::script_exited("S6_STAGE2_HOOK " + text, exit));
 }
 
 compat::ScriptRole Init::script_role(const std::filesystem::path& script) const {
@@ -192,7 +170,6 @@ compat::ScriptRole Init::script_role(const std::filesystem::path& script) const 
 // the deadline is the phase's own (cont-finish keeps --finish-timeout when
 // that comes first).
 void Init::arm_s6rc_script_timeout() {
-    s6rc_timeout_armed_.reset();
     if (!s6rc_.present || next_script_ == 0) return;
     const std::filesystem::path& script = scripts_[next_script_ - 1];
     for (const auto& oneshot : s6rc_.oneshots) {
@@ -201,18 +178,11 @@ void Init::arm_s6rc_script_timeout() {
         if (!up && !down) continue;
         const auto& limit = up ? oneshot.timeout_up : oneshot.timeout_down;
         if (!limit) return;
-        const TimePoint deadline = clock_.now() + *limit;
-        const auto phase_deadline = sequence_.next_deadline();
-        if (phase_deadline && *phase_deadline <= deadline) return;
-        feed({InitEventKind::ScriptDeadline, 0, false, {}, 0, deadline});
-        s6rc_timeout_armed_ = std::string(up ? "timeout-up" : "timeout-down") + " of " +
-                              config::describe_duration(*limit) + " passed";
+        post({InitEventKind::ScriptDeadline, 0, false,
+              std::string(up ? "timeout-up" : "timeout-down") + " of " + config::describe_duration(*limit) + " passed",
+              0, clock_.now() + *limit});
         return;
     }
-}
-
-std::string Init::overdue_script_text(std::string_view fallback) const {
-    return s6rc_timeout_armed_ ? *s6rc_timeout_armed_ : std::string(fallback);
 }
 
 std::vector<Supervisor::ExtraServiceDir> Init::s6rc_services() const {
@@ -229,7 +199,7 @@ std::vector<Supervisor::ExtraServiceDir> Init::s6rc_services() const {
         if (longrun.after_legacy_services)
             for (const auto& name : legacy)
                 if (name != longrun.name) depends.push_back(name);
-        out.push_back({longrun.dir, std::move(depends)});
+        out.push_back({longrun.dir, std::move(depends), longrun.producer_for});
     }
     return out;
 }
@@ -253,7 +223,7 @@ bool Init::s6rc_waits_met(const config::S6rcOneshot& oneshot) const {
         const bool named = std::find(oneshot.after_services.begin(), oneshot.after_services.end(), record.name) !=
                            oneshot.after_services.end();
         if (!legacy && !named) continue;
-        if (record.refused() || !record.machine || record.config->down || supervisor_->held_by_down_file(record)) continue;
+        if (record.refused() || !record.machine || record.config->down || supervisor_->held_down(record)) continue;
         if (!record.machine->ready()) return false;
     }
     return true;
@@ -265,7 +235,7 @@ bool Init::late_oneshots_pending() const {
 
 // The next one, once the services have started and what it waits for is ready.
 void Init::maybe_run_late_oneshot() {
-    while (late_pid_ == 0 && next_late_ < s6rc_.late_oneshots.size()) {
+    while (late_pid_ == 0 && next_late_ < s6rc_.late_oneshots.size() && !late_oneshot_halted_) {
         if (sequence_.phase() != Phase::Running || supervisor_->starting()) return;
         const config::S6rcOneshot& oneshot = s6rc_.late_oneshots[next_late_];
         if (!s6rc_waits_met(oneshot)) return;
@@ -278,7 +248,7 @@ void Init::maybe_run_late_oneshot() {
         auto applied = compat::apply_script_start(start, plan, {}, std::nullopt, options_.default_path);
         if (!applied) {
             log::error("{}", applied.error());
-            late_oneshot_finished(oneshot, 126);
+            late_oneshot_finished(oneshot, ExitInfo{126, 0});
             continue;
         }
         if (!*applied) {
@@ -289,7 +259,7 @@ void Init::maybe_run_late_oneshot() {
         auto pid = ops_.spawn(plan);
         if (!pid) {
             log::error("{}: {}", oneshot.up.string(), compat::describe_spawn_failure(start, pid.error(), false));
-            late_oneshot_finished(oneshot, pid.error().shell_code());
+            late_oneshot_finished(oneshot, ExitInfo{pid.error().shell_code(), 0});
             continue;
         }
         late_pid_ = *pid;
@@ -298,18 +268,19 @@ void Init::maybe_run_late_oneshot() {
 
 void Init::late_oneshot_exited(int wait_status) {
     late_pid_ = 0;
-    late_oneshot_finished(s6rc_.late_oneshots[next_late_ - 1], exit_info(wait_status).shell_code());
+    late_oneshot_finished(s6rc_.late_oneshots[next_late_ - 1], exit_info(wait_status));
     maybe_start_cmd();
 }
 
 // A failure follows S6_BEHAVIOUR_IF_STAGE2_FAILS, as s6-rc's would.
-void Init::late_oneshot_finished(const config::S6rcOneshot& oneshot, int code) {
-    if (code == 0) return;
-    const std::string what = oneshot.up.string() + ": exited with " + std::to_string(code);
+void Init::late_oneshot_finished(const config::S6rcOneshot& oneshot, const ExitInfo& exit) {
+    if (!exit.failed()) return;
+    const int code = exit.shell_code();
+    const std::string what = oneshot.up.string() + ": " + describe(exit);
     if (options_.on_init_failure == config::InitFailure::Stop) {
         log::error("{}; stopping (S6_BEHAVIOUR_IF_STAGE2_FAILS=2)", what);
-        record_halt(code);
-        feed({InitEventKind::Shutdown, SIGTERM, false, what});
+        late_oneshot_halted_ = true;  // no further one starts while the halt waits in the queue
+        post(InitEvent::halt_request(code, what));
         return;
     }
     log::warn("{}; continuing", what);

@@ -29,6 +29,28 @@ std::string count_processes(long count) {
 }
 }  // namespace
 
+std::optional<int> InitSequence::decided_exit_code() const {
+    if (halt_code_) return halt_code_;
+    if (halted_) return code_before_halt_;
+    return exit_code_;
+}
+
+int InitSequence::final_exit_code(std::optional<int> from_files) const {
+    if (halt_code_) return *halt_code_;
+    if (from_files) return *from_files;
+    return decided_exit_code().value_or(0);
+}
+
+// A halt decides the exit code; the first one remembers what the primary had
+// already said (a halt without a code exits with that, or 0).
+void InitSequence::record_halt(std::optional<int> code) {
+    if (!halted_) {
+        halted_ = true;
+        code_before_halt_ = exit_code_;
+    }
+    if (code) halt_code_ = code;
+}
+
 std::optional<TimePoint> InitSequence::next_deadline() const {
     if (phase_deadline_ && ready_deadline_) return std::min(*phase_deadline_, *ready_deadline_);
     return phase_deadline_ ? phase_deadline_ : ready_deadline_;
@@ -52,31 +74,33 @@ std::vector<InitAction> InitSequence::handle(const InitEvent& event, const InitF
             break;
 
         case InitEventKind::ScriptStarted:
+            script_deadline_reason_.reset();
             if (phase_ == Phase::ContFinish) phase_deadline_ = now + settings_.finish_timeout;
             break;
 
-        case InitEventKind::ScriptExited:
+        case InitEventKind::ScriptExited: {
+            const std::string ended = event.reason + ": " + describe(event.exit.value_or(ExitInfo{event.code, 0}));
             phase_deadline_.reset();  // --services-grace (cont-init) or --finish-timeout
+            script_deadline_reason_.reset();
             if (phase_ == Phase::ContFinish) {
-                if (event.failed) log(kWarn, event.reason + ": exited with " + std::to_string(event.code));
+                if (event.failed) log(kWarn, ended);
                 act(InitActionKind::RunNextScript);
                 break;
             }
             if (phase_ != Phase::ContInit) break;
             if (event.failed && !shutdown_requested_) {
                 if (settings_.stop_on_init_failure) {
-                    log(kError, event.reason + ": exited with " + std::to_string(event.code) +
-                                    "; stopping (--on-init-failure=stop)");
+                    log(kError, ended + "; stopping (--on-init-failure=stop)");
                     exit_code_ = event.code;
                     shutdown_requested_ = true;
                 } else {
-                    log(kWarn, event.reason + ": exited with " + std::to_string(event.code) +
-                                   "; continuing (--on-init-failure=continue)");
+                    log(kWarn, ended + "; continuing (--on-init-failure=continue)");
                 }
             }
             if (shutdown_requested_) act(InitActionKind::SkipScripts);
             act(InitActionKind::RunNextScript);
             break;
+        }
 
         case InitEventKind::ServicesStarted:
             if (phase_ != Phase::Running) break;  // a refused primary already ended it
@@ -88,8 +112,10 @@ std::vector<InitAction> InitSequence::handle(const InitEvent& event, const InitF
             break;
 
         case InitEventKind::CmdStarting:
+            if (cmd_started_ || phase_ != Phase::Running) break;  // asked twice, or too late
             cmd_started_ = true;
             ready_deadline_.reset();
+            act(InitActionKind::StartCmd);
             break;
 
         case InitEventKind::ShutdownSignal: {
@@ -118,8 +144,26 @@ std::vector<InitAction> InitSequence::handle(const InitEvent& event, const InitF
                 log(kDebug, "tend ctl halt from uid " + std::to_string(event.uid) + ": already shutting down");
                 break;
             }
-            exit_code_ = event.code;  // wins over the primary's status, as with s6-overlay's halt
+            record_halt(event.code);  // wins over the primary's status, as with s6-overlay's halt
             begin_shutdown(SIGTERM, "tend ctl halt from uid " + std::to_string(event.uid), facts, now);
+            break;
+
+        case InitEventKind::HaltRequest:
+            record_halt(event.halt_code);
+            begin_shutdown(SIGTERM, event.reason, facts, now);
+            break;
+
+        case InitEventKind::LoopFailed:
+            log(kError, "event loop: " + event.reason);
+            if (event.failures_in_a_row == kLoopFailuresBeforeShutdown) {
+                if (!exit_code_) exit_code_ = 1;
+                begin_shutdown(SIGTERM, "the event loop keeps failing (" + event.reason + ")", facts, now);
+            } else if (event.failures_in_a_row >= kLoopFailuresBeforeExit && phase_ != Phase::Done) {
+                log(kError, "the event loop failed " + std::to_string(event.failures_in_a_row) +
+                                " times in a row; exiting without waiting for the rest of the shutdown");
+                if (phase_ != Phase::KillAll) act(InitActionKind::FinalSweep, SIGTERM);
+                enter_phase(Phase::Done, now);
+            }
             break;
 
         case InitEventKind::OutOfMemory:
@@ -132,7 +176,10 @@ std::vector<InitAction> InitSequence::handle(const InitEvent& event, const InitF
             break;
 
         case InitEventKind::ScriptDeadline:
-            if (event.at && (!phase_deadline_ || *event.at < *phase_deadline_)) phase_deadline_ = event.at;
+            if (event.at && (!phase_deadline_ || *event.at < *phase_deadline_)) {
+                phase_deadline_ = event.at;
+                if (!event.reason.empty()) script_deadline_reason_ = event.reason;
+            }
             break;
 
         case InitEventKind::Timer:
@@ -195,9 +242,11 @@ void InitSequence::on_timer(const InitFacts& facts, TimePoint now) {
     }
     if (!phase_deadline_ || *phase_deadline_ > now) return;
     phase_deadline_.reset();
+    const auto script_reason = std::move(script_deadline_reason_);
+    script_deadline_reason_.reset();
     switch (phase_) {
         case Phase::ContInit:
-            if (facts.script_running) actions_.push_back({InitActionKind::KillScript, SIGKILL, 0, "--services-grace"});
+            if (facts.script_running) kill_script(script_reason, "--services-grace");
             break;
         case Phase::StoppingPrimary:
             if (facts.cmd_running) {
@@ -206,7 +255,7 @@ void InitSequence::on_timer(const InitFacts& facts, TimePoint now) {
             }
             break;
         case Phase::ContFinish:
-            if (facts.script_running) actions_.push_back({InitActionKind::KillScript, SIGKILL, 0, "--finish-timeout"});
+            if (facts.script_running) kill_script(script_reason, "--finish-timeout");
             break;
         case Phase::KillAll:
             act(InitActionKind::CountLeft);
@@ -214,6 +263,13 @@ void InitSequence::on_timer(const InitFacts& facts, TimePoint now) {
         default:
             break;
     }
+}
+
+// The running script outlived its deadline: the script's own (s6-rc's
+// timeout-up) when that one came first, else the phase's option.
+void InitSequence::kill_script(const std::optional<std::string>& reason, const char* option) {
+    actions_.push_back({InitActionKind::KillScript, SIGKILL, 0,
+                        reason ? *reason : std::string("still running after ") + option});
 }
 
 void InitSequence::begin_shutdown(int signo, const std::string& reason, const InitFacts& facts, TimePoint now) {

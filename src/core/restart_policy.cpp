@@ -6,6 +6,11 @@
 
 namespace tend::core {
 
+std::string describe(const ExitInfo& exit) {
+    if (exit.signal != 0) return "killed by " + config::signal_name(exit.signal);
+    return "exited with code " + std::to_string(exit.code);
+}
+
 Duration RestartBackoff::next_delay(Duration uptime) {
     if (uptime >= settings_.reset_after) next_ = settings_.initial;
     Duration delay = next_;

@@ -41,14 +41,14 @@ void ServiceMachine::begin_stop(std::vector<Action>& actions, TimePoint now) {
 
 // Main process and its group are gone: finish script, then restart or rest.
 void ServiceMachine::after_group_gone(std::vector<Action>& actions, TimePoint now) {
-    if (settings_.has_finish && last_exit_) {
+    if (settings_.has_finish && this_life_exit_) {
         state_ = ServiceState::Finishing;
         kill_sent_ = false;
         deadline_ = after(settings_.timeout_finish, now);
-        actions.push_back({ActionKind::RunFinish, 0, *last_exit_});
+        actions.push_back({ActionKind::RunFinish, 0, *this_life_exit_});
         return;
     }
-    decide_restart(last_exit_ ? last_exit_->failed() : true, std::chrono::floor<Duration>(now - started_at_), now);
+    decide_restart(this_life_exit_ ? this_life_exit_->failed() : true, std::chrono::floor<Duration>(now - started_at_), now);
 }
 
 void ServiceMachine::decide_restart(bool failed, Duration uptime, TimePoint now) {
@@ -94,13 +94,13 @@ std::vector<Action> ServiceMachine::handle(const Event& event, TimePoint now) {
             ready_ = !settings_.has_notification_fd && !settings_.has_ready_probe;
             started_at_ = now;
             ++starts_;
-            last_exit_.reset();
+            this_life_exit_.reset();
             break;
 
         case EventKind::SpawnFailed:
             if (state_ != ServiceState::Starting) break;
             ready_ = false;
-            last_exit_.reset();  // no life ended, so no finish script
+            this_life_exit_.reset();  // no life ended, so no finish script
             started_at_ = now;
             decide_restart(true, Duration{0}, now);
             break;
@@ -108,8 +108,8 @@ std::vector<Action> ServiceMachine::handle(const Event& event, TimePoint now) {
         case EventKind::MainExited:
             if (state_ != ServiceState::Running && state_ != ServiceState::Stopping) break;
             ready_ = false;
-            last_exit_ = exit_info(event.wait_status);
-            latest_exit_ = last_exit_;
+            this_life_exit_ = exit_info(event.wait_status);
+            last_exit_ = this_life_exit_;
             if (event.group_empty) {
                 deadline_.reset();
                 after_group_gone(actions, now);
@@ -136,7 +136,7 @@ std::vector<Action> ServiceMachine::handle(const Event& event, TimePoint now) {
         case EventKind::FinishExited:
             if (state_ != ServiceState::Finishing) break;
             deadline_.reset();
-            decide_restart(last_exit_ ? last_exit_->failed() : true, std::chrono::floor<Duration>(now - started_at_), now);
+            decide_restart(this_life_exit_ ? this_life_exit_->failed() : true, std::chrono::floor<Duration>(now - started_at_), now);
             break;
 
         case EventKind::Ready:

@@ -2,8 +2,10 @@
 
 #include <signal.h>
 #include <linux/capability.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -16,18 +18,9 @@
 #include "tend/log/logger.hpp"
 #include "tend/process/capabilities.hpp"
 #include "tend/process/owned_pipe.hpp"
-#include "tend/sys/code_pages.hpp"
 
 namespace tend::core {
 namespace {
-
-bool same_groups(std::vector<gid_t> a, std::vector<gid_t> b) {
-    std::sort(a.begin(), a.end());
-    std::sort(b.begin(), b.end());
-    return a == b;
-}
-
-std::string limit_text(rlim_t value) { return value == RLIM_INFINITY ? "unlimited" : std::to_string(value); }
 
 const process::IdentityChange* owner(const ServiceRecord& record) {
     return record.identity ? &*record.identity : nullptr;
@@ -43,29 +36,56 @@ Supervisor::Supervisor(sys::EventLoop& loop, const Clock& clock, ProcessOps& ops
 void Supervisor::load(const std::filesystem::path& services_dir, const std::vector<ExtraServiceDir>& extra,
                       const std::vector<std::string>& services_dir_after) {
     // tend's own capabilities, read once for every service's checks.
-    own_permitted_caps_ = process::own_permitted_capabilities();
-    own_effective_caps_ = process::own_effective_capabilities();
+    tend_privileges_ = process::TendPrivileges::current(context_.own_credentials);
     std::vector<std::string> skipped;
     std::vector<std::string> problems;
     auto dirs = config::list_service_dirs(services_dir, skipped, problems);
     for (const auto& note : skipped) log::debug("{}", note);
     for (const auto& problem : problems) log::warn("{}", problem);
+    // v2 loggers: services.d/NAME/log is a service of its own, NAME-log,
+    // reading NAME's stdout (s6-svscan's NAME/log). Pipes: (producer, logger).
+    std::vector<std::pair<std::string, std::string>> pipes;
+    std::map<std::filesystem::path, std::string> logger_names;
+    {
+        std::vector<std::filesystem::path> logger_dirs;
+        for (const auto& dir : dirs) {
+            std::error_code ignored;
+            const auto log_dir = dir / "log";
+            if (!std::filesystem::is_directory(log_dir, ignored)) continue;
+            const std::string name = dir.filename().string() + "-log";
+            if (std::any_of(dirs.begin(), dirs.end(), [&](const auto& d) { return d.filename() == name; })) {
+                log::warn("{}: not run as {}'s logger: a service named {} exists already", log_dir.string(),
+                          dir.filename().string(), name);
+                continue;
+            }
+            logger_dirs.push_back(log_dir);
+            logger_names[log_dir] = name;
+            pipes.emplace_back(dir.filename().string(), name);
+        }
+        dirs.insert(dirs.end(), logger_dirs.begin(), logger_dirs.end());
+    }
     std::map<std::string, const ExtraServiceDir*> extra_by_name;
     for (const auto& more : extra) {
         std::string name = more.dir.filename().string();
-        if (std::any_of(dirs.begin(), dirs.end(), [&](const auto& d) { return d.filename() == name; })) {
+        auto named = [&](const std::filesystem::path& d) {
+            auto logger = logger_names.find(d);
+            return (logger != logger_names.end() ? logger->second : d.filename().string()) == name;
+        };
+        if (std::any_of(dirs.begin(), dirs.end(), named)) {
             log::warn("{}: a service named {} is also in {}; that one runs", more.dir.string(), name,
                       services_dir.string());
             continue;
         }
         dirs.push_back(more.dir);
         extra_by_name[name] = &more;
+        if (!more.producer_for.empty()) pipes.emplace_back(name, more.producer_for);
     }
     services_.reserve(dirs.size());
     for (const auto& dir : dirs) {
         ServiceRecord record;
         record.dir = dir.string();
-        record.name = dir.filename().string();
+        const auto logger_name = logger_names.find(dir);
+        record.name = logger_name != logger_names.end() ? logger_name->second : dir.filename().string();
         // Decided before parsing: a primary whose dir is broken must still end
         // the container instead of leaving it running without its purpose.
         if (config::has_primary_file(dir)) {
@@ -79,6 +99,7 @@ void Supervisor::load(const std::filesystem::path& services_dir, const std::vect
             record.refusal = parsed.error().message();
         } else {
             record.config = std::move(*parsed);
+            record.config->name = record.name;  // a logger's dir is `log`: TEND_SERVICE is NAME-log
             if (auto it = extra_by_name.find(record.name); it != extra_by_name.end())
                 record.config->depends = it->second->depends;
             if (context_.options->s6_keep_env) record.config->keep_env = true;  // S6_KEEP_ENV
@@ -96,9 +117,10 @@ void Supervisor::load(const std::filesystem::path& services_dir, const std::vect
                 if (other.name == name && name != record.name && !other.refused())
                     record.config->depends.push_back(name);
     }
+    link_loggers(pipes);
     load_crontab();
     resolve_dependencies();
-    compute_held_by_down();
+    compute_held_down();
     for (auto& record : services_) {
         if (record.refused()) log::error("service {}: not started: {}", record.name, record.refusal);
     }
@@ -112,102 +134,26 @@ void Supervisor::prepare(ServiceRecord& record) {
     const config::ServiceConfig& cfg = *record.config;
     const config::Options& options = *context_.options;
 
-    record.credentials = context_.own_credentials;
-    if (cfg.user) {
-        auto resolved = process::resolve_user(*cfg.user);
-        if (!resolved) {
-            record.refusal = (std::filesystem::path(cfg.dir) / "user").string() + ": " + resolved.error();
-            return;
-        }
-        const process::Credentials& own = context_.own_credentials;
-        const bool same_uid = resolved->uid == own.uid && ::geteuid() == own.uid;
-        const bool same_gid = resolved->gid == own.gid && ::getegid() == own.gid;
-        const bool already_there = same_uid && same_gid && same_groups(resolved->groups, own.groups);
-        const bool may_set_groups = (own_effective_caps_ & process::capability_bit(CAP_SETGID)) != 0;
-        if (options.as_me) {
-            if (!already_there)
-                log::info("service {}: --as-me: running as tend's own user instead of '{}'", record.name, *cfg.user);
-            // The environment still describes tend's user: that is who it runs as.
-        } else if (same_uid && same_gid && !already_there && !may_set_groups) {
-            // tend's own user (an image run with --user 3000:3000): no switch is
-            // needed; only the supplementary groups differ, and tend may not set them.
-            log::debug("service {}: runs as tend's own uid {} and gid {} with tend's supplementary groups: "
-                       "tend lacks CAP_SETGID to set those of '{}'",
-                       record.name, own.uid, own.gid, *cfg.user);
-            record.credentials = *resolved;
-            record.credentials.groups = own.groups;
-        } else if (same_uid && !same_gid && !may_set_groups) {
-            // OpenShift: an arbitrary uid with gid 0. Refuse clearly instead of
-            // running with a gid the file did not ask for.
-            record.refusal = (std::filesystem::path(cfg.dir) / "user").string() + ": asks for gid " + std::to_string(resolved->gid) +
-                             " but tend runs as uid " + std::to_string(own.uid) + " with gid " +
-                             std::to_string(::getegid()) + " and lacks CAP_SETGID to change it; write `user " +
-                             std::to_string(own.uid) + ":" + std::to_string(::getegid()) +
-                             "` to run with tend's own ids";
-            return;
-        } else {
-            record.credentials = *resolved;
-            if (!already_there) {
-                // Refuse once, clearly, instead of failing every restart in the child.
-                // The same uid needs only CAP_SETGID (setresuid to one's own ids is allowed).
-                std::uint64_t needed = process::capability_bit(CAP_SETGID);
-                if (!same_uid) needed |= process::capability_bit(CAP_SETUID);
-                std::uint64_t missing = needed & ~own_effective_caps_;
-                if (missing != 0) {
-                    record.refusal = (std::filesystem::path(cfg.dir) / "user").string() + ": tend cannot switch to uid " +
-                                     std::to_string(resolved->uid) + ": it lacks " +
-                                     process::capability_names(missing) +
-                                     " (give the container these capabilities, or run tend with --as-me)";
-                    return;
-                }
-                record.identity = process::IdentityChange{resolved->uid, resolved->gid, resolved->groups};
-            }
-        }
+    process::IdentityRequest request;
+    request.user = cfg.user;
+    request.as_me = options.as_me;
+    request.limits = cfg.limits;
+    request.capabilities = cfg.capabilities;
+    request.allow_new_privs = cfg.allow_new_privs;
+    auto plan = process::plan_identity(request, tend_privileges_);
+    if (!plan) {
+        record.refusal = (std::filesystem::path(cfg.dir) / plan.error().file).string() + ": " + plan.error().reason;
+        return;
     }
-
-    // A limit above tend's own hard limit can only be set with
-    // CAP_SYS_RESOURCE: refuse once here rather than fail every restart.
-    if ((own_effective_caps_ & process::capability_bit(CAP_SYS_RESOURCE)) == 0) {
-        for (const auto& limit : cfg.limits) {
-            rlimit own{};
-            if (::getrlimit(static_cast<__rlimit_resource>(limit.resource), &own) != 0) continue;
-            if (limit.hard <= own.rlim_max) continue;
-            record.refusal = (std::filesystem::path(cfg.dir) / "limits").string() + ": " + limit.name + " " + limit_text(limit.hard) +
-                             " is above tend's hard limit " + limit_text(own.rlim_max) +
-                             " and tend lacks CAP_SYS_RESOURCE to raise it";
-            return;
-        }
+    if (plan->note) {
+        if (plan->note->info)
+            log::info("service {}: {}", record.name, plan->note->text);
+        else
+            log::debug("service {}: {}", record.name, plan->note->text);
     }
-
-    const uid_t target_uid = record.identity ? record.identity->uid : ::geteuid();
-    const bool non_root = target_uid != 0;
-    record.capabilities.manage = non_root || cfg.capabilities.has_value();
-    record.capabilities.keep = cfg.capabilities.value_or(0);
-    record.capabilities.raise_ambient = non_root && record.capabilities.keep != 0;
-    record.capabilities.bounding_best_effort = !cfg.allow_new_privs;
-    // With allow-new-privs the bounding set must really shrink (no_new_privs
-    // is what makes a leftover harmless otherwise), which takes CAP_SETPCAP:
-    // refused once here rather than failing at every restart.
-    if (record.capabilities.manage && cfg.allow_new_privs &&
-        (own_effective_caps_ & process::capability_bit(CAP_SETPCAP)) == 0) {
-        const std::uint64_t to_drop = process::own_bounding_set() & ~record.capabilities.keep;
-        if (to_drop != 0) {
-            record.refusal = (std::filesystem::path(cfg.dir) / "allow-new-privs").string() +
-                             ": tend cannot drop " + process::capability_names(to_drop) +
-                             " from the bounding set without CAP_SETPCAP, and without no_new_privs a setuid or "
-                             "file-capability program could regain them (give tend CAP_SETPCAP, or remove "
-                             "allow-new-privs)";
-            return;
-        }
-    }
-    if (cfg.capabilities) {
-        std::uint64_t missing = record.capabilities.keep & ~own_permitted_caps_;
-        if (missing != 0) {
-            record.refusal = (std::filesystem::path(cfg.dir) / "capabilities").string() + ": tend does not have " +
-                             process::capability_names(missing) + " to give";
-            return;
-        }
-    }
+    record.credentials = std::move(plan->credentials);
+    record.identity = std::move(plan->identity);
+    record.capabilities = plan->capabilities;
 
     prepare_confinement(record);
     if (record.refused()) return;
@@ -400,11 +346,8 @@ void Supervisor::start_batch() {
         // Loading and starting left free chunks all over the heap (parsed
         // files, directory listings, spawn plans): give their pages back to
         // the kernel once, so they do not stay in tend's RSS for its whole
-        // life (issue 11). The same for the mappings of the code only
-        // start-up ran (sys/code_pages.hpp). Cheap, and once per start_all.
+        // life. Cheap, and once per start_all.
         ::malloc_trim(0);
-        if (auto released = sys::release_code_pages())
-            log::debug("start-up done: released the mappings of {} KiB of code", released / 1024);
         notify({Notice::Kind::Changed, 0, {}});  // the CMD may wait for the last start
     }
 }
@@ -590,6 +533,98 @@ bool Supervisor::attach_output(ServiceRecord& record, process::SpawnPlan& plan) 
     return true;
 }
 
+void Supervisor::link_loggers(const std::vector<std::pair<std::string, std::string>>& pipes) {
+    auto index_of = [&](const std::string& name) -> std::optional<std::size_t> {
+        for (std::size_t i = 0; i < services_.size(); ++i)
+            if (services_[i].name == name) return i;
+        return std::nullopt;
+    };
+    for (const auto& [producer_name, logger_name] : pipes) {
+        const auto producer = index_of(producer_name);
+        const auto logger = index_of(logger_name);
+        if (!producer || services_[*producer].refused()) continue;  // said already, or a v3 error
+        ServiceRecord& record = services_[*producer];
+        if (!logger) {
+            log::warn("service {}: its output goes to tend: no service named '{}' reads it", producer_name, logger_name);
+            continue;
+        }
+        if (services_[*logger].refused()) {
+            log::warn("service {}: its logger {} is refused; its output goes to tend", producer_name, logger_name);
+            continue;
+        }
+        if (*logger == *producer) {
+            log::warn("service {}: it cannot be its own logger; its output goes to tend", producer_name);
+            continue;
+        }
+        if (record.logger) {
+            if (*record.logger != *logger)
+                log::warn("service {}: has a logger already ({}); {} is not given its output", producer_name,
+                          services_[*record.logger].name, logger_name);
+            continue;
+        }
+        record.logger = *logger;
+        services_[*logger].producers.push_back(*producer);
+        // The logger starts first and stops last, as with s6-rc: a producer
+        // depends on its consumer.
+        auto& depends = record.config->depends;
+        if (std::find(depends.begin(), depends.end(), logger_name) == depends.end()) depends.push_back(logger_name);
+        log::debug("service {}: its stdout goes to {}", producer_name, logger_name);
+    }
+}
+
+// The pipe of a logger, owned by its (first) producer's user, so that the
+// producer can reopen /dev/stdout as its own output pipe lets it. Both ends
+// stay with tend for its whole life, above fd 2 (the child replaces 0..2).
+bool Supervisor::make_log_pipe(ServiceRecord& logger) {
+    const ServiceRecord& owner_record = logger.producers.empty() ? logger : services_[logger.producers.front()];
+    const uid_t uid = owner_record.identity ? owner_record.identity->uid : ::geteuid();
+    const gid_t gid = owner_record.identity ? owner_record.identity->gid : ::getegid();
+    auto pipe = process::make_owned_pipe(uid, gid);
+    if (!pipe) {
+        log::error("service {}: cannot create the pipe it reads its producer's output from: {}", logger.name,
+                   pipe.error());
+        return false;
+    }
+    // The read end also keeps off the logger's notification-fd number (s6-log
+    // -d3 with notification-fd 3), which the child fills before its stdin.
+    const int taken = logger.config && logger.config->notification_fd ? *logger.config->notification_fd : -1;
+    for (sys::UniqueFd* end : {&pipe->read, &pipe->write}) {
+        if (end->get() >= 3 && !(end == &pipe->read && end->get() == taken)) continue;
+        const int moved = ::fcntl(end->get(), F_DUPFD_CLOEXEC, taken >= 3 ? taken + 1 : 3);
+        if (moved < 0) {
+            log::error("service {}: cannot move its log pipe above fd 2: {}", logger.name, std::strerror(errno));
+            return false;
+        }
+        *end = sys::UniqueFd(moved);
+    }
+    logger.log_pipe_read = std::move(pipe->read);
+    logger.log_pipe_write = std::move(pipe->write);
+    return true;
+}
+
+bool Supervisor::attach_log_pipe(ServiceRecord& record, process::SpawnPlan& plan, bool with_stdin) {
+    if (record.logger) {
+        ServiceRecord& logger = services_[*record.logger];
+        if (!logger.log_pipe_write && !make_log_pipe(logger)) return false;
+        plan.stdout_fd = logger.log_pipe_write.get();
+    }
+    if (with_stdin && !record.producers.empty()) {
+        if (!record.log_pipe_read && !make_log_pipe(record)) return false;
+        plan.stdin_fd = record.log_pipe_read.get();
+    }
+    return true;
+}
+
+std::vector<std::pair<std::string, std::size_t>> Supervisor::unread_log_pipes() const {
+    std::vector<std::pair<std::string, std::size_t>> unread;
+    for (const auto& record : services_) {
+        int bytes = 0;
+        if (record.log_pipe_read && ::ioctl(record.log_pipe_read.get(), FIONREAD, &bytes) == 0 && bytes > 0)
+            unread.emplace_back(record.name, static_cast<std::size_t>(bytes));
+    }
+    return unread;
+}
+
 void Supervisor::spawn_main(ServiceRecord& record) {
     const config::ServiceConfig& cfg = *record.config;
     const timespec spawned_at = ReadinessProbe::file_clock_now();  // for `ready-when file`
@@ -609,7 +644,7 @@ void Supervisor::spawn_main(ServiceRecord& record) {
     }
 
     std::vector<sys::UniqueFd> child_ends;  // closed in the parent after spawn
-    if (!attach_output(record, plan)) {
+    if (!attach_output(record, plan) || !attach_log_pipe(record, plan, true)) {
         dispatch(record, {EventKind::SpawnFailed});
         if (record.primary) primary_exited(126, "primary service " + record.name + " cannot get its output pipes");
         return;
@@ -720,6 +755,7 @@ void Supervisor::spawn_finish(ServiceRecord& record, const ExitInfo& exit) {
         return;
     }
     attach_output(record, plan);  // without its pipes, finish writes to tend's own
+    attach_log_pipe(record, plan, false);  // a producer's finish writes to its logger, as under s6
     auto pid = ops_.spawn(plan);
     if (!pid) {
         log::error("service {}: finish: {}", record.name, spawn_failure_text(record, *record.finish_start, *record.config->finish, pid.error(), false));
@@ -748,10 +784,7 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status, const std::optional<p
             if (scheduled(record)) {
                 scheduled_run_exited(record, exit);
             } else if (!record.primary && !failure) {  // a failure was said above
-                if (exit.signal != 0)
-                    log::info("service {}: killed by {}", record.name, config::signal_name(exit.signal));
-                else
-                    log::info("service {}: exited with code {}", record.name, exit.code);
+                log::info("service {}: {}", record.name, describe(exit));
             }
             if (context_.router && record.output_writer) context_.router->writer_exited(*record.output_writer);
             bool group_empty = !ops_.group_alive(record.pgid);
@@ -761,10 +794,8 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status, const std::optional<p
             }
             dispatch(record, {EventKind::MainExited, wait_status, group_empty});
             if (record.primary) {
-                std::string how = failure             ? std::string("cannot start")
-                                  : exit.signal != 0 ? std::string("killed by ") + config::signal_name(exit.signal)
-                                                      : "exited with code " + std::to_string(exit.code);
-                primary_exited(exit.shell_code(), "primary service " + record.name + " " + how);
+                primary_exited(exit.shell_code(),
+                               "primary service " + record.name + " " + (failure ? "cannot start" : describe(exit)));
             }
             return true;
         }
@@ -867,32 +898,32 @@ void Supervisor::signal_primaries(int signo) {
 // not "started": it must not hold back --wait-ready forever. `down` files are
 // read once, so this is computed once at load, each service visited once
 // (walking every dependency path was exponential in a dense graph).
-void Supervisor::compute_held_by_down() {
+void Supervisor::compute_held_down() {
     enum class Mark { None, Visiting, Done };
     std::vector<Mark> marks(services_.size(), Mark::None);
-    held_by_down_.assign(services_.size(), false);
+    held_down_.assign(services_.size(), false);
     std::function<bool(std::size_t)> visit = [&](std::size_t i) -> bool {
-        if (marks[i] == Mark::Done) return held_by_down_[i];
+        if (marks[i] == Mark::Done) return held_down_[i];
         if (marks[i] == Mark::Visiting) return false;  // a cycle: refused anyway
         marks[i] = Mark::Visiting;
         bool held = services_[i].config && services_[i].config->down;
         for (std::size_t dep : services_[i].dependencies) held = visit(dep) || held;
-        held_by_down_[i] = held;
+        held_down_[i] = held;
         marks[i] = Mark::Done;
         return held;
     };
     for (std::size_t i = 0; i < services_.size(); ++i) visit(i);
 }
 
-bool Supervisor::held_by_down(const ServiceRecord& record) const {
+bool Supervisor::held_down(const ServiceRecord& record) const {
     const auto index = static_cast<std::size_t>(&record - services_.data());
-    return index < held_by_down_.size() && held_by_down_[index];
+    return index < held_down_.size() && held_down_[index];
 }
 
 std::vector<std::string> Supervisor::not_ready() const {
     std::vector<std::string> names;
     for (const auto& record : services_) {
-        if (record.refused() || !record.machine || held_by_down(record)) continue;
+        if (record.refused() || !record.machine || held_down(record)) continue;
         if (!service_ready(record)) names.push_back(record.name);
     }
     return names;

@@ -12,16 +12,16 @@ ServiceRecord* Supervisor::find_service(const std::string& name) {
 }
 
 // Reasons no command can act on this service now.
-std::optional<Supervisor::AdminResult> Supervisor::admin_refusal(const ServiceRecord* record,
+std::optional<control::ActionResult> Supervisor::admin_refusal(const ServiceRecord* record,
                                                                  const std::string& name) const {
-    if (!record) return AdminResult{false, "no service named '" + name + "'"};
-    if (record->refused()) return AdminResult{false, name + ": refused: " + record->refusal};
-    if (!record->machine) return AdminResult{false, name + ": not loaded"};
-    if (stopping_all_) return AdminResult{false, name + ": tend is shutting down"};
+    if (!record) return control::ActionResult{false, "no service named '" + name + "'"};
+    if (record->refused()) return control::ActionResult{false, name + ": refused: " + record->refusal};
+    if (!record->machine) return control::ActionResult{false, name + ": not loaded"};
+    if (stopping_all_) return control::ActionResult{false, name + ": tend is shutting down"};
     return std::nullopt;
 }
 
-Supervisor::AdminResult Supervisor::admin_start(const std::string& name) {
+control::ActionResult Supervisor::admin_start(const std::string& name) {
     ServiceRecord* record = find_service(name);
     if (auto refusal = admin_refusal(record, name)) return *refusal;
     if (scheduled(*record)) return admin_run_now(*record);
@@ -41,7 +41,7 @@ Supervisor::AdminResult Supervisor::admin_start(const std::string& name) {
     return {true, name + ": " + to_string(after)};
 }
 
-Supervisor::AdminResult Supervisor::admin_stop(const std::string& name) {
+control::ActionResult Supervisor::admin_stop(const std::string& name) {
     ServiceRecord* record = find_service(name);
     if (auto refusal = admin_refusal(record, name)) return *refusal;
     if (record->primary) return {false, name + " is the primary service: use `tend ctl halt` to stop the container"};
@@ -61,7 +61,7 @@ Supervisor::AdminResult Supervisor::admin_stop(const std::string& name) {
     return {true, message};
 }
 
-Supervisor::AdminResult Supervisor::admin_restart(const std::string& name) {
+control::ActionResult Supervisor::admin_restart(const std::string& name) {
     ServiceRecord* record = find_service(name);
     if (auto refusal = admin_refusal(record, name)) return *refusal;
     if (record->primary) return {false, name + " is the primary service: its exit ends the container; use `tend ctl halt`"};
@@ -90,7 +90,7 @@ std::string Supervisor::next_run_text(std::size_t index) const {
 // `start`: arms the job (after `stop` or a `down` file) and runs it now; a
 // run that cannot start (one still going under `schedule-overlap skip`, a
 // dependency not ready) answers 1 with the reason, the job stays armed.
-Supervisor::AdminResult Supervisor::admin_run_now(ServiceRecord& record) {
+control::ActionResult Supervisor::admin_run_now(ServiceRecord& record) {
     const auto index = static_cast<std::size_t>(&record - services_.data());
     log::info("service {}: run requested through control", record.name);
     record.admin_stopped = false;
@@ -103,7 +103,7 @@ Supervisor::AdminResult Supervisor::admin_run_now(ServiceRecord& record) {
 
 // `stop`: no more ticks until `start` or `restart`; a run in progress is
 // stopped (down-signal, SIGKILL after timeout-kill).
-Supervisor::AdminResult Supervisor::admin_disarm(ServiceRecord& record) {
+control::ActionResult Supervisor::admin_disarm(ServiceRecord& record) {
     log::info("service {}: disarmed through control", record.name);
     const bool was_running = !record.machine->idle();
     const pid_t pid = record.pid;
@@ -120,7 +120,7 @@ Supervisor::AdminResult Supervisor::admin_disarm(ServiceRecord& record) {
 // `restart`: as `stop` then arming again: a run in progress is stopped and
 // the next run is the schedule's next tick, counted from now (an `@every`
 // period starts anew); nothing runs at once (that is `start`).
-Supervisor::AdminResult Supervisor::admin_rearm(ServiceRecord& record) {
+control::ActionResult Supervisor::admin_rearm(ServiceRecord& record) {
     const auto index = static_cast<std::size_t>(&record - services_.data());
     log::info("service {}: re-armed through control", record.name);
     const bool was_running = !record.machine->idle();
@@ -132,7 +132,7 @@ Supervisor::AdminResult Supervisor::admin_rearm(ServiceRecord& record) {
     return {true, message};
 }
 
-Supervisor::AdminResult Supervisor::admin_signal(const std::string& name, int signo) {
+control::ActionResult Supervisor::admin_signal(const std::string& name, int signo) {
     ServiceRecord* record = find_service(name);
     if (!record) return {false, "no service named '" + name + "'"};
     if (record->refused()) return {false, name + ": refused: " + record->refusal};

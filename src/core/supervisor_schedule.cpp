@@ -19,12 +19,6 @@
 #include "tend/log/logger.hpp"
 
 namespace tend::core {
-namespace {
-
-std::string seconds_text(Duration duration) { return fmt::format("{:.3f}s", duration.count() / 1000.0); }
-
-}  // namespace
-
 bool Supervisor::service_ready(const ServiceRecord& record) const {
     if (scheduled(record))
         return scheduler_->armed(static_cast<std::size_t>(&record - services_.data()));
@@ -201,14 +195,11 @@ void Supervisor::scheduled_run_exited(ServiceRecord& record, const ExitInfo& exi
     scheduler_->run_ended(index, exit, duration);
     auto at = scheduler_->next_run(index);
     const std::string next = at ? "next run " + scheduler_->format_local(index, *at) : std::string("no next run");
-    if (exit.signal != 0)
-        log::warn("service {}: run killed by {} after {}; {}", record.name, config::signal_name(exit.signal),
-                  seconds_text(duration), next);
-    else if (exit.code != 0)
-        log::warn("service {}: run failed with exit code {} after {}; {}", record.name, exit.code,
-                  seconds_text(duration), next);
+    if (exit.code != 0)
+        log::warn("service {}: run {} after {}; {}", record.name, describe(exit), config::human_duration(duration),
+                  next);
     else
-        log::info("service {}: run succeeded after {}; {}", record.name, seconds_text(duration), next);
+        log::info("service {}: run succeeded after {}; {}", record.name, config::human_duration(duration), next);
 }
 
 // The run is over for good (main, leftovers and finish all gone).

@@ -228,7 +228,9 @@ bool place_fd(int from, int to) {
         fail(status, SpawnStage::NotificationFd, errno);
     // Last of the fds: with tend's own fd 0 closed, any fd above may have
     // been given number 0.
-    if (plan.stdin_null) {
+    if (plan.stdin_fd >= 0) {
+        if (!place_fd(plan.stdin_fd, 0)) fail(status, SpawnStage::Stdin, errno);
+    } else if (plan.stdin_null) {
         int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (null_fd < 0 || !place_fd(null_fd, 0)) fail(status, SpawnStage::Stdin, errno);
         if (null_fd != 0) ::close(null_fd);
@@ -296,7 +298,7 @@ const char* describe(SpawnStage stage) {
         case SpawnStage::Signals: return "reset signals";
         case SpawnStage::Stdio: return "set up stdout/stderr";
         case SpawnStage::NotificationFd: return "set up notification-fd";
-        case SpawnStage::Stdin: return "put /dev/null on stdin";
+        case SpawnStage::Stdin: return "set up stdin";
         case SpawnStage::Exec: return "exec";
     }
     return "start";

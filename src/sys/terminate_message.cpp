@@ -2,8 +2,8 @@
 // CMakeLists.txt, next to static_nss_stubs.cpp).
 //
 // Why: libstdc++'s default handler, __gnu_cxx::__verbose_terminate_handler,
-// demangles the type name of the uncaught exception, and the demangler is
-// about 47 KB of the static binary. Defining the handler here keeps that
+// demangles the type name of the uncaught exception, and the demangler is a
+// large part of the static binary (bench/README.md, binary size). Defining the handler here keeps that
 // archive member out of the link. tend never lets an exception escape (PID 1
 // must not die), so this only words the message of a bug: the exception's
 // what() when it is a std::exception, then abort() as before.

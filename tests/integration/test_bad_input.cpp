@@ -1,5 +1,5 @@
 // Proves: docs/service-directory.md#bad-input
-// Issue 2 item 11: a malformed service dir is reported once, with the file's
+// A malformed service dir is reported once, with the file's
 // path and what is wrong, and only that service stays down; tend keeps
 // supervising the others and never exits because of it.
 #include <signal.h>

@@ -1,5 +1,5 @@
 // Proves: docs/service-directory.md#capabilities
-// Issue 3 item 1: the `capabilities` file. What a service really holds is read
+// The `capabilities` file. What a service really holds is read
 // from its own /proc/$$/status: the listed capabilities (made ambient for a
 // non-root user) and nothing else in any of the five sets; no file means
 // nothing at all for a non-root service, tend's own set for a root one.

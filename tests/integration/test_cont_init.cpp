@@ -1,5 +1,5 @@
 // Proves: docs/behaviour.md#stages
-// Issue 2 item 3: cont-init scripts run one at a time in byte order of name,
+// Cont-init scripts run one at a time in byte order of name,
 // as tend's user (root), with the container environment; a failure stops the
 // boot with the script's code unless --on-init-failure=continue.
 #include <signal.h>

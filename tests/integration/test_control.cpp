@@ -1,5 +1,5 @@
 // Proves: docs/control.md
-// Issue 7: the control socket, `tend ctl` and `tend health`, against tend as
+// The control socket, `tend ctl` and `tend health`, against tend as
 // PID 1. Clients run on the host: the socket lives in the sandbox's run/ dir,
 // which the PID namespace shares. Pids in replies are the namespace's, so
 // services write their own $$ for comparison.
@@ -245,7 +245,7 @@ TEST(Control, StatusTableAndJsonMatchTheServices) {
     EXPECT_TRUE(contains(lines_containing(table.out, "web").front(), "running")) << table.out;
     EXPECT_TRUE(contains(lines_containing(table.out, "idle").front(), "down")) << table.out;
 
-    ASSERT_TRUE(wait_until([&] { return contains(ctl(sandbox, {"status", "crash"}).out, "exited 78"); }));
+    ASSERT_TRUE(wait_until([&] { return contains(ctl(sandbox, {"status", "crash"}).out, "exited with code 78"); }));
     auto json = ctl(sandbox, {"status", "--json"});
     ASSERT_EQ(json.code, 0) << json.diagnostics();
     auto document = JsonParser(json.out).parse_document();
@@ -260,7 +260,7 @@ TEST(Control, StatusTableAndJsonMatchTheServices) {
     EXPECT_EQ(web->fields.at("uptime_ms").kind, Json::Kind::Number);
     const Json* crash = service_in(*document, "crash");
     ASSERT_NE(crash, nullptr);
-    EXPECT_EQ(crash->fields.at("last_exit").text, "exited 78");
+    EXPECT_EQ(crash->fields.at("last_exit").text, "exited with code 78");
     const Json* idle = service_in(*document, "idle");
     ASSERT_NE(idle, nullptr);
     EXPECT_EQ(idle->fields.at("state").text, "down");
@@ -350,9 +350,9 @@ TEST(Control, HealthFlipsWhileAServiceCrashLoopsAndBack) {
     CtlResult sick;
     ASSERT_TRUE(wait_until([&] {
         sick = health(sandbox);
-        return sick.code == 1 && contains(sick.err + sick.out, "exited 78");
+        return sick.code == 1 && contains(sick.err + sick.out, "exited with code 78");
     })) << sick.diagnostics();
-    EXPECT_TRUE(contains(sick.err + sick.out, "php-fpm: backoff, exited 78, restart in")) << sick.diagnostics();
+    EXPECT_TRUE(contains(sick.err + sick.out, "php-fpm: backoff, exited with code 78, restart in")) << sick.diagnostics();
 
     fs::remove(sandbox.out("broken"));
     EXPECT_TRUE(wait_until([&] { return health(sandbox).code == 0; }, 20s)) << health(sandbox).diagnostics();
@@ -821,7 +821,7 @@ TEST(Control, StartRunsAScheduledJobNowAndStatusShowsItsRuns) {
     ASSERT_TRUE(wait_for_lines(sandbox.out("report.runs"), 1)) << tend.current_err();
     ASSERT_TRUE(wait_until([&] {
         auto s = job_status(sandbox, "report");
-        return s && s->fields.at("last_exit").text == "exited 3";
+        return s && s->fields.at("last_exit").text == "exited with code 3";
     })) << tend.current_err();
 
     auto after = job_status(sandbox, "report");
@@ -838,12 +838,12 @@ TEST(Control, StartRunsAScheduledJobNowAndStatusShowsItsRuns) {
     ASSERT_EQ(table.code, 0) << table.diagnostics();
     auto job_lines = lines_containing(table.out, "@every 1h");
     ASSERT_EQ(job_lines.size(), 1u) << table.out;
-    EXPECT_TRUE(contains(job_lines.front(), "exited 3")) << table.out;
+    EXPECT_TRUE(contains(job_lines.front(), "exited with code 3")) << table.out;
     EXPECT_TRUE(contains(table.out, "NEXT RUN")) << table.out;
 
     auto healthy = health(sandbox);
     EXPECT_EQ(healthy.code, 0) << "a failing job never makes the container unhealthy\n" << healthy.diagnostics();
-    EXPECT_TRUE(contains(tend.current_err(), "service report: run failed with exit code 3 after")) << tend.current_err();
+    EXPECT_TRUE(contains(tend.current_err(), "service report: run exited with code 3 after")) << tend.current_err();
 
     tend.signal(SIGTERM);
     EXPECT_EQ(tend.wait().exit_code, 0);

@@ -1,5 +1,5 @@
 // Proves: docs/service-directory.md#the-environment-of-a-service
-// Issue 2 item 5: a service's environment is built from the spec's layers
+// A service's environment is built from the spec's layers
 // (cleared / keep-env / import-env, then PATH, HOME, USER, LOGNAME,
 // TEND_SERVICE, then env/), and container secrets never leak into a cleared one.
 #include <signal.h>
@@ -212,7 +212,7 @@ TEST(Environment, EnvdirNameWithEqualsFailsThatServiceNamingTheFile) {
     EXPECT_TRUE(logs_path_with_reason(r.err, path)) << r.diagnostics();
 }
 
-// Issue 11: tend borrows its environ's strings instead of copying them and
+// Tend borrows its environ's strings instead of copying them and
 // sorts them once. With a Kubernetes pod's hundreds of variables the CMD
 // still gets exactly the container environment, sorted by name, and a
 // keep-env service all of it plus TEND_SERVICE.

@@ -1,5 +1,5 @@
 // Proves: docs/behaviour.md#stages, docs/logs.md#service-output, docs/design-decisions.md#principles
-// Issue 8 item 7: work tend does on its event path stays bounded, whatever the
+// Work tend does on its event path stays bounded, whatever the
 // services do (tend as PID 1 of its own namespace).
 //
 // - Starting many services yields to signals: a SIGTERM that arrives while

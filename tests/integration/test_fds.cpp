@@ -1,5 +1,5 @@
 // Proves: docs/behaviour.md#stages, docs/service-directory.md#privilege-drop
-// Issue 2 item 6: services (and the CMD) see exactly fds 0, 1 and 2, even when
+// Services (and the CMD) see exactly fds 0, 1 and 2, even when
 // tend itself was started with extra inherited fds; tend closes those too.
 #include <signal.h>
 

@@ -1,5 +1,5 @@
 // Proves: docs/behaviour.md#the-final-sweep
-// Issue 6 item 3: the final sweep reaches every process, also when tend may
+// The final sweep reaches every process, also when tend may
 // not signal them (root without CAP_KILL, as with `--cap-drop ALL --cap-add
 // SETUID,SETGID`): kill(-1) skips them and still returns 0, so tend signals
 // them from one helper per uid. Messages give true counts.

@@ -1,5 +1,5 @@
 // Proves: docs/security.md, docs/testing.md#hostile-services
-// Issue 8 item 6: hostile services. A service running as nobody attacks tend
+// Hostile services. A service running as nobody attacks tend
 // (PID 1 of its namespace): setuid escalation, reading and tracing PID 1,
 // signalling PID 1 and everyone, a fork bomb, a 100 MB stdout flood against a
 // stalled reader, escaping SIGTERM by re-forking, stopping itself, holding
@@ -354,7 +354,7 @@ TEST(Hostile, HeldControlConnectionsDoNotStopOthersOrTheShutdown) {
 
 // --- a forged log line ----------------------------------------------------------------
 
-// Issue 8 item 7: a refused service dir named "x\ntend: info: service db:
+// A refused service dir named "x\ntend: info: service db:
 // ready" put that line into the text log as if tend had written it.
 TEST(Hostile, AServiceDirNameCannotForgeALogLine) {
     TEND_REQUIRE_NAMESPACES();

@@ -1,5 +1,5 @@
 // Proves: docs/service-directory.md#limits, docs/service-directory.md#files
-// Issue 3 item 2: `limits`, `umask` and `workdir`, read back from what the
+// `limits`, `umask` and `workdir`, read back from what the
 // service process really has: /proc/$$/limits, the Umask line of
 // /proc/$$/status and the /proc/$$/cwd link.
 #include <signal.h>

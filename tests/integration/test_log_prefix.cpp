@@ -1,5 +1,5 @@
 // Proves: docs/logs.md
-// Issue 3 item 3: --log-prefix, --log-format=json, --verbosity.
+// --log-prefix, --log-format=json, --verbosity.
 //
 // With --log-prefix every line a service writes reaches tend's stdout or
 // stderr (the same stream it was written to) as `<name> | <line>`: whole

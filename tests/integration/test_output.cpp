@@ -1,5 +1,5 @@
 // Proves: docs/logs.md#service-output
-// Issue 6 item 1 and issue 8's output defects: service output belongs to the
+// Service output belongs to the
 // service.
 //
 // By default every service has its own stdout and stderr pipe, owned by its
@@ -225,7 +225,7 @@ TEST(Output, PartialLineShowsWhileTheServiceRuns) {
     EXPECT_EQ(lines_containing(r.out, "prompt>"), (std::vector<std::string>{"prompt> "})) << "flushed once";
 }
 
-// Issue 8: with --log-prefix and tend's stdout stalled, 20 crash-looping
+// With --log-prefix and tend's stdout stalled, 20 crash-looping
 // services took tend from 179 to 259 fds in 9 s. Now a service's pipes are
 // made once: its restarts add none, prefixed or not.
 TEST(Output, CrashLoopWithStalledStdoutKeepsTendsFdCountConstant) {
@@ -327,7 +327,7 @@ std::string big_expected() {
     return expected;
 }
 
-// Issue 8: output still buffered at shutdown was cut off after --kill-grace
+// Output still buffered at shutdown was cut off after --kill-grace
 // with no word. The reader stalls until tend is shutting down, then reads
 // slowly (about 0.4 s for all, 4 times --kill-grace): every line arrives.
 TEST(OutputAtExit, BufferedOutputAllArrivesWithinTheDrainTimeout) {

@@ -1,5 +1,5 @@
 // Proves: docs/behaviour.md#exit-codes, docs/behaviour.md#a-primary-service
-// Issue 2 item 8: the primary (CMD, or a `primary` service) decides tend's
+// The primary (CMD, or a `primary` service) decides tend's
 // exit code, and its exit halts everything.
 #include <signal.h>
 

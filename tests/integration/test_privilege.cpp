@@ -1,5 +1,5 @@
 // Proves: docs/service-directory.md#users-and-groups, docs/service-directory.md#privilege-drop
-// Issue 2 item 4: the `user` file drops a service to exactly the requested
+// The `user` file drops a service to exactly the requested
 // uid, gid and groups, with no way back to root.
 #include <signal.h>
 

@@ -1,5 +1,5 @@
 // Proves: docs/service-directory.md#readiness, docs/service-directory.md#dependencies
-// Issue 3 item 4: readiness (`notification-fd`, s6 style), `depends`,
+// Readiness (`notification-fd`, s6 style), `depends`,
 // --wait-ready and --ready-timeout.
 //
 // Order is observed through one shared file that every process appends a

@@ -1,5 +1,5 @@
 // Proves: docs/service-directory.md#readiness
-// Issue 6 item 2: `ready-when` (socket, tcp, file) for daemons that cannot
+// `ready-when` (socket, tcp, file) for daemons that cannot
 // write to a notification fd.
 //
 // Order is observed as in test_readiness.cpp: every process appends a marker

@@ -1,5 +1,5 @@
 // Proves: docs/behaviour.md#signals, docs/migrating-from-tini.md
-// Issue 2 items 1 and 2: tend reaps every child, known or not, as PID 1 and as
+// Tend reaps every child, known or not, as PID 1 and as
 // a subreaper, without confusing unknown children with services.
 #include <signal.h>
 

@@ -393,7 +393,7 @@ TEST(S6Trees, AFailingStage2HookFollowsBehaviourIfStage2Fails) {
     RunResult r = run_tend(sandbox, options);
     ASSERT_FALSE(r.timed_out) << r.diagnostics();
     EXPECT_EQ(r.exit_code, 3) << r.diagnostics();
-    EXPECT_TRUE(contains(r.err, "S6_STAGE2_HOOK " + hook.string() + ": exited with 3")) << r.diagnostics();
+    EXPECT_TRUE(contains(r.err, "S6_STAGE2_HOOK " + hook.string() + ": exited with code 3")) << r.diagnostics();
     EXPECT_FALSE(file_exists(sandbox.out("cont-init"))) << "stopped before cont-init";
 
     options.env["S6_BEHAVIOUR_IF_STAGE2_FAILS"] = "0";

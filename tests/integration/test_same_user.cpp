@@ -1,5 +1,5 @@
 // Proves: docs/service-directory.md#users-and-groups
-// Issue 6 item 5 (SPEC, fine points): a `user` file naming tend's own uid and
+// A `user` file naming tend's own uid and
 // gid needs no switch and no capability, so one image runs both as root and
 // with `--user 3000:3000`. The groups the file implies are set where tend may
 // (CAP_SETGID), else the service keeps tend's own (said at debug level). When

@@ -1,5 +1,5 @@
 // Proves: docs/scheduled-services.md
-// Issue 10: scheduled services (a `schedule` file), with the real binary as
+// Scheduled services (a `schedule` file), with the real binary as
 // PID 1: every-second ticks run once each, overlaps are skipped (or
 // replaced) and logged, a run gets the service's uid, env and no_new_privs,
 // failures are logged and stop nothing, tend sleeps between ticks, and it all
@@ -107,7 +107,7 @@ TEST(Schedule, ARunHasTheServicesUserEnvironmentAndNoNewPrivs) {
     sandbox.service("failing").line("schedule", "* * * * * * *").run("exit 3\n");
     TendProcess tend(sandbox);
     ASSERT_TRUE(wait_for_file(sandbox.out("report.status"), 15s)) << tend.current_err();
-    ASSERT_TRUE(tend.wait_for_err("service failing: run failed with exit code 3 after", 15s)) << tend.current_err();
+    ASSERT_TRUE(tend.wait_for_err("service failing: run exited with code 3 after", 15s)) << tend.current_err();
     EXPECT_TRUE(tend.running()) << "a failed run never stops the container";
     ASSERT_TRUE(tend.signal(SIGTERM));
     RunResult r = tend.wait();

@@ -1,5 +1,5 @@
 // Proves: docs/behaviour.md#stages, docs/behaviour.md#shutdown-timing
-// Issue 2 item 9: shutdown stops every service's process group, SIGKILLs a
+// Shutdown stops every service's process group, SIGKILLs a
 // stubborn one after its timeout-kill, runs cont-finish, kills whatever
 // escaped with kill(-1) (PID 1 only), exits with the spec's code, and takes
 // milliseconds when everything cooperates.

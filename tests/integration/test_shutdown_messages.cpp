@@ -1,7 +1,7 @@
 // Proves: docs/logs.md#why-tend-shut-down-and-its-exit-code
-// Issue 6 item 6 (SPEC, Logs): each shutdown says why it started, and tend's
+// Each shutdown says why it started, and tend's
 // last line names its exit code. Used like tini (no service, no script), tend
-// prints nothing at the default verbosity. Issue 8: a cont-init script that
+// prints nothing at the default verbosity. A cont-init script that
 // ignores SIGTERM gets SIGKILL after --services-grace.
 #include <signal.h>
 

@@ -1,5 +1,5 @@
 // Proves: docs/behaviour.md#signals
-// Issue 2 item 10: SIGHUP, SIGUSR1, SIGUSR2 and SIGWINCH sent to tend reach
+// SIGHUP, SIGUSR1, SIGUSR2 and SIGWINCH sent to tend reach
 // the primary; with --forward-signals SIGTERM goes to the primary too and the
 // shutdown waits for it to exit.
 #include <signal.h>

@@ -1,5 +1,5 @@
 // Proves: docs/service-directory.md#restart-backoff
-// Issue 2 item 7: services are restarted with the spec's backoff (100 ms,
+// Services are restarted with the spec's backoff (100 ms,
 // doubling), according to `restart`; `finish` gets "<exit code> <signal>";
 // `down` keeps a service from starting. (Exact delays are unit-tested with a
 // fake clock; here the real binary's count in a window is bounded.)

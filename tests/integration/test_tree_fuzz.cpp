@@ -1,5 +1,5 @@
 // Proves: docs/service-directory.md#bad-input, docs/testing.md#whole-trees
-// Issue 8 item 5: the whole-tree fuzzer. Random services dirs (random bytes
+// The whole-tree fuzzer. Random services dirs (random bytes
 // in files, huge files, FIFOs, symlink loops, directories where files belong,
 // control bytes in names, entries that are no dir at all) beside one
 // well-formed canary service, run by the real binary as PID 1. tend never

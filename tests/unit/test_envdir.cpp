@@ -140,7 +140,7 @@ INSTANTIATE_TEST_SUITE_P(
                       "is not a directory"},
         BadEnvdirCase{"EnvIsASymlinkLoop", [](const fs::path& e) { fs::create_symlink("env", e); }, "env",
                       "Too many levels of symbolic links"},
-        // Issue 8: the env dir itself as a dangling symlink was "No such
+        // The env dir itself as a dangling symlink was "No such
         // file or directory", unlike every other file of a service dir.
         BadEnvdirCase{"EnvIsADanglingSymlink", [](const fs::path& e) { fs::create_symlink("/nonexistent/env", e); },
                       "env", "dangling symbolic link (its target does not exist)"},

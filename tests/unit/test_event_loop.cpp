@@ -1,4 +1,4 @@
-// The event loop's failure policy (issue 8 item 1): whatever a handler,
+// The event loop's failure policy: whatever a handler,
 // timer handler, deferred task or end-of-round hook throws is reported once,
 // with where and why, and the loop goes on; std::bad_alloc is reported as out
 // of memory (tend then shuts down gracefully).

@@ -41,6 +41,9 @@
 #define LLVMFuzzerTestOneInput fuzz_s6_env_input
 #include "../../fuzz/fuzz_s6_env.cpp"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_s6_log_input
+#include "../../fuzz/fuzz_s6_log.cpp"
+#undef LLVMFuzzerTestOneInput
 #define LLVMFuzzerTestOneInput fuzz_s6rc_input
 #include "../../fuzz/fuzz_s6rc.cpp"
 #undef LLVMFuzzerTestOneInput
@@ -137,6 +140,7 @@ INSTANTIATE_TEST_SUITE_P(
                       ReplayCase{"fuzz_line_splitter", fuzz_line_splitter_input},
                       ReplayCase{"fuzz_ready_when", fuzz_ready_when_input},
                       ReplayCase{"fuzz_s6_env", fuzz_s6_env_input},
+                      ReplayCase{"fuzz_s6_log", fuzz_s6_log_input},
                       ReplayCase{"fuzz_s6rc", fuzz_s6rc_input},
                       ReplayCase{"fuzz_schedule", fuzz_schedule_input},
                       ReplayCase{"fuzz_service_file", fuzz_service_file_input},

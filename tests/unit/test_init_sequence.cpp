@@ -1,4 +1,4 @@
-// The init sequence as a pure machine (issue 8 item 2): every phase
+// The init sequence as a pure machine: every phase
 // transition and timeout, the exit-code rules of docs/behaviour.md, and a shutdown
 // signal arriving in each phase, driven with a fake clock and made-up facts.
 #include <gtest/gtest.h>
@@ -113,7 +113,7 @@ TEST(InitSequence, AFailingContInitScriptStopsTheBootWithItsCode) {
     Driver d;
     d.send({EK::ScriptStarted, 0, false, "/etc/cont-init.d/10-x"});
     d.send({EK::ScriptExited, 3, true, "/etc/cont-init.d/10-x"});
-    EXPECT_TRUE(d.said("/etc/cont-init.d/10-x: exited with 3; stopping (--on-init-failure=stop)"));
+    EXPECT_TRUE(d.said("/etc/cont-init.d/10-x: exited with code 3; stopping (--on-init-failure=stop)"));
     EXPECT_TRUE(d.asked(AK::SkipScripts));
     EXPECT_TRUE(d.sequence.shutdown_requested());
     d.send({EK::ContInitDone});
@@ -134,7 +134,7 @@ TEST(InitSequence, OnInitFailureContinueGoesOn) {
     settings.stop_on_init_failure = false;
     Driver d(settings);
     d.send({EK::ScriptExited, 3, true, "s"});
-    EXPECT_TRUE(d.said("s: exited with 3; continuing (--on-init-failure=continue)"));
+    EXPECT_TRUE(d.said("s: exited with code 3; continuing (--on-init-failure=continue)"));
     EXPECT_FALSE(d.asked(AK::SkipScripts));
     d.send({EK::ContInitDone});
     EXPECT_EQ(d.sequence.phase(), Phase::Running);
@@ -226,7 +226,7 @@ TEST(InitSequence, AContFinishScriptGetsSigkillAfterFinishTimeout) {
     EXPECT_TRUE(d.asked(AK::KillScript, SIGKILL));
     d.facts.script_running = false;
     d.send({EK::ScriptExited, 137, true, "f"});
-    EXPECT_TRUE(d.said("f: exited with 137"));
+    EXPECT_TRUE(d.said("f: exited with code 137"));
     EXPECT_TRUE(d.asked(AK::RunNextScript));
     EXPECT_FALSE(d.sequence.next_deadline()) << "the next script gets its own timeout";
 }
@@ -466,6 +466,108 @@ TEST(InitSequence, ForwardSignalsSendsTheSignalToARunningPrimaryInstead) {
     d.facts.cmd_running = false;
     d.send({EK::ShutdownSignal, SIGTERM, false, "SIGTERM received"});
     EXPECT_EQ(d.sequence.phase(), Phase::ContFinish);
+}
+
+// ---- halts from inside the container and the final exit code -----------------
+
+TEST(InitSequence, AHaltRequestWithACodeWinsEvenDuringShutdown) {
+    Driver d;
+    d.to_stopping_primary();
+    d.send(InitEvent::halt_request(9, "halt with exit code 9 requested by pid 7 (uid 0)"));
+    EXPECT_EQ(d.sequence.final_exit_code(std::nullopt), 9);
+    EXPECT_EQ(d.sequence.final_exit_code(4), 9) << "a halt's code wins over s6-overlay's exit-code files";
+}
+
+TEST(InitSequence, AHaltRequestWithoutACodeKeepsWhatWasDecidedBeforeIt) {
+    Driver d;
+    d.to_running();
+    d.send(InitEvent::halt_request(std::nullopt, "halt requested by pid 7 (uid 0)"));
+    EXPECT_TRUE(d.said("shutting down: halt requested by pid 7 (uid 0)"));
+    d.facts.cmd_running = false;
+    d.send({EK::PrimaryExited, 143, false, "CMD killed by SIGTERM"});
+    EXPECT_EQ(d.sequence.final_exit_code(std::nullopt), 0) << "the CMD ended by the halt decides nothing";
+    EXPECT_EQ(d.sequence.final_exit_code(4), 4) << "s6-overlay's exit-code file decides then";
+
+    Driver after;  // the primary had exited first: its code stays
+    after.to_running();
+    after.send({EK::PrimaryExited, 3, false, "CMD exited with code 3"});
+    after.send(InitEvent::halt_request(std::nullopt, "halt requested by pid 7 (uid 0)"));
+    EXPECT_EQ(after.sequence.final_exit_code(std::nullopt), 3);
+}
+
+TEST(InitSequence, WithoutAHaltTheExitCodeFilesWinOverThePrimarys) {
+    Driver d;
+    d.to_running();
+    d.send({EK::PrimaryExited, 3, false, "CMD exited with code 3"});
+    EXPECT_EQ(d.sequence.final_exit_code(std::nullopt), 3);
+    EXPECT_EQ(d.sequence.final_exit_code(5), 5);
+}
+
+TEST(InitSequence, TheCmdStartsOnceAndOnlyWhileRunning) {
+    Driver d;
+    d.send({EK::ContInitDone});
+    d.send({EK::ServicesStarted});
+    auto first = d.send({EK::CmdStarting});
+    auto second = d.send({EK::CmdStarting});
+    EXPECT_EQ(std::count_if(first.begin(), first.end(), [](const InitAction& a) { return a.kind == AK::StartCmd; }), 1);
+    EXPECT_TRUE(second.empty()) << "asked twice (two changes before the first was handled): started once";
+
+    Driver late;  // the services' start already ended Running
+    late.send({EK::ContInitDone});
+    late.send({EK::ServicesStarted, 0, true});
+    late.send({EK::CmdStarting});
+    EXPECT_FALSE(late.asked(AK::StartCmd));
+}
+
+TEST(InitSequence, AScriptKilledAtItsOwnDeadlineSaysWhichOne) {
+    Driver d;
+    d.facts.script_running = true;
+    d.send({EK::ScriptStarted, 0, false, "up"});
+    d.send({EK::ScriptDeadline, 0, false, "timeout-up of 300 ms passed", 0, d.clock.now() + Duration{300}});
+    d.fire();
+    ASSERT_TRUE(d.asked(AK::KillScript, SIGKILL));
+    EXPECT_EQ(d.actions.back().text, "timeout-up of 300 ms passed");
+
+    Driver f;  // --finish-timeout comes first: it is the one named
+    f.to_cont_finish();
+    f.facts.script_running = true;
+    f.send({EK::ScriptStarted, 0, false, "down"});
+    f.send({EK::ScriptDeadline, 0, false, "timeout-down of 5 s passed", 0, f.clock.now() + Duration{5000}});
+    f.fire();
+    ASSERT_TRUE(f.asked(AK::KillScript, SIGKILL));
+    EXPECT_EQ(f.actions.back().text, "still running after --finish-timeout");
+}
+
+// ---- an event loop that keeps failing ----------------------------------------
+
+TEST(InitSequence, ALoopThatKeepsFailingStartsTheShutdown) {
+    Driver d;
+    d.to_running();
+    for (unsigned i = 1; i < kLoopFailuresBeforeShutdown; ++i)
+        d.send(InitEvent::loop_failed("epoll_wait failed: Bad file descriptor", i));
+    EXPECT_TRUE(d.said("event loop: epoll_wait failed: Bad file descriptor"));
+    EXPECT_EQ(d.sequence.phase(), Phase::Running) << "one failure is logged, not yet escalated";
+    d.send(InitEvent::loop_failed("epoll_wait failed: Bad file descriptor", kLoopFailuresBeforeShutdown));
+    EXPECT_TRUE(d.said("shutting down: the event loop keeps failing (epoll_wait failed: Bad file descriptor)"));
+    EXPECT_TRUE(d.asked(AK::SignalCmd, SIGTERM));
+    EXPECT_EQ(d.sequence.phase(), Phase::StoppingPrimary);
+    EXPECT_EQ(d.sequence.exit_code(), 1);
+}
+
+TEST(InitSequence, ALoopThatStillFailsExitsWithTheDecidedCode) {
+    Driver d;
+    d.to_running();
+    d.send({EK::PrimaryExited, 3, false, "CMD exited with code 3"});
+    d.facts.primaries_down = false;  // a service that never gets to stop
+    d.send({EK::ShutdownSignal, SIGTERM, false, "SIGTERM received"});
+    for (unsigned i = 1; i < kLoopFailuresBeforeExit; ++i) {
+        d.send(InitEvent::loop_failed("epoll_wait failed: Bad file descriptor", i));
+        ASSERT_NE(d.sequence.phase(), Phase::Done) << i;
+    }
+    d.send(InitEvent::loop_failed("epoll_wait failed: Bad file descriptor", kLoopFailuresBeforeExit));
+    EXPECT_EQ(d.sequence.phase(), Phase::Done) << "never a spin: the loop cannot carry the shutdown";
+    EXPECT_TRUE(d.asked(AK::FinalSweep, SIGTERM));
+    EXPECT_EQ(d.sequence.exit_code(), 3) << "the code decided before the loop broke";
 }
 
 }  // namespace

@@ -179,13 +179,42 @@ TEST_F(S6rc, BundlesThatContainEachOtherEnd) {
     EXPECT_EQ(longrun_names(plan), std::vector<std::string>{"svc"});
 }
 
-TEST_F(S6rc, PipelinesAreWarnedAbout) {
+// s6-rc pipelines: the producer depends on its consumer (which starts
+// first, stops last) and names it; either side's file makes the pair.
+TEST_F(S6rc, PipelinesLinkProducerToConsumer) {
     define("svc", "longrun");
+    define("svc-log", "longrun");
+    define("other", "longrun");
+    define("other-log", "longrun");
     tend::testing::write_file(rc() / "svc" / "producer-for", "svc-log\n");
+    tend::testing::write_file(rc() / "other-log" / "consumer-for", "other\n");
+    tend::testing::write_file(rc() / "svc-log" / "pipeline-name", "svc-pipeline\n");
+    member("user", "svc-pipeline");  // the bundle brings both
+    member("user", "other");         // the dependency brings its consumer
+    auto plan = load_s6rc(dir_.path());
+    EXPECT_TRUE(plan.errors.empty()) << plan.errors.front();
+    EXPECT_TRUE(plan.warnings.empty());
+    ASSERT_EQ(plan.longruns.size(), 4u);
+    auto find = [&](const std::string& name) {
+        return *std::find_if(plan.longruns.begin(), plan.longruns.end(), [&](const auto& l) { return l.name == name; });
+    };
+    EXPECT_EQ(find("svc").producer_for, "svc-log");
+    EXPECT_EQ(find("svc").depends, std::vector<std::string>{"svc-log"});
+    EXPECT_EQ(find("other").producer_for, "other-log");
+    EXPECT_EQ(find("other").depends, std::vector<std::string>{"other-log"});
+    EXPECT_EQ(find("svc-log").producer_for, "");
+}
+
+TEST_F(S6rc, PipelinesOfOneshotsOrUnknownNamesAreErrors) {
+    define("svc", "longrun");
+    define("init-x", "oneshot");
+    tend::testing::write_file(rc() / "svc" / "producer-for", "init-x\n");
     member("user", "svc");
     auto plan = load_s6rc(dir_.path());
-    ASSERT_EQ(plan.warnings.size(), 1u);
-    EXPECT_NE(plan.warnings[0].find("producer-for"), std::string::npos);
+    ASSERT_EQ(plan.errors.size(), 1u);
+    EXPECT_NE(plan.errors[0].find("producer-for: 'init-x' is not a longrun"), std::string::npos) << plan.errors[0];
+    ASSERT_EQ(plan.longruns.size(), 1u);
+    EXPECT_EQ(plan.longruns[0].producer_for, "");  // it runs on its own
 }
 
 }  // namespace

@@ -367,7 +367,7 @@ TEST_F(ScheduledServiceTest, CtlStartRunsAJobNowAndStatusShowsTheRun) {
         const auto s = status_of(bridge.services(), "job");
         EXPECT_EQ(s.state, "scheduled");
         EXPECT_TRUE(s.ready) << "a failed run does not make it unready";
-        EXPECT_EQ(s.last_exit, "exited 3");
+        EXPECT_EQ(s.last_exit, "exited with code 3");
         EXPECT_TRUE(s.last_exit_failed);
         EXPECT_EQ(s.schedule->last_duration, milliseconds(1500));
         EXPECT_EQ(s.restarts, 0u);

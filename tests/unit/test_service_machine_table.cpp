@@ -1,4 +1,4 @@
-// ServiceMachine over every (state, event) pair (issue 8 item 2), table-driven
+// ServiceMachine over every (state, event) pair, table-driven
 // in the way of Horust's tests: each row puts a fresh machine into a state by
 // a fixed recipe, sends one event, and names the state it must be in and the
 // actions it must ask for. A pair that changes behaviour changes its row.

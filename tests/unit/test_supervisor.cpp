@@ -199,7 +199,7 @@ TEST_F(SupervisorTest, ACrashedDependantRestartsOnlyOnceItsDependencyIsReadyAgai
 
 }  // namespace
 
-// Issue 8 item 1: a handler that throws is caught by the loop (one place), the
+// A handler that throws is caught by the loop (one place), the
 // failure is reported with its cause, and supervision goes on: the stop whose
 // SIGTERM failed still ends with timeout-kill's SIGKILL, and every service
 // reaches Down.

@@ -162,12 +162,12 @@ TEST_F(SupervisorAdmin, BridgeReportsStateRestartsAndLastExit) {
     EXPECT_EQ(web.uptime, control::Millis(1500));
     EXPECT_TRUE(web.ready);
     EXPECT_EQ(crash.state, "backoff");
-    EXPECT_EQ(crash.last_exit, "exited 78");
+    EXPECT_EQ(crash.last_exit, "exited with code 78");
     EXPECT_EQ(crash.restart_in, control::Millis(100));
     fire_timers();
     list = bridge.services();
     const auto& again = list[0].name == "crash" ? list[0] : list[1];
     EXPECT_EQ(again.state, "running");
     EXPECT_EQ(again.restarts, 1u);
-    EXPECT_EQ(again.last_exit, "exited 78") << "the last exit stays visible after the restart";
+    EXPECT_EQ(again.last_exit, "exited with code 78") << "the last exit stays visible after the restart";
 }

@@ -25,6 +25,7 @@ enum class Applet {
     Svwait,
     Svok,
     S6Rc,
+    S6Log,
     Supercronic,  // run by core::run_supercronic (it runs tend itself), not by run_applet
 };
 

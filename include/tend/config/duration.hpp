@@ -25,8 +25,14 @@ inline constexpr std::string_view kDurationForms =
 // came from and what it was).
 std::expected<std::chrono::milliseconds, std::string> parse_duration(std::string_view text);
 
-// "3 s", "500 ms", "2 min", "1 h": the largest unit that divides it exactly,
-// for --help and log lines.
+// The two ways tend writes a duration, both here:
+// - describe_duration: a configured value, exactly and in a form the user
+//   could type back ("3 s", "500 ms", "2 min", "1 h": the largest unit that
+//   divides it), for --help and messages about options and files;
+// - human_duration: a measured one (an uptime, a run, a backoff), rounded
+//   for reading ("250 ms", "1.6 s", "3 min 5 s", "2 h 5 min", "1 d 3 h"),
+//   for `tend ctl status` and log lines.
 std::string describe_duration(std::chrono::milliseconds duration);
+std::string human_duration(std::chrono::milliseconds duration);
 
 }  // namespace tend::config

@@ -21,7 +21,10 @@
 // s6-overlay's own names are dependency and bundle targets: `base`,
 // `fix-attrs` and `legacy-cont-init` are met once cont-init.d has run,
 // `legacy-services` once services.d has started, `user`/`user2` are the
-// bundles. A longrun that depends on a oneshot that must wait for services
+// bundles. Pipelines (`producer-for`, `consumer-for`, `pipeline-name`) link
+// a producer to its consumer (S6rcLongrun::producer_for); the producer
+// depends on the consumer and `pipeline-name` is a bundle of the pipeline.
+// A longrun that depends on a oneshot that must wait for services
 // cannot be ordered and is refused, naming both. Cycles and missing names
 // refuse what they touch.
 #pragma once
@@ -41,6 +44,9 @@ struct S6rcLongrun {
     // Starts after every services.d service: only user2 wants it, or it
     // depends on legacy-services.
     bool after_legacy_services = false;
+    // s6-rc pipeline: the longrun whose stdin is this one's stdout (it is
+    // also in `depends`), empty when none.
+    std::string producer_for = {};
 };
 
 struct S6rcOneshot {

@@ -59,7 +59,7 @@ struct EnvdirEntry {
 struct ServiceConfig {
     // The paths are kept as strings: the supervisor holds this for every
     // service for its whole life, and a std::filesystem::path also stores
-    // each of its components (hundreds of bytes a path; issue 11).
+    // each of its components (bench/README.md, memory per service).
     std::string name;                     // directory name
     std::string dir;                      // the service dir itself
     std::string run;                      // dir/run, checked: regular, executable

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "tend/config/duration.hpp"
 #include "tend/control/protocol.hpp"
 
 namespace tend::control {
@@ -128,7 +129,7 @@ struct WaitReadyArgs {
 };
 std::expected<WaitReadyArgs, std::string> parse_wait_ready(const std::vector<std::string>& args);
 
-// "1.6 s", "250 ms", "3 min 5 s": durations for people.
-std::string human_duration(Millis duration);
+// "1.6 s", "250 ms", "3 min 5 s": durations for people (config/duration.hpp).
+using config::human_duration;
 
 }  // namespace tend::control

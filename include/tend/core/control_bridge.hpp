@@ -20,11 +20,11 @@ public:
 
     std::vector<control::ServiceStatus> services() const override;
     std::optional<std::string> not_running_reason() const override { return tend_state ? tend_state() : std::nullopt; }
-    control::ActionResult start(const std::string& name) override { return convert(supervisor_.admin_start(name)); }
-    control::ActionResult stop(const std::string& name) override { return convert(supervisor_.admin_stop(name)); }
-    control::ActionResult restart(const std::string& name) override { return convert(supervisor_.admin_restart(name)); }
+    control::ActionResult start(const std::string& name) override { return supervisor_.admin_start(name); }
+    control::ActionResult stop(const std::string& name) override { return supervisor_.admin_stop(name); }
+    control::ActionResult restart(const std::string& name) override { return supervisor_.admin_restart(name); }
     control::ActionResult signal(const std::string& name, int signo) override {
-        return convert(supervisor_.admin_signal(name, signo));
+        return supervisor_.admin_signal(name, signo);
     }
     void halt(int code, uid_t uid) override {
         if (on_halt) on_halt(code, uid);
@@ -35,7 +35,6 @@ public:
 
 private:
     void describe_schedule(std::size_t service, const ScheduleStatus& schedule, control::ServiceStatus& s) const;
-    static control::ActionResult convert(const Supervisor::AdminResult& result) { return {result.ok, result.message}; }
 
     Supervisor& supervisor_;
     const Clock& clock_;

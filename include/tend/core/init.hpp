@@ -27,6 +27,7 @@
 #include <sys/signalfd.h>
 #include <sys/types.h>
 
+#include <deque>
 #include <expected>
 #include <memory>
 #include <optional>
@@ -86,9 +87,13 @@ private:
     void drain_output();
     // `reason` completes "shutting down: ..." (e.g. "CMD exited with code 3").
     void primary_exited(int code, const std::string& reason);
-    // The phases themselves are decided by sequence_ (InitSequence, pure):
-    // feed() sends it an event and carries out its actions.
-    void feed(const InitEvent& event);
+    // The phases and the exit code are decided by sequence_ (InitSequence,
+    // pure): post() queues an event for it; drain() hands the queue over one
+    // event at a time, carries out its actions (which may post more) and then
+    // sends Progress until the phase stays. An event posted from inside an
+    // action waits for its turn: the sequence is never re-entered.
+    void post(InitEvent event);
+    void drain();
     void carry_out(const std::vector<InitAction>& actions);
     InitFacts facts() const;
     void advance_shutdown();
@@ -114,6 +119,8 @@ private:
     bool is_pid1_ = false;
 
     InitSequence sequence_{InitSettings{}};
+    std::deque<InitEvent> pending_;  // posted, not yet handed to sequence_
+    bool draining_ = false;
     std::vector<std::filesystem::path> scripts_;  // of the current script phase
     std::size_t next_script_ = 0;
     pid_t script_pid_ = 0;
@@ -132,8 +139,6 @@ private:
     void setup_s6_runtime();
     void refresh_container_environment();
     void on_halt_request(const signalfd_siginfo& info);
-    void record_halt(std::optional<int> code);
-    int final_exit_code() const;
     void list_cont_init_scripts();
     bool start_stage2_hook();               // S6_STAGE2_HOOK: true when it runs
     void stage2_hook_exited(int wait_status);
@@ -144,24 +149,20 @@ private:
     bool late_oneshots_pending() const;
     void maybe_run_late_oneshot();
     void late_oneshot_exited(int wait_status);
-    void late_oneshot_finished(const config::S6rcOneshot& oneshot, int code);
+    void late_oneshot_finished(const config::S6rcOneshot& oneshot, const ExitInfo& exit);
     pid_t late_pid_ = 0;
     std::size_t next_late_ = 0;  // late oneshots started
+    bool late_oneshot_halted_ = false;  // one failed with S6_BEHAVIOUR_IF_STAGE2_FAILS=2
     void append_s6rc_up_scripts();    // v3 oneshots after cont-init.d
     void prepend_s6rc_down_scripts(); // their down scripts before cont-finish.d
     std::vector<Supervisor::ExtraServiceDir> s6rc_services() const;  // v3 longruns
     std::vector<std::string> s6rc_user_longruns() const;  // what services.d waits for
     compat::ScriptRole script_role(const std::filesystem::path& script) const;  // a oneshot's up/down is execline
-    void arm_s6rc_script_timeout();  // after a script started: its timeout-up/-down, if sooner
-    std::string overdue_script_text(std::string_view fallback) const;  // why the deadline killed it
-    std::optional<std::string> s6rc_timeout_armed_;  // "timeout-up of 2 s passed" while that deadline holds
+    void arm_s6rc_script_timeout();  // after a script started: its timeout-up/-down
     config::S6rcPlan s6rc_;
     std::size_t s6rc_first_up_ = 0;      // index of the first oneshot `up` in the cont-init list
     std::size_t cont_init_started_ = 0;  // cont-init scripts (oneshots included) started
     bool contenv_written_ = false;
-    bool halted_ = false;
-    std::optional<int> halt_code_;          // the code given to halt
-    std::optional<int> code_before_halt_;   // the primary's, when it had already exited
     // The supercronic applet's reload (init_crontab.cpp): SIGUSR2 or, with
     // watch_crontab, a change of the file. tend executes itself again once
     // no job runs, so the new crontab starts from a clean slate.

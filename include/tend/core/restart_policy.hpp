@@ -41,5 +41,8 @@ struct ExitInfo {
     int shell_code() const { return signal != 0 ? 128 + signal : code; }
 };
 ExitInfo exit_info(int wait_status);
+// How every message words an exit: "exited with code 3", "killed by SIGKILL"
+// (the log, shutdown reasons, `tend ctl status`).
+std::string describe(const ExitInfo& exit);
 
 }  // namespace tend::core

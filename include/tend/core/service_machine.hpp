@@ -94,9 +94,8 @@ public:
     // A Restart arrived while it was on its way down: it starts again once down.
     bool restart_pending() const { return restart_pending_; }
     std::optional<TimePoint> deadline() const { return deadline_; }
+    // The end of the last life, kept across restarts (for `tend ctl status`).
     std::optional<ExitInfo> last_exit() const { return last_exit_; }
-    // The end of the latest life, kept across restarts (for `tend ctl status`).
-    std::optional<ExitInfo> latest_exit() const { return latest_exit_; }
     unsigned starts() const { return starts_; }
     TimePoint started_at() const { return started_at_; }
 
@@ -115,8 +114,8 @@ private:
     bool restart_pending_ = false;
     bool kill_sent_ = false;
     std::optional<TimePoint> deadline_;
+    std::optional<ExitInfo> this_life_exit_;  // of the life now ending: finish and restart; none when it never ran
     std::optional<ExitInfo> last_exit_;
-    std::optional<ExitInfo> latest_exit_;
     TimePoint started_at_{};
     unsigned starts_ = 0;
 };

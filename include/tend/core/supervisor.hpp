@@ -7,6 +7,44 @@
 // ProcessOps. It runs entirely inside the event loop, so nothing here may
 // throw or exit: a service that cannot be configured is "refused" and logged
 // once, with its path and the reason; the others run.
+//
+// Glossary (one name per idea; the code uses these and no others):
+//
+//   service record   ServiceRecord, one per service dir, for tend's whole
+//                    life. Its fields have four lifetimes, in this order:
+//                    the parsed config (read once at load); what load
+//                    resolves from it (credentials, identity, environment,
+//                    capability plan, confinement, how run/finish start);
+//                    run-time state (the machine, pid, pgid, finish pid),
+//                    valid for one life of the service; its I/O (readiness
+//                    pipe, probe, output pipes), made at the first start and
+//                    kept across restarts.
+//   refused          could not be configured (a file, an identity, a
+//                    dependency); never starts; `refusal` says why, and
+//                    `tend ctl status` shows it as refused, not as down.
+//   life             one run of the main process, from spawn to the exit of
+//                    its whole process group (and finish, if any).
+//   last exit        how the last life's main process ended (ExitInfo),
+//                    kept across restarts; worded by describe(ExitInfo).
+//   held down        the service has a `down` file, or waits (directly or
+//                    through others) for one that has: not started by
+//                    start_all, not counted by all_ready.
+//   primary          its end ends the container (a `primary` file without a
+//                    CMD); Init hears of it through on_primary_exit.
+//   scheduled        a `schedule` file (or a crontab line): started by the
+//                    Scheduler for each run, down between runs.
+//
+// The queue (dinit's discipline): every machine event goes through
+// dispatch() -> post() -> drain(). drain() hands one event at a time to its
+// service's machine and carries out the actions it returns; an action that
+// causes another event (a failed spawn) posts it, and the same drain handles
+// it next, so no machine is re-entered and the stack never grows with the
+// number of services. Who posts: the reaper (on_child_exit, after_reap), the
+// timer (on_timer), readiness (notification pipe, probe), start_all and
+// `tend ctl` (admin_*), the Scheduler's runs. Who dispatches to Init: nobody
+// directly. Init hears of changes and of a primary's end through notices,
+// delivered by the event loop after the current handler (notify()), so its
+// reaction never runs inside the supervisor's own work.
 #pragma once
 
 #include <sys/types.h>
@@ -21,6 +59,7 @@
 #include "tend/compat/script_plan.hpp"
 #include "tend/config/options.hpp"
 #include "tend/config/service_config.hpp"
+#include "tend/control/commands.hpp"
 #include "tend/core/clock.hpp"
 #include "tend/core/process_ops.hpp"
 #include "tend/core/scheduler.hpp"
@@ -29,6 +68,7 @@
 #include "tend/log/output_router.hpp"
 #include "tend/process/credentials.hpp"
 #include "tend/process/environment.hpp"
+#include "tend/process/identity_plan.hpp"
 #include "tend/process/landlock.hpp"
 #include "tend/process/spawn.hpp"
 #include "tend/sys/clock_step_watch.hpp"
@@ -59,7 +99,7 @@ struct ServiceRecord {
     std::optional<process::IdentityChange> identity;
     // Shared between services whose environment is the same (the usual
     // case: the container's environment plus PATH), so 1000 services hold
-    // one copy of it, not 1000 (issue 11, memory per service).
+    // one copy of it, not 1000 (bench/README.md, memory per service).
     std::shared_ptr<const std::vector<std::string>> envp;
     process::CapabilityPlan capabilities;
     // `paths`: the Landlock ruleset every start, finish and scheduled run of
@@ -91,6 +131,19 @@ struct ServiceRecord {
     sys::UniqueFd output_write[2];
     std::optional<log::OutputRouter::WriterId> output_writer;
 
+    // Loggers (a v2 `log/` dir, an s6-rc pipeline): a producer's stdout is
+    // the pipe its logger reads as stdin. The pipe belongs to the logger's
+    // record, is made at the first start of either side and kept for tend's
+    // whole life with both ends held by tend (close-on-exec, placed on the
+    // child's fd 0 or 1 only between fork and exec), as s6-svscan holds it:
+    // a restart of either side loses nothing, and a producer never gets
+    // SIGPIPE while its logger restarts. The producer depends on its logger,
+    // so the logger starts first and is stopped after it (it drains).
+    std::optional<std::size_t> logger;  // index of the service reading our stdout
+    std::vector<std::size_t> producers;  // services whose stdout we read
+    sys::UniqueFd log_pipe_read;
+    sys::UniqueFd log_pipe_write;
+
     bool refused() const { return !refusal.empty(); }
 };
 
@@ -104,6 +157,8 @@ public:
     struct ExtraServiceDir {
         std::filesystem::path dir;
         std::vector<std::string> depends;
+        // s6-rc `producer-for`: the service whose stdin is this one's stdout.
+        std::string producer_for = {};
     };
     // `services_dir_after`: names every service of services_dir also
     // depends on (s6-overlay: services.d starts after the `user` bundle).
@@ -142,16 +197,13 @@ public:
 
     // tend ctl, by service name. `ok` is false when the service or tend said
     // no; `message` is one line for the user either way.
-    struct AdminResult {
-        bool ok = true;
-        std::string message;
-    };
-    AdminResult admin_start(const std::string& name);
-    AdminResult admin_stop(const std::string& name);
-    AdminResult admin_restart(const std::string& name);
-    AdminResult admin_signal(const std::string& name, int signo);
-    // The service waits, directly or through others, for a `down` service.
-    bool held_by_down_file(const ServiceRecord& record) const { return held_by_down(record); }
+    control::ActionResult admin_start(const std::string& name);
+    control::ActionResult admin_stop(const std::string& name);
+    control::ActionResult admin_restart(const std::string& name);
+    control::ActionResult admin_signal(const std::string& name, int signo);
+    // Held down: the service has a `down` file, or waits (directly or
+    // through others) for a service that has one.
+    bool held_down(const ServiceRecord& record) const;
     // Every scheduled job disarmed without stopping a run (a crontab reload
     // waits for the runs), and armed again (a reload that could not happen).
     void hold_schedules();
@@ -160,6 +212,9 @@ public:
     // Scheduled services (a `schedule` file): status, run now, disarm, for `tend ctl`.
     Scheduler& scheduler() { return *scheduler_; }
     const Scheduler& scheduler() const { return *scheduler_; }
+
+    // Loggers whose pipe still holds bytes, with how many (at exit).
+    std::vector<std::pair<std::string, std::size_t>> unread_log_pipes() const;
 
     std::size_t size() const { return services_.size(); }
     const std::vector<ServiceRecord>& services() const { return services_; }
@@ -206,22 +261,28 @@ private:
     std::optional<std::vector<std::string>> container_envp(const ServiceRecord& record,
                                                            const compat::ScriptStart& start) const;
     bool attach_output(ServiceRecord& record, process::SpawnPlan& plan);
+    // Loggers: v2 `NAME/log` dirs become services named NAME-log; links
+    // each producer to its logger (see ServiceRecord::logger).
+    void link_loggers(const std::vector<std::pair<std::string, std::string>>& pipes);
+    // The logger pipe on the plan's fd 0 (a logger) and fd 1 (a producer);
+    // false when it cannot be made (logged).
+    bool attach_log_pipe(ServiceRecord& record, process::SpawnPlan& plan, bool with_stdin);
+    bool make_log_pipe(ServiceRecord& logger);
     void watch_notification(ServiceRecord& record, sys::UniqueFd read_end);
     void on_notification(std::size_t index);
     void start_probe(ServiceRecord& record, timespec spawned_at);
     void on_probe_ready(std::size_t index);
     bool dependencies_ready(const ServiceRecord& record) const;
-    bool held_by_down(const ServiceRecord& record) const;
-    void compute_held_by_down();
+    void compute_held_down();
     void start_waiting();
     void start_batch();
     void continue_shutdown();
     ServiceRecord* find_service(const std::string& name);
-    std::optional<AdminResult> admin_refusal(const ServiceRecord* record, const std::string& name) const;
+    std::optional<control::ActionResult> admin_refusal(const ServiceRecord* record, const std::string& name) const;
     // `tend ctl start|stop|restart` of a scheduled service (supervisor_admin.cpp).
-    AdminResult admin_run_now(ServiceRecord& record);
-    AdminResult admin_disarm(ServiceRecord& record);
-    AdminResult admin_rearm(ServiceRecord& record);
+    control::ActionResult admin_run_now(ServiceRecord& record);
+    control::ActionResult admin_disarm(ServiceRecord& record);
+    control::ActionResult admin_rearm(ServiceRecord& record);
     std::string next_run_text(std::size_t index) const;
 
     // Scheduled services (supervisor_schedule.cpp).
@@ -244,8 +305,7 @@ private:
     // Each with a hash of its strings, so that 1000 different ones are not
     // compared string by string.
     std::vector<std::pair<std::size_t, std::shared_ptr<const std::vector<std::string>>>> environments_;
-    std::uint64_t own_permitted_caps_ = 0;
-    std::uint64_t own_effective_caps_ = 0;
+    process::TendPrivileges tend_privileges_;  // what plan_identity weighs each service's files against
     std::optional<process::LandlockSupport> landlock_;  // asked at the first `paths`
     bool stopping_all_ = false;
     static constexpr int kNotificationReadsPerWakeup = 8;             // of 512 bytes
@@ -253,7 +313,7 @@ private:
     static constexpr std::size_t kStartBatch = 16;  // spawns between two looks at the event loop
     static constexpr std::size_t kNothingToStart = static_cast<std::size_t>(-1);
     std::size_t next_to_start_ = kNothingToStart;  // start_all()'s next service
-    std::vector<bool> held_by_down_;  // per service, from the `down` files (see held_by_down)
+    std::vector<bool> held_down_;  // per service, from the `down` files (see held_down)
     struct PendingEvent {
         std::size_t service;
         Event event;

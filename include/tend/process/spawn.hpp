@@ -116,6 +116,10 @@ struct SpawnPlan {
     // A Landlock ruleset (`paths`), applied after no_new_privs; -1: none.
     int landlock_ruleset_fd = -1;
     bool stdin_null = false;  // /dev/null as fd 0 (services, finish, scheduled runs); false: tend's
+    // A logger's stdin: the read end of the pipe its producer writes to,
+    // placed on fd 0 instead of /dev/null. Must be 3 or above (0..2 are
+    // replaced first) and differ from notification_fd_number.
+    int stdin_fd = -1;
     int stdout_fd = -1;  // -1: inherit tend's
     int stderr_fd = -1;
     int notification_fd_number = -1;  // fd number the service writes to
