@@ -12,6 +12,7 @@
 #include "tend/control/client.hpp"
 #include "tend/core/check.hpp"
 #include "tend/core/init.hpp"
+#include "tend/core/supercronic.hpp"
 #include "tend/log/logger.hpp"
 #include "tend/sys/fd.hpp"
 #include "tend/sys/signals.hpp"
@@ -23,7 +24,17 @@ int main(int argc, char** argv) {
     // binary under another name. They run before anything else: they exec the
     // caller's program with its signal mask and fds exactly as they came.
     if (argc > 0) {
-        if (auto applet = tend::compat::applet_for(argv[0])) return tend::compat::run_applet(*applet, argc, argv);
+        auto applet = tend::compat::applet_for(argv[0]);
+        // `supercronic` is tend itself with Supercronic's command line.
+        if (applet == tend::compat::Applet::Supercronic) {
+            try {
+                return tend::core::run_supercronic(argc, argv, environ);
+            } catch (const std::exception& error) {
+                std::fprintf(stderr, "supercronic: error: %s\n", error.what());
+                return 111;
+            }
+        }
+        if (applet) return tend::compat::run_applet(*applet, argc, argv);
     }
 
     // First: no signal may be lost, and no fd we open may land on 0, 1 or 2.

@@ -31,6 +31,7 @@ constexpr std::array kApplets{
     Entry{"s6-svstat", Applet::Svstat},
     Entry{"s6-notifyoncheck", Applet::NotifyOnCheck}, Entry{"logutil-service", Applet::LogutilService},
     Entry{"logutil-newfifo", Applet::LogutilNewfifo}, Entry{"cd", Applet::Cd},
+    Entry{"supercronic", Applet::Supercronic},
 };
 
 constexpr std::array<std::string_view, kApplets.size()> kNames = [] {
@@ -70,6 +71,7 @@ int run_applet(Applet applet, int argc, char** argv) {
         case Applet::LogutilService: return logutil_service_main(argc, argv);
         case Applet::LogutilNewfifo: return logutil_newfifo_main(argc, argv);
         case Applet::Cd: return cd_main(argc, argv);
+        case Applet::Supercronic: break;  // main() runs it (core::run_supercronic)
     }
     return 100;
 }

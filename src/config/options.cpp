@@ -403,7 +403,7 @@ constexpr std::array<Subcommand, 4> kSubcommands{{
     {"compat", "compat install [ROOT]",
      "links for the s6-overlay commands with-contenv, printcontenv, s6-setuidgid, s6-envuidgid, "
      "s6-applyuidgid, halt, s6-svscanctl, s6-svc, s6-svwait, s6-svok, s6-rc, s6-log, s6-svstat, "
-     "s6-notifyoncheck, logutil-service, logutil-newfifo, cd: tend run by those names"},
+     "s6-notifyoncheck, logutil-service, logutil-newfifo, cd, and for supercronic: tend run by those names"},
 }};
 
 // --- The split: what CLI11 gets ------------------------------------------

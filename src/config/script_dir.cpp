@@ -27,6 +27,7 @@ bool by_name(const Path& a, const Path& b) { return a.native() < b.native(); }
 // dir; any other failure is one message.
 template <typename Visit>
 void for_each_entry(const Path& dir, std::vector<std::string>& messages, Visit visit) {
+    if (dir.empty()) return;  // no such dir at all (the supercronic applet has none)
     std::error_code error;
     std::filesystem::directory_iterator entries(dir, error);
     if (error) {

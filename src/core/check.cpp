@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "tend/compat/script_plan.hpp"
+#include "tend/config/crontab_file.hpp"
 #include "tend/config/s6rc.hpp"
 #include "tend/config/service_config.hpp"
 #include "tend/core/clock.hpp"
@@ -125,6 +126,15 @@ CheckReport check_tree(const config::Options& options, char** envp) {
             if (auto problem = compat::script_start_problem(script, compat::ScriptRole::Service, service_env, options.default_path))
                 report.problems.push_back(script + ": " + *problem);
         }
+    }
+
+    // The crontab: every bad line (the supervisor's load stops at "none runs").
+    if (!options.crontab.empty()) {
+        const std::optional<std::string> zoneinfo = container_env.get("ZONEINFO");
+        auto crontab = config::load_crontab_file(options.crontab, zoneinfo ? std::optional<std::string_view>(*zoneinfo)
+                                                                           : std::nullopt);
+        if (!crontab)
+            for (auto& problem : crontab.error()) report.problems.push_back(std::move(problem));
     }
 
     check_scripts(options.cont_finish_dir, options, env_strings, report);

@@ -36,7 +36,7 @@ std::vector<control::ServiceStatus> ControlBridge::services() const {
         }
         if (machine.state() == ServiceState::Backoff && machine.deadline())
             s.restart_in = *machine.deadline() > now ? std::chrono::ceil<Duration>(*machine.deadline() - now) : Duration{0};
-        if (auto schedule = supervisor_.scheduler().status(record.name)) describe_schedule(*schedule, s);
+        if (auto schedule = supervisor_.scheduler().status(record.name)) describe_schedule(static_cast<std::size_t>(&record - supervisor_.services().data()), *schedule, s);
         list.push_back(std::move(s));
     }
     return list;
@@ -44,17 +44,17 @@ std::vector<control::ServiceStatus> ControlBridge::services() const {
 
 // A scheduled service between runs is "scheduled" (armed) or down; it is
 // ready while armed; its last exit and the restarts column are its runs'.
-void ControlBridge::describe_schedule(const ScheduleStatus& schedule, control::ServiceStatus& s) const {
+void ControlBridge::describe_schedule(std::size_t service, const ScheduleStatus& schedule, control::ServiceStatus& s) const {
     const Scheduler& scheduler = supervisor_.scheduler();
     control::ScheduleView view;
     view.schedule = schedule.schedule;
     view.armed = schedule.armed;
     if (schedule.next_run) {
-        view.next_run = scheduler.format_local(*schedule.next_run);
+        view.next_run = scheduler.format_local(service, *schedule.next_run);
         view.next_run_unix_ms = schedule.next_run->time_since_epoch().count();
     }
     if (schedule.last_start) {
-        view.last_start = scheduler.format_local(*schedule.last_start);
+        view.last_start = scheduler.format_local(service, *schedule.last_start);
         view.last_start_unix_ms = schedule.last_start->time_since_epoch().count();
     }
     view.last_duration = schedule.last_duration;

@@ -100,6 +100,7 @@ Init::Init(config::Options options, sys::EventLoop loop, sys::UniqueFd signal_fd
     supervisor_->on_change = [this] {
         maybe_start_cmd();
         advance_shutdown();
+        maybe_reload_crontab();
     };
 }
 
@@ -139,6 +140,7 @@ int Init::run() {
 
 void Init::start_stages() {
     open_control();
+    if (options_.watch_crontab) watch_crontab();
     if (start_stage2_hook()) return;  // S6_STAGE2_HOOK first: its exit lists the scripts
     list_cont_init_scripts();
     start_next_script();
@@ -228,9 +230,14 @@ void Init::on_signal() {
             case SIGQUIT:
                 post({InitEventKind::ShutdownSignal, signo, false, std::string(config::signal_name(signo)) + " received"});
                 break;
+            case SIGUSR2:
+                if (!options_.crontab_reload_argv.empty()) {  // the supercronic applet
+                    request_crontab_reload("SIGUSR2 received");
+                    break;
+                }
+                [[fallthrough]];
             case SIGHUP:
             case SIGUSR1:
-            case SIGUSR2:
             case SIGWINCH:
                 if (cmd_pid_ > 0) ops_.signal_group(cmd_pid_, signo, cmd_owner());
                 supervisor_->signal_primaries(signo);
@@ -364,8 +371,10 @@ void Init::script_exited(int wait_status) {
 void Init::enter_running() {
     supervisor_->load(options_.services_dir, s6rc_services(), s6rc_user_longruns());
     supervisor_->start_all();
-    const bool nothing_to_wait_for =
-        options_.command.empty() && !supervisor_->has_primary() && supervisor_->size() == 0;
+    // The supercronic applet stays up with an empty crontab, as Supercronic
+    // does: a reload may bring jobs.
+    const bool nothing_to_wait_for = options_.command.empty() && !supervisor_->has_primary() &&
+                                     supervisor_->size() == 0 && options_.crontab_reload_argv.empty();
     post({InitEventKind::ServicesStarted, 0, nothing_to_wait_for});
     maybe_start_cmd();
 }

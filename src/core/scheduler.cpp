@@ -17,8 +17,10 @@ using std::chrono::seconds;
 
 Scheduler::Scheduler(const Clock& monotonic, const WallClock& wall) : monotonic_(monotonic), wall_(wall) {}
 
-void Scheduler::add(std::size_t service, std::string name, time::Schedule schedule, std::string text) {
+void Scheduler::add(std::size_t service, std::string name, time::Schedule schedule, std::string text,
+                    std::shared_ptr<const time::TimeZone> zone) {
     Job job;
+    job.zone = std::move(zone);
     job.service = service;
     job.name = std::move(name);
     job.text = std::move(text);
@@ -62,7 +64,7 @@ void Scheduler::schedule_next(Job& job, TimePoint mono_now, WallTime wall_now, s
     const auto& cron = std::get<time::CronExpression>(job.schedule);
     const UtcSeconds now_seconds = floor<seconds>(wall_now);
     const UtcSeconds from = after ? std::max(*after, now_seconds) : now_seconds;
-    job.tick = time::next_cron_run(cron, from, zone_);
+    job.tick = time::next_cron_run(cron, from, zone_of(job));
     if (!job.tick) {
         job.deadline.reset();
         log::warn("service {}: schedule '{}' has no run in the future", job.name, job.text);
@@ -79,7 +81,7 @@ void Scheduler::set_armed(Job& job, bool armed) {
         job.deadline.reset();
         schedule_next(job, monotonic_.now(), wall_.now(), std::nullopt);
         if (auto next = next_run(job.service))
-            log::info("service {}: scheduled '{}', next run {}", job.name, job.text, format_local(*next));
+            log::info("service {}: scheduled '{}', next run {}", job.name, job.text, format_local(job.service, *next));
     } else {
         job.deadline.reset();
         job.tick.reset();
@@ -95,6 +97,10 @@ bool Scheduler::armed(std::size_t service) const {
 
 void Scheduler::arm_service(std::size_t service) {
     if (Job* job = find_service(service)) set_armed(*job, true);
+}
+
+void Scheduler::hold_all() {
+    for (auto& job : jobs_) set_armed(job, false);
 }
 
 void Scheduler::disarm_all() {
@@ -168,9 +174,10 @@ void Scheduler::run_ended(std::size_t service, ExitInfo exit, Duration duration)
     }
 }
 
-std::string Scheduler::format_local(WallTime time) const {
+std::string Scheduler::format_local(std::size_t service, WallTime time) const {
+    const Job* job = find_service(service);
     const UtcSeconds instant = floor<seconds>(time);
-    const time::ZonePeriod period = zone_.period_at(instant);
+    const time::ZonePeriod period = (job ? zone_of(*job) : zone_).period_at(instant);
     const std::int64_t local = instant.time_since_epoch().count() + period.offset;
     const std::int64_t days = local >= 0 ? local / 86400 : (local - 86399) / 86400;
     const std::int64_t second_of_day = local - days * 86400;

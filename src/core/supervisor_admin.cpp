@@ -98,7 +98,7 @@ control::ActionResult Supervisor::admin_once(const std::string& name) {
 
 std::string Supervisor::next_run_text(std::size_t index) const {
     auto at = scheduler_->next_run(index);
-    return at ? "next run " + scheduler_->format_local(*at) : std::string("no next run");
+    return at ? "next run " + scheduler_->format_local(index, *at) : std::string("no next run");
 }
 
 // `start`: arms the job (after `stop` or a `down` file) and runs it now; a

@@ -14,8 +14,7 @@
 #include <cstring>
 
 #include "tend/core/supervisor.hpp"
-#include "tend/config/file_reader.hpp"
-#include "tend/time/crontab.hpp"
+#include "tend/config/crontab_file.hpp"
 #include "tend/time/time_zone.hpp"
 #include "tend/log/logger.hpp"
 
@@ -31,7 +30,8 @@ void Supervisor::load_schedules() {
     for (std::size_t i = 0; i < services_.size(); ++i) {
         const ServiceRecord& record = services_[i];
         if (record.refused() || !scheduled(record)) continue;
-        scheduler_->add(i, record.name, *record.config->schedule, record.config->schedule_text);
+        scheduler_->add(i, record.name, *record.config->schedule, record.config->schedule_text,
+                        record.config->schedule_zone);
     }
     if (scheduler_->empty()) return;
     scheduler_->start_run = [this](std::size_t index, Trigger trigger) {
@@ -77,21 +77,21 @@ void Supervisor::load_schedules() {
 // --crontab: each job line becomes a scheduled ServiceRecord named
 // crontab-<position>, run as `SHELL -c LINE` as tend's user (or --cmd-user),
 // with the container environment and the crontab's variables, overlap
-// skipped. A crontab that cannot be read or parsed runs none of its jobs.
+// skipped, its schedule in the crontab's CRON_TZ (else the container's zone).
+// A crontab that cannot be read or has a bad line runs none of its jobs.
 void Supervisor::load_crontab() {
     const std::filesystem::path& file = context_.options->crontab;
     if (file.empty()) return;
-    auto text = config::read_small_file(file, 1024 * 1024);
-    if (!text) {
-        log::error("{}: {}: no crontab job runs", file.string(), text.error());
+    std::optional<std::string> zoneinfo = context_.container_env ? context_.container_env->get("ZONEINFO") : std::nullopt;
+    auto loaded = config::load_crontab_file(file, zoneinfo ? std::optional<std::string_view>(*zoneinfo) : std::nullopt);
+    if (!loaded) {
+        for (const auto& problem : loaded.error()) log::error("{}", problem);
+        log::error("{}: no crontab job runs", file.string());
         return;
     }
-    auto crontab = time::parse_crontab(*text);
-    if (!crontab) {
-        log::error("{}: {}: no crontab job runs", file.string(), crontab.error());
-        return;
-    }
-    if (crontab->cron_tz) log::warn("{}: CRON_TZ={} is not supported yet: schedules use TZ", file.string(), *crontab->cron_tz);
+    const time::Crontab* crontab = &loaded->crontab;
+    if (!crontab->cron_tz.empty())
+        log::info("{}: schedules use CRON_TZ={}", file.string(), crontab->cron_tz.back().name);
     for (const auto& job : crontab->jobs) {
         ServiceRecord record;
         record.name = "crontab-" + std::to_string(job.position);
@@ -115,12 +115,21 @@ void Supervisor::load_crontab() {
         cfg.restart = config::RestartPolicy::Never;
         cfg.schedule = job.cron;
         cfg.schedule_text = job.schedule;
+        cfg.schedule_zone = loaded->zone;
         log::info("{}: job {} (line {}): '{}' runs {}", file.string(), job.position, job.line, job.schedule,
                   job.command);
         record.config = std::move(cfg);
         prepare(record);
         services_.push_back(std::move(record));
     }
+}
+
+void Supervisor::hold_schedules() { scheduler_->hold_all(); }
+
+bool Supervisor::scheduled_runs_going() const {
+    return std::any_of(services_.begin(), services_.end(), [](const ServiceRecord& record) {
+        return scheduled(record) && record.machine && !record.machine->idle();
+    });
 }
 
 void Supervisor::on_clock_step() {
@@ -142,7 +151,7 @@ std::expected<void, std::string> Supervisor::start_scheduled_run(std::size_t ind
     const char* what = trigger == Trigger::Manual ? "start" : "tick";
     auto next = [&] {
         auto at = scheduler_->next_run(index);
-        return at ? "next run " + scheduler_->format_local(*at) : std::string("no next run");
+        return at ? "next run " + scheduler_->format_local(index, *at) : std::string("no next run");
     };
     if (stopping_all_ || !record.machine) return std::unexpected(std::string("tend is shutting down"));
 
@@ -185,7 +194,7 @@ void Supervisor::scheduled_run_exited(ServiceRecord& record, const ExitInfo& exi
     const auto duration = std::chrono::floor<Duration>(clock_.now() - record.machine->started_at());
     scheduler_->run_ended(index, exit, duration);
     auto at = scheduler_->next_run(index);
-    const std::string next = at ? "next run " + scheduler_->format_local(*at) : std::string("no next run");
+    const std::string next = at ? "next run " + scheduler_->format_local(index, *at) : std::string("no next run");
     if (exit.code != 0)
         log::warn("service {}: run {} after {}; {}", record.name, describe(exit), config::human_duration(duration),
                   next);

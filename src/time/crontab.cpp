@@ -45,7 +45,7 @@ std::optional<std::pair<std::string, std::string>> variable_line(std::string_vie
 
 }  // namespace
 
-std::expected<Crontab, std::string> parse_crontab(std::string_view text) {
+Crontab parse_crontab_lines(std::string_view text, std::vector<CrontabError>& errors) {
     Crontab crontab;
     std::size_t number = 0;
     std::size_t start = 0;
@@ -63,7 +63,7 @@ std::expected<Crontab, std::string> parse_crontab(std::string_view text) {
         }
         if (auto variable = variable_line(line)) {
             if (variable->first == "SHELL") crontab.shell = variable->second;
-            if (variable->first == "CRON_TZ") crontab.cron_tz = variable->second;
+            if (variable->first == "CRON_TZ") crontab.cron_tz.push_back({number, variable->second});
             crontab.variables.push_back(std::move(*variable));
             if (end == text.size()) break;
             continue;
@@ -88,11 +88,17 @@ std::expected<Crontab, std::string> parse_crontab(std::string_view text) {
             std::string why = words.size() <= 5 ? "no command after the schedule"
                                                 : "no schedule of 7, 6 or 5 fields or @ shorthand parses";
             if (!five_field_error.empty()) why += " (as 5 fields: " + five_field_error + ")";
-            return std::unexpected("line " + std::to_string(number) + ": bad crontab line '" + std::string(line) +
-                                   "': " + why);
+            errors.push_back({number, "bad crontab line '" + std::string(line) + "': " + why});
         }
         if (end == text.size()) break;
     }
+    return crontab;
+}
+
+std::expected<Crontab, std::vector<CrontabError>> parse_crontab(std::string_view text) {
+    std::vector<CrontabError> errors;
+    Crontab crontab = parse_crontab_lines(text, errors);
+    if (!errors.empty()) return std::unexpected(std::move(errors));
     return crontab;
 }
 

@@ -580,4 +580,39 @@ LoadedTimeZone load_time_zone(std::optional<std::string_view> tz, const std::fil
     return loaded;
 }
 
+std::expected<std::optional<TimeZone>, std::string> load_named_zone(std::string_view name,
+                                                                    const std::vector<std::filesystem::path>& zone_dirs) {
+    if (name.empty() || name == "UTC") return std::optional<TimeZone>(TimeZone());
+    if (name == "Local") return std::optional<TimeZone>();
+    if (name.find("..") != std::string_view::npos || name.front() == '/' || name.front() == '\\')
+        return std::unexpected("'" + std::string(name) + "' is an invalid location name (a zone name, not a path)");
+    // As Go: the first file that loads wins; a failure other than "no such
+    // file" is the answer when none loads.
+    std::string first_problem;
+    for (const auto& dir : zone_dirs) {
+        const std::filesystem::path file = dir / std::string(name);
+        auto bytes = read_zone_bytes(file);
+        if (!bytes) {
+            std::error_code error;
+            const bool missing = !std::filesystem::exists(std::filesystem::symlink_status(file, error)) ||
+                                 bytes.error() == std::strerror(ENOENT) || bytes.error() == std::strerror(ENOTDIR);
+            if (!missing && first_problem.empty()) first_problem = file.string() + ": " + bytes.error();
+            continue;
+        }
+        auto zone = TimeZone::from_tzif(*bytes, std::string(name));
+        if (zone) return std::optional<TimeZone>(std::move(*zone));
+        if (first_problem.empty()) first_problem = file.string() + ": " + zone.error();
+    }
+    if (!first_problem.empty()) return std::unexpected(first_problem);
+    return std::unexpected("unknown time zone '" + std::string(name) + "' (no zone file of that name)");
+}
+
+std::vector<std::filesystem::path> go_zone_dirs(std::optional<std::string_view> zoneinfo) {
+    std::vector<std::filesystem::path> dirs;
+    if (zoneinfo && !zoneinfo->empty()) dirs.emplace_back(std::string(*zoneinfo));
+    for (const char* dir : {"/usr/share/zoneinfo", "/usr/share/lib/zoneinfo", "/usr/lib/locale/TZ", "/etc/zoneinfo"})
+        dirs.emplace_back(dir);
+    return dirs;
+}
+
 }  // namespace tend::time

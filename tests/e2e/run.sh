@@ -26,6 +26,8 @@ tend_image=tend:$version
 demo_image=tend-demo:$version
 seed_image=tend-nginx-php-fpm:$version
 example=docker/examples/nginx-php-fpm
+cron_image=tend-cron:$version
+cron_example=docker/examples/cron
 ulimits=(--ulimit nofile=1024:20000 --ulimit nproc=4096:4096)
 hardened=(--read-only --tmpfs /run --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges)
 
@@ -191,7 +193,10 @@ under_test=${TEND_E2E_TEND_IMAGE:-$tend_image}
 timed "build $seed_image ($example)" \
     build seed --build-arg TEND_IMAGE="$under_test" -t "$seed_image" "$example" ||
     { fail "build: $seed_image"; exit 1; }
-pass "images: $tend_image, $demo_image, $seed_image built"
+timed "build $cron_image ($cron_example)" \
+    build cron --build-arg TEND_IMAGE="$under_test" -t "$cron_image" "$cron_example" ||
+    { fail "build: $cron_image"; exit 1; }
+pass "images: $tend_image, $demo_image, $seed_image, $cron_image built"
 
 # The release binary users copy, taken out of the tend image.
 tend_bin=$work/tend
@@ -498,8 +503,57 @@ case_linuxserver() {
     fi
 }
 
+# ---- case: a Drupal cron container, its Supercronic crontab through the applet ----
+case_cron() {
+    echo "== e2e: $cron_image (CMD supercronic /etc/crontab), --read-only --cap-drop ALL, no-new-privileges"
+    local name=tend-e2e-cron
+    # The image's crontab, unchanged, in a file the suite can edit later.
+    local crontab=$work/crontab
+    cp "$cron_example/rootfs/etc/crontab" "$crontab" && chmod 644 "$crontab"
+    podman run -d --name $name "${ulimits[@]}" "${hardened[@]}" -e TZ=Europe/Berlin \
+        -v "$crontab:/etc/crontab:ro" "$cron_image" >/dev/null || { fail "cron: podman run"; return; }
+    local pid; pid=$(container_pid $name)
+    local logs=$work/cron.log
+    command podman logs $name >"$logs" 2>&1
+    # L: the job's next run is 23:55 on the last day of this month (in TZ's zone).
+    local last_day; last_day=$(TZ=Europe/Berlin date -d "$(date +%Y-%m-01) +1 month -1 day" +%Y-%m-%d)
+    if wait_until 10 sh -c "command podman logs $name 2>&1 | grep -q \"crontab-2: scheduled '55 23 L \* \*', next run $last_day 23:55:00\""; then
+        pass "cron: the L job is scheduled for the last day of the month ($last_day 23:55)"
+    else
+        fail "cron: no L schedule for $last_day 23:55; logs: $(command podman logs $name 2>&1 | tail -n 8)"
+    fi
+    check "cron: tend is PID 1 under the name supercronic, as www-data (uid 33)" \
+        test "$(comm_of "$pid")" = supercronic -a "$(field "$pid" Uid)" = 33
+    # An edited crontab: a job every second (7 fields, seconds first), then SIGUSR2.
+    echo '* * * * * * * echo "tick $(date +%s) uid $(id -u)"' >>"$crontab"
+    command podman kill --signal USR2 $name >/dev/null
+    if wait_until 10 sh -c "[ \$(command podman logs $name 2>&1 | grep -c 'crontab-3 | tick ') -ge 3 ]"; then
+        local seconds; seconds=$(command podman logs $name 2>&1 | sed -n 's/.*crontab-3 | tick \([0-9]*\) uid 33$/\1/p' | sort -u | wc -l)
+        check "cron: SIGUSR2 picked up the edited crontab: a job every second, as uid 33 ($seconds distinct seconds)" [ "$seconds" -ge 3 ]
+    else
+        fail "cron: no every-second job after SIGUSR2; logs: $(command podman logs $name 2>&1 | tail -n 8)"
+    fi
+    check "cron: the reload kept PID 1 (same container pid)" [ "$(container_pid $name)" = "$pid" ]
+    check "cron: no zombie under tend after the runs" no_zombie_under "$pid"
+    command podman stop -t 10 $name >/dev/null
+    local code; code=$(command podman inspect -f '{{.State.ExitCode}}' $name)
+    check "cron: podman stop ends the container cleanly (exit 0, got $code)" [ "$code" = 0 ]
+    command podman rm -f $name >/dev/null
+
+    # -test on a broken crontab: exit 1, the line named.
+    printf '* * * * * ok\n61 * * * * echo broken\n' >"$work/broken-crontab"
+    chmod 644 "$work/broken-crontab"
+    local out; out=$(podman run --rm "${ulimits[@]}" -v "$work/broken-crontab:/etc/crontab:ro" "$cron_image" \
+        supercronic -test /etc/crontab 2>&1); code=$?
+    if [ "$code" = 1 ] && [[ $out == *"/etc/crontab:2: bad crontab line '61 * * * * echo broken'"* ]]; then
+        pass "cron: supercronic -test on a broken crontab exits 1 naming /etc/crontab:2"
+    else
+        fail "cron: supercronic -test on a broken crontab: exit $code, output: $out"
+    fi
+}
+
 # `tests/e2e/run.sh case_kube case_init` runs only those cases.
-cases=${*:-case_demo case_seed_hardened case_seed_same_user case_cmd_user_killed case_init case_kube case_compose case_linuxserver}
+cases=${*:-case_demo case_seed_hardened case_seed_same_user case_cmd_user_killed case_init case_kube case_compose case_linuxserver case_cron}
 for case_fn in $cases; do
     timed "$case_fn" "$case_fn"
 done

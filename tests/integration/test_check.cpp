@@ -129,6 +129,39 @@ TEST(Check, EveryBrokenTreeOfTheSuitesIsNamedFileByFile) {
     EXPECT_LT(r.err.size(), 64u * 1024) << "a 10 MB file must not be echoed";
 }
 
+// --crontab (or TEND_CRONTAB): every bad line as FILE:LINE, a zone
+// Supercronic cannot load among them; a good crontab passes silently.
+TEST(Check, EveryBadCrontabLineIsNamedAsFileColonLine) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    const fs::path crontab = sandbox.root() / "crontab";
+    write_file(crontab,
+               "# Supercronic's format\n"
+               "*/5 * * * * * * echo fine\n"
+               "61 * * * * echo bad minute\n"
+               "GREETING='hello'\n"
+               "CRON_TZ=Mars/Olympus_Mons\n"
+               "echo no schedule at all\n"
+               "0 0 L * * echo last day is fine\n");
+    RunResult r = run_check(sandbox, {"--crontab", crontab.string()});
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+    EXPECT_EQ(r.exit_code, 1) << r.diagnostics();
+    const auto named = problems_of(r.err, crontab);
+    EXPECT_TRUE(named.empty()) << "FILE:LINE, not FILE: LINE\n" << r.diagnostics();
+    const auto lines = lines_containing(r.err, crontab.string() + ":");
+    ASSERT_EQ(lines.size(), 3u) << r.diagnostics();
+    EXPECT_TRUE(lines[0].starts_with(crontab.string() + ":3: bad crontab line '61 * * * * echo bad minute'")) << lines[0];
+    EXPECT_TRUE(contains(lines[0], "minute: '61'")) << lines[0];
+    EXPECT_EQ(lines[1], crontab.string() + ":5: CRON_TZ=Mars/Olympus_Mons: unknown time zone 'Mars/Olympus_Mons' "
+                                           "(no zone file of that name)");
+    EXPECT_TRUE(lines[2].starts_with(crontab.string() + ":6: bad crontab line 'echo no schedule at all'")) << lines[2];
+
+    write_file(crontab, "CRON_TZ=Europe/Berlin\n*/5 * * * * * * echo fine\n0 0 L * * echo last day\n");
+    RunResult good = run_check(sandbox, {}, TendOptions{.env = {{"TEND_CRONTAB", crontab.string()}}});
+    EXPECT_EQ(good.exit_code, 0) << good.diagnostics();
+    EXPECT_EQ(good.err, "") << good.diagnostics();
+}
+
 // test_limits: above tend's hard limit, without CAP_SYS_RESOURCE to raise it.
 TEST(Check, ALimitAboveTheCurrentHardLimitIsNamed) {
     TEND_REQUIRE_NAMESPACES();
@@ -251,6 +284,8 @@ TEST(Check, TheDockerExampleTreesPassSilentlyWithTheirImagesUsers) {
             fmt::arg("r", shell_quote(sandbox.root().string())));
         options.args = {"check", "--services-dir", (examples / example / "rootfs/etc/services.d").string(),
                         "--cont-init-dir", "/nonexistent", "--cont-finish-dir", "/nonexistent"};
+        if (example == std::string_view("cron"))  // its Supercronic crontab, as `supercronic` reads it
+            options.args.insert(options.args.end(), {"--crontab", (examples / example / "rootfs/etc/crontab").string()});
         expect_silent_pass(run_tend(sandbox, options));
     }
 }

@@ -256,6 +256,28 @@ TEST_F(ScheduledServiceTest, MissedTicksAreNotCaughtUp) {
     EXPECT_EQ(*sup.next_deadline() - clock.now(), 1000ms);
 }
 
+// A crontab's CRON_TZ is its jobs' zone; schedule files keep the container's
+// (TZ=UTC0 here). 10:00:00.5 UTC is 19:00:00.5 in Tokyo.
+TEST_F(ScheduledServiceTest, CronTzIsTheZoneOfTheCrontabsJobsOnly) {
+    if (!fs::exists("/usr/share/zoneinfo/Asia/Tokyo")) GTEST_FAIL() << "tzdata is not installed";
+    service("utc-job", {{"schedule", "0 20 * * *\n"}});
+    options.crontab = root / ".crontab";  // hidden: not a service dir
+    std::ofstream(options.crontab) << "CRON_TZ=Asia/Tokyo\n0 20 * * * echo tokyo\n";
+    make();
+    const auto at = [&](const std::string& name) {
+        const auto& services = supervisor->services();
+        for (std::size_t i = 0; i < services.size(); ++i)
+            if (services[i].name == name) return supervisor->scheduler().next_run(i);
+        return std::optional<core::WallTime>();
+    };
+    ASSERT_TRUE(at("crontab-0"));
+    ASSERT_TRUE(at("utc-job"));
+    EXPECT_EQ(*at("crontab-0"), core::WallTime{sys_days{2026y / 1 / 5} + 11h}) << "20:00 in Tokyo";
+    EXPECT_EQ(*at("utc-job"), core::WallTime{sys_days{2026y / 1 / 5} + 20h}) << "20:00 in UTC";
+    EXPECT_EQ(supervisor->scheduler().format_local(supervisor->services().size() - 1, *at("crontab-0")),
+              "2026-01-05 20:00:00 JST");
+}
+
 TEST_F(ScheduledServiceTest, EveryRunsOnTheMonotonicClock) {
     service("job", {{"schedule", "@every 90s\n"}});
     auto& sup = make();

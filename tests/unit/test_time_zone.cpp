@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "tend/time/time_zone.hpp"
+#include "scratch.hpp"
 
 namespace {
 
@@ -183,6 +184,55 @@ TEST(TimeZone, CorruptFilesAreRefusedWithAReason) {
         for (std::size_t cut : {std::size_t{44}, bytes.size() / 2, bytes.size() - 3})
             EXPECT_FALSE(TimeZone::from_tzif(std::string_view(bytes).substr(0, cut), "Berlin")) << cut;
     }
+}
+
+// CRON_TZ as Go's time.LoadLocation reads it (what Supercronic calls): the
+// answers below are Go 1.19's on this machine for the same names.
+TEST(TimeZone, NamedZonesAsSupercronicLoadsThem) {
+    REQUIRE_ZONE("Europe/Berlin");
+    const auto dirs = tend::time::go_zone_dirs(std::nullopt);
+    auto berlin = tend::time::load_named_zone("Europe/Berlin", dirs);
+    ASSERT_TRUE(berlin && *berlin) << (berlin ? "Local" : berlin.error());
+    EXPECT_EQ((*berlin)->offset_at(at(2026, 7, 1)), 7200);
+    for (const char* utc : {"", "UTC"}) {
+        auto zone = tend::time::load_named_zone(utc, dirs);
+        ASSERT_TRUE(zone && *zone) << utc;
+        EXPECT_EQ((*zone)->offset_at(at(2026, 7, 1)), 0);
+    }
+    auto local = tend::time::load_named_zone("Local", dirs);
+    ASSERT_TRUE(local);
+    EXPECT_FALSE(*local) << "Local is the container's zone, which the caller has";
+    auto est = tend::time::load_named_zone("EST5EDT", dirs);
+    ASSERT_TRUE(est && *est) << "a zone file of that name exists";
+    for (const char* invalid : {"../etc/x", "a..b", "/usr/share/zoneinfo/UTC", "\\x"}) {
+        auto zone = tend::time::load_named_zone(invalid, dirs);
+        ASSERT_FALSE(zone) << invalid;
+        EXPECT_NE(zone.error().find("invalid location name"), std::string::npos) << zone.error();
+    }
+    // What TZ accepts and Go does not: a POSIX rule, a ':' prefix; names are case-sensitive.
+    for (const char* unknown : {"Nowhere/City", "CET-1CEST,M3.5.0,M10.5.0/3", ":Europe/Berlin", "europe/berlin",
+                                " Europe/Berlin"}) {
+        auto zone = tend::time::load_named_zone(unknown, dirs);
+        ASSERT_FALSE(zone) << unknown;
+        EXPECT_NE(zone.error().find("unknown time zone"), std::string::npos) << zone.error();
+    }
+    auto directory = tend::time::load_named_zone("Europe", dirs);
+    ASSERT_FALSE(directory);
+    EXPECT_NE(directory.error().find("/usr/share/zoneinfo/Europe: is not a regular file"), std::string::npos)
+        << directory.error();
+}
+
+// $ZONEINFO is searched first, as Go does.
+TEST(TimeZone, ZoneinfoIsSearchedFirst) {
+    REQUIRE_ZONE("Asia/Tokyo");
+    tend::testing::ScratchDir scratch;
+    std::filesystem::create_directories(scratch.path() / "Test");
+    std::filesystem::copy_file(std::string(kZoneinfo) + "/Asia/Tokyo", scratch.path() / "Test" / "Zone");
+    std::filesystem::copy_file(std::string(kZoneinfo) + "/Asia/Tokyo", scratch.path() / "UTC");
+    auto zone = tend::time::load_named_zone("Test/Zone", tend::time::go_zone_dirs(scratch.path().string()));
+    ASSERT_TRUE(zone && *zone) << (zone ? "Local" : zone.error());
+    EXPECT_EQ((*zone)->offset_at(at(2026, 7, 1)), 9 * 3600);
+    EXPECT_FALSE(tend::time::load_named_zone("Test/Zone", tend::time::go_zone_dirs(std::nullopt)));
 }
 
 }  // namespace

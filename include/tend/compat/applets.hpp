@@ -31,6 +31,7 @@ enum class Applet {
     LogutilService,
     LogutilNewfifo,
     Cd,
+    Supercronic,  // run by core::run_supercronic (it runs tend itself), not by run_applet
 };
 
 // By the basename of argv[0]. Pure.

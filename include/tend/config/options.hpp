@@ -54,6 +54,11 @@ struct Options {
     bool sync_disks = false;                     // S6_SYNC_DISKS: sync() before exit
     bool start_cmd_after_ready_timeout = false;  // S6_BEHAVIOUR_IF_STAGE2_FAILS < 2
     std::vector<std::string> s6_stage2_hook;     // S6_STAGE2_HOOK: program and arguments
+    // The supercronic applet (core/supercronic.cpp), never set by an option:
+    // SIGUSR2 (and with watch_crontab a change of the file) reloads the
+    // crontab by executing tend again with these words once no job runs.
+    std::vector<std::string> crontab_reload_argv;
+    bool watch_crontab = false;
 };
 
 // What main should do after parsing.

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <expected>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +22,7 @@
 
 #include "tend/config/paths_file.hpp"
 #include "tend/time/schedule.hpp"
+#include "tend/time/time_zone.hpp"
 #include "tend/config/ready_when.hpp"
 
 namespace tend::config {
@@ -91,8 +93,10 @@ struct ServiceConfig {
     std::optional<time::Schedule> schedule;
     std::string schedule_text;            // the line as written, for messages
     ScheduleOverlap schedule_overlap = ScheduleOverlap::Skip;  // `schedule-overlap`
-    // A crontab job (--crontab): what runs instead of `run` (SHELL -c LINE).
+    // A crontab job (--crontab): what runs instead of `run` (SHELL -c LINE),
+    // and its crontab's CRON_TZ (null: the container's zone, as `schedule` files).
     std::vector<std::string> command;
+    std::shared_ptr<const time::TimeZone> schedule_zone;
 
     // Non-fatal findings (e.g. both keep-env and import-env), each a full
     // message naming the file.

@@ -15,9 +15,9 @@
 //     limits, depends: unknown names and cycles, schedules); a refused
 //     service dir is then read again for every problem in it, not only the
 //     first (config::service_dir_problems); each run and finish like a script;
-//   - --cmd-user and --control-group, resolved as at start.
-// The crontab (--crontab, when tend has it) is one more source: add its
-// loader's problems in check_tree, next to the others.
+//   - --cmd-user and --control-group, resolved as at start;
+//   - --crontab: config::load_crontab_file, every bad line as FILE:LINE (a
+//     bad CRON_TZ among them); its jobs go through the Supervisor's load.
 #pragma once
 
 #include <string>

@@ -35,7 +35,7 @@ public:
     }
 
 private:
-    void describe_schedule(const ScheduleStatus& schedule, control::ServiceStatus& s) const;
+    void describe_schedule(std::size_t service, const ScheduleStatus& schedule, control::ServiceStatus& s) const;
 
     Supervisor& supervisor_;
     const Clock& clock_;

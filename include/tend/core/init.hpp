@@ -32,6 +32,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tend/config/options.hpp"
@@ -162,6 +163,16 @@ private:
     std::size_t s6rc_first_up_ = 0;      // index of the first oneshot `up` in the cont-init list
     std::size_t cont_init_started_ = 0;  // cont-init scripts (oneshots included) started
     bool contenv_written_ = false;
+    // The supercronic applet's reload (init_crontab.cpp): SIGUSR2 or, with
+    // watch_crontab, a change of the file. tend executes itself again once
+    // no job runs, so the new crontab starts from a clean slate.
+    void request_crontab_reload(std::string_view why);
+    void maybe_reload_crontab();
+    void watch_crontab();
+    void on_crontab_changed();
+    bool reload_pending_ = false;
+    sys::UniqueFd crontab_watch_;  // inotify, with watch_crontab
+
     // Control socket; declared last so it closes (and its socket file goes)
     // before the supervisor it reports on.
     std::unique_ptr<ControlBridge> control_bridge_;

@@ -21,6 +21,7 @@
 #include <chrono>
 #include <expected>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -60,12 +61,15 @@ class Scheduler {
 public:
     Scheduler(const Clock& monotonic, const WallClock& wall);
 
-    // The zone cron expressions are matched in (default UTC).
+    // The zone cron expressions are matched in (default UTC), unless a job
+    // has its own (a crontab's CRON_TZ).
     void set_zone(time::TimeZone zone) { zone_ = std::move(zone); }
     const time::TimeZone& zone() const { return zone_; }
 
     // Registers the scheduled service with index `service` (not armed yet).
-    void add(std::size_t service, std::string name, time::Schedule schedule, std::string text);
+    // `zone`: the job's own zone; null: the scheduler's.
+    void add(std::size_t service, std::string name, time::Schedule schedule, std::string text,
+             std::shared_ptr<const time::TimeZone> zone = nullptr);
     bool empty() const { return jobs_.empty(); }
     bool has_wall_clock_jobs() const;
 
@@ -93,6 +97,8 @@ public:
     bool is_scheduled(std::size_t service) const { return find_service(service) != nullptr; }
     bool armed(std::size_t service) const;
     void arm_service(std::size_t service);
+    // Every job disarmed, runs in progress left alone (arm_service arms again).
+    void hold_all();
     // Shutdown: every job disarmed for good (arm and run_now refuse after it).
     void disarm_all();
     std::optional<TimePoint> next_deadline() const;
@@ -110,8 +116,9 @@ public:
     void run_ended(std::size_t service, ExitInfo exit, Duration duration);
     // The wall-clock time of the next run, for messages.
     std::optional<WallTime> next_run(std::size_t service) const;
-    // "2026-03-29 03:00:00 CEST": a wall time in the zone, for messages.
-    std::string format_local(WallTime time) const;
+    // "2026-03-29 03:00:00 CEST": a wall time in the zone of the service's
+    // job (the scheduler's for any other service), for messages.
+    std::string format_local(std::size_t service, WallTime time) const;
 
 private:
     struct Job {
@@ -119,6 +126,7 @@ private:
         std::string name;
         std::string text;
         time::Schedule schedule;
+        std::shared_ptr<const time::TimeZone> zone;  // null: zone_
         bool armed = false;
         std::optional<TimePoint> deadline;   // monotonic; none: no future run
         std::optional<UtcSeconds> tick;      // cron: the wall-clock instant of the deadline
@@ -135,6 +143,7 @@ private:
     void schedule_next(Job& job, TimePoint mono_now, WallTime wall_now, std::optional<UtcSeconds> after);
     void set_armed(Job& job, bool armed);
     ScheduleStatus snapshot(const Job& job) const;
+    const time::TimeZone& zone_of(const Job& job) const { return job.zone ? *job.zone : zone_; }
 
     const Clock& monotonic_;
     const WallClock& wall_;

@@ -205,6 +205,11 @@ public:
     // Held down: the service has a `down` file, or waits (directly or
     // through others) for a service that has one.
     bool held_down(const ServiceRecord& record) const;
+    // Every scheduled job disarmed without stopping a run (a crontab reload
+    // waits for the runs), and armed again (a reload that could not happen).
+    void hold_schedules();
+    void release_schedules() { arm_schedules(); }
+    bool scheduled_runs_going() const;
     // Scheduled services (a `schedule` file): status, run now, disarm, for `tend ctl`.
     Scheduler& scheduler() { return *scheduler_; }
     const Scheduler& scheduler() const { return *scheduler_; }

@@ -119,4 +119,17 @@ LoadedTimeZone load_time_zone(std::optional<std::string_view> tz,
                               const std::filesystem::path& zoneinfo_dir = "/usr/share/zoneinfo",
                               const std::filesystem::path& localtime = "/etc/localtime");
 
+// A crontab's CRON_TZ, read as Supercronic reads it (Go's time.LoadLocation):
+// "" and "UTC" are UTC; "Local" is the container's zone (nullopt: the caller
+// uses what load_time_zone gave); a name containing ".." or starting with '/'
+// or a backslash is refused ("invalid location name"); otherwise the TZif file of
+// that name in the first of `zone_dirs` that has it. Unlike TZ, no POSIX rule,
+// no ':' prefix and no path: Supercronic refuses those, so tend does too.
+std::expected<std::optional<TimeZone>, std::string> load_named_zone(std::string_view name,
+                                                                    const std::vector<std::filesystem::path>& zone_dirs);
+
+// Where Go looks for a zone name: $ZONEINFO first when set, then
+// /usr/share/zoneinfo, /usr/share/lib/zoneinfo, /usr/lib/locale/TZ, /etc/zoneinfo.
+std::vector<std::filesystem::path> go_zone_dirs(std::optional<std::string_view> zoneinfo);
+
 }  // namespace tend::time

@@ -1,0 +1,166 @@
+// Proves: docs/migrating-from-supercronic.md
+// The supercronic applet with the real binary as PID 1 of a PID namespace,
+// started as an image starts Supercronic (`supercronic [flags] CRONTAB`, tend
+// linked under that name): -test on a good and a broken crontab, a job
+// running with the crontab's variables, SIGUSR2 reloading once the running
+// job has finished (a broken crontab is not taken), refused flags.
+#include <signal.h>
+
+#include <gtest/gtest.h>
+#include <fmt/format.h>
+
+#include "harness.hpp"
+
+namespace tend::itest {
+namespace {
+
+// `supercronic ARGS...` as PID 1 of the namespace: a link named supercronic
+// to the tend binary inside the sandbox.
+TendOptions supercronic(const Sandbox& sandbox, const std::vector<std::string>& args) {
+    const fs::path link = sandbox.root() / "bin" / "supercronic";
+    if (!fs::exists(fs::symlink_status(link))) {
+        fs::create_directories(link.parent_path());
+        fs::create_symlink(tend_binary(), link);
+    }
+    std::string line = "exec " + shell_quote(link.string());
+    for (const auto& arg : args) line += " " + shell_quote(arg);
+    TendOptions options;
+    options.use_default_args = false;
+    options.launcher_script = line;
+    return options;
+}
+
+TEST(Supercronic, TestFlagAcceptsAGoodCrontabAndNamesEveryBadLine) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    const fs::path crontab = sandbox.root() / "crontab";
+    write_file(crontab, "SHELL=/bin/sh\n*/5 * * * * * * echo seconds\n0 0 L * * echo last day\n@hourly date\n");
+    RunResult good = run_tend(sandbox, supercronic(sandbox, {"-test", crontab.string()}));
+    EXPECT_EQ(good.exit_code, 0) << good.diagnostics();
+    EXPECT_TRUE(contains(good.err, crontab.string() + ": crontab is valid (3 jobs)")) << good.diagnostics();
+
+    write_file(crontab, "* * * * * ok\n0 25 * * * echo late\nCRON_TZ=Mars/Base\n");
+    RunResult bad = run_tend(sandbox, supercronic(sandbox, {"--test", crontab.string()}));
+    EXPECT_EQ(bad.exit_code, 1) << bad.diagnostics();
+    EXPECT_TRUE(contains(bad.err, crontab.string() + ":2: bad crontab line '0 25 * * * echo late'")) << bad.diagnostics();
+    EXPECT_TRUE(contains(bad.err, "hour: '25' is not an hour (0-23)")) << bad.diagnostics();
+    EXPECT_TRUE(contains(bad.err, crontab.string() + ":3: CRON_TZ=Mars/Base: unknown time zone")) << bad.diagnostics();
+}
+
+TEST(Supercronic, FlagsItCannotHonourAreRefusedByName) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    const fs::path crontab = sandbox.root() / "crontab";
+    write_file(crontab, "* * * * * * * echo \"$OUT\" > /dev/null\n");
+    for (const char* flag : {"-sentry-dsn=https://key@sentry.example/1", "-prometheus-listen-address=0.0.0.0:9746"}) {
+        RunResult r = run_tend(sandbox, supercronic(sandbox, {flag, crontab.string()}));
+        EXPECT_EQ(r.exit_code, 2) << r.diagnostics();
+        const std::string name = std::string(flag).substr(0, std::string(flag).find('='));
+        EXPECT_TRUE(contains(r.err, "supercronic: error: " + name + " is not supported")) << r.diagnostics();
+    }
+    RunResult unknown = run_tend(sandbox, supercronic(sandbox, {"-frobnicate", crontab.string()}));
+    EXPECT_EQ(unknown.exit_code, 2) << unknown.diagnostics();
+    EXPECT_TRUE(contains(unknown.err, "flag provided but not defined: -frobnicate")) << unknown.diagnostics();
+}
+
+// A seconds job every second, its output prefixed with the job's name (as
+// Supercronic wraps it in a log line), the crontab's variable in its
+// environment, JSON logs with -json; SIGTERM stops tend cleanly (exit 0).
+TEST(Supercronic, AJobRunsWithTheCrontabsVariables) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    const fs::path crontab = sandbox.root() / "crontab";
+    write_file(crontab, fmt::format("GREETING='hello cron'\n"
+                                    "* * * * * * * echo \"$GREETING\" >> {0}; echo \"said $GREETING\"\n",
+                                    sandbox.out("cron.out").string()));
+    TendProcess tend(sandbox, supercronic(sandbox, {"-json", crontab.string()}));
+    ASSERT_TRUE(wait_for_lines(sandbox.out("cron.out"), 2, 15s)) << tend.current_err();
+    ASSERT_TRUE(tend.signal(SIGTERM));
+    RunResult r = tend.wait();
+    EXPECT_EQ(r.exit_code, 0) << r.diagnostics();
+    EXPECT_EQ(read_lines(sandbox.out("cron.out")).front(), "hello cron");
+    EXPECT_TRUE(contains(r.out, "crontab-0 | said hello cron")) << r.diagnostics();
+    EXPECT_TRUE(contains(r.err, "\"message\":\"" + crontab.string() + ": job 0 (line 2)")) << r.diagnostics();
+}
+
+// SIGUSR2: no new run starts, the running one finishes, then the edited
+// crontab runs. A broken edit is named and the jobs that run go on.
+TEST(Supercronic, Sigusr2ReloadsTheCrontabOnceTheRunningJobHasFinished) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    const fs::path crontab = sandbox.root() / "crontab";
+    const std::string out = sandbox.out_dir().string();
+    // The first job's run waits for $OUT/gate, so it is running at the reload.
+    write_file(crontab, fmt::format("* * * * * * * echo started >> {0}/old; "
+                                    "while [ ! -e {0}/gate ]; do sleep 0.05; done; echo finished >> {0}/old\n",
+                                    out));
+    TendProcess tend(sandbox, supercronic(sandbox, {crontab.string()}));
+    ASSERT_TRUE(wait_for_file(sandbox.out("old"), 15s)) << tend.current_err();
+    const pid_t pid = tend.tend_pid();
+
+    write_file(crontab, "this is not a crontab line\n");
+    ASSERT_TRUE(tend.signal(SIGUSR2));
+    ASSERT_TRUE(tend.wait_for_err(crontab.string() + ":1: bad crontab line 'this is not a crontab line'"))
+        << tend.current_err();
+    ASSERT_TRUE(tend.wait_for_err("SIGUSR2 received: " + crontab.string() + " not reloaded: the current jobs go on"))
+        << tend.current_err();
+
+    write_file(crontab, fmt::format("* * * * * * * echo new >> {0}/new\n", out));
+    ASSERT_TRUE(tend.signal(SIGUSR2));
+    ASSERT_TRUE(tend.wait_for_err("reloading " + crontab.string() + " once the running jobs have finished"))
+        << tend.current_err();
+    EXPECT_FALSE(file_exists(sandbox.out("new"))) << "the old run is still going";
+    write_file(sandbox.out("gate"), "open\n");
+    ASSERT_TRUE(wait_for_file(sandbox.out("new"), 15s)) << tend.current_err();
+    EXPECT_EQ(read_lines(sandbox.out("old")), (std::vector<std::string>{"started", "finished"}))
+        << "one run of the old job, finished before the reload";
+    EXPECT_EQ(tend.tend_pid(), pid);
+    EXPECT_TRUE(contains(tend.current_err(), "job 0 (line 1): '* * * * * * *' runs echo new")) << tend.current_err();
+    ASSERT_TRUE(tend.signal(SIGTERM));
+    RunResult r = tend.wait();
+    EXPECT_EQ(r.exit_code, 0) << r.diagnostics();
+}
+
+// At start, as Supercronic: a bad crontab stops it (exit 1, the line named);
+// an empty one keeps it up, and a reload can bring jobs.
+TEST(Supercronic, ABadCrontabStopsTheStartAnEmptyOneWaitsForAReload) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    const fs::path crontab = sandbox.root() / "crontab";
+    write_file(crontab, "* * * * * ok\n* * * * 13 * * x\n");
+    RunResult bad = run_tend(sandbox, supercronic(sandbox, {crontab.string()}));
+    EXPECT_EQ(bad.exit_code, 1) << bad.diagnostics();
+    EXPECT_TRUE(contains(bad.err, crontab.string() + ":2: bad crontab line '* * * * 13 * * x'")) << bad.diagnostics();
+
+    write_file(crontab, "# no job yet\n");
+    TendProcess tend(sandbox, supercronic(sandbox, {crontab.string()}));
+    ASSERT_GT(tend.tend_pid(), 0) << tend.current_err();
+    write_file(crontab, fmt::format("* * * * * * * echo now >> {}\n", sandbox.out("now").string()));
+    ASSERT_TRUE(tend.running()) << tend.current_err();
+    ASSERT_TRUE(tend.signal(SIGUSR2));
+    ASSERT_TRUE(wait_for_file(sandbox.out("now"), 15s)) << tend.current_err();
+    ASSERT_TRUE(tend.signal(SIGTERM));
+    RunResult r = tend.wait();
+    EXPECT_EQ(r.exit_code, 0) << r.diagnostics();
+}
+
+// -inotify: writing the file reloads it, as SIGUSR2 does.
+TEST(Supercronic, InotifyReloadsAnEditedCrontab) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    const fs::path crontab = sandbox.root() / "crontab";
+    const std::string out = sandbox.out_dir().string();
+    write_file(crontab, fmt::format("* * * * * * * echo old >> {0}/old\n", out));
+    TendProcess tend(sandbox, supercronic(sandbox, {"-inotify", crontab.string()}));
+    ASSERT_TRUE(wait_for_file(sandbox.out("old"), 15s)) << tend.current_err();
+    ASSERT_TRUE(tend.wait_for_err("watching " + crontab.string() + " for changes (-inotify)")) << tend.current_err();
+    write_file(crontab, fmt::format("* * * * * * * echo new >> {0}/new\n", out));
+    ASSERT_TRUE(wait_for_file(sandbox.out("new"), 15s)) << tend.current_err();
+    EXPECT_TRUE(contains(tend.current_err(), "the crontab changed: reloading " + crontab.string())) << tend.current_err();
+    ASSERT_TRUE(tend.signal(SIGTERM));
+    RunResult r = tend.wait();
+    EXPECT_EQ(r.exit_code, 0) << r.diagnostics();
+}
+
+}  // namespace
+}  // namespace tend::itest
