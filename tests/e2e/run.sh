@@ -552,8 +552,53 @@ case_cron() {
     fi
 }
 
+# ---- case: an s6-overlay v2 tree with a log/run (s6-log, tend's applet) ----
+v2log_image=tend-e2e-s6-v2-logger:$version
+case_s6_v2_logger() {
+    echo "== e2e: an s6-overlay v2 tree whose log/run is s6-log, on a read-only root"
+    timed "build $v2log_image" build v2log --build-arg TEND_IMAGE="$under_test" -t "$v2log_image" \
+        "$repo/tests/e2e/s6-v2-logger" || { fail "build: $v2log_image"; return; }
+    # check() has a local `name`: the helpers below use their own variable.
+    local name=tend-e2e-v2log
+    v2log_name=$name
+    podman run -d --name $name "${ulimits[@]}" --read-only --tmpfs /run --tmpfs /tmp "$v2log_image" >/dev/null ||
+        { fail "v2 logger: podman run"; return; }
+    v2log_has() { command podman exec "$v2log_name" grep -q "$1" /run/log/ticker/current 2>/dev/null; }
+    v2log_ticks() { # the tick numbers in the log dir, sorted, each once
+        command podman exec "$v2log_name" sh -c 'cat /run/log/ticker/@*.s /run/log/ticker/current 2>/dev/null' |
+            sed -n 's/.*tick \([0-9]*\)$/\1/p' | sort -nu
+    }
+    v2log_gapless() { v2log_ticks | awk 'NR > 1 && $1 != last + 1 { exit 1 } { last = $1 }'; }
+    v2log_past() { [ "$(v2log_ticks | tail -n 1)" -ge "$1" ] 2>/dev/null; }
+    if wait_until 20 v2log_has 'tick 3$'; then
+        pass "v2 logger: the service's lines arrive in the logger's /run/log/ticker/current"
+    else
+        fail "v2 logger: no 'tick 3' in current; logs: $(command podman logs $name 2>&1 | tail -n 8)"
+        command podman rm -f $name >/dev/null; return
+    fi
+    check "v2 logger: each line carries s6-log's ISO 8601 time stamp (T)" \
+        sh -c "command podman exec $name head -n 1 /run/log/ticker/current |
+               grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}'"
+    check "v2 logger: the logger runs as the supervised service ticker-log" \
+        sh -c "command podman exec $name /init ctl status --json | grep -q '\"name\":\"ticker-log\",\"state\":\"running\"'"
+    check "v2 logger: the log dir rotates (s4096: an archived @....s file)" \
+        wait_until 30 sh -c "command podman exec $name ls /run/log/ticker | grep -q '^@.*\.s\$'"
+    # Restart the logger, then the service: the pipe tend holds keeps every line.
+    command podman exec $name /init ctl restart ticker-log >/dev/null 2>&1 || fail "v2 logger: ctl restart ticker-log"
+    sleep 1
+    command podman exec $name /init ctl restart ticker >/dev/null 2>&1 || fail "v2 logger: ctl restart ticker"
+    local last; last=$(v2log_ticks | tail -n 1)
+    check "v2 logger: lines go on after both restarts (past tick $((last + 20)))" wait_until 20 v2log_past $((last + 20))
+    check "v2 logger: no line lost across the restarts (ticks $(v2log_ticks | head -n 1)..$(v2log_ticks | tail -n 1) without a gap)" \
+        v2log_gapless
+    command podman stop -t 10 $name >/dev/null
+    local code; code=$(command podman inspect -f '{{.State.ExitCode}}' $name)
+    check "v2 logger: podman stop ends the container with 0 (got $code)" [ "$code" = 0 ]
+    command podman rm -f $name >/dev/null
+}
+
 # `tests/e2e/run.sh case_kube case_init` runs only those cases.
-cases=${*:-case_demo case_seed_hardened case_seed_same_user case_cmd_user_killed case_init case_kube case_compose case_linuxserver case_cron}
+cases=${*:-case_demo case_seed_hardened case_seed_same_user case_cmd_user_killed case_init case_kube case_compose case_linuxserver case_cron case_s6_v2_logger}
 for case_fn in $cases; do
     timed "$case_fn" "$case_fn"
 done
