@@ -501,6 +501,15 @@ case_linuxserver() {
             wait_until 5 sh -c "! command podman exec $name ps -eo args | grep -q '^s6-notifyoncheck'"
         lsio_stop $name
     fi
+
+    # The ZNC image again on a read-only root (its /config is a VOLUME, as
+    # linuxserver.io's images declare it): it comes up ready all the same.
+    name=tend-e2e-lsio-znc-ro
+    if lsio_run $name "$lsio_znc" --read-only --tmpfs /run --tmpfs /tmp; then
+        check "$name: svc-znc is up and ready on a read-only root" \
+            wait_until 20 sh -c "command podman exec $name s6-svstat -ur /run/service/svc-znc | grep -qx 'true true'"
+        lsio_stop $name
+    fi
 }
 
 # ---- case: a Drupal cron container, its Supercronic crontab through the applet ----
