@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 
@@ -165,8 +166,14 @@ std::string service_name_for(std::string_view argument, const std::filesystem::p
     if (text != "." && text != ".." && text.find('/') == std::string::npos) return text;
     std::filesystem::path path = std::filesystem::path(text).is_absolute() ? std::filesystem::path(text) : cwd / text;
     path = path.lexically_normal();
+    if (path.filename().empty()) path = path.parent_path();  // "dir/" normalises to "dir/"
     std::string name = path.filename().string();
-    if (name.empty()) name = path.parent_path().filename().string();  // "dir/" normalises to "dir/"
+    // NAME/log is NAME's logger, which tend supervises as NAME-log; a service
+    // named `log` right in a scan dir is itself.
+    const std::string parent = path.parent_path().filename().string();
+    constexpr std::string_view kScanDirs[] = {"service", "services", "services.d", "legacy-services", ""};
+    if (name == "log" && std::ranges::find(kScanDirs, std::string_view(parent)) == std::end(kScanDirs))
+        return parent + "-log";
     return name;
 }
 

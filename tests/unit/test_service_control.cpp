@@ -17,6 +17,16 @@ TEST(ServiceNameFor, PathsMapToTheirBasename) {
     EXPECT_EQ(service_name_for("services.d/app", "/etc"), "app");
 }
 
+// A v2 service's logger (NAME/log) is the service tend supervises as NAME-log.
+TEST(ServiceNameFor, ALogDirIsItsServicesLogger) {
+    EXPECT_EQ(service_name_for("/run/service/ticker/log", "/"), "ticker-log");
+    EXPECT_EQ(service_name_for("/var/run/s6/services/nginx/log/", "/"), "nginx-log");
+    EXPECT_EQ(service_name_for("log", "/etc/services.d/php-fpm"), "log");  // a plain name is a name
+    EXPECT_EQ(service_name_for(".", "/etc/services.d/php-fpm/log"), "php-fpm-log");
+    EXPECT_EQ(service_name_for("/run/service/log", "/"), "log");  // a service named log
+    EXPECT_EQ(service_name_for("/etc/services.d/log", "/"), "log");
+}
+
 TEST(ParseSvc, ActionsInOrderThenTheWait) {
     auto plan = parse_svc({"-d", "-wd", "/var/run/s6/services/app"}, "/");
     ASSERT_TRUE(plan) << plan.error();

@@ -20,7 +20,7 @@
 namespace tend::compat {
 
 // "/var/run/s6/services/app/" -> "app"; "app" -> "app"; "." -> the basename
-// of cwd. Pure (cwd given).
+// of cwd; ".../app/log" -> "app-log" (its logger). Pure (cwd given).
 std::string service_name_for(std::string_view argument, const std::filesystem::path& cwd);
 
 enum class WaitFor { Nothing, Up, Ready, Down, Finished };
