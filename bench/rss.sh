@@ -14,8 +14,7 @@ counts=("$@")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp "$tend" "$work/tend"
-exec {nap_fd}<> <(:)
-nap() { read -r -t "$1" -u "$nap_fd" _ || true; }
+. "$(dirname "$0")/services_up.sh"
 for count in "${counts[@]}"; do
     dir=$work/svc.$count
     mkdir -p "$dir/scan"
@@ -28,19 +27,7 @@ for count in "${counts[@]}"; do
     unshare --pid --fork --mount-proc "$work/tend" --services-dir "$dir/scan" --cont-init-dir /nonexistent \
         --cont-finish-dir /nonexistent --runtime-dir "$dir/run" </dev/null >/dev/null 2>&1 &
     unshare_pid=$!
-    init_pid=
-    for ((t = 0; t < 6000; t++)); do
-        read -r init_pid _ <"/proc/$unshare_pid/task/$unshare_pid/children" 2>/dev/null || true
-        if [[ -n $init_pid ]]; then
-            running=0
-            for kid in $(cat /proc/"$init_pid"/task/*/children 2>/dev/null); do
-                read -r comm <"/proc/$kid/comm" 2>/dev/null || comm=
-                [[ $comm == sleep ]] && running=$((running + 1))
-            done
-            ((running >= count)) && break
-        fi
-        nap 0.01
-    done
+    wait_for_services "$unshare_pid" "$count"
     nap 1
     read -r rss pss < <(awk '/^Rss:/ {r = $2} /^Pss:/ {p = $2} END {print r + 0, p + 0}' "/proc/$init_pid/smaps_rollup")
     anon=$(awk '/^Anonymous:/ {a += $2} END {print a + 0}' "/proc/$init_pid/smaps")

@@ -33,8 +33,7 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-exec {nap_fd}<> <(:)
-nap() { read -r -t "$1" -u "$nap_fd" _ || true; }
+. "$(dirname "$0")/services_up.sh"
 
 cp "$tend" "$work/tend"
 sync "$work/tend"
@@ -70,19 +69,7 @@ done
     --cont-init-dir /nonexistent --cont-finish-dir /nonexistent --runtime-dir "$work/run" \
     </dev/null >/dev/null 2>&1) &
 unshare_pid=$!
-init_pid=
-for ((t = 0; t < 6000; t++)); do
-    read -r init_pid _ <"/proc/$unshare_pid/task/$unshare_pid/children" 2>/dev/null || true
-    if [[ -n $init_pid ]]; then
-        running=0
-        for kid in $(cat /proc/"$init_pid"/task/*/children 2>/dev/null); do
-            read -r comm <"/proc/$kid/comm" 2>/dev/null || comm=
-            [[ $comm == sleep ]] && running=$((running + 1))
-        done
-        ((running >= count)) && break
-    fi
-    nap 0.01
-done
+wait_for_services "$unshare_pid" "$count"
 report() {
     read -r rss pss < <(awk '/^Rss:/ {r = $2} /^Pss:/ {p = $2} END {print r + 0, p + 0}' "/proc/$init_pid/smaps_rollup")
     local total
