@@ -27,6 +27,15 @@
 // child is single-threaded, and glibc's wrappers would "switch every other
 // thread" of a process that no longer has any.
 //
+// Fds: close-on-exec is not enough. The child holds a copy of every fd tend
+// has until its exec, and a child stopped between its setresuid and its exec
+// (see above) would hold them for as long as the uid likes: a control
+// client's connection that tend has answered and closed would never see its
+// EOF, a service's output pipe or notification pipe would never close. So
+// the child's first step closes every fd but the ones its plan names
+// (close_range over the gaps; on a kernel before 5.9, close() up to the
+// highest fd the parent saw open).
+//
 // Signals: the parent blocks every signal around the fork, so the child
 // starts with all of them blocked. Until its setsid (setpgid for the CMD)
 // it is in tend's process group, and a signal sent to that group (a
@@ -48,8 +57,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 namespace tend::process {
 namespace {
@@ -76,9 +89,57 @@ struct ChildPlan {
     char* const* envp;
     const gid_t* groups;
     std::size_t group_count;
+    int landlock_fd;     // plan.landlock_ruleset_fd, or a copy off the notification fd's number
     int status_fd;       // write end, close-on-exec
-    int status_read_fd;  // the parent's end, closed first in the child
+    // The fds the child keeps, ascending and unique: 0..2 and the plan's.
+    std::array<int, 9> keep_fds;
+    std::size_t keep_count;
+    // Without close_range: the highest fd that may be open (else -1).
+    int fallback_last_fd;
 };
+
+// Whether this kernel has close_range (Linux 5.9+); probed once, in the parent.
+bool kernel_has_close_range() {
+    static const bool has = ::syscall(SYS_close_range, ~0U, ~0U, 0) == 0 || errno != ENOSYS;
+    return has;
+}
+
+// The highest fd open in this process, for kernels without close_range:
+// from /proc/self/fd, else the fd limit. In the parent (it allocates).
+int highest_open_fd() {
+    int highest = -1;
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", error)) {
+        const std::string name = entry.path().filename().string();
+        highest = std::max(highest, std::atoi(name.c_str()));
+    }
+    if (!error && highest >= 0) return highest;
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
+        return static_cast<int>(std::min<rlim_t>(limit.rlim_cur, 1U << 20)) - 1;
+    return (1 << 20) - 1;
+}
+
+// Closes fds first..last (last may be ~0U), in the child.
+void close_fds(unsigned first, unsigned last, int fallback_last_fd) {
+    if (first > last) return;
+    if (fallback_last_fd < 0) {
+        ::syscall(SYS_close_range, first, last, 0);
+        return;
+    }
+    for (long fd = first; fd <= static_cast<long>(last) && fd <= fallback_last_fd; ++fd) ::close(static_cast<int>(fd));
+}
+
+// Closes every fd but child.keep_fds, in the child.
+void close_all_but_kept(const ChildPlan& child) {
+    unsigned next = 0;
+    for (std::size_t i = 0; i < child.keep_count; ++i) {
+        const auto kept_fd = static_cast<unsigned>(child.keep_fds[i]);
+        if (kept_fd > next) close_fds(next, kept_fd - 1, child.fallback_last_fd);
+        next = kept_fd + 1;
+    }
+    close_fds(next, ~0U, child.fallback_last_fd);
+}
 
 [[noreturn]] void fail(const ChildPlan& child, SpawnStage stage, int error, int detail_index = -1) {
     StatusReport report{static_cast<int>(stage), error, detail_index};
@@ -124,7 +185,10 @@ bool place_fd(int from, int to) {
 [[noreturn]] void run_child(const ChildPlan& child) {
     const SpawnPlan& plan = *child.plan;
     const ChildPlan& status = child;
-    ::close(child.status_read_fd);  // one fd free again, for /dev/null below
+    // Before anything else, and long before the user switch from which the
+    // uid may stop us (see Fds at the top): the status pipe's read end goes
+    // too, leaving room for /dev/null below.
+    close_all_but_kept(child);
 
     if (plan.group == GroupMode::NewSession) {
         if (::setsid() < 0) fail(status, SpawnStage::Session, errno);
@@ -240,7 +304,7 @@ bool place_fd(int from, int to) {
     // parent): after no_new_privs, which it needs, and after the /dev/null
     // above, which is tend's open, not the service's; so the exec itself is
     // the first access the rules decide.
-    if (plan.landlock_ruleset_fd >= 0 && ::syscall(SYS_landlock_restrict_self, plan.landlock_ruleset_fd, 0) != 0)
+    if (child.landlock_fd >= 0 && ::syscall(SYS_landlock_restrict_self, child.landlock_fd, 0) != 0)
         fail(status, SpawnStage::Landlock, errno);
 
     ::execve(child.executable, child.argv, child.envp);
@@ -327,15 +391,33 @@ std::expected<SpawnedChild, SpawnFailure> spawn(const SpawnPlan& plan) {
         return std::unexpected(SpawnFailure{SpawnStage::StatusPipe, errno, {}, {}});
     sys::UniqueFd status_read(ends[0]);
     sys::UniqueFd status_write(ends[1]);
-    // Never on 0..2, which the child replaces with its stdio.
-    if (status_write.get() < 3) {
+    // Never on 0..2, which the child replaces with its stdio, nor on the
+    // notification fd's number, which it replaces after them.
+    if (status_write.get() < 3 || status_write.get() == plan.notification_fd_number) {
         int moved = ::fcntl(status_write.get(), F_DUPFD_CLOEXEC, 3);
         if (moved < 0) return std::unexpected(SpawnFailure{SpawnStage::StatusPipe, errno, {}, {}});
         status_write = sys::UniqueFd(moved);
     }
 
-    ChildPlan child{&plan,         plan.executable.c_str(), argv.data(),      envp.data(), groups.data(),
-                    groups.size(), status_write.get(),      status_read.get()};
+    // The ruleset is applied after the notification fd is placed: not on its number either.
+    sys::UniqueFd landlock_copy;
+    int landlock_fd = plan.landlock_ruleset_fd;
+    if (landlock_fd >= 0 && landlock_fd == plan.notification_fd_number) {
+        landlock_copy = sys::UniqueFd(::fcntl(landlock_fd, F_DUPFD_CLOEXEC, 3));
+        if (!landlock_copy) return std::unexpected(SpawnFailure{SpawnStage::Landlock, errno, {}, {}});
+        landlock_fd = landlock_copy.get();
+    }
+
+    ChildPlan child{&plan,       plan.executable.c_str(), argv.data(), envp.data(), groups.data(), groups.size(),
+                    landlock_fd, status_write.get(),      {},          0,           kernel_has_close_range() ? -1 : highest_open_fd()};
+    for (int fd : {0, 1, 2, status_write.get(), plan.stdin_fd, plan.stdout_fd, plan.stderr_fd, plan.notification_fd,
+                   landlock_fd}) {
+        if (fd < 0) continue;
+        bool known = false;
+        for (std::size_t i = 0; i < child.keep_count; ++i) known = known || child.keep_fds[i] == fd;
+        if (!known) child.keep_fds[child.keep_count++] = fd;
+    }
+    std::sort(child.keep_fds.begin(), child.keep_fds.begin() + static_cast<std::ptrdiff_t>(child.keep_count));
     pid_t pid;
     int fork_error = 0;
     {

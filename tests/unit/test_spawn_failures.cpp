@@ -207,6 +207,52 @@ TEST(Spawn, StdinNullPutsDevNullOnFdZero) {
     EXPECT_EQ(text, "started exit 0");
 }
 
+// The child closes every fd its plan does not name as its first step, not
+// at its exec: a child stopped before its exec (any process of the service's
+// uid may stop it once it switched) must not hold tend's fds, such as a
+// control client's connection tend has answered and closed. Fds without
+// close-on-exec show it here: the program sees only 0..2 and the
+// notification fd, whatever the caller had open.
+TEST(Spawn, TheChildKeepsOnlyTheFdsOfItsPlanFromItsFirstStep) {
+    const std::string text = in_a_forked_process([] {
+        int leaked[2], notify[2];
+        if (::pipe(leaked) != 0 || ::pipe2(notify, O_CLOEXEC) != 0) return std::string("pipe failed");
+        const int high = ::fcntl(leaked[0], F_DUPFD, 900);  // past a gap, without close-on-exec
+        SpawnPlan plan = plan_for("/bin/sh", {"sh", "-c", "cd /proc/self/fd && echo *"});
+        plan.notification_fd = notify[1];
+        plan.notification_fd_number = 5;
+        int out[2];
+        if (high < 0 || ::pipe2(out, O_CLOEXEC) != 0) return std::string("fd setup failed");
+        plan.stdout_fd = out[1];
+        auto spawned = tend::process::spawn(plan);
+        if (!spawned) return "not forked: " + spawned.error().message();
+        ::close(out[1]);
+        std::string listed;
+        char buffer[256];
+        for (ssize_t n; (n = ::read(out[0], buffer, sizeof buffer)) > 0;) listed.append(buffer, static_cast<std::size_t>(n));
+        return how_it_ended(spawned->pid) + ": " + listed;
+    });
+    // The shell's own `cd` and glob open one more fd (the directory): 3 here.
+    EXPECT_EQ(text, "exit 0: 0 1 2 3 5\n");
+}
+
+// The notification fd may be given any number (s6 services say 3, 4, ...),
+// also the one the status pipe's write end got: the child still reports a
+// failure through the status pipe, not into the service's notification pipe.
+TEST(Spawn, ANotificationFdOnTheStatusPipesNumberDoesNotHideAFailure) {
+    const std::string text = in_a_forked_process([] {
+        int notify[2];
+        if (::pipe2(notify, O_CLOEXEC) != 0) return std::string("pipe failed");
+        const int lowest_free = ::fcntl(0, F_DUPFD_CLOEXEC, 3);
+        ::close(lowest_free);
+        SpawnPlan plan = plan_for("/nonexistent/program", {"program"});
+        plan.notification_fd = notify[1];
+        plan.notification_fd_number = lowest_free + 1;  // the status pipe's write end, unless moved
+        return failure_text(plan);
+    });
+    EXPECT_EQ(text, stage_text(SpawnStage::Exec) + "cannot exec: No such file or directory shell=127 exit 127");
+}
+
 // The parent blocks every signal around the fork; afterwards its mask is
 // what it was, a signal pending for it is still pending for it, and the
 // child starts with an empty mask and no pending signal.
