@@ -1,5 +1,6 @@
 #include "tend/core/init.hpp"
 
+#include <dirent.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -28,6 +29,25 @@ std::optional<std::string> find_executable(const std::string& name, const proces
 
 std::string count_processes(std::size_t count) {
     return std::to_string(count) + (count == 1 ? " process" : " processes");
+}
+
+}  // namespace
+
+namespace {
+
+// Whether `dir` holds anything but dot entries (a missing dir holds nothing).
+bool holds_entries(const std::filesystem::path& dir) {
+    DIR* listing = ::opendir(dir.c_str());
+    if (!listing) return false;
+    bool found = false;
+    while (const dirent* entry = ::readdir(listing)) {
+        if (entry->d_name[0] != '.') {
+            found = true;
+            break;
+        }
+    }
+    ::closedir(listing);
+    return found;
 }
 
 }  // namespace
@@ -72,6 +92,8 @@ Init::Init(config::Options options, sys::EventLoop loop, sys::UniqueFd signal_fd
     if (options_.wait_ready && !options_.command.empty()) settings.ready_timeout = options_.ready_timeout;
     settings.start_cmd_after_ready_timeout = options_.start_cmd_after_ready_timeout;
     sequence_ = InitSequence(settings);
+    plain_ = !options_.s6_tree && options_.crontab.empty() && !holds_entries(options_.services_dir) &&
+             !holds_entries(options_.cont_init_dir) && !holds_entries(options_.cont_finish_dir);
     if (!is_pid1_) {
         int error = sys::become_subreaper();
         if (error == 0)
@@ -141,6 +163,13 @@ int Init::run() {
 void Init::start_stages() {
     open_control();
     if (options_.watch_crontab) watch_crontab();
+    // A shutdown signal already pending when the loop started was handled
+    // before this: nothing of cont-init runs (S6_STAGE2_HOOK neither);
+    // cont-finish does.
+    if (sequence_.shutdown_requested()) {
+        post({InitEventKind::ContInitDone});
+        return;
+    }
     if (start_stage2_hook()) return;  // S6_STAGE2_HOOK first: its exit lists the scripts
     list_cont_init_scripts();
     start_next_script();
@@ -153,10 +182,6 @@ void Init::list_cont_init_scripts() {
     for (const auto& warning : warnings) log::warn("{}", warning);
     next_script_ = 0;
     append_s6rc_up_scripts();
-    {
-        std::vector<std::string> said_later;  // cont-finish warns when it runs
-        had_scripts_ = !scripts_.empty() || !config::list_scripts(options_.cont_finish_dir, said_later).empty();
-    }
 }
 
 // A handler of the loop threw (EventLoop::guard caught it). Out of memory
@@ -172,7 +197,9 @@ void Init::on_loop_failure(const sys::EventLoop::Failure& failure) {
     log::error("{} failed: {}; tend goes on", failure.where, failure.cause);
 }
 
-bool Init::plain_init() const { return !had_scripts_ && supervisor_->size() == 0; }
+// Decided before the first signal can be read (the loop handles one that is
+// already pending before it lists the scripts or loads the services).
+bool Init::plain_init() const { return plain_; }
 
 void Init::say(const std::string& message) const {
     if (plain_init())

@@ -43,7 +43,9 @@
 // after the setsid the child discards every pending signal by setting each
 // disposition to SIG_IGN (which drops a pending signal) and then to SIG_DFL.
 // What comes after that was sent to its own group and stays pending until
-// the mask is emptied just before exec.
+// the mask is emptied just before exec. tend itself sends a starting child
+// nothing but SIGKILL before its exec (ChildWatch::when_started): a signal
+// sent between the setsid and the drop would be dropped.
 #include "tend/process/spawn.hpp"
 
 #include <dirent.h>

@@ -133,7 +133,7 @@ private:
     std::size_t unsignalled_ = 0;  // processes of the last sweep no helper could reach
     std::size_t sweep_helpers_ = 0;  // helpers of the last sweep not reaped yet
     std::size_t sweep_helper_processes_ = 0;  // the processes those helpers are to signal
-    bool had_scripts_ = false;     // any cont-init or cont-finish script
+    bool plain_ = false;           // no service, no script, no crontab: see plain_init()
 
     // s6-overlay compatibility (init_s6.cpp).
     void setup_s6_runtime();

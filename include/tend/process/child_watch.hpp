@@ -9,11 +9,11 @@
 //   exited, so whatever it wrote is in the pipe.
 // - starting(pid) / when_started(pid, action): a new child leaves tend's
 //   process group for its own session a moment after spawn() returned, and
-//   a signal sent to its group before that finds no group (ESRCH), while one
-//   sent to its pid is discarded with everything pending at its setsid (see
-//   spawn.cpp). So a signal for a child still starting waits for its exec
-//   (the pipe's EOF), which comes after the setsid: when_started runs the
-//   action then. A start that fails drops the actions (the child exits).
+//   then drops every signal pending for it (see spawn.cpp). A signal sent to
+//   its group before the setsid finds no group (ESRCH); one that reaches it
+//   before the drop is dropped. So a signal for a child still starting waits
+//   for its exec (the pipe's EOF): when_started runs the action then. A start
+//   that fails drops the actions (the child exits).
 // - act_as(): a helper acting as a uid (uid_helper.hpp), reaped by the same
 //   reaper as every child and bounded by a deadline: past it, the helper is
 //   SIGKILLed (its real uid is tend's, so that is always allowed) and its
