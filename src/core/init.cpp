@@ -6,8 +6,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "tend/compat/halt.hpp"
-#include "tend/compat/script_plan.hpp"
+#include "tend/s6/halt.hpp"
+#include "tend/s6/script_plan.hpp"
 #include "tend/log/logger.hpp"
 #include "tend/sys/final_sweep.hpp"
 #include "tend/process/owned_pipe.hpp"
@@ -132,7 +132,7 @@ int Init::run() {
     drain_output();  // tend's last line comes after what the services wrote
     if (options_.sync_disks) ::sync();
     // v3's exitcode file, else v2's S6_STAGE2_EXITED (after the halt's code).
-    const std::optional<int> from_files = options_.s6_tree ? compat::exit_code_from_files() : std::nullopt;
+    const std::optional<int> from_files = options_.s6_tree ? s6::exit_code_from_files() : std::nullopt;
     const int code = sequence_.final_exit_code(from_files);
     say("exiting with code " + std::to_string(code));
     return code;
@@ -217,7 +217,7 @@ void Init::rearm_timer() {
 void Init::on_signal() {
     while (auto info = sys::read_signal(signal_fd_.get())) {
         int signo = static_cast<int>(info->ssi_signo);
-        if (signo == compat::halt_signal()) {  // `halt` / `s6-svscanctl -t` from inside
+        if (signo == s6::halt_signal()) {  // `halt` / `s6-svscanctl -t` from inside
             on_halt_request(*info);
             continue;
         }
@@ -281,7 +281,7 @@ void Init::reap() {
             script_pid_ = 0;
             if (failure) {
                 const auto& script = scripts_[next_script_ - 1];
-                log::error("{}: {}", script.string(), compat::describe_spawn_failure(script_start_, *failure, false));
+                log::error("{}: {}", script.string(), s6::describe_spawn_failure(script_start_, *failure, false));
                 script_exited(failure->shell_code() << 8);  // wait status of exit(126 or 127), as a shell
                 return;
             }
@@ -323,11 +323,11 @@ void Init::start_next_script() {
         plan.envp = container_env_.to_strings();
         plan.group = process::GroupMode::NewSession;
         // Read once, here (a FIFO is refused); s6-overlay shebangs and execline.
-        script_start_ = compat::decide_script_start(script, script_role(script),
+        script_start_ = s6::decide_script_start(script, script_role(script),
                                                     container_env_.get("PATH").value_or(options_.default_path));
-        const compat::ScriptStart& start = script_start_;
+        const s6::ScriptStart& start = script_start_;
         for (const auto& warning : start.warnings) log::warn("{}", warning);
-        auto applied = compat::apply_script_start(start, plan, {}, std::nullopt, options_.default_path);
+        auto applied = s6::apply_script_start(start, plan, {}, std::nullopt, options_.default_path);
         if (!applied) {
             log::error("{}", applied.error());
             script_exited(126 << 8);  // a script that cannot run is a failed script
@@ -343,7 +343,7 @@ void Init::start_next_script() {
         log::info("{}: running", script.string());
         auto pid = ops_.spawn(plan);
         if (!pid) {
-            log::error("{}: {}", script.string(), compat::describe_spawn_failure(start, pid.error(), false));
+            log::error("{}: {}", script.string(), s6::describe_spawn_failure(start, pid.error(), false));
             // A script that cannot run is a failed script: 126 like a shell.
             script_exited(126 << 8);  // wait status of exit(126)
             return;

@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "tend/compat/container_env.hpp"
-#include "tend/compat/halt.hpp"
+#include "tend/s6/container_env.hpp"
+#include "tend/s6/halt.hpp"
 #include "tend/config/duration.hpp"
 #include "tend/core/init.hpp"
 #include "tend/log/logger.hpp"
@@ -48,14 +48,14 @@ void Init::setup_s6_runtime() {
         options_.default_path = with_command(options_.default_path);
     }
     // Docker keeps /run across restarts: the last life's exit code must not count.
-    compat::remove_exit_code_files();
-    auto written = compat::write_container_environment(compat::kContainerEnvironmentDir, container_env_);
+    s6::remove_exit_code_files();
+    auto written = s6::write_container_environment(s6::kContainerEnvironmentDir, container_env_);
     if (!written) {
         log::debug("s6-overlay: not writing the container environment: {}", written.error());
         return;  // /run is not writable: nothing else goes there either
     }
     contenv_written_ = true;
-    log::debug("s6-overlay: container environment written to {}", compat::kContainerEnvironmentDir);
+    log::debug("s6-overlay: container environment written to {}", s6::kContainerEnvironmentDir);
     // /var/run is normally a link to /run; where it is a dir of its own, s6
     // paths under it (a v2 script's s6-svscanctl -t /var/run/s6/services) still resolve.
     std::error_code error;
@@ -64,12 +64,12 @@ void Init::setup_s6_runtime() {
         fs::create_directory_symlink("/run/s6", "/var/run/s6", error);
     // v3 scripts halt with /run/s6/basedir/bin/halt and set the code here.
     link_to_self("/run/s6/basedir/bin/halt");
-    fs::create_directories(fs::path(compat::kV3ExitCodeFile).parent_path(), error);
+    fs::create_directories(fs::path(s6::kV3ExitCodeFile).parent_path(), error);
 }
 
 void Init::refresh_container_environment() {
     if (!contenv_written_) return;
-    auto env = compat::read_container_environment(compat::kContainerEnvironmentDir);
+    auto env = s6::read_container_environment(s6::kContainerEnvironmentDir);
     if (!env) {
         log::warn("s6-overlay: cannot re-read the container environment, keeping tend's: {}", env.error());
         return;
@@ -78,7 +78,7 @@ void Init::refresh_container_environment() {
 }
 
 void Init::on_halt_request(const signalfd_siginfo& info) {
-    std::optional<int> code = compat::halt_code(info);
+    std::optional<int> code = s6::halt_code(info);
     std::string from = "pid " + std::to_string(info.ssi_pid) + " (uid " + std::to_string(info.ssi_uid) + ")";
     post(InitEvent::halt_request(code, code ? "halt with exit code " + std::to_string(*code) + " requested by " + from
                                             : "halt requested by " + from));
@@ -91,7 +91,7 @@ namespace tend::core {
 // s6-overlay v3: oneshots run like cont-init scripts, after cont-init.d.
 void Init::append_s6rc_up_scripts() {
     if (!options_.s6_tree) return;
-    s6rc_ = config::load_s6rc();
+    s6rc_ = s6::load_s6rc();
     if (!s6rc_.present) return;
     for (const auto& warning : s6rc_.warnings) log::warn("{}", warning);
     for (const auto& error : s6rc_.errors) log::error("{}", error);
@@ -158,12 +158,12 @@ void Init::stage2_hook_exited(int wait_status) {
     post(InitEvent::script_exited("S6_STAGE2_HOOK " + text, exit));
 }
 
-compat::ScriptRole Init::script_role(const std::filesystem::path& script) const {
+s6::ScriptRole Init::script_role(const std::filesystem::path& script) const {
     for (const auto& oneshot : s6rc_.late_oneshots)
-        if (!oneshot.down.empty() && script == oneshot.down) return compat::ScriptRole::Oneshot;
+        if (!oneshot.down.empty() && script == oneshot.down) return s6::ScriptRole::Oneshot;
     for (const auto& oneshot : s6rc_.oneshots)
-        if (script == oneshot.up || (!oneshot.down.empty() && script == oneshot.down)) return compat::ScriptRole::Oneshot;
-    return compat::ScriptRole::ContInit;
+        if (script == oneshot.up || (!oneshot.down.empty() && script == oneshot.down)) return s6::ScriptRole::Oneshot;
+    return s6::ScriptRole::ContInit;
 }
 
 // s6-rc kills a oneshot's up or down that outlives timeout-up/timeout-down;
@@ -216,7 +216,7 @@ std::vector<std::string> Init::s6rc_user_longruns() const {
 // ---- oneshots that wait for services ----------------------------------------
 
 // Met when the service is ready, or will never be: refused, or held `down`.
-bool Init::s6rc_waits_met(const config::S6rcOneshot& oneshot) const {
+bool Init::s6rc_waits_met(const s6::S6rcOneshot& oneshot) const {
     const std::filesystem::path legacy_dir = options_.services_dir;
     for (const auto& record : supervisor_->services()) {
         const bool legacy = oneshot.after_legacy_services && std::filesystem::path(record.dir).parent_path() == legacy_dir;
@@ -237,15 +237,15 @@ bool Init::late_oneshots_pending() const {
 void Init::maybe_run_late_oneshot() {
     while (late_pid_ == 0 && next_late_ < s6rc_.late_oneshots.size() && !late_oneshot_halted_) {
         if (sequence_.phase() != Phase::Running || supervisor_->starting()) return;
-        const config::S6rcOneshot& oneshot = s6rc_.late_oneshots[next_late_];
+        const s6::S6rcOneshot& oneshot = s6rc_.late_oneshots[next_late_];
         if (!s6rc_waits_met(oneshot)) return;
         ++next_late_;
         process::SpawnPlan plan;
         plan.envp = container_env_.to_strings();
         plan.group = process::GroupMode::NewSession;
-        const compat::ScriptStart start = compat::decide_script_start(
-            oneshot.up, compat::ScriptRole::Oneshot, container_env_.get("PATH").value_or(options_.default_path));
-        auto applied = compat::apply_script_start(start, plan, {}, std::nullopt, options_.default_path);
+        const s6::ScriptStart start = s6::decide_script_start(
+            oneshot.up, s6::ScriptRole::Oneshot, container_env_.get("PATH").value_or(options_.default_path));
+        auto applied = s6::apply_script_start(start, plan, {}, std::nullopt, options_.default_path);
         if (!applied) {
             log::error("{}", applied.error());
             late_oneshot_finished(oneshot, ExitInfo{126, 0});
@@ -258,7 +258,7 @@ void Init::maybe_run_late_oneshot() {
         log::info("{}: running (after the services it waits for)", oneshot.up.string());
         auto pid = ops_.spawn(plan);
         if (!pid) {
-            log::error("{}: {}", oneshot.up.string(), compat::describe_spawn_failure(start, pid.error(), false));
+            log::error("{}: {}", oneshot.up.string(), s6::describe_spawn_failure(start, pid.error(), false));
             late_oneshot_finished(oneshot, ExitInfo{pid.error().shell_code(), 0});
             continue;
         }
@@ -273,7 +273,7 @@ void Init::late_oneshot_exited(int wait_status) {
 }
 
 // A failure follows S6_BEHAVIOUR_IF_STAGE2_FAILS, as s6-rc's would.
-void Init::late_oneshot_finished(const config::S6rcOneshot& oneshot, const ExitInfo& exit) {
+void Init::late_oneshot_finished(const s6::S6rcOneshot& oneshot, const ExitInfo& exit) {
     if (!exit.failed()) return;
     const int code = exit.shell_code();
     const std::string what = oneshot.up.string() + ": " + describe(exit);
