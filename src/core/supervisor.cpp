@@ -14,7 +14,7 @@
 #include <cstring>
 #include <map>
 
-#include "tend/compat/script_plan.hpp"
+#include "tend/s6/script_plan.hpp"
 #include "tend/log/logger.hpp"
 #include "tend/process/capabilities.hpp"
 #include "tend/process/owned_pipe.hpp"
@@ -165,12 +165,12 @@ void Supervisor::prepare(ServiceRecord& record) {
     std::string path = options.default_path;
     for (const auto& entry : *record.envp)
         if (entry.starts_with("PATH=")) path = entry.substr(5);
-    record.run_start = compat::decide_script_start(cfg.run, compat::ScriptRole::Service, path);
-    if (cfg.finish) record.finish_start = compat::decide_script_start(*cfg.finish, compat::ScriptRole::Service, path);
-    for (const compat::ScriptStart* start : {&record.run_start, record.finish_start ? &*record.finish_start : nullptr}) {
+    record.run_start = s6::decide_script_start(cfg.run, s6::ScriptRole::Service, path);
+    if (cfg.finish) record.finish_start = s6::decide_script_start(*cfg.finish, s6::ScriptRole::Service, path);
+    for (const s6::ScriptStart* start : {&record.run_start, record.finish_start ? &*record.finish_start : nullptr}) {
         if (start == nullptr) continue;
         for (const auto& warning : start->warnings) log::warn("service {}: {}", record.name, warning);
-        if (start->how == compat::ScriptStart::How::Refused) {
+        if (start->how == s6::ScriptStart::How::Refused) {
             record.refusal = start->refusal;
             return;
         }
@@ -219,10 +219,10 @@ void Supervisor::prepare_confinement(ServiceRecord& record) {
     record.confinement = std::move(*built);
 }
 
-std::string Supervisor::spawn_failure_text(const ServiceRecord& record, const compat::ScriptStart& start,
+std::string Supervisor::spawn_failure_text(const ServiceRecord& record, const s6::ScriptStart& start,
                                            const std::string& script, const process::SpawnFailure& failure,
                                            bool name_script) const {
-    std::string text = compat::describe_spawn_failure(start, failure, name_script);
+    std::string text = s6::describe_spawn_failure(start, failure, name_script);
     // Landlock answers EACCES for an exec it denies: the usual first mistake
     // in a paths file is a run file, or its #! interpreter, without an exec rule.
     if (record.confinement && record.confinement->ruleset && failure.stage == process::SpawnStage::Exec &&
@@ -479,7 +479,7 @@ void Supervisor::execute(ServiceRecord& record, const Action& action) {
 // (env/, HOME/USER/LOGNAME, TEND_SERVICE stay; SPEC), from the container
 // environment as it is now (cont-init may have added to it).
 std::optional<std::vector<std::string>> Supervisor::container_envp(const ServiceRecord& record,
-                                                                   const compat::ScriptStart& start) const {
+                                                                   const s6::ScriptStart& start) const {
     if (!start.container_env) return std::nullopt;
     config::ServiceConfig keep = *record.config;
     keep.keep_env = true;
@@ -633,7 +633,7 @@ void Supervisor::spawn_main(ServiceRecord& record) {
         plan.executable = cfg.command.front();
         plan.argv = cfg.command;
     } else {
-        auto applied = compat::apply_script_start(record.run_start, plan, {}, container_envp(record, record.run_start),
+        auto applied = s6::apply_script_start(record.run_start, plan, {}, container_envp(record, record.run_start),
                                                   context_.options->default_path);
         if (!applied || !*applied) {
             log::error("service {}: {}", record.name, applied ? cfg.run + ": does nothing (no command)" : applied.error());
@@ -745,7 +745,7 @@ void Supervisor::on_notification(std::size_t index) {
 
 void Supervisor::spawn_finish(ServiceRecord& record, const ExitInfo& exit) {
     process::SpawnPlan plan = base_plan(record);
-    auto applied = compat::apply_script_start(*record.finish_start, plan,
+    auto applied = s6::apply_script_start(*record.finish_start, plan,
                                               {std::to_string(exit.code), std::to_string(exit.signal)},
                                               container_envp(record, *record.finish_start),
                                               context_.options->default_path);

@@ -121,7 +121,7 @@ std::expected<ServiceConfig, ConfigError> parse_service_dir(const std::filesyste
 
 // s6-overlay trees: s6-overlay makes its scripts executable at boot, so a
 // `run`/`finish` (or cont-init script) with no execute bit but a `#!` line is
-// accepted with a warning and started through that line (compat/script_plan).
+// accepted with a warning and started through that line (s6/script_plan).
 struct ScriptRules {
     bool shebang_without_exec_bit = false;
 };

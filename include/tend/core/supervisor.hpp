@@ -56,7 +56,7 @@
 #include <string>
 #include <vector>
 
-#include "tend/compat/script_plan.hpp"
+#include "tend/s6/script_plan.hpp"
 #include "tend/config/options.hpp"
 #include "tend/config/service_config.hpp"
 #include "tend/control/commands.hpp"
@@ -106,9 +106,9 @@ struct ServiceRecord {
     // the service is confined by, built at load (process/landlock.hpp).
     std::optional<process::Confinement> confinement;
     // How run and finish start, decided once from the files at load: no
-    // start reads them again (compat/script_plan.hpp).
-    compat::ScriptStart run_start;
-    std::optional<compat::ScriptStart> finish_start;
+    // start reads them again (s6/script_plan.hpp).
+    s6::ScriptStart run_start;
+    std::optional<s6::ScriptStart> finish_start;
 
     std::unique_ptr<ServiceMachine> machine;
     std::vector<std::size_t> dependencies;  // indices
@@ -235,7 +235,7 @@ private:
     // cannot enforce, or refuses the service (paths-required, --require-landlock).
     void prepare_confinement(ServiceRecord& record);
     // The spawn failure as logged, with a hint when Landlock may be the cause.
-    std::string spawn_failure_text(const ServiceRecord& record, const compat::ScriptStart& start,
+    std::string spawn_failure_text(const ServiceRecord& record, const s6::ScriptStart& start,
                                    const std::string& script, const process::SpawnFailure& failure,
                                    bool name_script = true) const;
     void resolve_dependencies();
@@ -260,7 +260,7 @@ private:
     void spawn_finish(ServiceRecord& record, const ExitInfo& exit);
     process::SpawnPlan base_plan(const ServiceRecord& record) const;
     std::optional<std::vector<std::string>> container_envp(const ServiceRecord& record,
-                                                           const compat::ScriptStart& start) const;
+                                                           const s6::ScriptStart& start) const;
     bool attach_output(ServiceRecord& record, process::SpawnPlan& plan);
     // Loggers: v2 `NAME/log` dirs become services named NAME-log; links
     // each producer to its logger (see ServiceRecord::logger).
