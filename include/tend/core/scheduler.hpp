@@ -2,9 +2,9 @@
 //
 // The scheduler knows when each job is due and what its runs did; it starts
 // nothing itself. When a tick is due (or `tend ctl start` asks), it calls
-// `start_run`, which the Supervisor sets: the Supervisor checks dependencies
-// and overlap and starts `run` through the service's ServiceMachine, so a job
-// runs with everything a service gets.
+// `start_run`, which Jobs sets (jobs.hpp): Jobs checks dependencies and
+// overlap and starts `run` through the Supervisor and the service's
+// ServiceMachine, so a job runs with everything a service gets.
 //
 // Time: cron jobs are due at instants of the wall clock (UTC, matched in the
 // container's zone by next_cron_run); `@every` jobs on the monotonic clock.
