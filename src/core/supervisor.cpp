@@ -810,6 +810,17 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status, const std::optional<p
             return true;
         }
     }
+    if (failure) wait_status = failure->shell_code() << 8;
+    if (auto service = jobs_->overlapping_run_exited(pid, exit_info(wait_status))) {
+        ServiceRecord& record = services_[*service];
+        if (failure)
+            log::error("service {}: {}", record.name,
+                       spawn_failure_text(record, record.run_start, record.config->run, *failure));
+        if (context_.router && record.output_writer) context_.router->writer_exited(*record.output_writer);
+        changed_ = true;  // all_down may be true now
+        drain();
+        return true;
+    }
     return false;
 }
 
@@ -881,7 +892,8 @@ void Supervisor::continue_shutdown() {
 
 bool Supervisor::all_down() const {
     return std::all_of(services_.begin(), services_.end(),
-                       [](const ServiceRecord& r) { return !r.machine || r.machine->idle(); });
+                       [](const ServiceRecord& r) { return !r.machine || r.machine->idle(); }) &&
+           !jobs_->overlapping_runs_going();
 }
 
 bool Supervisor::has_primary() const {

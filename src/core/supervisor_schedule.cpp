@@ -17,7 +17,8 @@ void Supervisor::load_schedules() {
     for (std::size_t i = 0; i < services_.size(); ++i) {
         const ServiceRecord& record = services_[i];
         if (record.refused() || !scheduled(record)) continue;
-        jobs_->add(i, record.name, *record.config);
+        jobs_->add(i, record.name, *record.config,
+                   record.config->timeout_kill.value_or(context_.options->services_grace));
     }
     jobs_->load(context_.container_env);
 }
@@ -64,6 +65,7 @@ void Supervisor::load_crontab() {
         cfg.schedule = job.cron;
         cfg.schedule_text = job.schedule;
         cfg.schedule_zone = loaded->zone;
+        if (context_.options->crontab_overlapping) cfg.schedule_overlap = config::ScheduleOverlap::Parallel;
         log::info("{}: job {} (line {}): '{}' runs {}", file.string(), job.position, job.line, job.schedule,
                   job.command);
         record.config = std::move(cfg);
@@ -77,7 +79,7 @@ void Supervisor::hold_schedules() { jobs_->hold(); }
 bool Supervisor::scheduled_runs_going() const {
     return std::any_of(services_.begin(), services_.end(), [](const ServiceRecord& record) {
         return scheduled(record) && record.machine && !record.machine->idle();
-    });
+    }) || jobs_->overlapping_runs_going();
 }
 
 void Supervisor::arm_schedules() {
@@ -115,6 +117,30 @@ bool Supervisor::start_run(std::size_t service) {
 }
 
 void Supervisor::stop_run(std::size_t service) { dispatch(services_[service], {EventKind::Stop}); }
+
+// A crontab job's run beside the one in progress (supercronic -overlapping):
+// the plan of its main run, on the same output pipes; no finish, no
+// readiness (a crontab job has neither). Its end is logged by Jobs.
+std::optional<pid_t> Supervisor::start_overlapping_run(std::size_t service) {
+    ServiceRecord& record = services_[service];
+    const config::ServiceConfig& cfg = *record.config;
+    process::SpawnPlan plan = base_plan(record);
+    plan.executable = cfg.command.empty() ? cfg.run : cfg.command.front();
+    plan.argv = cfg.command.empty() ? std::vector<std::string>{cfg.run} : cfg.command;
+    if (!attach_output(record, plan) || !attach_log_pipe(record, plan, true)) return std::nullopt;
+    auto pid = ops_.spawn(plan);
+    if (!pid) {
+        log::error("service {}: {}", record.name, spawn_failure_text(record, record.run_start, cfg.run, pid.error()));
+        return std::nullopt;
+    }
+    log::info("service {}: started an overlapping run (pid {})", record.name, *pid);
+    return *pid;
+}
+
+void Supervisor::signal_overlapping_run(std::size_t service, pid_t pgid, int signo) {
+    const ServiceRecord& record = services_[service];
+    ops_.signal_group(pgid, signo, record.identity ? &*record.identity : nullptr);
+}
 
 void Supervisor::readiness_changed() {
     changed_ = true;

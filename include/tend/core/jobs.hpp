@@ -9,8 +9,14 @@
 //   - a tick is skipped when a dependency is not ready;
 //   - a tick that comes while the last run is still going is skipped
 //     (`schedule-overlap skip`), or the old run is stopped and the new one
-//     starts once it is gone (`schedule-overlap kill`);
+//     starts once it is gone (`schedule-overlap kill`), or, for a crontab's
+//     jobs under `supercronic -overlapping`, another run starts beside it;
 //   - readiness means "armed" (ticks will run it);
+//   - overlapping runs (the third case) are Jobs' own: the service's machine
+//     has one run, so a run started beside it is tracked here, by pid (its
+//     process group too), reaped through the Supervisor (overlapping_run_exited),
+//     and stopped with the service's down-signal, SIGKILL after
+//     timeout-kill, when the job is disarmed or tend shuts down;
 //   - a run's end is logged with its code, duration and the next run, and
 //     never stops anything else.
 //
@@ -59,6 +65,12 @@ public:
     virtual void stop_run(std::size_t service) = 0;
     // A job was armed or disarmed: readiness changed.
     virtual void readiness_changed() = 0;
+    // Starts a run of the service beside the one in progress (a crontab
+    // job: no finish, no readiness), with the same plan and output. Its pid,
+    // which is also its process group; nullopt: it could not (logged).
+    virtual std::optional<pid_t> start_overlapping_run(std::size_t service) = 0;
+    // Sends `signo` to an overlapping run's process group.
+    virtual void signal_overlapping_run(std::size_t service, pid_t pgid, int signo) = 0;
 
     virtual ~JobHost() = default;
 };
@@ -70,7 +82,9 @@ public:
 
     // ---- loading ---------------------------------------------------------
     // Registers the scheduled service with index `service` (not armed yet).
-    void add(std::size_t service, const std::string& name, const config::ServiceConfig& config);
+    // `timeout_kill`: how long an overlapping run has after its down-signal.
+    void add(std::size_t service, const std::string& name, const config::ServiceConfig& config,
+             Duration timeout_kill);
     // After every add: the zone (the container's TZ) and, for cron jobs, the
     // watch on wall-clock steps.
     void load(const process::Environment* container_env);
@@ -83,12 +97,12 @@ public:
     // Every job disarmed without stopping a run (a crontab reload waits for
     // the runs); arm() arms each again.
     void hold() { scheduler_.hold_all(); }
-    // Shutdown: every job disarmed for good.
-    void close() { scheduler_.disarm_all(); }
+    // Shutdown: every job disarmed for good; overlapping runs are stopped.
+    void close();
 
     // ---- time ------------------------------------------------------------
-    std::optional<TimePoint> next_deadline() const { return scheduler_.next_deadline(); }
-    void on_timer() { scheduler_.on_timer(); }
+    std::optional<TimePoint> next_deadline() const;
+    void on_timer();
 
     // ---- what the Supervisor tells of a run --------------------------------
     // The main process ended (logged here, with the next run).
@@ -98,6 +112,12 @@ public:
     // The run is over for good (main, leftovers and finish all gone): a run
     // waiting for it (`schedule-overlap kill`) starts now.
     void run_over(std::size_t service);
+    // A reaped child that is an overlapping run: logged, forgotten; the
+    // service's index. nullopt: not one of them.
+    std::optional<std::size_t> overlapping_run_exited(pid_t pid, const ExitInfo& exit);
+    // Overlapping runs still going (of one service; of all).
+    std::size_t overlapping_runs(std::size_t service) const;
+    bool overlapping_runs_going() const;
 
     // ---- for `tend ctl` ----------------------------------------------------
     // The run in progress is being replaced (`schedule-overlap kill`).
@@ -108,19 +128,29 @@ public:
     const Scheduler& scheduler() const { return scheduler_; }
 
 private:
+    struct OverlappingRun {
+        pid_t pid = 0;  // and its process group
+        TimePoint started{};
+        std::optional<TimePoint> kill_at;  // stopping: SIGKILL then
+    };
     struct Job {
         std::string name;
         config::ScheduleOverlap overlap = config::ScheduleOverlap::Skip;
+        int down_signal = 15;
+        Duration timeout_kill{0};
         bool replace_pending = false;  // schedule-overlap kill: the old run is stopping
+        std::vector<OverlappingRun> overlapping;
     };
     // The Scheduler's start_run: starts a run of `service` or says why not.
     std::expected<void, std::string> start(std::size_t service, Trigger trigger);
     void stop(std::size_t service);
+    void stop_overlapping_runs(std::size_t service, Job& job);
     void on_clock_step();
     Job* job(std::size_t service);
     const Job* job(std::size_t service) const;
 
     sys::EventLoop& loop_;
+    const Clock& clock_;
     JobHost& host_;
     SystemWallClock system_wall_clock_;
     Scheduler scheduler_;

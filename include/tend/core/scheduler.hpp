@@ -113,7 +113,9 @@ public:
     static constexpr std::chrono::hours kClockCorrection{3};
     void run_started(std::size_t service);
     void run_skipped(std::size_t service);
-    void run_ended(std::size_t service, ExitInfo exit, Duration duration);
+    // `others_running`: another run of the job goes on (supercronic
+    // -overlapping), so the job still shows as running.
+    void run_ended(std::size_t service, ExitInfo exit, Duration duration, bool others_running = false);
     // The wall-clock time of the next run, for messages.
     std::optional<WallTime> next_run(std::size_t service) const;
     // "2026-03-29 03:00:00 CEST": a wall time in the zone of the service's

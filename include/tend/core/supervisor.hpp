@@ -29,6 +29,9 @@
 //   held down        the service has a `down` file, or waits (directly or
 //                    through others) for one that has: not started by
 //                    start_all, not counted by all_ready.
+//   overlapping run  a crontab job's run started beside the one in progress
+//                    (supercronic -overlapping): the machine has one run,
+//                    so Jobs tracks these by pid; all_down waits for them.
 //   primary          its end ends the container (a `primary` file without a
 //                    CMD); Init hears of it through on_primary_exit.
 //   scheduled        a `schedule` file (or a crontab line): a job of Jobs
@@ -305,6 +308,8 @@ private:
     bool start_run(std::size_t service) override;
     void stop_run(std::size_t service) override;
     void readiness_changed() override;
+    std::optional<pid_t> start_overlapping_run(std::size_t service) override;
+    void signal_overlapping_run(std::size_t service, pid_t pgid, int signo) override;
 
     sys::EventLoop& loop_;
     const Clock& clock_;
