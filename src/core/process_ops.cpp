@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "tend/config/service_config.hpp"
 #include "tend/log/logger.hpp"
@@ -16,7 +17,23 @@ std::expected<pid_t, process::SpawnFailure> SystemProcessOps::spawn(const proces
 
 void SystemProcessOps::signal_group(pid_t pgid, int signo, const process::IdentityChange* owner) {
     if (pgid <= 1) return;  // never -1 or our own group by accident
-    if (::kill(-pgid, signo) == 0 || errno != EPERM || owner == nullptr) return;
+    int kill_error = ::kill(-pgid, signo) == 0 ? 0 : errno;
+    if (kill_error == ESRCH && children_.starting(pgid)) {
+        // Not in its own session yet (child_watch.hpp): any signal but
+        // SIGKILL waits for the exec; SIGKILL goes to the pid now, as
+        // nothing discards it (EPERM: it has switched user, so it has its
+        // session too, and the group is signalled as that uid below).
+        if (signo != SIGKILL) {
+            std::optional<process::IdentityChange> identity;
+            if (owner) identity = *owner;
+            children_.when_started(pgid, [this, pgid, signo, identity] {
+                signal_group(pgid, signo, identity ? &*identity : nullptr);
+            });
+            return;
+        }
+        kill_error = ::kill(pgid, SIGKILL) == 0 ? 0 : errno;
+    }
+    if (kill_error != EPERM || owner == nullptr) return;
     const uid_t uid = owner->uid;
     children_.act_as(owner->uid, owner->gid, {{-pgid, signo}}, [pgid, signo, uid](int error) {
         if (error == ETIMEDOUT)
