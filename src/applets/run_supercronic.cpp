@@ -85,11 +85,9 @@ int run_supercronic(int argc, char** argv, char** envp) {
     if (line.quiet) options.verbosity = 1;
     options.log_prefix = !line.passthrough_logs;
     options.watch_crontab = line.inotify;
+    options.crontab_overlapping = line.overlapping;
     options.crontab_reload_argv = {argv, argv + argc};
     log::setup(options.verbosity, options.log_format);
-    if (line.overlapping)
-        log::warn("supercronic: -overlapping: tend runs one run of a job at a time; a tick that comes while the "
-                  "previous run still runs is skipped and logged");
     if (line.no_reap) log::debug("supercronic: -no-reap: as PID 1 tend reaps every orphan all the same");
     if (line.split_logs) log::debug("supercronic: -split-logs: job stdout goes to stdout and job stderr to stderr");
 

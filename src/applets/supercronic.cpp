@@ -120,7 +120,7 @@ std::string supercronic_usage() {
            "  -passthrough-logs   job output as the job wrote it (without it: each line prefixed with the job's name)\n"
            "  -split-logs         accepted: job stdout goes to stdout, job stderr to stderr either way\n"
            "  -inotify            reload the crontab when the file changes (as SIGUSR2)\n"
-           "  -overlapping        accepted with a warning: a job still running at its next tick is not started twice\n"
+           "  -overlapping        a job still running at its next tick gets another run beside it\n"
            "  -no-reap            accepted: as PID 1 tend always reaps\n"
            "  -version            print the version and exit\n"
            "  -sentry-dsn, -sentryDsn, -sentry-environment, -sentry-release, -prometheus-listen-address\n"

@@ -30,7 +30,8 @@ const process::IdentityChange* owner(const ServiceRecord& record) {
 
 Supervisor::Supervisor(sys::EventLoop& loop, const Clock& clock, ProcessOps& ops, SupervisorContext context)
     : loop_(loop), clock_(clock), ops_(ops), context_(std::move(context)) {
-    scheduler_ = std::make_unique<Scheduler>(clock_, context_.wall_clock ? *context_.wall_clock : system_wall_clock_);
+    JobHost& host = *this;  // a private base: converted here, where it is accessible
+    jobs_ = std::make_unique<Jobs>(loop_, clock_, context_.wall_clock, host);
 }
 
 void Supervisor::load(const std::filesystem::path& services_dir, const std::vector<ExtraServiceDir>& extra,
@@ -416,11 +417,10 @@ bool Supervisor::handle_event(ServiceRecord& record, const Event& event) {
     if (record.probe && record.probe->active() && (after != ServiceState::Running || record.machine->ready()))
         record.probe->stop();
     if (event.kind == EventKind::Spawned && record.config->ready_when) start_probe(record, record.spawned_at);
-    if (event.kind == EventKind::SpawnFailed && scheduled(record))
-        // The run could not start (logged with its stage): that run is over already.
-        scheduler_->run_ended(static_cast<std::size_t>(&record - services_.data()), ExitInfo{126, 0}, Duration{0});
+    if (event.kind == EventKind::SpawnFailed && scheduled(record)) jobs_->run_failed(record_index(record));
     const bool changed = before != after || was_ready != record.machine->ready();
-    if (after == ServiceState::Down && before != ServiceState::Down && scheduled(record)) scheduled_run_over(record);
+    if (after == ServiceState::Down && before != ServiceState::Down && scheduled(record))
+        jobs_->run_over(record_index(record));
     return changed;
 }
 
@@ -782,7 +782,8 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status, const std::optional<p
             // service X exited with code N", or "primary service X killed by
             // SIGTERM" during a shutdown), not here as well.
             if (scheduled(record)) {
-                scheduled_run_exited(record, exit);
+                jobs_->run_exited(record_index(record), exit,
+                                  std::chrono::floor<Duration>(clock_.now() - record.machine->started_at()));
             } else if (!record.primary && !failure) {  // a failure was said above
                 log::info("service {}: {}", record.name, describe(exit));
             }
@@ -809,6 +810,17 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status, const std::optional<p
             return true;
         }
     }
+    if (failure) wait_status = failure->shell_code() << 8;
+    if (auto service = jobs_->overlapping_run_exited(pid, exit_info(wait_status))) {
+        ServiceRecord& record = services_[*service];
+        if (failure)
+            log::error("service {}: {}", record.name,
+                       spawn_failure_text(record, record.run_start, record.config->run, *failure));
+        if (context_.router && record.output_writer) context_.router->writer_exited(*record.output_writer);
+        changed_ = true;  // all_down may be true now
+        drain();
+        return true;
+    }
     return false;
 }
 
@@ -825,7 +837,7 @@ void Supervisor::on_timer() {
         if (record.machine && record.machine->deadline() && *record.machine->deadline() <= now)
             dispatch(record, {EventKind::Timer, 0, false, dependencies_ready(record)});
     }
-    scheduler_->on_timer();
+    jobs_->on_timer();
     for (auto& record : services_) {
         if (record.probe) record.probe->on_timer(now);
     }
@@ -839,12 +851,12 @@ std::optional<TimePoint> Supervisor::next_deadline() const {
                               record.probe ? record.probe->deadline() : std::optional<TimePoint>{}})
             if (deadline && (!earliest || *deadline < *earliest)) earliest = deadline;
     }
-    if (auto tick = scheduler_->next_deadline(); tick && (!earliest || *tick < *earliest)) earliest = tick;
+    if (auto tick = jobs_->next_deadline(); tick && (!earliest || *tick < *earliest)) earliest = tick;
     return earliest;
 }
 
 void Supervisor::stop_primaries() {
-    scheduler_->disarm_all();  // shutdown has begun: no new runs
+    jobs_->close();  // shutdown has begun: no new runs
     next_to_start_ = kNothingToStart;  // nor new starts
     for (auto& record : services_)
         if (record.primary && record.machine) dispatch(record, {EventKind::Stop});
@@ -857,7 +869,7 @@ bool Supervisor::primaries_down() const {
 }
 
 void Supervisor::stop_all() {
-    scheduler_->disarm_all();
+    jobs_->close();
     next_to_start_ = kNothingToStart;
     stopping_all_ = true;
     changed_ = true;  // drain() goes on with the shutdown
@@ -880,7 +892,8 @@ void Supervisor::continue_shutdown() {
 
 bool Supervisor::all_down() const {
     return std::all_of(services_.begin(), services_.end(),
-                       [](const ServiceRecord& r) { return !r.machine || r.machine->idle(); });
+                       [](const ServiceRecord& r) { return !r.machine || r.machine->idle(); }) &&
+           !jobs_->overlapping_runs_going();
 }
 
 bool Supervisor::has_primary() const {

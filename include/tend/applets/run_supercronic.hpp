@@ -15,8 +15,9 @@
 //     crontab is read first (a bad one is named and the current jobs go on),
 //     no new run starts, the running ones finish, then tend executes itself
 //     again with the same command line (Init, crontab_reload_argv);
-//   - -overlapping is accepted with a warning: a job still running at its
-//     next tick is not started a second time (tend's one-run-per-job rule).
+//   - -overlapping: a job still running at its next tick gets another run
+//     beside it (Options::crontab_overlapping, Jobs); without it the tick is
+//     skipped and logged, as Supercronic does.
 #pragma once
 
 namespace tend::applets {

@@ -59,6 +59,9 @@ struct Options {
     // crontab by executing tend again with these words once no job runs.
     std::vector<std::string> crontab_reload_argv;
     bool watch_crontab = false;
+    // -overlapping: a crontab job due while its last run still runs starts
+    // another run (ScheduleOverlap::Parallel) instead of skipping the tick.
+    bool crontab_overlapping = false;
 };
 
 // What main should do after parsing.

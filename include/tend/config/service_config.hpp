@@ -33,6 +33,10 @@ enum class RestartPolicy { Always, OnFailure, Never };
 enum class ScheduleOverlap {
     Skip,  // the tick is skipped and logged (default)
     Kill,  // the old run is stopped (down-signal, SIGKILL after timeout-kill), then the new one starts
+    // Another run starts beside it: a crontab's jobs under `supercronic
+    // -overlapping` only (Options::crontab_overlapping); no `schedule-overlap`
+    // line names it.
+    Parallel,
 };
 std::expected<ScheduleOverlap, std::string> parse_schedule_overlap(std::string_view line);
 
