@@ -178,7 +178,7 @@ int logutil_service_main(int argc, char** argv) {
     }
     const auto script = logging_script_words(logging_script_value());
     if (::geteuid() == 0) {
-        process::Credentials nobody{kNobody, kNobody, {}};
+        process::Credentials nobody{kNobody, kNobody, {}, std::nullopt, "/"};
         if (auto found = resolve_setuidgid("nobody")) nobody = *found;
         if (auto applied = apply_identity(nobody.uid, nobody.gid, nobody.groups); !applied) {
             std::fprintf(stderr, "logutil-service: fatal: cannot become nobody: %s\n", applied.error().c_str());

@@ -228,14 +228,14 @@ S6rcPlan load_s6rc(const fs::path& overlay_dir) {
     // base, fix-attrs and legacy-cont-init are met once cont-init.d has run;
     // legacy-services once services.d is started.
     for (const char* bundle : {"user", "user2"})
-        if (!definitions.contains(bundle)) definitions[bundle] = Definition{bundle, source / bundle, Kind::Bundle, {}, {}};
+        if (!definitions.contains(bundle)) definitions[bundle] = Definition{bundle, source / bundle, Kind::Bundle, {}, {}, {}, {}, {}};
     for (const char* name : {"base", "fix-attrs", "legacy-cont-init", "legacy-services"}) {
         if (definitions.contains(name))
             plan.warnings.push_back((source / name).string() + ": '" + name +
                                     "' is s6-overlay's own name; tend uses its meaning, not this definition");
         definitions[name] = Definition{name, source / name,
                                        std::string_view(name) == "legacy-services" ? Kind::AfterServices : Kind::ContInit,
-                                       {}, {}};
+                                       {}, {}, {}, {}, {}};
     }
 
     // What to start: the members of user and user2, bundles expanded, plus

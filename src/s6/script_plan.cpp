@@ -329,7 +329,7 @@ std::optional<std::string> script_start_problem(const std::filesystem::path& scr
     if (!applied) return applied.error();
     if (!*applied) return std::nullopt;  // an execline file of comments: does nothing, succeeds
     if (plan.executable.find('/') == std::string::npos)
-        return describe_spawn_failure(start, {process::SpawnStage::Exec, ENOENT, {}}, false);
+        return describe_spawn_failure(start, {process::SpawnStage::Exec, ENOENT, {}, {}}, false);
     if (plan.executable != script.string()) {
         if (auto problem = exec_problem(plan.executable)) return plan.executable + ": " + *problem;
         return std::nullopt;
@@ -338,7 +338,7 @@ std::optional<std::string> script_start_problem(const std::filesystem::path& scr
     if (!start.shebang) return std::nullopt;  // a binary, or a script the shell runs
     const std::string& interpreter = start.shebang->interpreter;
     if (::access(interpreter.c_str(), F_OK) != 0 && errno == ENOENT)
-        return describe_spawn_failure(start, {process::SpawnStage::Exec, ENOENT, {}}, false);
+        return describe_spawn_failure(start, {process::SpawnStage::Exec, ENOENT, {}, {}}, false);
     if (auto problem = exec_problem(interpreter)) return "interpreter " + interpreter + ": " + *problem;
     return std::nullopt;
 }

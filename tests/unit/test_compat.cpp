@@ -609,7 +609,7 @@ TEST(ScriptPlan, OtherScriptsAreLeftAloneAndNonExecutableOnesRunThroughTheirSheb
 TEST(ScriptPlan, MissingInterpreterIsNamed) {
     ScratchDir dir;
     auto run = dir.path() / "run";
-    tend::process::SpawnFailure failure{tend::process::SpawnStage::Exec, ENOENT, {}};
+    tend::process::SpawnFailure failure{tend::process::SpawnStage::Exec, ENOENT, {}, {}};
     write_file(run, "#!/usr/bin/foo -x\n", 0755);
     auto start = decide_script_start(run, ScriptRole::Service, "/bin");
     EXPECT_EQ(describe_spawn_failure(start, failure), "run: interpreter /usr/bin/foo not found");
@@ -621,7 +621,7 @@ TEST(ScriptPlan, MissingInterpreterIsNamed) {
     start = decide_script_start(run, ScriptRole::Service, dir.path().string());
     EXPECT_EQ(describe_spawn_failure(start, failure), "run: program nosuchprogram not found");
     // Other failures keep their own message.
-    tend::process::SpawnFailure denied{tend::process::SpawnStage::Exec, EACCES, {}};
+    tend::process::SpawnFailure denied{tend::process::SpawnStage::Exec, EACCES, {}, {}};
     EXPECT_EQ(describe_spawn_failure(start, denied), denied.message());
 }
 
