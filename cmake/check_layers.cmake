@@ -8,8 +8,11 @@
 #   log      sys time config
 #   process  sys time config
 #   control  sys time config log
-#   compat   sys time config log process control   (s6-overlay compatibility)
-#   core     sys time config log process control compat
+#   s6       sys time config log process   (s6-overlay: S6_* options, the tree, s6-rc, script plans,
+#                                           the container environment, halt and exit-code files)
+#   core     sys time config log process control s6   (supervision and Init)
+#   applets  sys time config log process control s6 core   (the programs this binary is under
+#                                           another argv[0]; only src/main.cpp uses them)
 # The CMake libraries (CMakeLists.txt) link the same graph.
 set(allowed_sys "")
 set(allowed_time "sys")
@@ -17,9 +20,10 @@ set(allowed_config "sys;time")
 set(allowed_log "sys;time;config")
 set(allowed_process "sys;time;config")
 set(allowed_control "sys;time;config;log")
-set(allowed_compat "sys;time;config;log;process;control")
-set(allowed_core "sys;time;config;log;process;control;compat")
-set(layers sys time config log process control compat core)
+set(allowed_s6 "sys;time;config;log;process")
+set(allowed_core "sys;time;config;log;process;control;s6")
+set(allowed_applets "sys;time;config;log;process;control;s6;core")
+set(layers sys time config log process control s6 core applets)
 
 set(problems "")
 foreach(layer IN LISTS layers)

@@ -4,12 +4,12 @@
 #include <string>
 
 #include "fuzz_input.hpp"
-#include "tend/config/s6_env.hpp"
+#include "tend/s6/variables.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    using namespace tend::config;
+    using namespace tend::s6;
     const auto text = tend::fuzz::as_text(data, size);
-    EnvironmentVariables variables;
+    tend::config::EnvironmentVariables variables;
     std::size_t start = 0;
     while (start < text.size()) {
         std::size_t end = text.find('\n', start);

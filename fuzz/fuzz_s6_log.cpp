@@ -7,10 +7,10 @@
 #include <vector>
 
 #include "fuzz_input.hpp"
-#include "tend/compat/s6_log.hpp"
+#include "tend/applets/s6_log.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    using namespace tend::compat::s6log;
+    using namespace tend::applets::s6log;
     const auto content = tend::fuzz::as_text(data, size);
     const std::size_t newline = content.find('\n');
     const std::string_view first = content.substr(0, newline);

@@ -12,7 +12,7 @@
 #include <string>
 
 #include "fuzz_input.hpp"
-#include "tend/config/s6rc.hpp"
+#include "tend/s6/s6rc.hpp"
 
 namespace {
 
@@ -55,7 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         out.write(text.data() + start, static_cast<std::streamsize>(end - start));
         start = end + 1;
     }
-    const auto plan = tend::config::load_s6rc(dir);
+    const auto plan = tend::s6::load_s6rc(dir);
     tend::fuzz::require(plan.present, "the tree is there");
     std::set<std::string> longruns;
     for (const auto& longrun : plan.longruns) {

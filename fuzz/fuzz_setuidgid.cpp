@@ -7,10 +7,10 @@
 #include <vector>
 
 #include "fuzz_input.hpp"
-#include "tend/compat/uidgid.hpp"
+#include "tend/applets/uidgid.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    using namespace tend::compat;
+    using namespace tend::applets;
     const auto text = tend::fuzz::as_text(data, size);
     std::vector<std::string> args;
     std::size_t start = 0;

@@ -3,11 +3,11 @@
 // argument's words are its blank-separated parts; in a script without
 // quotes or backslashes, words hold no blank byte.
 #include "fuzz_input.hpp"
-#include "tend/compat/execline.hpp"
-#include "tend/compat/shebang.hpp"
+#include "tend/s6/execline.hpp"
+#include "tend/s6/shebang.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    using namespace tend::compat;
+    using namespace tend::s6;
     const auto content = tend::fuzz::as_text(data, size);
     if (const auto shebang = parse_shebang(content)) {
         tend::fuzz::require(content.starts_with("#!"), "only #! lines");
@@ -23,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     const auto body = after_first_line(content);
     tend::fuzz::require(body.size() < content.size() || body.empty(), "the body follows the first line");
-    // execline as execlineb reads it (compat/execline.hpp). Without quotes
+    // execline as execlineb reads it (s6/execline.hpp). Without quotes
     // and backslashes every word is literal: no blank byte in it, and an
     // empty word only as a block's end marker.
     const auto parsed = parse_execline(content);

@@ -26,12 +26,12 @@ launcher=
 command -v ccache >/dev/null && launcher=ccache
 
 # The tend sources the parsers need (fuzz/stub_exec_program.cpp stands in for
-# compat/applets, which compat/uidgid's applet mains exec through).
+# applets/applets, which applets/uidgid's applet mains exec through).
 SOURCES="src/sys/fd.cpp src/config/duration.cpp src/config/envdir.cpp src/config/file_reader.cpp
          src/config/service_config.cpp src/config/paths_file.cpp src/config/signals.cpp src/config/value_parsers.cpp
          src/process/credentials.cpp src/control/protocol.cpp src/log/line_splitter.cpp
          src/time/schedule.cpp src/time/next_run.cpp src/time/time_zone.cpp src/config/ready_when.cpp
-         src/config/s6_env.cpp src/config/s6rc.cpp src/compat/shebang.cpp src/compat/execline.cpp src/compat/uidgid.cpp src/compat/s6_log.cpp
+         src/s6/variables.cpp src/s6/s6rc.cpp src/s6/shebang.cpp src/s6/execline.cpp src/applets/uidgid.cpp src/applets/s6_log.cpp
          src/control/commands.cpp fuzz/stub_exec_program.cpp"
 FLAGS="-std=c++2b -stdlib=libc++ -g -O1 -Iinclude -fsanitize=address,undefined
        -fno-sanitize-recover=undefined -fno-omit-frame-pointer -DFMT_HEADER_ONLY"

@@ -6,13 +6,13 @@
 #include <cstdio>
 #include <exception>
 
-#include "tend/compat/applets.hpp"
-#include "tend/compat/s6_tree.hpp"
+#include "tend/applets/applets.hpp"
+#include "tend/s6/tree.hpp"
 #include "tend/config/options.hpp"
 #include "tend/control/client.hpp"
 #include "tend/core/check.hpp"
 #include "tend/core/init.hpp"
-#include "tend/core/supercronic.hpp"
+#include "tend/applets/run_supercronic.hpp"
 #include "tend/log/logger.hpp"
 #include "tend/sys/fd.hpp"
 #include "tend/sys/signals.hpp"
@@ -24,17 +24,17 @@ int main(int argc, char** argv) {
     // binary under another name. They run before anything else: they exec the
     // caller's program with its signal mask and fds exactly as they came.
     if (argc > 0) {
-        auto applet = tend::compat::applet_for(argv[0]);
+        auto applet = tend::applets::applet_for(argv[0]);
         // `supercronic` is tend itself with Supercronic's command line.
-        if (applet == tend::compat::Applet::Supercronic) {
+        if (applet == tend::applets::Applet::Supercronic) {
             try {
-                return tend::core::run_supercronic(argc, argv, environ);
+                return tend::applets::run_supercronic(argc, argv, environ);
             } catch (const std::exception& error) {
                 std::fprintf(stderr, "supercronic: error: %s\n", error.what());
                 return 111;
             }
         }
-        if (applet) return tend::compat::run_applet(*applet, argc, argv);
+        if (applet) return tend::applets::run_applet(*applet, argc, argv);
     }
 
     // First: no signal may be lost, and no fd we open may land on 0, 1 or 2.
@@ -52,17 +52,17 @@ int main(int argc, char** argv) {
             case Kind::Exit: return parsed.exit_code;
             // `tend ctl ...` and `tend health` are clients, not an init.
             case Kind::Client: return tend::control::run_client(parsed.client);
-            case Kind::CompatInstall: return tend::compat::install_applet_links(parsed.compat_root);
+            case Kind::CompatInstall: return tend::applets::install_applet_links(parsed.compat_root);
             case Kind::Check: {
                 // The s6-overlay tree and its S6_* variables, as at start
                 // (check's own words without "check").
-                auto s6 = tend::compat::apply_s6_overlay(parsed, argc - 1, argv + 1, environ);
+                auto s6 = tend::s6::apply_s6_overlay(parsed, argc - 1, argv + 1, environ);
                 if (parsed.kind == Kind::Exit) return parsed.exit_code;
                 return tend::core::run_check(parsed.options, s6.warnings);
             }
             case Kind::Run: break;
         }
-        auto s6_messages = tend::compat::apply_s6_overlay(parsed, argc, argv, environ);
+        auto s6_messages = tend::s6::apply_s6_overlay(parsed, argc, argv, environ);
         if (parsed.kind == tend::config::ParsedCommandLine::Kind::Exit) return parsed.exit_code;
         tend::log::setup(parsed.options.verbosity, parsed.options.log_format);
         for (const auto& note : s6_messages.debug) tend::log::debug("{}", note);

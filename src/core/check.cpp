@@ -7,9 +7,9 @@
 #include <cstring>
 #include <string_view>
 
-#include "tend/compat/script_plan.hpp"
+#include "tend/s6/script_plan.hpp"
 #include "tend/config/crontab_file.hpp"
-#include "tend/config/s6rc.hpp"
+#include "tend/s6/s6rc.hpp"
 #include "tend/config/service_config.hpp"
 #include "tend/core/clock.hpp"
 #include "tend/core/process_ops.hpp"
@@ -46,7 +46,7 @@ void check_scripts(const std::filesystem::path& dir, const config::Options& opti
         (skipped && !accepted ? report.problems : report.warnings).push_back(std::move(note));
     }
     for (const auto& script : scripts) {
-        if (auto problem = compat::script_start_problem(script, compat::ScriptRole::ContInit, envp, options.default_path))
+        if (auto problem = s6::script_start_problem(script, s6::ScriptRole::ContInit, envp, options.default_path))
             report.problems.push_back(script.string() + ": " + *problem);
     }
 }
@@ -73,14 +73,14 @@ CheckReport check_tree(const config::Options& options, char** envp) {
     // s6-overlay v3: the s6-rc tree, its oneshots run like cont-init scripts.
     std::vector<Supervisor::ExtraServiceDir> longruns;
     if (options.s6_tree) {
-        const config::S6rcPlan s6rc = config::load_s6rc();
+        const s6::S6rcPlan s6rc = s6::load_s6rc();
         if (s6rc.present) {
             for (const auto& error : s6rc.errors) report.problems.push_back(error);
             for (const auto& warning : s6rc.warnings) report.warnings.push_back(warning);
             for (const auto& oneshot : s6rc.oneshots) {
                 for (const auto& script : {oneshot.up, oneshot.down}) {
                     if (script.empty()) continue;
-                    if (auto problem = compat::script_start_problem(script, compat::ScriptRole::Oneshot, env_strings, options.default_path))
+                    if (auto problem = s6::script_start_problem(script, s6::ScriptRole::Oneshot, env_strings, options.default_path))
                         report.problems.push_back(script.string() + ": " + *problem);
                 }
             }
@@ -123,7 +123,7 @@ CheckReport check_tree(const config::Options& options, char** envp) {
         if (record.config->finish) scripts.push_back(*record.config->finish);
         for (const auto& script : scripts) {
             const std::vector<std::string>& service_env = record.envp ? *record.envp : env_strings;
-            if (auto problem = compat::script_start_problem(script, compat::ScriptRole::Service, service_env, options.default_path))
+            if (auto problem = s6::script_start_problem(script, s6::ScriptRole::Service, service_env, options.default_path))
                 report.problems.push_back(script + ": " + *problem);
         }
     }

@@ -1,13 +1,12 @@
 #include "tend/core/init.hpp"
 
+#include <dirent.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
-#include "tend/compat/halt.hpp"
-#include "tend/compat/script_plan.hpp"
 #include "tend/log/logger.hpp"
 #include "tend/sys/final_sweep.hpp"
 #include "tend/process/owned_pipe.hpp"
@@ -32,6 +31,25 @@ std::string count_processes(std::size_t count) {
 
 }  // namespace
 
+namespace {
+
+// Whether `dir` holds anything but dot entries (a missing dir holds nothing).
+bool holds_entries(const std::filesystem::path& dir) {
+    DIR* listing = ::opendir(dir.c_str());
+    if (!listing) return false;
+    bool found = false;
+    while (const dirent* entry = ::readdir(listing)) {
+        if (entry->d_name[0] != '.') {
+            found = true;
+            break;
+        }
+    }
+    ::closedir(listing);
+    return found;
+}
+
+}  // namespace
+
 std::expected<std::unique_ptr<Init>, std::string> Init::create(config::Options options, char** envp) {
     // Every service's pipes cost tend fds; its children get the old soft limit back.
     if (auto original = process::raise_own_nofile_limit())
@@ -48,7 +66,7 @@ std::expected<std::unique_ptr<Init>, std::string> Init::create(config::Options o
     auto added = init->loop_.add(sfd, EPOLLIN, [self](std::uint32_t) { self->on_signal(); });
     if (!added) return std::unexpected(std::string("cannot watch the signalfd: ") + std::strerror(added.error()));
     init->loop_.on_timer([self] { self->on_timer(); });
-    if (init->options_.s6_tree) init->setup_s6_runtime();
+    init->s6_.prepare_runtime(init->container_env_, init->options_.default_path);
     init->loop_.on_failure([self](const sys::EventLoop::Failure& failure) { self->on_loop_failure(failure); });
     // From here on a stuck reader of stderr costs log lines, never the loop.
     init->log_fd_ = sys::open_nonblocking_output(2);
@@ -72,6 +90,8 @@ Init::Init(config::Options options, sys::EventLoop loop, sys::UniqueFd signal_fd
     if (options_.wait_ready && !options_.command.empty()) settings.ready_timeout = options_.ready_timeout;
     settings.start_cmd_after_ready_timeout = options_.start_cmd_after_ready_timeout;
     sequence_ = InitSequence(settings);
+    plain_ = !options_.s6_tree && options_.crontab.empty() && !holds_entries(options_.services_dir) &&
+             !holds_entries(options_.cont_init_dir) && !holds_entries(options_.cont_finish_dir);
     if (!is_pid1_) {
         int error = sys::become_subreaper();
         if (error == 0)
@@ -132,7 +152,7 @@ int Init::run() {
     drain_output();  // tend's last line comes after what the services wrote
     if (options_.sync_disks) ::sync();
     // v3's exitcode file, else v2's S6_STAGE2_EXITED (after the halt's code).
-    const std::optional<int> from_files = options_.s6_tree ? compat::exit_code_from_files() : std::nullopt;
+    const std::optional<int> from_files = s6_.exit_code_from_files();
     const int code = sequence_.final_exit_code(from_files);
     say("exiting with code " + std::to_string(code));
     return code;
@@ -141,6 +161,13 @@ int Init::run() {
 void Init::start_stages() {
     open_control();
     if (options_.watch_crontab) watch_crontab();
+    // A shutdown signal already pending when the loop started was handled
+    // before this: nothing of cont-init runs (S6_STAGE2_HOOK neither);
+    // cont-finish does.
+    if (sequence_.shutdown_requested()) {
+        post({InitEventKind::ContInitDone});
+        return;
+    }
     if (start_stage2_hook()) return;  // S6_STAGE2_HOOK first: its exit lists the scripts
     list_cont_init_scripts();
     start_next_script();
@@ -152,11 +179,7 @@ void Init::list_cont_init_scripts() {
     scripts_ = config::list_scripts(options_.cont_init_dir, warnings, {.shebang_without_exec_bit = options_.s6_tree});
     for (const auto& warning : warnings) log::warn("{}", warning);
     next_script_ = 0;
-    append_s6rc_up_scripts();
-    {
-        std::vector<std::string> said_later;  // cont-finish warns when it runs
-        had_scripts_ = !scripts_.empty() || !config::list_scripts(options_.cont_finish_dir, said_later).empty();
-    }
+    s6_.append_oneshot_ups(scripts_);  // s6-overlay v3: after cont-init.d
 }
 
 // A handler of the loop threw (EventLoop::guard caught it). Out of memory
@@ -172,7 +195,9 @@ void Init::on_loop_failure(const sys::EventLoop::Failure& failure) {
     log::error("{} failed: {}; tend goes on", failure.where, failure.cause);
 }
 
-bool Init::plain_init() const { return !had_scripts_ && supervisor_->size() == 0; }
+// Decided before the first signal can be read (the loop handles one that is
+// already pending before it lists the scripts or loads the services).
+bool Init::plain_init() const { return plain_; }
 
 void Init::say(const std::string& message) const {
     if (plain_init())
@@ -217,7 +242,7 @@ void Init::rearm_timer() {
 void Init::on_signal() {
     while (auto info = sys::read_signal(signal_fd_.get())) {
         int signo = static_cast<int>(info->ssi_signo);
-        if (signo == compat::halt_signal()) {  // `halt` / `s6-svscanctl -t` from inside
+        if (s6::Overlay::is_halt_signal(signo)) {  // `halt` / `s6-svscanctl -t` from inside
             on_halt_request(*info);
             continue;
         }
@@ -281,7 +306,7 @@ void Init::reap() {
             script_pid_ = 0;
             if (failure) {
                 const auto& script = scripts_[next_script_ - 1];
-                log::error("{}: {}", script.string(), compat::describe_spawn_failure(script_start_, *failure, false));
+                log::error("{}: {}", script.string(), s6::describe_spawn_failure(script_start_, *failure, false));
                 script_exited(failure->shell_code() << 8);  // wait status of exit(126 or 127), as a shell
                 return;
             }
@@ -314,7 +339,7 @@ void Init::on_timer() {
 // ---- cont-init and cont-finish scripts ---------------------------------
 
 void Init::start_next_script() {
-    if (sequence_.phase() == Phase::ContInit) refresh_container_environment();  // what cont-init wrote there
+    if (sequence_.phase() == Phase::ContInit) s6_.reread_container_environment(container_env_);  // what cont-init wrote there
     while (next_script_ < scripts_.size()) {
         const auto& script = scripts_[next_script_++];
         process::SpawnPlan plan;  // stdin stays tend's, as the CMD's
@@ -323,11 +348,11 @@ void Init::start_next_script() {
         plan.envp = container_env_.to_strings();
         plan.group = process::GroupMode::NewSession;
         // Read once, here (a FIFO is refused); s6-overlay shebangs and execline.
-        script_start_ = compat::decide_script_start(script, script_role(script),
+        script_start_ = s6::decide_script_start(script, s6_.script_role(script),
                                                     container_env_.get("PATH").value_or(options_.default_path));
-        const compat::ScriptStart& start = script_start_;
+        const s6::ScriptStart& start = script_start_;
         for (const auto& warning : start.warnings) log::warn("{}", warning);
-        auto applied = compat::apply_script_start(start, plan, {}, std::nullopt, options_.default_path);
+        auto applied = s6::apply_script_start(start, plan, {}, std::nullopt, options_.default_path);
         if (!applied) {
             log::error("{}", applied.error());
             script_exited(126 << 8);  // a script that cannot run is a failed script
@@ -343,7 +368,7 @@ void Init::start_next_script() {
         log::info("{}: running", script.string());
         auto pid = ops_.spawn(plan);
         if (!pid) {
-            log::error("{}: {}", script.string(), compat::describe_spawn_failure(start, pid.error(), false));
+            log::error("{}: {}", script.string(), s6::describe_spawn_failure(start, pid.error(), false));
             // A script that cannot run is a failed script: 126 like a shell.
             script_exited(126 << 8);  // wait status of exit(126)
             return;
@@ -369,7 +394,7 @@ void Init::script_exited(int wait_status) {
 // ---- services and the CMD -------------------------------------------------
 
 void Init::enter_running() {
-    supervisor_->load(options_.services_dir, s6rc_services(), s6rc_user_longruns());
+    supervisor_->load(options_.services_dir, s6rc_services(), s6_.user_longruns());
     supervisor_->start_all();
     // The supercronic applet stays up with an empty crontab, as Supercronic
     // does: a reload may bring jobs.
@@ -572,7 +597,10 @@ void Init::carry_out(const std::vector<InitAction>& actions) {
                 scripts_ = config::list_scripts(options_.cont_finish_dir, warnings,
                                                 {.shebang_without_exec_bit = options_.s6_tree});
                 for (const auto& warning : warnings) log::warn("{}", warning);
-                prepend_s6rc_down_scripts();
+                {  // s6-overlay v3: the started oneshots' down scripts first
+                    auto downs = s6_.down_scripts(cont_init_started_, next_late_);
+                    scripts_.insert(scripts_.begin(), downs.begin(), downs.end());
+                }
                 next_script_ = 0;
                 start_next_script();
                 break;

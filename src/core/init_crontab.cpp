@@ -1,4 +1,4 @@
-// The supercronic applet's crontab reload (see core/supercronic.hpp).
+// The supercronic applet's crontab reload (see applets/run_supercronic.hpp).
 //
 // Why tend executes itself again rather than swapping jobs in place: the
 // crontab's jobs are services like the others (records, pipes, schedules

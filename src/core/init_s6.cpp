@@ -1,115 +1,20 @@
-// Init's s6-overlay compatibility: the runtime files s6-overlay scripts
-// expect, halting from inside the container, and the exit code rules.
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
+// Init's part that runs what s6-overlay adds to its stages: S6_STAGE2_HOOK
+// before cont-init.d, and the s6-rc oneshots that wait for services (after
+// the services are ready, before the CMD). The s6-overlay answers (the
+// runtime files, the s6-rc tree, the halt signal) are s6::Overlay's
+// (s6/overlay.hpp); here are only the spawns and the events Init posts.
 #include <algorithm>
 #include <filesystem>
 
-#include "tend/compat/container_env.hpp"
-#include "tend/compat/halt.hpp"
-#include "tend/config/duration.hpp"
 #include "tend/core/init.hpp"
 #include "tend/log/logger.hpp"
 #include "tend/process/find_in_path.hpp"
 
 namespace tend::core {
-namespace {
-
-namespace fs = std::filesystem;
-
-// A link to this binary at `link` (replacing an old link; never a file).
-void link_to_self(const fs::path& link) {
-    std::error_code error;
-    fs::path self = fs::read_symlink("/proc/self/exe", error);
-    if (error) return;
-    fs::create_directories(link.parent_path(), error);
-    if (error) {
-        log::debug("s6-overlay: cannot create {}: {}", link.parent_path().string(), error.message());
-        return;
-    }
-    if (fs::is_symlink(fs::symlink_status(link, error))) fs::remove(link, error);
-    if (::symlink(self.c_str(), link.c_str()) != 0 && errno != EEXIST)
-        log::debug("s6-overlay: cannot link {}: {}", link.string(), std::strerror(errno));
-}
-
-}  // namespace
-
-void Init::setup_s6_runtime() {
-    // s6-overlay v3 puts /command first on PATH: its scripts call applets by name.
-    std::error_code exists_error;
-    if (fs::is_directory("/command", exists_error)) {
-        auto with_command = [](const std::string& path) {
-            return (":" + path + ":").find(":/command:") == std::string::npos ? "/command:" + path : path;
-        };
-        if (auto path = container_env_.get("PATH")) container_env_.set("PATH", with_command(*path));
-        options_.default_path = with_command(options_.default_path);
-    }
-    // Docker keeps /run across restarts: the last life's exit code must not count.
-    compat::remove_exit_code_files();
-    auto written = compat::write_container_environment(compat::kContainerEnvironmentDir, container_env_);
-    if (!written) {
-        log::debug("s6-overlay: not writing the container environment: {}", written.error());
-        return;  // /run is not writable: nothing else goes there either
-    }
-    contenv_written_ = true;
-    log::debug("s6-overlay: container environment written to {}", compat::kContainerEnvironmentDir);
-    // /var/run is normally a link to /run; where it is a dir of its own, s6
-    // paths under it (a v2 script's s6-svscanctl -t /var/run/s6/services) still resolve.
-    std::error_code error;
-    if (!fs::is_symlink(fs::symlink_status("/var/run", error)) && fs::is_directory("/var/run", error) &&
-        !fs::exists(fs::symlink_status("/var/run/s6", error)))
-        fs::create_directory_symlink("/run/s6", "/var/run/s6", error);
-    // v3 scripts halt with /run/s6/basedir/bin/halt and set the code here.
-    link_to_self("/run/s6/basedir/bin/halt");
-    fs::create_directories(fs::path(compat::kV3ExitCodeFile).parent_path(), error);
-}
-
-void Init::refresh_container_environment() {
-    if (!contenv_written_) return;
-    auto env = compat::read_container_environment(compat::kContainerEnvironmentDir);
-    if (!env) {
-        log::warn("s6-overlay: cannot re-read the container environment, keeping tend's: {}", env.error());
-        return;
-    }
-    container_env_ = std::move(*env);
-}
 
 void Init::on_halt_request(const signalfd_siginfo& info) {
-    std::optional<int> code = compat::halt_code(info);
-    std::string from = "pid " + std::to_string(info.ssi_pid) + " (uid " + std::to_string(info.ssi_uid) + ")";
-    post(InitEvent::halt_request(code, code ? "halt with exit code " + std::to_string(*code) + " requested by " + from
-                                            : "halt requested by " + from));
-}
-
-}  // namespace tend::core
-
-namespace tend::core {
-
-// s6-overlay v3: oneshots run like cont-init scripts, after cont-init.d.
-void Init::append_s6rc_up_scripts() {
-    if (!options_.s6_tree) return;
-    s6rc_ = config::load_s6rc();
-    if (!s6rc_.present) return;
-    for (const auto& warning : s6rc_.warnings) log::warn("{}", warning);
-    for (const auto& error : s6rc_.errors) log::error("{}", error);
-    log::debug("s6-overlay v3: {} oneshot(s), {} longrun(s) from /etc/s6-overlay", s6rc_.oneshots.size(),
-               s6rc_.longruns.size());
-    s6rc_first_up_ = scripts_.size();
-    for (const auto& oneshot : s6rc_.oneshots) scripts_.push_back(oneshot.up);
-}
-
-void Init::prepend_s6rc_down_scripts() {
-    // Only oneshots whose `up` was started are brought down, newest first.
-    std::vector<std::filesystem::path> downs;
-    for (std::size_t i = next_late_; i-- > 0;)
-        if (!s6rc_.late_oneshots[i].down.empty()) downs.push_back(s6rc_.late_oneshots[i].down);
-    for (std::size_t i = s6rc_.oneshots.size(); i-- > 0;)
-        if (s6rc_first_up_ + i < cont_init_started_ && !s6rc_.oneshots[i].down.empty())
-            downs.push_back(s6rc_.oneshots[i].down);
-    scripts_.insert(scripts_.begin(), downs.begin(), downs.end());
+    auto request = s6::Overlay::halt_request(info);
+    post(InitEvent::halt_request(request.code, std::move(request.reason)));
 }
 
 // S6_STAGE2_HOOK, as s6-overlay's rc.init runs it: as root (tend's user),
@@ -119,10 +24,9 @@ void Init::prepend_s6rc_down_scripts() {
 // later with-contenv scripts see. A failure is a failed cont-init script:
 // S6_BEHAVIOUR_IF_STAGE2_FAILS 2 stops, 0 and 1 go on with a warning.
 bool Init::start_stage2_hook() {
-    if (!options_.s6_tree || options_.s6_stage2_hook.empty()) return false;
+    if (!s6_.active() || options_.s6_stage2_hook.empty()) return false;
     const std::vector<std::string>& words = options_.s6_stage2_hook;
-    std::string text;
-    for (const auto& word : words) text += (text.empty() ? "" : " ") + word;
+    const std::string text = s6::Overlay::hook_text(words);
     process::SpawnPlan plan;
     plan.argv = words;
     plan.envp = container_env_.to_strings();
@@ -148,104 +52,60 @@ bool Init::start_stage2_hook() {
 }
 
 void Init::stage2_hook_exited(int wait_status) {
-    refresh_container_environment();  // what the hook wrote there
+    s6_.reread_container_environment(container_env_);  // what the hook wrote there
     list_cont_init_scripts();
-    std::string text;
-    for (const auto& word : options_.s6_stage2_hook) text += (text.empty() ? "" : " ") + word;
+    const std::string text = s6::Overlay::hook_text(options_.s6_stage2_hook);
     const ExitInfo exit = exit_info(wait_status);
     if (exit.code == 0 && exit.signal == 0) log::debug("S6_STAGE2_HOOK {}: exited 0", text);
     // The sequence decides as for a cont-init script, then runs the first one.
     post(InitEvent::script_exited("S6_STAGE2_HOOK " + text, exit));
 }
 
-compat::ScriptRole Init::script_role(const std::filesystem::path& script) const {
-    for (const auto& oneshot : s6rc_.late_oneshots)
-        if (!oneshot.down.empty() && script == oneshot.down) return compat::ScriptRole::Oneshot;
-    for (const auto& oneshot : s6rc_.oneshots)
-        if (script == oneshot.up || (!oneshot.down.empty() && script == oneshot.down)) return compat::ScriptRole::Oneshot;
-    return compat::ScriptRole::ContInit;
-}
-
 // s6-rc kills a oneshot's up or down that outlives timeout-up/timeout-down;
 // the deadline is the phase's own (cont-finish keeps --finish-timeout when
 // that comes first).
 void Init::arm_s6rc_script_timeout() {
-    if (!s6rc_.present || next_script_ == 0) return;
-    const std::filesystem::path& script = scripts_[next_script_ - 1];
-    for (const auto& oneshot : s6rc_.oneshots) {
-        const bool up = sequence_.phase() == Phase::ContInit && script == oneshot.up;
-        const bool down = sequence_.phase() == Phase::ContFinish && !oneshot.down.empty() && script == oneshot.down;
-        if (!up && !down) continue;
-        const auto& limit = up ? oneshot.timeout_up : oneshot.timeout_down;
-        if (!limit) return;
-        post({InitEventKind::ScriptDeadline, 0, false,
-              std::string(up ? "timeout-up" : "timeout-down") + " of " + config::describe_duration(*limit) + " passed",
-              0, clock_.now() + *limit});
-        return;
-    }
+    if (next_script_ == 0) return;
+    const Phase phase = sequence_.phase();
+    if (phase != Phase::ContInit && phase != Phase::ContFinish) return;
+    auto deadline = s6_.script_deadline(scripts_[next_script_ - 1], phase == Phase::ContInit);
+    if (!deadline) return;
+    post({InitEventKind::ScriptDeadline, 0, false, std::move(deadline->reason), 0, clock_.now() + deadline->after});
 }
 
 std::vector<Supervisor::ExtraServiceDir> Init::s6rc_services() const {
     std::vector<Supervisor::ExtraServiceDir> out;
-    std::vector<std::string> legacy;  // services.d's names: what legacy-services means
-    {
-        std::vector<std::string> said_by_the_supervisor;
-        for (const auto& dir : config::list_service_dirs(options_.services_dir, said_by_the_supervisor,
-                                                         said_by_the_supervisor))
-            legacy.push_back(dir.filename().string());
-    }
-    for (const auto& longrun : s6rc_.longruns) {
-        auto depends = longrun.depends;
-        if (longrun.after_legacy_services)
-            for (const auto& name : legacy)
-                if (name != longrun.name) depends.push_back(name);
-        out.push_back({longrun.dir, std::move(depends), longrun.producer_for});
-    }
+    for (auto& longrun : s6_.longrun_dirs(options_.services_dir))
+        out.push_back({std::move(longrun.dir), std::move(longrun.depends), std::move(longrun.producer_for)});
     return out;
-}
-
-// s6-overlay's legacy-services depends on `user`: services.d's services
-// start once the user bundle's longruns are ready.
-std::vector<std::string> Init::s6rc_user_longruns() const {
-    std::vector<std::string> names;
-    for (const auto& longrun : s6rc_.longruns)
-        if (!longrun.after_legacy_services) names.push_back(longrun.name);
-    return names;
 }
 
 // ---- oneshots that wait for services ----------------------------------------
 
-// Met when the service is ready, or will never be: refused, or held `down`.
-bool Init::s6rc_waits_met(const config::S6rcOneshot& oneshot) const {
-    const std::filesystem::path legacy_dir = options_.services_dir;
-    for (const auto& record : supervisor_->services()) {
-        const bool legacy = oneshot.after_legacy_services && std::filesystem::path(record.dir).parent_path() == legacy_dir;
-        const bool named = std::find(oneshot.after_services.begin(), oneshot.after_services.end(), record.name) !=
-                           oneshot.after_services.end();
-        if (!legacy && !named) continue;
-        if (record.refused() || !record.machine || record.config->down || supervisor_->held_down(record)) continue;
-        if (!record.machine->ready()) return false;
-    }
-    return true;
-}
-
 bool Init::late_oneshots_pending() const {
-    return late_pid_ > 0 || next_late_ < s6rc_.late_oneshots.size();
+    return late_pid_ > 0 || next_late_ < s6_.late_oneshots().size();
 }
 
 // The next one, once the services have started and what it waits for is ready.
 void Init::maybe_run_late_oneshot() {
-    while (late_pid_ == 0 && next_late_ < s6rc_.late_oneshots.size() && !late_oneshot_halted_) {
+    while (late_pid_ == 0 && next_late_ < s6_.late_oneshots().size() && !late_oneshot_halted_) {
         if (sequence_.phase() != Phase::Running || supervisor_->starting()) return;
-        const config::S6rcOneshot& oneshot = s6rc_.late_oneshots[next_late_];
-        if (!s6rc_waits_met(oneshot)) return;
+        const s6::S6rcOneshot& oneshot = s6_.late_oneshots()[next_late_];
+        std::vector<s6::Overlay::ServiceView> services;
+        for (const auto& record : supervisor_->services())
+            services.push_back({.name = record.name,
+                                .dir = record.dir,
+                                .will_not_start = record.refused() || !record.machine || record.config->down ||
+                                                  supervisor_->held_down(record),
+                                .ready = record.machine && record.machine->ready()});
+        if (!s6_.waits_met(oneshot, services, options_.services_dir)) return;
         ++next_late_;
         process::SpawnPlan plan;
         plan.envp = container_env_.to_strings();
         plan.group = process::GroupMode::NewSession;
-        const compat::ScriptStart start = compat::decide_script_start(
-            oneshot.up, compat::ScriptRole::Oneshot, container_env_.get("PATH").value_or(options_.default_path));
-        auto applied = compat::apply_script_start(start, plan, {}, std::nullopt, options_.default_path);
+        const s6::ScriptStart start = s6::decide_script_start(
+            oneshot.up, s6::ScriptRole::Oneshot, container_env_.get("PATH").value_or(options_.default_path));
+        auto applied = s6::apply_script_start(start, plan, {}, std::nullopt, options_.default_path);
         if (!applied) {
             log::error("{}", applied.error());
             late_oneshot_finished(oneshot, ExitInfo{126, 0});
@@ -258,7 +118,7 @@ void Init::maybe_run_late_oneshot() {
         log::info("{}: running (after the services it waits for)", oneshot.up.string());
         auto pid = ops_.spawn(plan);
         if (!pid) {
-            log::error("{}: {}", oneshot.up.string(), compat::describe_spawn_failure(start, pid.error(), false));
+            log::error("{}: {}", oneshot.up.string(), s6::describe_spawn_failure(start, pid.error(), false));
             late_oneshot_finished(oneshot, ExitInfo{pid.error().shell_code(), 0});
             continue;
         }
@@ -268,12 +128,12 @@ void Init::maybe_run_late_oneshot() {
 
 void Init::late_oneshot_exited(int wait_status) {
     late_pid_ = 0;
-    late_oneshot_finished(s6rc_.late_oneshots[next_late_ - 1], exit_info(wait_status));
+    late_oneshot_finished(s6_.late_oneshots()[next_late_ - 1], exit_info(wait_status));
     maybe_start_cmd();
 }
 
 // A failure follows S6_BEHAVIOUR_IF_STAGE2_FAILS, as s6-rc's would.
-void Init::late_oneshot_finished(const config::S6rcOneshot& oneshot, const ExitInfo& exit) {
+void Init::late_oneshot_finished(const s6::S6rcOneshot& oneshot, const ExitInfo& exit) {
     if (!exit.failed()) return;
     const int code = exit.shell_code();
     const std::string what = oneshot.up.string() + ": " + describe(exit);

@@ -166,9 +166,9 @@ void Scheduler::run_skipped(std::size_t service) {
     if (Job* job = find_service(service)) ++job->status.skipped;
 }
 
-void Scheduler::run_ended(std::size_t service, ExitInfo exit, Duration duration) {
+void Scheduler::run_ended(std::size_t service, ExitInfo exit, Duration duration, bool others_running) {
     if (Job* job = find_service(service)) {
-        job->status.running = false;
+        job->status.running = others_running;
         job->status.last_exit = exit;
         job->status.last_duration = duration;
     }

@@ -14,7 +14,7 @@
 #include <cstring>
 #include <map>
 
-#include "tend/compat/script_plan.hpp"
+#include "tend/s6/script_plan.hpp"
 #include "tend/log/logger.hpp"
 #include "tend/process/capabilities.hpp"
 #include "tend/process/owned_pipe.hpp"
@@ -30,7 +30,8 @@ const process::IdentityChange* owner(const ServiceRecord& record) {
 
 Supervisor::Supervisor(sys::EventLoop& loop, const Clock& clock, ProcessOps& ops, SupervisorContext context)
     : loop_(loop), clock_(clock), ops_(ops), context_(std::move(context)) {
-    scheduler_ = std::make_unique<Scheduler>(clock_, context_.wall_clock ? *context_.wall_clock : system_wall_clock_);
+    JobHost& host = *this;  // a private base: converted here, where it is accessible
+    jobs_ = std::make_unique<Jobs>(loop_, clock_, context_.wall_clock, host);
 }
 
 void Supervisor::load(const std::filesystem::path& services_dir, const std::vector<ExtraServiceDir>& extra,
@@ -165,12 +166,12 @@ void Supervisor::prepare(ServiceRecord& record) {
     std::string path = options.default_path;
     for (const auto& entry : *record.envp)
         if (entry.starts_with("PATH=")) path = entry.substr(5);
-    record.run_start = compat::decide_script_start(cfg.run, compat::ScriptRole::Service, path);
-    if (cfg.finish) record.finish_start = compat::decide_script_start(*cfg.finish, compat::ScriptRole::Service, path);
-    for (const compat::ScriptStart* start : {&record.run_start, record.finish_start ? &*record.finish_start : nullptr}) {
+    record.run_start = s6::decide_script_start(cfg.run, s6::ScriptRole::Service, path);
+    if (cfg.finish) record.finish_start = s6::decide_script_start(*cfg.finish, s6::ScriptRole::Service, path);
+    for (const s6::ScriptStart* start : {&record.run_start, record.finish_start ? &*record.finish_start : nullptr}) {
         if (start == nullptr) continue;
         for (const auto& warning : start->warnings) log::warn("service {}: {}", record.name, warning);
-        if (start->how == compat::ScriptStart::How::Refused) {
+        if (start->how == s6::ScriptStart::How::Refused) {
             record.refusal = start->refusal;
             return;
         }
@@ -219,10 +220,10 @@ void Supervisor::prepare_confinement(ServiceRecord& record) {
     record.confinement = std::move(*built);
 }
 
-std::string Supervisor::spawn_failure_text(const ServiceRecord& record, const compat::ScriptStart& start,
+std::string Supervisor::spawn_failure_text(const ServiceRecord& record, const s6::ScriptStart& start,
                                            const std::string& script, const process::SpawnFailure& failure,
                                            bool name_script) const {
-    std::string text = compat::describe_spawn_failure(start, failure, name_script);
+    std::string text = s6::describe_spawn_failure(start, failure, name_script);
     // Landlock answers EACCES for an exec it denies: the usual first mistake
     // in a paths file is a run file, or its #! interpreter, without an exec rule.
     if (record.confinement && record.confinement->ruleset && failure.stage == process::SpawnStage::Exec &&
@@ -416,11 +417,10 @@ bool Supervisor::handle_event(ServiceRecord& record, const Event& event) {
     if (record.probe && record.probe->active() && (after != ServiceState::Running || record.machine->ready()))
         record.probe->stop();
     if (event.kind == EventKind::Spawned && record.config->ready_when) start_probe(record, record.spawned_at);
-    if (event.kind == EventKind::SpawnFailed && scheduled(record))
-        // The run could not start (logged with its stage): that run is over already.
-        scheduler_->run_ended(static_cast<std::size_t>(&record - services_.data()), ExitInfo{126, 0}, Duration{0});
+    if (event.kind == EventKind::SpawnFailed && scheduled(record)) jobs_->run_failed(record_index(record));
     const bool changed = before != after || was_ready != record.machine->ready();
-    if (after == ServiceState::Down && before != ServiceState::Down && scheduled(record)) scheduled_run_over(record);
+    if (after == ServiceState::Down && before != ServiceState::Down && scheduled(record))
+        jobs_->run_over(record_index(record));
     return changed;
 }
 
@@ -479,7 +479,7 @@ void Supervisor::execute(ServiceRecord& record, const Action& action) {
 // (env/, HOME/USER/LOGNAME, TEND_SERVICE stay; SPEC), from the container
 // environment as it is now (cont-init may have added to it).
 std::optional<std::vector<std::string>> Supervisor::container_envp(const ServiceRecord& record,
-                                                                   const compat::ScriptStart& start) const {
+                                                                   const s6::ScriptStart& start) const {
     if (!start.container_env) return std::nullopt;
     config::ServiceConfig keep = *record.config;
     keep.keep_env = true;
@@ -633,7 +633,7 @@ void Supervisor::spawn_main(ServiceRecord& record) {
         plan.executable = cfg.command.front();
         plan.argv = cfg.command;
     } else {
-        auto applied = compat::apply_script_start(record.run_start, plan, {}, container_envp(record, record.run_start),
+        auto applied = s6::apply_script_start(record.run_start, plan, {}, container_envp(record, record.run_start),
                                                   context_.options->default_path);
         if (!applied || !*applied) {
             log::error("service {}: {}", record.name, applied ? cfg.run + ": does nothing (no command)" : applied.error());
@@ -745,7 +745,7 @@ void Supervisor::on_notification(std::size_t index) {
 
 void Supervisor::spawn_finish(ServiceRecord& record, const ExitInfo& exit) {
     process::SpawnPlan plan = base_plan(record);
-    auto applied = compat::apply_script_start(*record.finish_start, plan,
+    auto applied = s6::apply_script_start(*record.finish_start, plan,
                                               {std::to_string(exit.code), std::to_string(exit.signal)},
                                               container_envp(record, *record.finish_start),
                                               context_.options->default_path);
@@ -782,7 +782,8 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status, const std::optional<p
             // service X exited with code N", or "primary service X killed by
             // SIGTERM" during a shutdown), not here as well.
             if (scheduled(record)) {
-                scheduled_run_exited(record, exit);
+                jobs_->run_exited(record_index(record), exit,
+                                  std::chrono::floor<Duration>(clock_.now() - record.machine->started_at()));
             } else if (!record.primary && !failure) {  // a failure was said above
                 log::info("service {}: {}", record.name, describe(exit));
             }
@@ -809,6 +810,17 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status, const std::optional<p
             return true;
         }
     }
+    if (failure) wait_status = failure->shell_code() << 8;
+    if (auto service = jobs_->overlapping_run_exited(pid, exit_info(wait_status))) {
+        ServiceRecord& record = services_[*service];
+        if (failure)
+            log::error("service {}: {}", record.name,
+                       spawn_failure_text(record, record.run_start, record.config->run, *failure));
+        if (context_.router && record.output_writer) context_.router->writer_exited(*record.output_writer);
+        changed_ = true;  // all_down may be true now
+        drain();
+        return true;
+    }
     return false;
 }
 
@@ -825,7 +837,7 @@ void Supervisor::on_timer() {
         if (record.machine && record.machine->deadline() && *record.machine->deadline() <= now)
             dispatch(record, {EventKind::Timer, 0, false, dependencies_ready(record)});
     }
-    scheduler_->on_timer();
+    jobs_->on_timer();
     for (auto& record : services_) {
         if (record.probe) record.probe->on_timer(now);
     }
@@ -839,12 +851,12 @@ std::optional<TimePoint> Supervisor::next_deadline() const {
                               record.probe ? record.probe->deadline() : std::optional<TimePoint>{}})
             if (deadline && (!earliest || *deadline < *earliest)) earliest = deadline;
     }
-    if (auto tick = scheduler_->next_deadline(); tick && (!earliest || *tick < *earliest)) earliest = tick;
+    if (auto tick = jobs_->next_deadline(); tick && (!earliest || *tick < *earliest)) earliest = tick;
     return earliest;
 }
 
 void Supervisor::stop_primaries() {
-    scheduler_->disarm_all();  // shutdown has begun: no new runs
+    jobs_->close();  // shutdown has begun: no new runs
     next_to_start_ = kNothingToStart;  // nor new starts
     for (auto& record : services_)
         if (record.primary && record.machine) dispatch(record, {EventKind::Stop});
@@ -857,7 +869,7 @@ bool Supervisor::primaries_down() const {
 }
 
 void Supervisor::stop_all() {
-    scheduler_->disarm_all();
+    jobs_->close();
     next_to_start_ = kNothingToStart;
     stopping_all_ = true;
     changed_ = true;  // drain() goes on with the shutdown
@@ -880,7 +892,8 @@ void Supervisor::continue_shutdown() {
 
 bool Supervisor::all_down() const {
     return std::all_of(services_.begin(), services_.end(),
-                       [](const ServiceRecord& r) { return !r.machine || r.machine->idle(); });
+                       [](const ServiceRecord& r) { return !r.machine || r.machine->idle(); }) &&
+           !jobs_->overlapping_runs_going();
 }
 
 bool Supervisor::has_primary() const {

@@ -96,11 +96,6 @@ control::ActionResult Supervisor::admin_once(const std::string& name) {
 
 // ---- scheduled services: start runs now, stop disarms, restart re-arms ----
 
-std::string Supervisor::next_run_text(std::size_t index) const {
-    auto at = scheduler_->next_run(index);
-    return at ? "next run " + scheduler_->format_local(index, *at) : std::string("no next run");
-}
-
 // `start`: arms the job (after `stop` or a `down` file) and runs it now; a
 // run that cannot start (one still going under `schedule-overlap skip`, a
 // dependency not ready) answers 1 with the reason, the job stays armed.
@@ -108,11 +103,11 @@ control::ActionResult Supervisor::admin_run_now(ServiceRecord& record) {
     const auto index = static_cast<std::size_t>(&record - services_.data());
     log::info("service {}: run requested through control", record.name);
     record.admin_stopped = false;
-    auto started = scheduler_->run_now(record.name);
-    if (!started) return {false, record.name + ": not run: " + started.error() + "; " + next_run_text(index)};
-    if (replace_pending_[index])
+    auto started = jobs_->scheduler().run_now(record.name);
+    if (!started) return {false, record.name + ": not run: " + started.error() + "; " + jobs_->next_run_text(index)};
+    if (jobs_->replacing(index))
         return {true, record.name + ": the run in progress is stopped, a new one starts once it is gone"};
-    return {true, record.name + ": run started (pid " + std::to_string(record.pid) + "); " + next_run_text(index)};
+    return {true, record.name + ": run started (pid " + std::to_string(record.pid) + "); " + jobs_->next_run_text(index)};
 }
 
 // `stop`: no more ticks until `start` or `restart`; a run in progress is
@@ -122,7 +117,7 @@ control::ActionResult Supervisor::admin_disarm(ServiceRecord& record) {
     const bool was_running = !record.machine->idle();
     const pid_t pid = record.pid;
     record.admin_stopped = true;
-    scheduler_->disarm(record.name);
+    jobs_->scheduler().disarm(record.name);
     std::string message = record.name + ": disarmed, no runs until `tend ctl start` or `restart`";
     if (was_running)
         message += record.machine->idle() ? "; its run was stopped"
@@ -139,9 +134,9 @@ control::ActionResult Supervisor::admin_rearm(ServiceRecord& record) {
     log::info("service {}: re-armed through control", record.name);
     const bool was_running = !record.machine->idle();
     record.admin_stopped = false;
-    scheduler_->disarm(record.name);
-    scheduler_->arm(record.name);
-    std::string message = record.name + ": re-armed, " + next_run_text(index);
+    jobs_->scheduler().disarm(record.name);
+    jobs_->scheduler().arm(record.name);
+    std::string message = record.name + ": re-armed, " + jobs_->next_run_text(index);
     if (was_running) message += "; its run in progress " + std::string(record.machine->idle() ? "was stopped" : "is stopping");
     return {true, message};
 }

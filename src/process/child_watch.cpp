@@ -19,7 +19,7 @@ std::expected<pid_t, SpawnFailure> ChildWatch::spawn(const SpawnPlan& plan) {
     if (!child) return std::unexpected(child.error());
     const pid_t pid = child->pid;
     Pending& pending = starts_[pid];
-    pending = Pending{std::move(child->status), FailureContext::of(plan), std::nullopt};
+    pending = Pending{std::move(child->status), FailureContext::of(plan), std::nullopt, {}};
     // Not watched (out of memory): settled at the reap instead, which always works.
     (void)loop_.add(pending.status.get(), EPOLLIN, [this, pid](std::uint32_t) { on_status(pid); });
     return pid;
@@ -37,7 +37,26 @@ bool ChildWatch::settle(pid_t, Pending& pending) {
 void ChildWatch::on_status(pid_t pid) {
     auto it = starts_.find(pid);
     if (it == starts_.end() || !it->second.status) return;
-    if (settle(pid, it->second) && !it->second.failure) starts_.erase(it);  // exec'd: nothing to keep
+    if (!settle(pid, it->second) || it->second.failure) return;
+    // exec'd: nothing to keep; what waited for it runs now (after the erase,
+    // so an action that asks starting(pid) hears no).
+    std::vector<std::function<void()>> actions = std::move(it->second.when_started);
+    starts_.erase(it);
+    for (auto& action : actions) action();
+}
+
+bool ChildWatch::starting(pid_t pid) const {
+    auto it = starts_.find(pid);
+    return it != starts_.end() && it->second.status;
+}
+
+void ChildWatch::when_started(pid_t pid, std::function<void()> action) {
+    auto it = starts_.find(pid);
+    if (it == starts_.end() || !it->second.status) {
+        action();
+        return;
+    }
+    it->second.when_started.push_back(std::move(action));
 }
 
 std::optional<SpawnFailure> ChildWatch::start_failure(pid_t pid) {

@@ -33,8 +33,8 @@
 // client's connection that tend has answered and closed would never see its
 // EOF, a service's output pipe or notification pipe would never close. So
 // the child's first step closes every fd but the ones its plan names
-// (close_range over the gaps; on a kernel before 5.9, close() up to the
-// highest fd the parent saw open).
+// (close_range over the gaps; where close_range is missing or refused,
+// close() up to the highest fd the parent saw open).
 //
 // Signals: the parent blocks every signal around the fork, so the child
 // starts with all of them blocked. Until its setsid (setpgid for the CMD)
@@ -43,9 +43,12 @@
 // after the setsid the child discards every pending signal by setting each
 // disposition to SIG_IGN (which drops a pending signal) and then to SIG_DFL.
 // What comes after that was sent to its own group and stays pending until
-// the mask is emptied just before exec.
+// the mask is emptied just before exec. tend itself sends a starting child
+// nothing but SIGKILL before its exec (ChildWatch::when_started): a signal
+// sent between the setsid and the drop would be dropped.
 #include "tend/process/spawn.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <sched.h>
@@ -62,7 +65,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 
 namespace tend::process {
 namespace {
@@ -94,26 +96,21 @@ struct ChildPlan {
     // The fds the child keeps, ascending and unique: 0..2 and the plan's.
     std::array<int, 9> keep_fds;
     std::size_t keep_count;
-    // Without close_range: the highest fd that may be open (else -1).
+    // Where close() stops when close_range fails: the highest fd that may be open.
     int fallback_last_fd;
 };
 
-// Whether this kernel has close_range (Linux 5.9+); probed once, in the parent.
-bool kernel_has_close_range() {
-    static const bool has = ::syscall(SYS_close_range, ~0U, ~0U, 0) == 0 || errno != ENOSYS;
-    return has;
-}
-
-// The highest fd open in this process, for kernels without close_range:
-// from /proc/self/fd, else the fd limit. In the parent (it allocates).
+// The highest fd open in this process, for when close_range is missing (a
+// kernel before 5.9) or refused (older container runtimes' seccomp profiles
+// answer EPERM to system calls they do not know): from /proc/self/fd, else
+// the fd limit. In the parent (it allocates).
 int highest_open_fd() {
     int highest = -1;
-    std::error_code error;
-    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", error)) {
-        const std::string name = entry.path().filename().string();
-        highest = std::max(highest, std::atoi(name.c_str()));
+    if (DIR* dir = ::opendir("/proc/self/fd")) {
+        while (const dirent* entry = ::readdir(dir)) highest = std::max(highest, std::atoi(entry->d_name));
+        ::closedir(dir);
     }
-    if (!error && highest >= 0) return highest;
+    if (highest >= 0) return highest;
     rlimit limit{};
     if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
         return static_cast<int>(std::min<rlim_t>(limit.rlim_cur, 1U << 20)) - 1;
@@ -123,10 +120,7 @@ int highest_open_fd() {
 // Closes fds first..last (last may be ~0U), in the child.
 void close_fds(unsigned first, unsigned last, int fallback_last_fd) {
     if (first > last) return;
-    if (fallback_last_fd < 0) {
-        ::syscall(SYS_close_range, first, last, 0);
-        return;
-    }
+    if (::syscall(SYS_close_range, first, last, 0) == 0) return;
     for (long fd = first; fd <= static_cast<long>(last) && fd <= fallback_last_fd; ++fd) ::close(static_cast<int>(fd));
 }
 
@@ -409,7 +403,7 @@ std::expected<SpawnedChild, SpawnFailure> spawn(const SpawnPlan& plan) {
     }
 
     ChildPlan child{&plan,       plan.executable.c_str(), argv.data(), envp.data(), groups.data(), groups.size(),
-                    landlock_fd, status_write.get(),      {},          0,           kernel_has_close_range() ? -1 : highest_open_fd()};
+                    landlock_fd, status_write.get(),      {},          0,           highest_open_fd()};
     for (int fd : {0, 1, 2, status_write.get(), plan.stdin_fd, plan.stdout_fd, plan.stderr_fd, plan.notification_fd,
                    landlock_fd}) {
         if (fd < 0) continue;

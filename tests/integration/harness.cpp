@@ -778,7 +778,20 @@ int helper_fds(const char* report) {
     return 0;
 }
 
+// Blocks `signo`, sends it to itself (it stays pending, also for a PID 1)
+// and execs the program: the program starts with that signal pending.
+int helper_pending_signal(int signo, char** program) {
+    sigset_t one;
+    sigemptyset(&one);
+    sigaddset(&one, signo);
+    if (::sigprocmask(SIG_BLOCK, &one, nullptr) != 0 || ::kill(::getpid(), signo) != 0) return 123;
+    ::execv(program[0], program);
+    return 127;
+}
+
 int helper_main(int argc, char** argv) {
+    if (argc >= 3 && std::strcmp(argv[0], "pending-signal") == 0)
+        return helper_pending_signal(std::atoi(argv[1]), argv + 2);
     if (argc >= 3 && std::strcmp(argv[0], "orphans") == 0)
         return helper_orphans(std::atol(argv[1]), argv[2]);
     if (argc >= 2 && std::strcmp(argv[0], "fds") == 0) return helper_fds(argv[1]);

@@ -141,3 +141,27 @@ INSTANTIATE_TEST_SUITE_P(
 
 }  // namespace
 }  // namespace tend::itest
+
+namespace tend::itest {
+namespace {
+
+// `docker stop` in the very moment the container starts: the SIGTERM is
+// pending before tend's loop reads its first signal. Nothing of cont-init
+// or the services runs, cont-finish does, and tend says why it stops.
+TEST(ContInit, ASigtermPendingAtTheStartRunsNoContInitNorServiceButContFinish) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    sandbox.cont_init("10-init", "echo ran > \"$OUT/init.ran\"\n");
+    sandbox.cont_finish("10-finish", "echo ran > \"$OUT/finish.ran\"\n");
+    sandbox.service("svc").run("echo ran > \"$OUT/svc.ran\"\nexec sleep 1000\n");
+    RunResult r = run_tend(sandbox, {.launcher_script = "exec " + helper_shell_command({"pending-signal", "15"}) + " \"$@\""});
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+    EXPECT_EQ(r.exit_code, 0) << r.diagnostics();
+    EXPECT_FALSE(fs::exists(sandbox.out("init.ran"))) << r.diagnostics();
+    EXPECT_FALSE(fs::exists(sandbox.out("svc.ran"))) << r.diagnostics();
+    EXPECT_EQ(read_file(sandbox.out("finish.ran")), "ran\n") << r.diagnostics();
+    EXPECT_TRUE(contains(r.err, "info: shutting down: SIGTERM received during cont-init")) << r.diagnostics();
+}
+
+}  // namespace
+}  // namespace tend::itest

@@ -273,7 +273,9 @@ TEST(S6Trees, S6RcChangeStopsAndStartsAService) {
     Sandbox sandbox;
     const fs::path command = install_applets(sandbox);
     sandbox.service("app").run("echo $$ >> \"$OUT/app.starts\"\nexec sleep 1000\n");
+    // ctl starts beside app: it waits for app's first start to be written.
     sandbox.service("ctl").run(fmt::format(
+        "while [ ! -s \"$OUT/app.starts\" ]; do sleep 0.05; done\n"
         "{0}/s6-rc -t 5000 -d change app; echo $? > \"$OUT/down.rc\"\n"
         "{0}/s6-rc -t 5000 -u change app; echo $? > \"$OUT/up.rc\"\n"
         "while [ \"$(wc -l < \"$OUT/app.starts\")\" -lt 2 ]; do sleep 0.05; done\n"

@@ -3,8 +3,12 @@
 // started as an image starts Supercronic (`supercronic [flags] CRONTAB`, tend
 // linked under that name): -test on a good and a broken crontab, a job
 // running with the crontab's variables, SIGUSR2 reloading once the running
-// job has finished (a broken crontab is not taken), refused flags.
+// job has finished (a broken crontab is not taken), refused flags,
+// -overlapping runs side by side.
 #include <signal.h>
+
+#include <algorithm>
+#include <cstdlib>
 
 #include <gtest/gtest.h>
 #include <fmt/format.h>
@@ -160,6 +164,68 @@ TEST(Supercronic, InotifyReloadsAnEditedCrontab) {
     ASSERT_TRUE(tend.signal(SIGTERM));
     RunResult r = tend.wait();
     EXPECT_EQ(r.exit_code, 0) << r.diagnostics();
+}
+
+// tend's children (host pids, from /proc) whose command line contains `marker`.
+std::vector<pid_t> children_running(pid_t parent, std::string_view marker) {
+    std::vector<pid_t> found;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+        const std::string status = read_file(entry.path() / "status");
+        const auto ppid = status.find("\nPPid:\t");
+        if (ppid == std::string::npos || std::atoi(status.c_str() + ppid + 7) != parent) continue;
+        std::string cmdline = read_file(entry.path() / "cmdline");
+        std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+        if (contains(cmdline, marker)) found.push_back(std::atoi(name.c_str()));
+    }
+    return found;
+}
+
+// -overlapping: a job due every second whose runs last until a gate opens
+// has two runs alive at once (children of tend, read from /proc), each one's
+// output routed as the job's (prefixed with its name); at SIGTERM every run
+// is stopped and tend exits 0.
+// Without the flag the same job has one run and the ticks are skipped.
+TEST(Supercronic, OverlappingRunsAJobBesideItsRunInProgress) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    const fs::path crontab = sandbox.root() / "crontab";
+    const std::string out = sandbox.out_dir().string();
+    write_file(crontab, fmt::format("* * * * * * * echo started; while [ ! -e {0}/gate ]; do sleep 0.05; done\n", out));
+
+    TendProcess tend(sandbox, supercronic(sandbox, {"-overlapping", crontab.string()}));
+    const pid_t pid = tend.tend_pid();
+    ASSERT_GT(pid, 0) << tend.current_err();
+    // Both runs have written their line (and so are past their exec), and
+    // both are alive at once.
+    const auto started_lines = [&] {
+        const std::string out = tend.current_out();
+        std::size_t n = 0;
+        for (auto at = out.find("crontab-0 | started"); at != std::string::npos;
+             at = out.find("crontab-0 | started", at + 1))
+            ++n;
+        return n;
+    };
+    ASSERT_TRUE(wait_until([&] { return started_lines() >= 2 && children_running(pid, "/gate ]").size() >= 2; }, 15s))
+        << "two runs of the job alive at once\n" << tend.current_err();
+    ASSERT_TRUE(tend.wait_for_err("service crontab-0: the previous run (pid ")) << tend.current_err();
+    EXPECT_TRUE(contains(tend.current_err(), "is still running at the tick: starting another run beside it (-overlapping)"))
+        << tend.current_err();
+    ASSERT_TRUE(tend.signal(SIGTERM));
+    RunResult r = tend.wait();
+    EXPECT_EQ(r.exit_code, 0) << r.diagnostics();
+    EXPECT_FALSE(r.timed_out) << r.diagnostics();
+    EXPECT_TRUE(contains(r.err, "service crontab-0: stopping its overlapping run (pid ")) << r.diagnostics();
+    EXPECT_TRUE(contains(r.err, "service crontab-0: overlapping run (pid ")) << "its end, logged\n" << r.diagnostics();
+
+    TendProcess plain(sandbox, supercronic(sandbox, {crontab.string()}));
+    ASSERT_TRUE(plain.wait_for_err("tick skipped: the previous run (pid ", 15s)) << plain.current_err();
+    EXPECT_EQ(children_running(plain.tend_pid(), "/gate ]").size(), 1u) << plain.current_err();
+    ASSERT_TRUE(plain.signal(SIGTERM));
+    RunResult p = plain.wait();
+    EXPECT_EQ(p.exit_code, 0) << p.diagnostics();
 }
 
 }  // namespace

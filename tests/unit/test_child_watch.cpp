@@ -8,6 +8,7 @@
 // left over cannot reach another test's waitpid.
 #include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -17,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "fake_clock.hpp"
+#include "tend/core/process_ops.hpp"
 #include "tend/process/child_watch.hpp"
 
 namespace {
@@ -76,6 +78,41 @@ TEST(ChildWatch, AProgramThatRanHasNoStartFailure) {
                   const int status = reap(*pid);
                   if (!WIFEXITED(status) || WEXITSTATUS(status) != 127) return 3;
                   return f.children.start_failure(*pid) ? 4 : 0;
+              }),
+              0);
+}
+
+// A stop right after the start (a shutdown or `tend ctl restart` in the
+// same moment): the child may not have its own session yet, so its group
+// does not exist and a signal to its pid would be discarded at its setsid.
+// The signal waits for the exec and then ends the program; SIGTERM here,
+// with a program that would otherwise run for a minute.
+TEST(ChildWatch, ASignalToAGroupStillStartingReachesTheProgram) {
+    EXPECT_EQ(exit_code_of_forked([] {
+                  for (int round = 0; round < 20; ++round) {
+                      Fixture f;
+                      tend::core::SystemProcessOps ops(f.children);
+                      SpawnPlan plan;
+                      plan.executable = "/bin/sleep";
+                      plan.argv = {"sleep", "60"};
+                      auto pid = f.children.spawn(plan);
+                      if (!pid) return 1;
+                      ops.signal_group(*pid, SIGTERM, nullptr);  // most often before its setsid
+                      while (f.children.starting(*pid))
+                          if (!f.loop.run_once()) return 2;
+                      // Ended by SIGTERM, or still running 5 s later: then the signal was lost.
+                      int status = 0;
+                      for (int tries = 0; tries < 500 && ::waitpid(*pid, &status, WNOHANG) == 0; ++tries) {
+                          timespec pause{0, 10'000'000};
+                          ::nanosleep(&pause, nullptr);
+                      }
+                      if (::waitpid(*pid, &status, WNOHANG) == 0 && ::kill(*pid, SIGKILL) == 0) {
+                          reap(*pid);
+                          return 3;
+                      }
+                      if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGTERM) return 4;
+                  }
+                  return 0;
               }),
               0);
 }

@@ -7,22 +7,24 @@
 #include <unistd.h>
 
 #include "scratch.hpp"
-#include "tend/compat/applets.hpp"
-#include "tend/compat/container_env.hpp"
-#include "tend/compat/execline.hpp"
-#include "tend/compat/halt.hpp"
-#include "tend/compat/s6_keep_env.hpp"
-#include "tend/compat/s6_tree.hpp"
-#include "tend/compat/script_plan.hpp"
-#include "tend/compat/shebang.hpp"
-#include "tend/compat/uidgid.hpp"
-#include "tend/config/s6_env.hpp"
+#include "tend/applets/applets.hpp"
+#include "tend/s6/container_env.hpp"
+#include "tend/s6/execline.hpp"
+#include "tend/applets/halt.hpp"
+#include "tend/s6/halt.hpp"
+#include "tend/s6/keep_env.hpp"
+#include "tend/s6/tree.hpp"
+#include "tend/s6/script_plan.hpp"
+#include "tend/s6/shebang.hpp"
+#include "tend/applets/uidgid.hpp"
+#include "tend/s6/variables.hpp"
 
 namespace {
 
-using namespace tend::compat;
+using namespace tend::s6;
+using namespace tend::applets;
 using tend::config::EnvironmentVariables;
-using tend::config::map_s6_variables;
+using tend::s6::map_s6_variables;
 using tend::testing::ScratchDir;
 using tend::testing::write_file;
 

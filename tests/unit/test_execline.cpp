@@ -8,11 +8,11 @@
 #include <fstream>
 #include <sstream>
 
-#include "tend/compat/execline.hpp"
+#include "tend/s6/execline.hpp"
 
 namespace {
 
-using namespace tend::compat;
+using namespace tend::s6;
 using Strings = std::vector<std::string>;
 
 std::string from_hex(std::string_view hex) {

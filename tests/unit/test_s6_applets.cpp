@@ -2,15 +2,17 @@
 // logutil-newfifo, and the option loop every s6 applet shares.
 #include <gtest/gtest.h>
 
-#include "tend/compat/applets.hpp"
-#include "tend/compat/halt.hpp"
-#include "tend/compat/logutil.hpp"
-#include "tend/compat/notifyoncheck.hpp"
-#include "tend/compat/s6_options.hpp"
-#include "tend/compat/svstat.hpp"
-#include "tend/compat/uidgid.hpp"
+#include "tend/applets/applets.hpp"
+#include "tend/applets/halt.hpp"
+#include "tend/s6/halt.hpp"
+#include "tend/applets/logutil.hpp"
+#include "tend/applets/notifyoncheck.hpp"
+#include "tend/s6/options.hpp"
+#include "tend/applets/svstat.hpp"
+#include "tend/applets/uidgid.hpp"
 
-using namespace tend::compat;
+using namespace tend::s6;
+using namespace tend::applets;
 using Words = std::vector<std::string>;
 
 namespace {

@@ -14,12 +14,12 @@
 #include <vector>
 
 #include "scratch.hpp"
-#include "tend/compat/s6_log.hpp"
+#include "tend/applets/s6_log.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
-using namespace tend::compat::s6log;
+using namespace tend::applets::s6log;
 
 std::expected<Script, std::string> parse(std::vector<std::string> args) { return parse_command_line(args); }
 

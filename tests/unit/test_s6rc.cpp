@@ -4,11 +4,11 @@
 #include <algorithm>
 
 #include "scratch.hpp"
-#include "tend/config/s6rc.hpp"
+#include "tend/s6/s6rc.hpp"
 
 namespace {
 
-using tend::config::load_s6rc;
+using tend::s6::load_s6rc;
 using tend::testing::ScratchDir;
 namespace fs = std::filesystem;
 
@@ -29,12 +29,12 @@ protected:
         tend::testing::write_file(rc() / bundle / "contents.d" / name, "");
     }
     fs::path rc() const { return dir_.path() / "s6-rc.d"; }
-    static std::vector<std::string> oneshot_names(const tend::config::S6rcPlan& plan) {
+    static std::vector<std::string> oneshot_names(const tend::s6::S6rcPlan& plan) {
         std::vector<std::string> names;
         for (const auto& o : plan.oneshots) names.push_back(o.name);
         return names;
     }
-    static std::vector<std::string> longrun_names(const tend::config::S6rcPlan& plan) {
+    static std::vector<std::string> longrun_names(const tend::s6::S6rcPlan& plan) {
         std::vector<std::string> names;
         for (const auto& l : plan.longruns) names.push_back(l.name);
         return names;

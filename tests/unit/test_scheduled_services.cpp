@@ -447,3 +447,72 @@ TEST_F(ScheduledServiceTest, CtlRestartDuringARunStopsItAndKeepsTheSchedule) {
     advance_to_deadline();
     EXPECT_EQ(ops.count("job"), 2u);
 }
+
+// supercronic -overlapping (Options::crontab_overlapping): a crontab job due
+// while its last run still runs gets another run beside it; each run's end is
+// its own; the job shows running while any run is; the stop reaches every
+// run, SIGKILL after timeout-kill, and tend is not down before all are gone.
+// The fake spawns name a crontab job "bin" (its executable is /bin/sh).
+TEST_F(ScheduledServiceTest, CrontabJobWithOverlappingStartsAnotherRunBesideTheOneInProgress) {
+    options.crontab = root / ".crontab";  // hidden: not a service dir
+    options.crontab_overlapping = true;
+    std::ofstream(options.crontab) << "* * * * * * * sleep 3\n";
+    auto& sup = make();
+    advance_to_deadline();
+    ASSERT_EQ(ops.count("bin"), 1u);
+    const pid_t first = ops.pids.at("bin");
+    advance_to_deadline();
+    ASSERT_EQ(ops.count("bin"), 2u) << "the tick starts a second run while the first runs";
+    const pid_t second = ops.pids.at("bin");
+    EXPECT_NE(second, first);
+    EXPECT_EQ(ops.plans.at("bin").argv, (std::vector<std::string>{"/bin/sh", "-c", "sleep 3"}))
+        << "the same command as the job's runs";
+    auto status = sup.scheduler().status("crontab-0");
+    ASSERT_TRUE(status);
+    EXPECT_EQ(status->runs, 2u);
+    EXPECT_EQ(status->skipped, 0u);
+
+    // The second run ends first: the job still runs (the first).
+    ops.alive.erase(second);
+    EXPECT_TRUE(sup.on_child_exit(second, 4 << 8)) << "an overlapping run is tend's child, reaped";
+    status = sup.scheduler().status("crontab-0");
+    EXPECT_TRUE(status->running);
+    ASSERT_TRUE(status->last_exit);
+    EXPECT_EQ(status->last_exit->code, 4);
+    EXPECT_TRUE(sup.scheduled_runs_going());
+
+    advance_to_deadline();
+    ASSERT_EQ(ops.count("bin"), 3u);
+    const pid_t third = ops.pids.at("bin");
+    ASSERT_TRUE(ops.signals.empty());
+
+    sup.stop_all();
+    EXPECT_NE(std::find(ops.signals.begin(), ops.signals.end(), std::pair<pid_t, int>{first, SIGTERM}),
+              ops.signals.end()) << "the run of the job's machine is stopped";
+    EXPECT_NE(std::find(ops.signals.begin(), ops.signals.end(), std::pair<pid_t, int>{third, SIGTERM}),
+              ops.signals.end()) << "and so is the overlapping one";
+    ASSERT_TRUE(sup.next_deadline());
+    advance_to_deadline();  // timeout-kill
+    EXPECT_NE(std::find(ops.signals.begin(), ops.signals.end(), std::pair<pid_t, int>{third, SIGKILL}),
+              ops.signals.end());
+    ops.alive.erase(first);
+    EXPECT_TRUE(sup.on_child_exit(first, SIGKILL));
+    EXPECT_TRUE(record("crontab-0").machine->idle());
+    EXPECT_FALSE(sup.all_down()) << "an overlapping run is still there";
+    ops.alive.erase(third);
+    EXPECT_TRUE(sup.on_child_exit(third, SIGKILL));
+    EXPECT_TRUE(sup.all_down());
+    EXPECT_FALSE(sup.scheduled_runs_going());
+}
+
+// Without -overlapping a crontab job never has two runs: the tick is skipped
+// and logged, as Supercronic does by default.
+TEST_F(ScheduledServiceTest, CrontabJobWithoutOverlappingSkipsTheTick) {
+    options.crontab = root / ".crontab";
+    std::ofstream(options.crontab) << "* * * * * * * sleep 3\n";
+    auto& sup = make();
+    advance_to_deadline();
+    advance_to_deadline();
+    EXPECT_EQ(ops.count("bin"), 1u);
+    EXPECT_EQ(sup.scheduler().status("crontab-0")->skipped, 1u);
+}

@@ -1,9 +1,9 @@
 // s6-svc / s6-svwait arguments as tend maps them to control requests.
 #include <gtest/gtest.h>
 
-#include "tend/compat/service_control.hpp"
+#include "tend/applets/service_control.hpp"
 
-using namespace tend::compat;
+using namespace tend::applets;
 using Words = std::vector<std::vector<std::string>>;
 
 TEST(ServiceNameFor, PathsMapToTheirBasename) {
@@ -129,7 +129,7 @@ TEST(WaitCommand, NamesControlsWords) {
     EXPECT_EQ(wait_command(WaitFor::Finished), "wait-down");  // with --finished
 }
 
-#include "tend/compat/applets.hpp"
+#include "tend/applets/applets.hpp"
 #include "tend/config/options.hpp"
 
 TEST(HelpText, SubcommandsLineNamesCompatInstallAndEveryApplet) {

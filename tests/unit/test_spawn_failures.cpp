@@ -12,6 +12,9 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -19,6 +22,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
+#include <iterator>
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
@@ -234,6 +239,38 @@ TEST(Spawn, TheChildKeepsOnlyTheFdsOfItsPlanFromItsFirstStep) {
     });
     // The shell's own `cd` and glob open one more fd (the directory): 3 here.
     EXPECT_EQ(text, "exit 0: 0 1 2 3 5\n");
+}
+
+// The same where close_range is refused: older container runtimes' seccomp
+// profiles answer EPERM to system calls they do not know, a kernel before
+// 5.9 ENOSYS. A filter makes it so here; the child closes one by one.
+TEST(Spawn, TheChildKeepsOnlyItsFdsAlsoWhereCloseRangeIsRefused) {
+    const std::string text = in_a_forked_process([] {
+        sock_filter filter[] = {
+            BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_close_range, 0, 1),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        };
+        sock_fprog program{static_cast<unsigned short>(std::size(filter)), filter};
+        if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) != 0)
+            return std::string("cannot install the seccomp filter");
+        if (::syscall(SYS_close_range, 1000U, 1000U, 0) == 0 || errno != EPERM) return std::string("filter not in force");
+        int leaked[2];
+        if (::pipe(leaked) != 0 || ::fcntl(leaked[0], F_DUPFD, 300) < 0) return std::string("pipe failed");
+        int out[2];
+        if (::pipe2(out, O_CLOEXEC) != 0) return std::string("pipe failed");
+        SpawnPlan plan = plan_for("/bin/sh", {"sh", "-c", "cd /proc/self/fd && echo *"});
+        plan.stdout_fd = out[1];
+        auto spawned = tend::process::spawn(plan);
+        if (!spawned) return "not forked: " + spawned.error().message();
+        ::close(out[1]);
+        std::string listed;
+        char buffer[256];
+        for (ssize_t n; (n = ::read(out[0], buffer, sizeof buffer)) > 0;) listed.append(buffer, static_cast<std::size_t>(n));
+        return how_it_ended(spawned->pid) + ": " + listed;
+    });
+    EXPECT_EQ(text, "exit 0: 0 1 2 3\n");
 }
 
 // The notification fd may be given any number (s6 services say 3, 4, ...),

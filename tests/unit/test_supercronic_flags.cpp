@@ -4,13 +4,13 @@
 // refused by name.
 #include <gtest/gtest.h>
 
-#include "tend/compat/applets.hpp"
-#include "tend/compat/supercronic.hpp"
+#include "tend/applets/applets.hpp"
+#include "tend/applets/supercronic.hpp"
 
 namespace {
 
-using tend::compat::parse_supercronic_args;
-using Action = tend::compat::SupercronicCommandLine::Action;
+using tend::applets::parse_supercronic_args;
+using Action = tend::applets::SupercronicCommandLine::Action;
 
 TEST(SupercronicFlags, EveryFlagInEveryGoSpelling) {
     auto line = parse_supercronic_args({"-json", "--quiet", "-debug=true", "--split-logs=1", "-passthrough-logs=T",
@@ -64,9 +64,9 @@ TEST(SupercronicFlags, RefusedAndUnknownFlagsAreNamed) {
 }
 
 TEST(SupercronicFlags, TheAppletIsChosenByArgv0AndInstalled) {
-    EXPECT_EQ(tend::compat::applet_for("/usr/local/bin/supercronic"), tend::compat::Applet::Supercronic);
+    EXPECT_EQ(tend::s6::applet_for("/usr/local/bin/supercronic"), tend::s6::Applet::Supercronic);
     bool listed = false;
-    for (auto name : tend::compat::applet_names()) listed = listed || name == "supercronic";
+    for (auto name : tend::s6::applet_names()) listed = listed || name == "supercronic";
     EXPECT_TRUE(listed) << "tend compat install links it";
 }
 

@@ -48,17 +48,20 @@ struct Options {
     std::optional<std::chrono::milliseconds> ready_timeout;
     std::optional<std::string> control_group;
     std::vector<std::string> command;     // CMD and its args
-    // s6-overlay compatibility (compat/s6_tree.hpp): set only when an s6 tree is detected.
+    // s6-overlay compatibility (s6/tree.hpp): set only when an s6 tree is detected.
     bool s6_tree = false;
     bool s6_keep_env = false;                    // S6_KEEP_ENV: every service keep-env
     bool sync_disks = false;                     // S6_SYNC_DISKS: sync() before exit
     bool start_cmd_after_ready_timeout = false;  // S6_BEHAVIOUR_IF_STAGE2_FAILS < 2
     std::vector<std::string> s6_stage2_hook;     // S6_STAGE2_HOOK: program and arguments
-    // The supercronic applet (core/supercronic.cpp), never set by an option:
+    // The supercronic applet (applets/run_supercronic.cpp), never set by an option:
     // SIGUSR2 (and with watch_crontab a change of the file) reloads the
     // crontab by executing tend again with these words once no job runs.
     std::vector<std::string> crontab_reload_argv;
     bool watch_crontab = false;
+    // -overlapping: a crontab job due while its last run still runs starts
+    // another run (ScheduleOverlap::Parallel) instead of skipping the tick.
+    bool crontab_overlapping = false;
 };
 
 // What main should do after parsing.

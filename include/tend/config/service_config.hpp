@@ -33,6 +33,10 @@ enum class RestartPolicy { Always, OnFailure, Never };
 enum class ScheduleOverlap {
     Skip,  // the tick is skipped and logged (default)
     Kill,  // the old run is stopped (down-signal, SIGKILL after timeout-kill), then the new one starts
+    // Another run starts beside it: a crontab's jobs under `supercronic
+    // -overlapping` only (Options::crontab_overlapping); no `schedule-overlap`
+    // line names it.
+    Parallel,
 };
 std::expected<ScheduleOverlap, std::string> parse_schedule_overlap(std::string_view line);
 
@@ -121,7 +125,7 @@ std::expected<ServiceConfig, ConfigError> parse_service_dir(const std::filesyste
 
 // s6-overlay trees: s6-overlay makes its scripts executable at boot, so a
 // `run`/`finish` (or cont-init script) with no execute bit but a `#!` line is
-// accepted with a warning and started through that line (compat/script_plan).
+// accepted with a warning and started through that line (s6/script_plan).
 struct ScriptRules {
     bool shebang_without_exec_bit = false;
 };

@@ -5,9 +5,9 @@
 //
 // What is read, and by what:
 //   - cont-init and cont-finish dirs: config::list_scripts, then each
-//     script's plan and #! line (compat::script_start_problem);
+//     script's plan and #! line (s6::script_start_problem);
 //   - s6-overlay v3 (/etc/s6-overlay, when tend detects an s6 tree):
-//     config::load_s6rc (unknown names, dependency cycles), its oneshots'
+//     s6::load_s6rc (unknown names, dependency cycles), its oneshots'
 //     up/down like cont-init scripts;
 //   - the services dir: the Supervisor's own load() (each dir parsed, users
 //     and groups resolved against the image's /etc/passwd and /etc/group,

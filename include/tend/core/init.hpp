@@ -39,13 +39,13 @@
 #include "tend/control/commands.hpp"
 #include "tend/control/server.hpp"
 #include "tend/core/control_bridge.hpp"
-#include "tend/config/s6rc.hpp"
 #include "tend/core/clock.hpp"
 #include "tend/core/init_sequence.hpp"
 #include "tend/core/process_ops.hpp"
 #include "tend/core/supervisor.hpp"
 #include "tend/log/output_router.hpp"
 #include "tend/process/environment.hpp"
+#include "tend/s6/overlay.hpp"
 #include "tend/sys/event_loop.hpp"
 
 namespace tend::core {
@@ -133,36 +133,27 @@ private:
     std::size_t unsignalled_ = 0;  // processes of the last sweep no helper could reach
     std::size_t sweep_helpers_ = 0;  // helpers of the last sweep not reaped yet
     std::size_t sweep_helper_processes_ = 0;  // the processes those helpers are to signal
-    bool had_scripts_ = false;     // any cont-init or cont-finish script
+    bool plain_ = false;           // no service, no script, no crontab: see plain_init()
 
-    // s6-overlay compatibility (init_s6.cpp).
-    void setup_s6_runtime();
-    void refresh_container_environment();
+    // s6-overlay (s6/overlay.hpp answers; init_s6.cpp runs what it adds:
+    // S6_STAGE2_HOOK and the oneshots that wait for services).
+    s6::Overlay s6_{options_.s6_tree};
     void on_halt_request(const signalfd_siginfo& info);
     void list_cont_init_scripts();
     bool start_stage2_hook();               // S6_STAGE2_HOOK: true when it runs
     void stage2_hook_exited(int wait_status);
     pid_t hook_pid_ = 0;
-    compat::ScriptStart script_start_;  // of the script running now, for a failed start's message
-    // v3 oneshots that wait for services (s6rc.hpp): after they are ready.
-    bool s6rc_waits_met(const config::S6rcOneshot& oneshot) const;
+    s6::ScriptStart script_start_;  // of the script running now, for a failed start's message
     bool late_oneshots_pending() const;
     void maybe_run_late_oneshot();
     void late_oneshot_exited(int wait_status);
-    void late_oneshot_finished(const config::S6rcOneshot& oneshot, const ExitInfo& exit);
+    void late_oneshot_finished(const s6::S6rcOneshot& oneshot, const ExitInfo& exit);
     pid_t late_pid_ = 0;
     std::size_t next_late_ = 0;  // late oneshots started
     bool late_oneshot_halted_ = false;  // one failed with S6_BEHAVIOUR_IF_STAGE2_FAILS=2
-    void append_s6rc_up_scripts();    // v3 oneshots after cont-init.d
-    void prepend_s6rc_down_scripts(); // their down scripts before cont-finish.d
     std::vector<Supervisor::ExtraServiceDir> s6rc_services() const;  // v3 longruns
-    std::vector<std::string> s6rc_user_longruns() const;  // what services.d waits for
-    compat::ScriptRole script_role(const std::filesystem::path& script) const;  // a oneshot's up/down is execline
     void arm_s6rc_script_timeout();  // after a script started: its timeout-up/-down
-    config::S6rcPlan s6rc_;
-    std::size_t s6rc_first_up_ = 0;      // index of the first oneshot `up` in the cont-init list
     std::size_t cont_init_started_ = 0;  // cont-init scripts (oneshots included) started
-    bool contenv_written_ = false;
     // The supercronic applet's reload (init_crontab.cpp): SIGUSR2 or, with
     // watch_crontab, a change of the file. tend executes itself again once
     // no job runs, so the new crontab starts from a clean slate.

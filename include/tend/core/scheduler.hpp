@@ -2,9 +2,9 @@
 //
 // The scheduler knows when each job is due and what its runs did; it starts
 // nothing itself. When a tick is due (or `tend ctl start` asks), it calls
-// `start_run`, which the Supervisor sets: the Supervisor checks dependencies
-// and overlap and starts `run` through the service's ServiceMachine, so a job
-// runs with everything a service gets.
+// `start_run`, which Jobs sets (jobs.hpp): Jobs checks dependencies and
+// overlap and starts `run` through the Supervisor and the service's
+// ServiceMachine, so a job runs with everything a service gets.
 //
 // Time: cron jobs are due at instants of the wall clock (UTC, matched in the
 // container's zone by next_cron_run); `@every` jobs on the monotonic clock.
@@ -113,7 +113,9 @@ public:
     static constexpr std::chrono::hours kClockCorrection{3};
     void run_started(std::size_t service);
     void run_skipped(std::size_t service);
-    void run_ended(std::size_t service, ExitInfo exit, Duration duration);
+    // `others_running`: another run of the job goes on (supercronic
+    // -overlapping), so the job still shows as running.
+    void run_ended(std::size_t service, ExitInfo exit, Duration duration, bool others_running = false);
     // The wall-clock time of the next run, for messages.
     std::optional<WallTime> next_run(std::size_t service) const;
     // "2026-03-29 03:00:00 CEST": a wall time in the zone of the service's

@@ -29,10 +29,15 @@
 //   held down        the service has a `down` file, or waits (directly or
 //                    through others) for one that has: not started by
 //                    start_all, not counted by all_ready.
+//   overlapping run  a crontab job's run started beside the one in progress
+//                    (supercronic -overlapping): the machine has one run,
+//                    so Jobs tracks these by pid; all_down waits for them.
 //   primary          its end ends the container (a `primary` file without a
 //                    CMD); Init hears of it through on_primary_exit.
-//   scheduled        a `schedule` file (or a crontab line): started by the
-//                    Scheduler for each run, down between runs.
+//   scheduled        a `schedule` file (or a crontab line): a job of Jobs
+//                    (jobs.hpp), which decides each run (ticks, overlap,
+//                    dependencies) and asks the Supervisor, its JobHost,
+//                    to start or stop it; down between runs.
 //
 // The queue (dinit's discipline): every machine event goes through
 // dispatch() -> post() -> drain(). drain() hands one event at a time to its
@@ -41,7 +46,7 @@
 // it next, so no machine is re-entered and the stack never grows with the
 // number of services. Who posts: the reaper (on_child_exit, after_reap), the
 // timer (on_timer), readiness (notification pipe, probe), start_all and
-// `tend ctl` (admin_*), the Scheduler's runs. Who dispatches to Init: nobody
+// `tend ctl` (admin_*), Jobs' runs (start_run, stop_run). Who dispatches to Init: nobody
 // directly. Init hears of changes and of a primary's end through notices,
 // delivered by the event loop after the current handler (notify()), so its
 // reaction never runs inside the supervisor's own work.
@@ -56,12 +61,13 @@
 #include <string>
 #include <vector>
 
-#include "tend/compat/script_plan.hpp"
+#include "tend/s6/script_plan.hpp"
 #include "tend/config/options.hpp"
 #include "tend/config/service_config.hpp"
 #include "tend/control/commands.hpp"
 #include "tend/core/clock.hpp"
 #include "tend/core/process_ops.hpp"
+#include "tend/core/jobs.hpp"
 #include "tend/core/scheduler.hpp"
 #include "tend/core/readiness_probe.hpp"
 #include "tend/core/service_machine.hpp"
@@ -106,9 +112,9 @@ struct ServiceRecord {
     // the service is confined by, built at load (process/landlock.hpp).
     std::optional<process::Confinement> confinement;
     // How run and finish start, decided once from the files at load: no
-    // start reads them again (compat/script_plan.hpp).
-    compat::ScriptStart run_start;
-    std::optional<compat::ScriptStart> finish_start;
+    // start reads them again (s6/script_plan.hpp).
+    s6::ScriptStart run_start;
+    std::optional<s6::ScriptStart> finish_start;
 
     std::unique_ptr<ServiceMachine> machine;
     std::vector<std::size_t> dependencies;  // indices
@@ -147,7 +153,7 @@ struct ServiceRecord {
     bool refused() const { return !refusal.empty(); }
 };
 
-class Supervisor {
+class Supervisor : private JobHost {
 public:
     Supervisor(sys::EventLoop& loop, const Clock& clock, ProcessOps& ops, SupervisorContext context);
 
@@ -211,8 +217,9 @@ public:
     void release_schedules() { arm_schedules(); }
     bool scheduled_runs_going() const;
     // Scheduled services (a `schedule` file): status, run now, disarm, for `tend ctl`.
-    Scheduler& scheduler() { return *scheduler_; }
-    const Scheduler& scheduler() const { return *scheduler_; }
+    Scheduler& scheduler() { return jobs_->scheduler(); }
+    const Scheduler& scheduler() const { return jobs_->scheduler(); }
+    const Jobs& jobs() const { return *jobs_; }
 
     // Loggers whose pipe still holds bytes, with how many (at exit).
     std::vector<std::pair<std::string, std::size_t>> unread_log_pipes() const;
@@ -235,7 +242,7 @@ private:
     // cannot enforce, or refuses the service (paths-required, --require-landlock).
     void prepare_confinement(ServiceRecord& record);
     // The spawn failure as logged, with a hint when Landlock may be the cause.
-    std::string spawn_failure_text(const ServiceRecord& record, const compat::ScriptStart& start,
+    std::string spawn_failure_text(const ServiceRecord& record, const s6::ScriptStart& start,
                                    const std::string& script, const process::SpawnFailure& failure,
                                    bool name_script = true) const;
     void resolve_dependencies();
@@ -260,7 +267,7 @@ private:
     void spawn_finish(ServiceRecord& record, const ExitInfo& exit);
     process::SpawnPlan base_plan(const ServiceRecord& record) const;
     std::optional<std::vector<std::string>> container_envp(const ServiceRecord& record,
-                                                           const compat::ScriptStart& start) const;
+                                                           const s6::ScriptStart& start) const;
     bool attach_output(ServiceRecord& record, process::SpawnPlan& plan);
     // Loggers: v2 `NAME/log` dirs become services named NAME-log; links
     // each producer to its logger (see ServiceRecord::logger).
@@ -284,18 +291,25 @@ private:
     control::ActionResult admin_run_now(ServiceRecord& record);
     control::ActionResult admin_disarm(ServiceRecord& record);
     control::ActionResult admin_rearm(ServiceRecord& record);
-    std::string next_run_text(std::size_t index) const;
 
-    // Scheduled services (supervisor_schedule.cpp).
+    // Scheduled services (supervisor_schedule.cpp): Jobs decides, the
+    // Supervisor answers it as its JobHost.
     static bool scheduled(const ServiceRecord& record) { return record.config && record.config->schedule; }
+    std::size_t record_index(const ServiceRecord& record) const {
+        return static_cast<std::size_t>(&record - services_.data());
+    }
     bool service_ready(const ServiceRecord& record) const;
     void load_schedules();
     void load_crontab();
     void arm_schedules();
-    std::expected<void, std::string> start_scheduled_run(std::size_t index, Trigger trigger);
-    void scheduled_run_exited(ServiceRecord& record, const ExitInfo& exit);
-    void scheduled_run_over(ServiceRecord& record);
-    void on_clock_step();
+    RunState run_state(std::size_t service) const override;
+    std::optional<std::string> unready_dependency(std::size_t service) const override;
+    bool shutting_down() const override;
+    bool start_run(std::size_t service) override;
+    void stop_run(std::size_t service) override;
+    void readiness_changed() override;
+    std::optional<pid_t> start_overlapping_run(std::size_t service) override;
+    void signal_overlapping_run(std::size_t service, pid_t pgid, int signo) override;
 
     sys::EventLoop& loop_;
     const Clock& clock_;
@@ -325,10 +339,7 @@ private:
     std::vector<Notice> notices_;
     bool delivery_scheduled_ = false;
 
-    SystemWallClock system_wall_clock_;
-    std::unique_ptr<Scheduler> scheduler_;
-    std::optional<sys::ClockStepWatch> clock_step_watch_;
-    std::vector<bool> replace_pending_;  // per service: schedule-overlap kill waits for the old run to end
+    std::unique_ptr<Jobs> jobs_;  // the scheduled services
 };
 
 }  // namespace tend::core

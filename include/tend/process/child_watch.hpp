@@ -7,6 +7,13 @@
 //   and start_failure(pid) hands it over then. A child reaped before its
 //   pipe was read (both arrive in one round) is settled at the reap: it has
 //   exited, so whatever it wrote is in the pipe.
+// - starting(pid) / when_started(pid, action): a new child leaves tend's
+//   process group for its own session a moment after spawn() returned, and
+//   then drops every signal pending for it (see spawn.cpp). A signal sent to
+//   its group before the setsid finds no group (ESRCH); one that reaches it
+//   before the drop is dropped. So a signal for a child still starting waits
+//   for its exec (the pipe's EOF): when_started runs the action then. A start
+//   that fails drops the actions (the child exits).
 // - act_as(): a helper acting as a uid (uid_helper.hpp), reaped by the same
 //   reaper as every child and bounded by a deadline: past it, the helper is
 //   SIGKILLed (its real uid is tend's, so that is always allowed) and its
@@ -46,6 +53,11 @@ public:
     // Called for every reaped pid: the failed step the child reported if it
     // never ran its program, else nullopt (also for pids spawn() did not start).
     std::optional<SpawnFailure> start_failure(pid_t pid);
+    // True from spawn() until the child's pipe said it exec'd or failed.
+    bool starting(pid_t pid) const;
+    // Runs `action` from the event loop once `pid` has exec'd (at once if it
+    // is not starting); dropped if its start fails.
+    void when_started(pid_t pid, std::function<void()> action);
 
     // `done(error)`: 0 when the helper switched and signalled; the errno of
     // its switch; ETIMEDOUT past the deadline; or the fork's errno (then
@@ -64,6 +76,7 @@ private:
         sys::UniqueFd status;  // open until the pipe said exec'd or failed
         FailureContext context;
         std::optional<SpawnFailure> failure;
+        std::vector<std::function<void()>> when_started;
     };
     struct Helper {
         sys::TimePoint deadline;
