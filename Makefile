@@ -74,6 +74,7 @@ check: build
 	$(MAKE) check-fresh
 	$(MAKE) check-arm64
 	$(MAKE) dist
+	$(MAKE) image
 
 # libFuzzer targets of fuzz/ (clang-16 with libc++, see fuzz/run.sh), each for
 # FUZZ_SECONDS (default 2); a crash fails the target.
@@ -125,7 +126,9 @@ dist:
 
 # docker/Dockerfile's `tend` stage for linux/amd64 and linux/arm64, joined in
 # the manifest list tend:VERSION (podman; needs root, no binfmt: the arm64
-# stage is cross-compiled and only COPYed). See docs/install.md.
+# stage is cross-compiled and only COPYed), then checked: each image's binary
+# and `COPY --from=tend:VERSION` on each platform (tests/release/image.sh).
+# TEND_IMAGE_LIST=NAME names the list otherwise. See docs/install.md.
 image: e2e-deps
 	tests/release/image.sh
 
