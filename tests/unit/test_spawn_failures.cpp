@@ -212,6 +212,25 @@ TEST(Spawn, StdinNullPutsDevNullOnFdZero) {
     EXPECT_EQ(text, "started exit 0");
 }
 
+// Spawns `plan` running a shell that lists its own fds on stdout (through a
+// close-on-exec pipe, as tend's output pipes are): "exit 0: 0 1 2 3 ...".
+// The shell's `cd` and glob open one fd of their own (the directory).
+std::string fds_the_program_sees(SpawnPlan plan) {
+    int out[2];
+    if (::pipe2(out, O_CLOEXEC) != 0) return "pipe failed";
+    plan.executable = "/bin/sh";
+    plan.argv = {"sh", "-c", "cd /proc/self/fd && echo *"};
+    plan.stdout_fd = out[1];
+    auto spawned = tend::process::spawn(plan);
+    ::close(out[1]);
+    if (!spawned) return "not forked: " + spawned.error().message();
+    std::string listed;
+    char buffer[256];
+    for (ssize_t n; (n = ::read(out[0], buffer, sizeof buffer)) > 0;) listed.append(buffer, static_cast<std::size_t>(n));
+    ::close(out[0]);
+    return how_it_ended(spawned->pid) + ": " + listed;
+}
+
 // The child closes every fd its plan does not name as its first step, not
 // at its exec: a child stopped before its exec (any process of the service's
 // uid may stop it once it switched) must not hold tend's fds, such as a
@@ -222,22 +241,12 @@ TEST(Spawn, TheChildKeepsOnlyTheFdsOfItsPlanFromItsFirstStep) {
     const std::string text = in_a_forked_process([] {
         int leaked[2], notify[2];
         if (::pipe(leaked) != 0 || ::pipe2(notify, O_CLOEXEC) != 0) return std::string("pipe failed");
-        const int high = ::fcntl(leaked[0], F_DUPFD, 900);  // past a gap, without close-on-exec
-        SpawnPlan plan = plan_for("/bin/sh", {"sh", "-c", "cd /proc/self/fd && echo *"});
+        if (::fcntl(leaked[0], F_DUPFD, 900) < 0) return std::string("dup failed");  // past a gap, without close-on-exec
+        SpawnPlan plan;
         plan.notification_fd = notify[1];
         plan.notification_fd_number = 5;
-        int out[2];
-        if (high < 0 || ::pipe2(out, O_CLOEXEC) != 0) return std::string("fd setup failed");
-        plan.stdout_fd = out[1];
-        auto spawned = tend::process::spawn(plan);
-        if (!spawned) return "not forked: " + spawned.error().message();
-        ::close(out[1]);
-        std::string listed;
-        char buffer[256];
-        for (ssize_t n; (n = ::read(out[0], buffer, sizeof buffer)) > 0;) listed.append(buffer, static_cast<std::size_t>(n));
-        return how_it_ended(spawned->pid) + ": " + listed;
+        return fds_the_program_sees(plan);
     });
-    // The shell's own `cd` and glob open one more fd (the directory): 3 here.
     EXPECT_EQ(text, "exit 0: 0 1 2 3 5\n");
 }
 
@@ -258,17 +267,7 @@ TEST(Spawn, TheChildKeepsOnlyItsFdsAlsoWhereCloseRangeIsRefused) {
         if (::syscall(SYS_close_range, 1000U, 1000U, 0) == 0 || errno != EPERM) return std::string("filter not in force");
         int leaked[2];
         if (::pipe(leaked) != 0 || ::fcntl(leaked[0], F_DUPFD, 300) < 0) return std::string("pipe failed");
-        int out[2];
-        if (::pipe2(out, O_CLOEXEC) != 0) return std::string("pipe failed");
-        SpawnPlan plan = plan_for("/bin/sh", {"sh", "-c", "cd /proc/self/fd && echo *"});
-        plan.stdout_fd = out[1];
-        auto spawned = tend::process::spawn(plan);
-        if (!spawned) return "not forked: " + spawned.error().message();
-        ::close(out[1]);
-        std::string listed;
-        char buffer[256];
-        for (ssize_t n; (n = ::read(out[0], buffer, sizeof buffer)) > 0;) listed.append(buffer, static_cast<std::size_t>(n));
-        return how_it_ended(spawned->pid) + ": " + listed;
+        return fds_the_program_sees(SpawnPlan{});
     });
     EXPECT_EQ(text, "exit 0: 0 1 2 3\n");
 }
