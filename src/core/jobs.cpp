@@ -203,6 +203,11 @@ void Jobs::on_timer() {
     scheduler_.on_timer();
 }
 
+pid_t Jobs::newest_overlapping_run(std::size_t service) const {
+    if (service >= jobs_.size() || !jobs_[service] || jobs_[service]->overlapping.empty()) return 0;
+    return jobs_[service]->overlapping.back().pid;
+}
+
 std::optional<std::size_t> Jobs::overlapping_run_exited(pid_t pid, const ExitInfo& exit) {
     for (std::size_t service = 0; service < jobs_.size(); ++service) {
         if (!jobs_[service]) continue;

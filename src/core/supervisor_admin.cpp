@@ -103,10 +103,14 @@ control::ActionResult Supervisor::admin_run_now(ServiceRecord& record) {
     const auto index = static_cast<std::size_t>(&record - services_.data());
     log::info("service {}: run requested through control", record.name);
     record.admin_stopped = false;
+    const std::size_t overlapping_before = jobs_->overlapping_runs(index);
     auto started = jobs_->scheduler().run_now(record.name);
     if (!started) return {false, record.name + ": not run: " + started.error() + "; " + jobs_->next_run_text(index)};
     if (jobs_->replacing(index))
         return {true, record.name + ": the run in progress is stopped, a new one starts once it is gone"};
+    if (jobs_->overlapping_runs(index) > overlapping_before)  // -overlapping: beside the run in progress
+        return {true, record.name + ": run started beside the one in progress (pid " +
+                          std::to_string(jobs_->newest_overlapping_run(index)) + "); " + jobs_->next_run_text(index)};
     return {true, record.name + ": run started (pid " + std::to_string(record.pid) + "); " + jobs_->next_run_text(index)};
 }
 

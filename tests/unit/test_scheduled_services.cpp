@@ -486,6 +486,17 @@ TEST_F(ScheduledServiceTest, CrontabJobWithOverlappingStartsAnotherRunBesideTheO
     const pid_t third = ops.pids.at("bin");
     ASSERT_TRUE(ops.signals.empty());
 
+    // `tend ctl start` now: another run beside the first, and the answer names it.
+    auto started = sup.admin_start("crontab-0");
+    ASSERT_TRUE(started.ok) << started.message;
+    ASSERT_EQ(ops.count("bin"), 4u);
+    const pid_t fourth = ops.pids.at("bin");
+    EXPECT_NE(started.message.find("run started beside the one in progress (pid " + std::to_string(fourth) + ")"),
+              std::string::npos)
+        << started.message;
+    ops.alive.erase(fourth);
+    EXPECT_TRUE(sup.on_child_exit(fourth, 0));
+
     sup.stop_all();
     EXPECT_NE(std::find(ops.signals.begin(), ops.signals.end(), std::pair<pid_t, int>{first, SIGTERM}),
               ops.signals.end()) << "the run of the job's machine is stopped";

@@ -33,7 +33,9 @@ TEST_F(SupervisorConfinement, EveryStartAndFinishGetsTheRulesetBuiltOnceAtLoad) 
     const int fd = record("web").confinement->ruleset.get();
     ASSERT_GE(fd, 0);
     // Files, TCP and ioctl: all of it from ABI 5 on.
-    if (process::probe_landlock().abi >= 5) EXPECT_TRUE(record("web").confinement->enforced());
+    if (process::probe_landlock().abi >= 5) {
+        EXPECT_TRUE(record("web").confinement->enforced());
+    }
     EXPECT_FALSE(record("plain").confinement);
 
     sup.start_all();

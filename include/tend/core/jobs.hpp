@@ -118,6 +118,8 @@ public:
     // Overlapping runs still going (of one service; of all).
     std::size_t overlapping_runs(std::size_t service) const;
     bool overlapping_runs_going() const;
+    // The pid of the service's overlapping run started last (0: none).
+    pid_t newest_overlapping_run(std::size_t service) const;
 
     // ---- for `tend ctl` ----------------------------------------------------
     // The run in progress is being replaced (`schedule-overlap kill`).
