@@ -86,7 +86,9 @@ echo "PASS: image: manifest list $list holds linux/amd64 and linux/arm64"
 
 # 2. Each image of the list (found by its digest: podman 4.3's create does not
 #    pick a local list's image by --platform): its /sbin/tend is for its machine.
-podman images --digests --no-trunc --format '{{.Digest}} {{.ID}}' >"$work/digests"
+# -a: an image the e2e suite built as a stage of its own images is one of
+# their parents, and podman lists parents only with -a.
+podman images -a --digests --no-trunc --format '{{.Digest}} {{.ID}}' >"$work/digests"
 for arch in amd64 arm64; do
     digest=$(awk -v p="linux/$arch" '$1 == p { print $2 }' "$work/images")
     id=$(awk -v d="$digest" '$1 == d { print $2; exit }' "$work/digests")
