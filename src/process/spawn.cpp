@@ -96,7 +96,9 @@ struct ChildPlan {
     // The fds the child keeps, ascending and unique: 0..2 and the plan's.
     std::array<int, 9> keep_fds;
     std::size_t keep_count;
-    // Where close() stops when close_range fails: the highest fd that may be open.
+    // -1: close_range works here (asked in the parent, whose seccomp filter
+    // and kernel the child shares). Else where close() stops: the highest fd
+    // that may be open.
     int fallback_last_fd;
 };
 
@@ -117,10 +119,17 @@ int highest_open_fd() {
     return (1 << 20) - 1;
 }
 
+// One system call per spawn, not cached: a seccomp filter may come later
+// (a test installs one). Closing the range ~0U..~0U closes nothing.
+bool close_range_works() { return ::syscall(SYS_close_range, ~0U, ~0U, 0) == 0; }
+
 // Closes fds first..last (last may be ~0U), in the child.
 void close_fds(unsigned first, unsigned last, int fallback_last_fd) {
     if (first > last) return;
-    if (::syscall(SYS_close_range, first, last, 0) == 0) return;
+    if (fallback_last_fd < 0) {
+        ::syscall(SYS_close_range, first, last, 0);
+        return;
+    }
     for (long fd = first; fd <= static_cast<long>(last) && fd <= fallback_last_fd; ++fd) ::close(static_cast<int>(fd));
 }
 
@@ -403,7 +412,7 @@ std::expected<SpawnedChild, SpawnFailure> spawn(const SpawnPlan& plan) {
     }
 
     ChildPlan child{&plan,       plan.executable.c_str(), argv.data(), envp.data(), groups.data(), groups.size(),
-                    landlock_fd, status_write.get(),      {},          0,           highest_open_fd()};
+                    landlock_fd, status_write.get(),      {},          0,           close_range_works() ? -1 : highest_open_fd()};
     for (int fd : {0, 1, 2, status_write.get(), plan.stdin_fd, plan.stdout_fd, plan.stderr_fd, plan.notification_fd,
                    landlock_fd}) {
         if (fd < 0) continue;
