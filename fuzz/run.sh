@@ -27,7 +27,7 @@ command -v ccache >/dev/null && launcher=ccache
 
 # The tend sources the parsers need (fuzz/stub_exec_program.cpp stands in for
 # applets/applets, which applets/uidgid's applet mains exec through).
-SOURCES="src/sys/fd.cpp src/config/duration.cpp src/config/envdir.cpp src/config/file_reader.cpp
+SOURCES="src/sys/fd.cpp src/config/dependency_graph.cpp src/config/duration.cpp src/config/envdir.cpp src/config/file_reader.cpp
          src/config/service_config.cpp src/config/paths_file.cpp src/config/signals.cpp src/config/value_parsers.cpp
          src/process/credentials.cpp src/control/protocol.cpp src/log/line_splitter.cpp
          src/time/schedule.cpp src/time/next_run.cpp src/time/time_zone.cpp src/config/ready_when.cpp

@@ -110,18 +110,20 @@ void Supervisor::load(const std::filesystem::path& services_dir, const std::vect
         services_.push_back(std::move(record));
     }
     // Ordering only: a service of services_dir_after that is refused does
-    // not hold services_dir's back.
+    // not hold services_dir's back. The names are looked up once, not once
+    // per service (quadratic with thousands of services).
+    std::vector<std::string> after;
+    for (const auto& name : services_dir_after)
+        for (const auto& other : services_)
+            if (other.name == name && !other.refused()) after.push_back(name);
     for (auto& record : services_) {
         if (record.refused() || extra_by_name.contains(record.name)) continue;
-        for (const auto& name : services_dir_after)
-            for (const auto& other : services_)
-                if (other.name == name && name != record.name && !other.refused())
-                    record.config->depends.push_back(name);
+        for (const auto& name : after)
+            if (name != record.name) record.config->depends.push_back(name);
     }
     link_loggers(pipes);
     load_crontab();
     resolve_dependencies();
-    compute_held_down();
     for (auto& record : services_) {
         if (record.refused()) log::error("service {}: not started: {}", record.name, record.refusal);
     }
@@ -243,67 +245,26 @@ std::shared_ptr<const std::vector<std::string>> Supervisor::shared_environment(s
     return environments_.back().second;
 }
 
+// The dependencies are the ServiceSet's (service_set.hpp): resolved here
+// once, the refusals it finds given to the records.
 void Supervisor::resolve_dependencies() {
-    auto index_of = [&](const std::string& name) -> std::optional<std::size_t> {
-        for (std::size_t i = 0; i < services_.size(); ++i)
-            if (services_[i].name == name) return i;
-        return std::nullopt;
-    };
+    std::vector<ServiceSet::Service> services;
+    std::vector<std::string> refusals;
+    services.reserve(services_.size());
+    refusals.reserve(services_.size());
     for (auto& record : services_) {
-        if (record.refused()) continue;
-        for (const auto& name : record.config->depends) {
-            auto index = index_of(name);
-            if (!index) {
-                record.refusal = (std::filesystem::path(record.dir) / "depends").string() + ": no service named '" + name + "'";
-                break;
-            }
-            record.dependencies.push_back(*index);
-        }
+        ServiceSet::Service service{record.name, record.dir, {}, record.config && record.config->down};
+        if (record.config) service.depends = record.config->depends;
+        services.push_back(service);
+        refusals.push_back(std::move(record.refusal));
     }
-    // Cycles: a depth-first walk; every service on a cycle is refused.
-    enum class Mark { None, Visiting, Done };
-    std::vector<Mark> marks(services_.size(), Mark::None);
-    std::vector<std::size_t> stack;
-    std::function<void(std::size_t)> visit = [&](std::size_t i) {
-        marks[i] = Mark::Visiting;
-        stack.push_back(i);
-        for (std::size_t dep : services_[i].dependencies) {
-            if (marks[dep] == Mark::Visiting) {
-                std::string cycle;
-                auto start = std::find(stack.begin(), stack.end(), dep);
-                for (auto it = start; it != stack.end(); ++it) cycle += services_[*it].name + " -> ";
-                cycle += services_[dep].name;
-                for (auto it = start; it != stack.end(); ++it) {
-                    auto& member = services_[*it];
-                    if (!member.refused())
-                        member.refusal = (std::filesystem::path(member.dir) / "depends").string() + ": dependency cycle " + cycle;
-                }
-            } else if (marks[dep] == Mark::None) {
-                visit(dep);
-            }
-        }
-        stack.pop_back();
-        marks[i] = Mark::Done;
-    };
-    for (std::size_t i = 0; i < services_.size(); ++i)
-        if (marks[i] == Mark::None) visit(i);
-    // A refused dependency refuses its dependants, transitively.
-    for (bool changed = true; changed;) {
-        changed = false;
-        for (auto& record : services_) {
-            if (record.refused()) continue;
-            for (std::size_t dep : record.dependencies) {
-                if (services_[dep].refused()) {
-                    record.refusal = (std::filesystem::path(record.dir) / "depends").string() + ": dependency '" + services_[dep].name +
-                                     "' is refused";
-                    changed = true;
-                    break;
-                }
-            }
-        }
+    service_set_ = ServiceSet::resolve(services, refusals);
+    for (std::size_t i = 0; i < services_.size(); ++i) {
+        ServiceRecord& record = services_[i];
+        record.refusal = std::move(refusals[i]);
+        record.dependencies = service_set_.dependencies(i);
+        record.dependants = service_set_.dependants(i);
     }
-    for (std::size_t i = 0; i < services_.size(); ++i)
-        for (std::size_t dep : services_[i].dependencies) services_[dep].dependants.push_back(i);
 }
 
 bool Supervisor::dependencies_ready(const ServiceRecord& record) const {
@@ -908,29 +869,9 @@ void Supervisor::signal_primaries(int signo) {
 }
 
 // A service that waits, directly or through others, for a `down` service is
-// not "started": it must not hold back --wait-ready forever. `down` files are
-// read once, so this is computed once at load, each service visited once
-// (walking every dependency path was exponential in a dense graph).
-void Supervisor::compute_held_down() {
-    enum class Mark { None, Visiting, Done };
-    std::vector<Mark> marks(services_.size(), Mark::None);
-    held_down_.assign(services_.size(), false);
-    std::function<bool(std::size_t)> visit = [&](std::size_t i) -> bool {
-        if (marks[i] == Mark::Done) return held_down_[i];
-        if (marks[i] == Mark::Visiting) return false;  // a cycle: refused anyway
-        marks[i] = Mark::Visiting;
-        bool held = services_[i].config && services_[i].config->down;
-        for (std::size_t dep : services_[i].dependencies) held = visit(dep) || held;
-        held_down_[i] = held;
-        marks[i] = Mark::Done;
-        return held;
-    };
-    for (std::size_t i = 0; i < services_.size(); ++i) visit(i);
-}
-
+// not "started": it must not hold back --wait-ready forever (ServiceSet).
 bool Supervisor::held_down(const ServiceRecord& record) const {
-    const auto index = static_cast<std::size_t>(&record - services_.data());
-    return index < held_down_.size() && held_down_[index];
+    return service_set_.held_down(static_cast<std::size_t>(&record - services_.data()));
 }
 
 std::vector<std::string> Supervisor::not_ready() const {

@@ -1,12 +1,14 @@
 #include "tend/s6/s6rc.hpp"
 
 #include <algorithm>
-#include <functional>
 #include <map>
 #include <set>
+#include <span>
+#include <string_view>
+#include <unordered_map>
 
+#include "tend/config/dependency_graph.hpp"
 #include "tend/config/duration.hpp"
-
 #include "tend/config/file_reader.hpp"
 
 namespace tend::s6 {
@@ -238,133 +240,159 @@ S6rcPlan load_s6rc(const fs::path& overlay_dir) {
                                        {}, {}, {}, {}, {}};
     }
 
+    // The definitions by name (the map's order) are the nodes of the
+    // dependency graph below; every walk is iterative (tend is PID 1: a
+    // long chain of definitions must not grow its stack).
+    std::vector<const Definition*> nodes;
+    std::unordered_map<std::string_view, std::size_t> index_of;
+    nodes.reserve(definitions.size());
+    for (const auto& [name, def] : definitions) {
+        index_of.emplace(name, nodes.size());
+        nodes.push_back(&def);
+    }
+    const std::size_t count = nodes.size();
+
     // What to start: the members of user and user2, bundles expanded, plus
     // every dependency, transitively. `in_user` remembers what user (rather
-    // than only user2) brings: user2 starts after services.d.
-    std::set<std::string> wanted;
-    std::set<std::string> in_user;
-    std::set<std::string> refused;
-    std::set<std::pair<std::string, bool>> bundles_seen;
-    std::function<void(const std::string&, const std::string&, int, bool)> want =
-        [&](const std::string& name, const std::string& from, int depth, bool user) {
-            if (depth > 256) return;
-            auto it = definitions.find(name);
-            if (it == definitions.end()) {
-                plan.errors.push_back(from + ": no service or bundle named '" + name + "'");
-                return;
+    // than only user2) brings: user2 starts after services.d. Depth first,
+    // members before dependencies, each in name order (so the errors come
+    // in that order).
+    std::vector<bool> wanted(count, false);
+    std::vector<bool> in_user(count, false);
+    std::set<std::pair<std::size_t, bool>> bundles_seen;
+    struct Want {
+        const std::string* name;
+        const Definition* from;  // whose contents or dependencies name it; nullptr for a root
+        bool from_contents;
+    };
+    auto want = [&](const std::string& root, bool user) {
+        std::vector<Want> todo{{&root, nullptr, false}};
+        while (!todo.empty()) {
+            const Want item = todo.back();
+            todo.pop_back();
+            auto found = index_of.find(*item.name);
+            if (found == index_of.end()) {
+                const std::string from = item.from == nullptr ? (source / *item.name).string()
+                                         : (item.from->dir / (item.from_contents ? "contents.d" : "dependencies.d"))
+                                               .string();
+                plan.errors.push_back(from + ": no service or bundle named '" + *item.name + "'");
+                continue;
             }
-            const Definition& def = it->second;
-            if (def.kind == Kind::ContInit || def.kind == Kind::AfterServices) return;
-            if (def.kind == Kind::Bundle && !bundles_seen.insert({name, user}).second) return;
+            const std::size_t node = found->second;
+            const Definition& def = *nodes[node];
+            if (def.kind == Kind::ContInit || def.kind == Kind::AfterServices) continue;
+            if (def.kind == Kind::Bundle && !bundles_seen.insert({node, user}).second) continue;
             if (def.kind != Kind::Bundle) {
-                if (wanted.contains(name) && (!user || in_user.contains(name))) return;
-                wanted.insert(name);
-                if (user) in_user.insert(name);
+                if (wanted[node] && (!user || in_user[node])) continue;
+                wanted[node] = true;
+                if (user) in_user[node] = true;
             }
-            const char* members = def.kind == Kind::Bundle ? "contents.d" : "dependencies.d";
+            for (auto dep = def.dependencies.rbegin(); dep != def.dependencies.rend(); ++dep)
+                todo.push_back({&*dep, &def, false});
             if (def.kind == Kind::Bundle)
-                for (const auto& member : def.contents) want(member, (def.dir / members).string(), depth + 1, user);
-            for (const auto& dep : def.dependencies) want(dep, (def.dir / "dependencies.d").string(), depth + 1, user);
-        };
-    want("user", (source / "user").string(), 0, true);
-    want("user2", (source / "user2").string(), 0, false);
+                for (auto member = def.contents.rbegin(); member != def.contents.rend(); ++member)
+                    todo.push_back({&*member, &def, true});
+        }
+    };
+    want("user", true);
+    want("user2", false);
 
     // Dependencies through bundles, flattened to atomic services and the
-    // two built-in moments (ContInit ones are dropped: always met).
-    std::function<void(const std::string&, std::set<std::string>&, std::set<std::string>&)> atoms =
-        [&](const std::string& name, std::set<std::string>& out, std::set<std::string>& bundles) {
-            auto it = definitions.find(name);
-            if (it == definitions.end() || it->second.kind == Kind::ContInit) return;
-            if (it->second.kind == Kind::Bundle) {
-                if (!bundles.insert(name).second) return;
-                for (const auto& member : it->second.contents) atoms(member, out, bundles);
-                return;
+    // two built-in moments (ContInit ones are dropped: always met), in name
+    // order, once per definition.
+    std::vector<std::vector<std::size_t>> atoms(count);
+    {
+        std::vector<std::size_t> bundle_seen_by(count, count);  // the node whose dependencies met it
+        std::vector<const std::string*> todo;
+        for (std::size_t node = 0; node < count; ++node) {
+            for (const auto& dep : nodes[node]->dependencies) todo.push_back(&dep);
+            auto& out = atoms[node];
+            while (!todo.empty()) {
+                const std::string* name = todo.back();
+                todo.pop_back();
+                auto found = index_of.find(*name);
+                if (found == index_of.end()) continue;
+                const Definition& def = *nodes[found->second];
+                if (def.kind == Kind::ContInit) continue;
+                if (def.kind == Kind::Bundle) {
+                    if (bundle_seen_by[found->second] == node) continue;
+                    bundle_seen_by[found->second] = node;
+                    for (const auto& member : def.contents) todo.push_back(&member);
+                    continue;
+                }
+                out.push_back(found->second);
             }
-            out.insert(name);
-        };
-    auto dependencies_of = [&](const Definition& def) {
-        std::set<std::string> out;
-        std::set<std::string> bundles;
-        for (const auto& dep : def.dependencies) atoms(dep, out, bundles);
-        return out;
-    };
+            std::sort(out.begin(), out.end());
+            out.erase(std::unique(out.begin(), out.end()), out.end());
+        }
+    }
+    auto kind_of = [&](std::size_t node) { return nodes[node]->kind; };
+
+    // The oneshots' graph: each definition depends on the oneshots among
+    // its atoms (longruns and legacy-services are waited for otherwise).
+    std::vector<std::vector<std::size_t>> oneshot_dependencies(count);
+    for (std::size_t node = 0; node < count; ++node)
+        for (std::size_t dep : atoms[node])
+            if (kind_of(dep) == Kind::Oneshot) oneshot_dependencies[node].push_back(dep);
+    const config::DependencyGraph graph(oneshot_dependencies);
+    oneshot_dependencies = {};
+
+    // Oneshots in dependency order (depth-first, by name for determinism).
+    // A cycle is an error naming the oneshot it came back to; that one and
+    // every oneshot that depends on it, directly or through others, is refused.
+    std::vector<std::size_t> roots;
+    for (std::size_t node = 0; node < count; ++node)
+        if (wanted[node] && kind_of(node) == Kind::Oneshot) roots.push_back(node);
+    std::vector<bool> cycle_closers(count, false);
+    const auto order = graph.order(roots, [&](std::span<const std::size_t> path) {
+        plan.errors.push_back((nodes[path.front()]->dir / "dependencies.d").string() + ": dependency cycle through '" +
+                              nodes[path.front()]->name + "'");
+        cycle_closers[path.front()] = true;
+    });
+    const std::vector<bool> refused = graph.with_dependants(std::move(cycle_closers));
 
     // A oneshot is late when it must wait for services: it depends on a
     // longrun or on legacy-services (directly or through another oneshot),
     // or only user2 wants it. Late ones run once the services have started.
-    std::map<std::string, int> late_mark;  // 0 unknown, 1 visiting, 2 early, 3 late
-    std::function<bool(const std::string&)> is_late = [&](const std::string& name) -> bool {
-        int& mark = late_mark[name];
-        if (mark >= 2) return mark == 3;
-        if (mark == 1) return false;  // a cycle: reported by the ordering below
-        mark = 1;
-        const Definition& def = definitions[name];
-        bool late = def.kind == Kind::Oneshot && !in_user.contains(name);
-        for (const auto& dep : dependencies_of(def)) {
-            const Kind kind = definitions[dep].kind;
-            if (kind == Kind::Longrun || kind == Kind::AfterServices || (kind == Kind::Oneshot && is_late(dep)))
-                late = true;
-        }
-        late_mark[name] = late ? 3 : 2;
-        return late;
-    };
+    std::vector<bool> waits_for_services(count, false);
+    for (std::size_t node = 0; node < count; ++node) {
+        if (kind_of(node) != Kind::Oneshot) continue;
+        waits_for_services[node] = !in_user[node];
+        for (std::size_t dep : atoms[node])
+            if (kind_of(dep) == Kind::Longrun || kind_of(dep) == Kind::AfterServices) waits_for_services[node] = true;
+    }
+    const std::vector<bool> late = graph.with_dependants(std::move(waits_for_services));
 
-    // Oneshots in dependency order (depth-first, by name for determinism).
-    std::map<std::string, int> mark;  // 1 visiting, 2 done
-    std::function<bool(const std::string&)> order = [&](const std::string& name) -> bool {
-        if (mark[name] == 2) return !refused.contains(name);
-        if (mark[name] == 1) {
-            plan.errors.push_back((definitions[name].dir / "dependencies.d").string() + ": dependency cycle through '" +
-                                  name + "'");
-            refused.insert(name);
-            return false;
-        }
-        mark[name] = 1;
-        const Definition& def = definitions[name];
-        bool ok = true;
+    for (std::size_t node : order) {
+        if (refused[node]) continue;
+        const Definition& def = *nodes[node];
         S6rcOneshot oneshot;
-        for (const auto& dep : dependencies_of(def)) {
-            const Definition& target = definitions[dep];
-            if (target.kind == Kind::Longrun) {
-                oneshot.after_services.push_back(dep);
-                continue;
-            }
-            if (target.kind == Kind::AfterServices) {
-                oneshot.after_legacy_services = true;
-                continue;
-            }
-            if (!order(dep)) ok = false;
-        }
-        mark[name] = 2;
-        if (!ok) {
-            refused.insert(name);
-            return false;
+        for (std::size_t dep : atoms[node]) {
+            if (kind_of(dep) == Kind::Longrun) oneshot.after_services.push_back(nodes[dep]->name);
+            if (kind_of(dep) == Kind::AfterServices) oneshot.after_legacy_services = true;
         }
         std::error_code ignored;
         fs::path down = def.dir / "down";
-        oneshot.name = name;
+        oneshot.name = def.name;
         oneshot.up = def.dir / "up";
         oneshot.down = fs::exists(down, ignored) ? down : fs::path{};
         oneshot.timeout_up = read_timeout(def.dir / "timeout-up", plan.warnings);
         oneshot.timeout_down = read_timeout(def.dir / "timeout-down", plan.warnings);
-        (is_late(name) ? plan.late_oneshots : plan.oneshots).push_back(std::move(oneshot));
-        return true;
-    };
-    for (const auto& name : wanted)
-        if (definitions[name].kind == Kind::Oneshot) order(name);
+        (late[node] ? plan.late_oneshots : plan.oneshots).push_back(std::move(oneshot));
+    }
 
-    for (const auto& name : wanted) {
-        const Definition& def = definitions[name];
-        if (def.kind != Kind::Longrun) continue;
-        S6rcLongrun longrun{name, def.dir, {}, !in_user.contains(name), def.producer_for};
+    for (std::size_t node = 0; node < count; ++node) {
+        const Definition& def = *nodes[node];
+        if (!wanted[node] || def.kind != Kind::Longrun) continue;
+        S6rcLongrun longrun{def.name, def.dir, {}, !in_user[node], def.producer_for};
         std::string problem;
-        for (const auto& dep : dependencies_of(def)) {
-            const Kind kind = definitions[dep].kind;
-            if (kind == Kind::Longrun) longrun.depends.push_back(dep);
+        for (std::size_t dep : atoms[node]) {
+            const Kind kind = kind_of(dep);
+            if (kind == Kind::Longrun) longrun.depends.push_back(nodes[dep]->name);
             else if (kind == Kind::AfterServices) longrun.after_legacy_services = true;
-            else if (refused.contains(dep)) problem = "a oneshot it depends on is refused";
-            else if (is_late(dep))
-                problem = "it depends on oneshot '" + dep +
+            else if (refused[dep]) problem = "a oneshot it depends on is refused";
+            else if (late[dep])
+                problem = "it depends on oneshot '" + nodes[dep]->name +
                           "', which runs only after the services have started (it waits for a longrun, for "
                           "legacy-services or for user2); tend cannot start a longrun after it";
         }

@@ -58,6 +58,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,7 @@
 #include "tend/core/scheduler.hpp"
 #include "tend/core/readiness_probe.hpp"
 #include "tend/core/service_machine.hpp"
+#include "tend/core/service_set.hpp"
 #include "tend/log/output_router.hpp"
 #include "tend/process/credentials.hpp"
 #include "tend/process/environment.hpp"
@@ -117,8 +119,10 @@ struct ServiceRecord {
     std::optional<s6::ScriptStart> finish_start;
 
     std::unique_ptr<ServiceMachine> machine;
-    std::vector<std::size_t> dependencies;  // indices
-    std::vector<std::size_t> dependants;
+    // Views of the Supervisor's ServiceSet (service_set.hpp), which owns
+    // the dependencies; set at load, valid for tend's life.
+    std::span<const std::size_t> dependencies;  // indices
+    std::span<const std::size_t> dependants;
     bool primary = false;
     bool admin_stopped = false;  // `tend ctl stop`: stays down until `start`
 
@@ -209,7 +213,7 @@ public:
     control::ActionResult admin_once(const std::string& name);
     control::ActionResult admin_signal(const std::string& name, int signo);
     // Held down: the service has a `down` file, or waits (directly or
-    // through others) for a service that has one.
+    // through others) for a service that has one (ServiceSet).
     bool held_down(const ServiceRecord& record) const;
     // Every scheduled job disarmed without stopping a run (a crontab reload
     // waits for the runs), and armed again (a reload that could not happen).
@@ -245,6 +249,7 @@ private:
     std::string spawn_failure_text(const ServiceRecord& record, const s6::ScriptStart& start,
                                    const std::string& script, const process::SpawnFailure& failure,
                                    bool name_script = true) const;
+    // The ServiceSet of the loaded services: dependencies, their refusals.
     void resolve_dependencies();
     // The stored environment equal to `envp`, stored first if new.
     std::shared_ptr<const std::vector<std::string>> shared_environment(std::vector<std::string> envp);
@@ -281,7 +286,6 @@ private:
     void start_probe(ServiceRecord& record, timespec spawned_at);
     void on_probe_ready(std::size_t index);
     bool dependencies_ready(const ServiceRecord& record) const;
-    void compute_held_down();
     void start_waiting();
     void start_batch();
     void continue_shutdown();
@@ -328,7 +332,7 @@ private:
     static constexpr std::size_t kStartBatch = 16;  // spawns between two looks at the event loop
     static constexpr std::size_t kNothingToStart = static_cast<std::size_t>(-1);
     std::size_t next_to_start_ = kNothingToStart;  // start_all()'s next service
-    std::vector<bool> held_down_;  // per service, from the `down` files (see held_down)
+    ServiceSet service_set_;  // the dependencies, resolved at load
     struct PendingEvent {
         std::size_t service;
         Event event;
