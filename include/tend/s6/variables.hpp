@@ -7,6 +7,7 @@
 // not accept either (not a number) are warned about and ignored.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@ namespace tend::s6 {
 
 struct S6Mapping {
     config::EnvironmentVariables tend_variables;  // TEND_* to add (none of them was set)
+    std::map<std::string, std::string> sources;    // for each of those, "S6_NAME=value" it came from
     bool keep_env = false;                // S6_KEEP_ENV: every service keep-env
     bool sync_disks = false;              // S6_SYNC_DISKS: sync() before exit
     std::vector<std::string> cmd_arg0;    // S6_CMD_ARG0 split on blanks
