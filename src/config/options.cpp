@@ -19,7 +19,10 @@
 //     value came from, as written (`--verbosity 7`, `--kill-grace=2d`,
 //     `TEND_VERBOSITY=abc`), in the log format in effect;
 //   - the TEND_* twins come from a map, not getenv, so the parser stays pure
-//     (unit tests, and `tend ctl` reading PID 1's command line).
+//     (unit tests, and `tend ctl` reading PID 1's command line);
+//   - an OptionLayer's values (s6-overlay's S6_*) go beneath the TEND_*
+//     twins in the same parse: the layer is asked once, with the dirs the
+//     command line and TEND_* give, so it can look there first.
 // CLI11 is included by this file only: it carries <iostream>/<sstream> and
 // namespace-scope validator objects that every including file would
 // construct at start-up. `tend -- CMD` without options never builds an App.

@@ -1,10 +1,12 @@
 // s6-overlay's S6_* variables, mapped to tend's options when an s6 tree is
 // detected (SPEC "s6-overlay compatibility", Variables).
 //
-// A pure step before the TEND_* twins are read: each S6_* variable becomes
-// the TEND_* variable it means, unless that twin is already set, so the
-// precedence is flags > TEND_* > S6_* > defaults. Values s6-overlay would
-// not accept either (not a number) are warned about and ignored.
+// A pure step, the values of s6's option layer (tree.hpp): each S6_*
+// variable becomes the TEND_* variable it means, which the one option parse
+// applies beneath the TEND_* variables and the flags, so the precedence is
+// flags > TEND_* > S6_* > defaults (a twin already set is noted for debug).
+// Values s6-overlay would not accept either (not a number) are warned about
+// and ignored.
 #pragma once
 
 #include <map>
