@@ -2,10 +2,7 @@
 
 #include <signal.h>
 #include <linux/capability.h>
-#include <fcntl.h>
 #include <malloc.h>
-#include <sys/epoll.h>
-#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -17,7 +14,6 @@
 #include "tend/s6/script_plan.hpp"
 #include "tend/log/logger.hpp"
 #include "tend/process/capabilities.hpp"
-#include "tend/process/owned_pipe.hpp"
 
 namespace tend::core {
 namespace {
