@@ -48,7 +48,6 @@ public:
     std::vector<Value> values(const config::Options& so_far) override;
     void complete(config::Options& options) override;
 
-    bool detected() const { return detection_.detected; }
     // The lines to log once logging is set up (debug notes, warnings); empty
     // when no tree was detected.
     struct Messages {
