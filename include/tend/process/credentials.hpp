@@ -60,8 +60,7 @@ struct Credentials {
 //  - a name must exist in passwd; its gid is the passwd gid unless a group is given;
 //  - supplementary groups = exactly the /etc/group entries that list the
 //    user's passwd name as a member (the primary gid is not added); none for
-//    numeric ids without a
-//    passwd entry, and none when a name:group or uid:gid override is given
+//    numeric ids without a passwd entry, and none when a name:group or uid:gid override is given
 //    for a numeric uid without passwd entry;
 //  - a bare number uses that uid's passwd gid when an entry exists, else the same number;
 //  - HOME/user_name come from the passwd entry of the target uid when there
