@@ -486,7 +486,7 @@ void Supervisor::execute(ServiceRecord& record, const Action& action) {
 }
 
 // What a with-contenv script gets: keep-env plus tend's layers 2 and 3
-// (env/, HOME/USER/LOGNAME, TEND_SERVICE stay; SPEC), from the container
+// (env/, HOME/USER/LOGNAME, TEND_SERVICE stay; docs/service-directory.md), from the container
 // environment as it is now (cont-init may have added to it).
 std::optional<std::vector<std::string>> Supervisor::container_envp(const ServiceRecord& record,
                                                                    const s6::ScriptStart& start) const {
