@@ -1,5 +1,5 @@
 // s6-overlay's S6_* variables, mapped to tend's options when an s6 tree is
-// detected (SPEC "s6-overlay compatibility", Variables).
+// detected (docs/s6-overlay.md, "S6_* variables").
 //
 // A pure step, the values of s6's option layer (tree.hpp): each S6_*
 // variable becomes the TEND_* variable it means, which the one option parse
