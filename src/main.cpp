@@ -44,7 +44,10 @@ int main(int argc, char** argv) {
 
     try {
         using Kind = tend::config::ParsedCommandLine::Kind;
-        auto parsed = tend::config::parse_command_line(argc, argv);
+        // One parse: the command line over TEND_* over the S6_* of an
+        // s6-overlay tree (detected in the dirs the first two give).
+        tend::s6::S6OptionLayer s6_layer(environ);
+        auto parsed = tend::config::parse_command_line(argc, argv, &s6_layer);
         if (parsed.usage_error)
             std::fprintf(stderr, "%s\n",
                          tend::log::render(tend::log::Level::Error, *parsed.usage_error, parsed.usage_error_format).c_str());
@@ -53,20 +56,13 @@ int main(int argc, char** argv) {
             // `tend ctl ...` and `tend health` are clients, not an init.
             case Kind::Client: return tend::control::run_client(parsed.client);
             case Kind::CompatInstall: return tend::applets::install_applet_links(parsed.compat_root);
-            case Kind::Check: {
-                // The s6-overlay tree and its S6_* variables, as at start
-                // (check's own words without "check").
-                auto s6 = tend::s6::apply_s6_overlay(parsed, argc - 1, argv + 1, environ);
-                if (parsed.kind == Kind::Exit) return parsed.exit_code;
-                return tend::core::run_check(parsed.options, s6.warnings);
-            }
+            // The s6-overlay tree and its S6_* variables, as at start.
+            case Kind::Check: return tend::core::run_check(parsed.options, s6_layer.messages().warnings);
             case Kind::Run: break;
         }
-        auto s6_messages = tend::s6::apply_s6_overlay(parsed, argc, argv, environ);
-        if (parsed.kind == tend::config::ParsedCommandLine::Kind::Exit) return parsed.exit_code;
         tend::log::setup(parsed.options.verbosity, parsed.options.log_format);
-        for (const auto& note : s6_messages.debug) tend::log::debug("{}", note);
-        for (const auto& warning : s6_messages.warnings) tend::log::warn("{}", warning);
+        for (const auto& note : s6_layer.messages().debug) tend::log::debug("{}", note);
+        for (const auto& warning : s6_layer.messages().warnings) tend::log::warn("{}", warning);
 
         auto init = tend::core::Init::create(std::move(parsed.options), environ);
         if (!init) {

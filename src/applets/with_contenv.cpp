@@ -44,7 +44,7 @@ int with_contenv_main(int argc, char** argv) {
                      env.error().c_str());
         return 111;
     }
-    // The explicit applet gives PATH plus the container environment (SPEC).
+    // The explicit applet gives PATH plus the container environment (docs/s6-overlay.md).
     if (!env->contains("PATH")) {
         const char* caller_path = std::getenv("PATH");
         env->set("PATH", caller_path != nullptr ? caller_path : kDefaultPath);

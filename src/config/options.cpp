@@ -19,7 +19,10 @@
 //     value came from, as written (`--verbosity 7`, `--kill-grace=2d`,
 //     `TEND_VERBOSITY=abc`), in the log format in effect;
 //   - the TEND_* twins come from a map, not getenv, so the parser stays pure
-//     (unit tests, and `tend ctl` reading PID 1's command line).
+//     (unit tests, and `tend ctl` reading PID 1's command line);
+//   - an OptionLayer's values (s6-overlay's S6_*) go beneath the TEND_*
+//     twins in the same parse: the layer is asked once, with the dirs the
+//     command line and TEND_* give, so it can look there first.
 // CLI11 is included by this file only: it carries <iostream>/<sstream> and
 // namespace-scope validator objects that every including file would
 // construct at start-up. `tend -- CMD` without options never builds an App.
@@ -701,8 +704,18 @@ bool is_absolute_and_normal(std::string_view path) {
 
 enum class Parser { Tend, Check };
 
+// Services chdir to their own dir before exec, so every path must be absolute.
+void make_dirs_absolute(Options& options) {
+    for (auto* dir : {&options.services_dir, &options.cont_init_dir, &options.cont_finish_dir, &options.runtime_dir}) {
+        if (is_absolute_and_normal(dir->native())) continue;  // the usual case: nothing to build
+        std::error_code ignored;
+        auto absolute = std::filesystem::absolute(*dir, ignored);
+        if (!ignored) *dir = absolute.lexically_normal();
+    }
+}
+
 std::expected<CommandLine, UsageError> parse_with(Parser parser, const std::vector<std::string>& args,
-                                                  const EnvironmentVariables& environment) {
+                                                  const EnvironmentVariables& environment, OptionLayer* layer) {
     CommandLine result;
     Options& options = result.options;
     const LogFormat format = error_format(args, environment);
@@ -736,6 +749,7 @@ std::expected<CommandLine, UsageError> parse_with(Parser parser, const std::vect
     // Most containers set none: then no variable name is built (start-up).
     const auto first_twin = environment.lower_bound(std::string_view("TEND_"));
     const bool any_twin = first_twin != environment.end() && first_twin->first.starts_with("TEND_");
+    std::vector<const OptionSpec*> from_environment;
     for (const OptionSpec& spec : any_twin ? settings() : std::span<const OptionSpec>{}) {
         if (std::ranges::find(state.on_command_line, &spec) != state.on_command_line.end()) continue;
         const std::string variable = environment_name(spec.name);
@@ -744,17 +758,35 @@ std::expected<CommandLine, UsageError> parse_with(Parser parser, const std::vect
         const Setting setting{&spec, it->second, variable + "=" + it->second};
         if (auto applied = apply(options, setting); !applied)
             return error(printable(setting.source) + ": " + applied.error());
+        from_environment.push_back(&spec);
+    }
+
+    // 3. The layer's values (OptionLayer), beneath both: asked once, with
+    // the dirs the command line and TEND_* give.
+    if (layer != nullptr) {
+        make_dirs_absolute(options);
+        for (const OptionLayer::Value& value : layer->values(options)) {
+            const OptionSpec* spec = nullptr;
+            for (const OptionSpec& each : settings())
+                if (environment_name(each.name) == value.variable) spec = &each;
+            if (spec == nullptr || value.value.empty()) continue;
+            if (std::ranges::find(state.on_command_line, spec) != state.on_command_line.end()) continue;
+            if (std::ranges::find(from_environment, spec) != from_environment.end()) continue;
+            const Setting setting{spec, value.value, value.source};
+            if (auto applied = apply(options, setting); !applied)
+                return error(printable(setting.source) + ": " + applied.error());
+        }
     }
 
     if (auto conflict = combination_error(options)) return error(std::move(*conflict));
+    // Refused before the layer completes the options: the CMD named is the one written.
+    if (parser == Parser::Check && !options.command.empty())
+        return std::unexpected(UsageError{"check starts nothing and takes no CMD: '" + printable(options.command.front()) +
+                                              "' (see tend check --help)",
+                                          options.log_format});
 
-    // Services chdir to their own dir before exec, so every path must be absolute.
-    for (auto* dir : {&options.services_dir, &options.cont_init_dir, &options.cont_finish_dir, &options.runtime_dir}) {
-        if (is_absolute_and_normal(dir->native())) continue;  // the usual case: nothing to build
-        std::error_code ignored;
-        auto absolute = std::filesystem::absolute(*dir, ignored);
-        if (!ignored) *dir = absolute.lexically_normal();
-    }
+    make_dirs_absolute(options);
+    if (layer != nullptr) layer->complete(options);
     return result;
 }
 
@@ -921,8 +953,8 @@ EnvironmentVariables variables_with_prefixes(char** envp, std::initializer_list<
 }
 
 std::expected<CommandLine, UsageError> parse_options(const std::vector<std::string>& args,
-                                                     const EnvironmentVariables& environment) {
-    return parse_with(Parser::Tend, args, environment);
+                                                     const EnvironmentVariables& environment, OptionLayer* layer) {
+    return parse_with(Parser::Tend, args, environment, layer);
 }
 
 std::vector<OptionRow> option_rows() {
@@ -950,7 +982,7 @@ std::string version_text() {
            (TEND_STATIC ? "static binary" : "dynamically linked") + ", " + TEND_BUILD_TYPE + " build)";
 }
 
-ParsedCommandLine parse_command_line(int argc, char** argv) {
+ParsedCommandLine parse_command_line(int argc, char** argv, OptionLayer* layer) {
     std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
     // A subcommand is only ever the first word: `tend -- ctl` runs a program.
     if (!args.empty() && (args.front() == "ctl" || args.front() == "health")) return parse_client(args);
@@ -959,7 +991,7 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
     const bool check = !args.empty() && args.front() == "check";
     if (check) args.erase(args.begin());
     const EnvironmentVariables environment = variables_with_prefixes(environ, {"TEND_"});
-    auto parsed = parse_with(check ? Parser::Check : Parser::Tend, args, environment);
+    auto parsed = parse_with(check ? Parser::Check : Parser::Tend, args, environment, layer);
     if (!parsed) return usage_error(std::move(parsed.error().message), parsed.error().format);
     switch (parsed->action) {
         case CommandLine::Action::Help:
@@ -970,11 +1002,6 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
             return exit_with(0);
         case CommandLine::Action::Run:
             break;
-    }
-    if (check && !parsed->options.command.empty()) {
-        return usage_error("check starts nothing and takes no CMD: '" + printable(parsed->options.command.front()) +
-                               "' (see tend check --help)",
-                           parsed->options.log_format);
     }
     // Moved in, not assigned over a default: no second set of default paths.
     return ParsedCommandLine{.kind = check ? ParsedCommandLine::Kind::Check : ParsedCommandLine::Kind::Run,

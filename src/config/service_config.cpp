@@ -246,7 +246,7 @@ private:
         if (!has_import) return std::unexpected(has_import.error());
         if (!*has_import) return {};
         if (config_.keep_env) {
-            // SPEC: keep-env wins; import-env is not even read.
+            // keep-env wins; import-env is not even read (docs/service-directory.md).
             config_.warnings.push_back(file("import-env").string() + ": ignored because " +
                                        file("keep-env").string() + " exists (keep-env wins)");
             return {};

@@ -7,9 +7,7 @@
 #include <cstring>
 #include <string_view>
 
-#include "tend/s6/script_plan.hpp"
 #include "tend/config/crontab_file.hpp"
-#include "tend/s6/s6rc.hpp"
 #include "tend/config/service_config.hpp"
 #include "tend/core/clock.hpp"
 #include "tend/core/process_ops.hpp"
@@ -18,6 +16,7 @@
 #include "tend/process/child_watch.hpp"
 #include "tend/process/credentials.hpp"
 #include "tend/process/environment.hpp"
+#include "tend/s6/overlay.hpp"
 #include "tend/sys/event_loop.hpp"
 
 extern char** environ;
@@ -70,24 +69,15 @@ CheckReport check_tree(const config::Options& options, char** envp) {
 
     check_scripts(options.cont_init_dir, options, env_strings, report);
 
-    // s6-overlay v3: the s6-rc tree, its oneshots run like cont-init scripts.
+    // s6-overlay v3: the s6-rc tree, its oneshots run like cont-init scripts,
+    // its longruns loaded with the services as Init gives them.
+    s6::Overlay overlay(options.s6_tree);
+    s6::Overlay::Findings s6rc = overlay.check_s6rc(env_strings, options.default_path);
+    for (auto& problem : s6rc.problems) report.problems.push_back(std::move(problem));
+    for (auto& warning : s6rc.warnings) report.warnings.push_back(std::move(warning));
     std::vector<Supervisor::ExtraServiceDir> longruns;
-    if (options.s6_tree) {
-        const s6::S6rcPlan s6rc = s6::load_s6rc();
-        if (s6rc.present) {
-            for (const auto& error : s6rc.errors) report.problems.push_back(error);
-            for (const auto& warning : s6rc.warnings) report.warnings.push_back(warning);
-            for (const auto& oneshot : s6rc.oneshots) {
-                for (const auto& script : {oneshot.up, oneshot.down}) {
-                    if (script.empty()) continue;
-                    if (auto problem = s6::script_start_problem(script, s6::ScriptRole::Oneshot, env_strings, options.default_path))
-                        report.problems.push_back(script.string() + ": " + *problem);
-                }
-            }
-            for (const auto& longrun : s6rc.longruns)
-                longruns.push_back({longrun.dir, longrun.depends, longrun.producer_for});
-        }
-    }
+    for (auto& longrun : overlay.longrun_dirs(options.services_dir))
+        longruns.push_back({std::move(longrun.dir), std::move(longrun.depends), std::move(longrun.producer_for)});
 
     // The services: the supervisor's own load, nothing started.
     std::vector<std::string> skipped;
@@ -122,7 +112,7 @@ CheckReport check_tree(const config::Options& options, char** envp) {
         std::vector<std::string> scripts{record.config->run};
         if (record.config->finish) scripts.push_back(*record.config->finish);
         for (const auto& script : scripts) {
-            const std::vector<std::string>& service_env = record.envp ? *record.envp : env_strings;
+            const std::vector<std::string>& service_env = record.resolved.envp ? *record.resolved.envp : env_strings;
             if (auto problem = s6::script_start_problem(script, s6::ScriptRole::Service, service_env, options.default_path))
                 report.problems.push_back(script + ": " + *problem);
         }

@@ -28,14 +28,14 @@ control::ActionResult Supervisor::admin_start(const std::string& name) {
     record->admin_stopped = false;
     const ServiceState state = record->machine->state();
     if (state == ServiceState::Running || state == ServiceState::Starting)
-        return {true, name + ": already running" + (record->pid > 0 ? " (pid " + std::to_string(record->pid) + ")" : "")};
+        return {true, name + ": already running" + (record->life.pid > 0 ? " (pid " + std::to_string(record->life.pid) + ")" : "")};
     if (state == ServiceState::Waiting) return {true, name + ": already waiting for its dependencies"};
     if (state == ServiceState::Backoff) return {true, name + ": already restarting (backoff)"};
     log::info("service {}: start requested through control", name);
     // Down starts now; a service on its way down starts again once down.
     dispatch(*record, {EventKind::Restart, 0, false, dependencies_ready(*record)});
     const ServiceState after = record->machine->state();
-    if (after == ServiceState::Running) return {true, name + ": started (pid " + std::to_string(record->pid) + ")"};
+    if (after == ServiceState::Running) return {true, name + ": started (pid " + std::to_string(record->life.pid) + ")"};
     if (after == ServiceState::Waiting) return {true, name + ": waiting for its dependencies"};
     if (record->machine->restart_pending()) return {true, name + ": starts again once it has stopped"};
     return {true, name + ": " + to_string(after)};
@@ -74,7 +74,7 @@ control::ActionResult Supervisor::admin_restart(const std::string& name) {
     dispatch(*record, {EventKind::Restart, 0, false, dependencies_ready(*record)});
     const ServiceState after = record->machine->state();
     if (before == ServiceState::Down) {
-        if (after == ServiceState::Running) return {true, name + ": was down, started (pid " + std::to_string(record->pid) + ")"};
+        if (after == ServiceState::Running) return {true, name + ": was down, started (pid " + std::to_string(record->life.pid) + ")"};
         if (after == ServiceState::Waiting) return {true, name + ": was down, waiting for its dependencies"};
     }
     return {true, name + ": restarting"};
@@ -111,7 +111,7 @@ control::ActionResult Supervisor::admin_run_now(ServiceRecord& record) {
     if (jobs_->overlapping_runs(index) > overlapping_before)  // -overlapping: beside the run in progress
         return {true, record.name + ": run started beside the one in progress (pid " +
                           std::to_string(jobs_->newest_overlapping_run(index)) + "); " + jobs_->next_run_text(index)};
-    return {true, record.name + ": run started (pid " + std::to_string(record.pid) + "); " + jobs_->next_run_text(index)};
+    return {true, record.name + ": run started (pid " + std::to_string(record.life.pid) + "); " + jobs_->next_run_text(index)};
 }
 
 // `stop`: no more ticks until `start` or `restart`; a run in progress is
@@ -119,7 +119,7 @@ control::ActionResult Supervisor::admin_run_now(ServiceRecord& record) {
 control::ActionResult Supervisor::admin_disarm(ServiceRecord& record) {
     log::info("service {}: disarmed through control", record.name);
     const bool was_running = !record.machine->idle();
-    const pid_t pid = record.pid;
+    const pid_t pid = record.life.pid;
     record.admin_stopped = true;
     jobs_->scheduler().disarm(record.name);
     std::string message = record.name + ": disarmed, no runs until `tend ctl start` or `restart`";
@@ -149,13 +149,13 @@ control::ActionResult Supervisor::admin_signal(const std::string& name, int sign
     ServiceRecord* record = find_service(name);
     if (!record) return {false, "no service named '" + name + "'"};
     if (record->refused()) return {false, name + ": refused: " + record->refusal};
-    if (record->pgid <= 0 || !record->machine || record->machine->state() == ServiceState::Down)
+    if (record->life.pgid <= 0 || !record->machine || record->machine->state() == ServiceState::Down)
         return {false, name + ": not running"};
     log::info("service {}: sending {} to its process group {} (tend ctl signal)", name, config::signal_name(signo),
-              record->pgid);
-    ops_.signal_group(record->pgid, signo, record->identity ? &*record->identity : nullptr);
+              record->life.pgid);
+    ops_.signal_group(record->life.pgid, signo, record->resolved.identity ? &*record->resolved.identity : nullptr);
     return {true, "sent " + config::signal_name(signo) + " to " + name + " (process group " +
-                      std::to_string(record->pgid) + ")"};
+                      std::to_string(record->life.pgid) + ")"};
 }
 
 }  // namespace tend::core

@@ -290,7 +290,7 @@ std::expected<Credentials, std::string> resolve_user_with(std::string_view spec,
     }
 
     if (entry) {
-        // SPEC: supplementary groups come with a user *name*; numeric ids get
+        // docs/service-directory.md (users and groups): supplementary groups come with a user *name*; numeric ids get
         // none, even when a passwd entry exists for the uid.
         if (!config::all_digits(user_part)) {
             auto group_list = groups.get();

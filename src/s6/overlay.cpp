@@ -184,6 +184,25 @@ bool Overlay::waits_met(const S6rcOneshot& oneshot, const std::vector<ServiceVie
     return true;
 }
 
+// ---- tend check ------------------------------------------------------------------
+
+Overlay::Findings Overlay::check_s6rc(const std::vector<std::string>& envp, const std::string& default_path) {
+    Findings findings;
+    if (!active_) return findings;
+    s6rc_ = load_s6rc();
+    if (!s6rc_.present) return findings;
+    findings.problems = s6rc_.errors;
+    findings.warnings = s6rc_.warnings;
+    // Its oneshots run like cont-init scripts (execline: execlineb -P).
+    for (const auto& oneshot : s6rc_.oneshots)
+        for (const fs::path& script : {oneshot.up, oneshot.down}) {
+            if (script.empty()) continue;
+            if (auto problem = script_start_problem(script, ScriptRole::Oneshot, envp, default_path))
+                findings.problems.push_back(script.string() + ": " + *problem);
+        }
+    return findings;
+}
+
 // ---- S6_STAGE2_HOOK -------------------------------------------------------------
 
 std::string Overlay::hook_text(const std::vector<std::string>& words) {

@@ -3,11 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <cstdio>
-
 #include "tend/s6/shebang.hpp"
-#include "tend/s6/variables.hpp"
-#include "tend/log/logger.hpp"
 
 namespace tend::s6 {
 namespace {
@@ -68,39 +64,38 @@ S6TreeDetection detect_s6_tree(const config::Options& options, const config::Env
     return out;
 }
 
-S6Messages apply_s6_overlay(config::ParsedCommandLine& parsed, int argc, char** argv, char** envp) {
-    S6Messages messages;
-    config::EnvironmentVariables variables = config::variables_with_prefixes(envp, {"S6_", "TEND_"});
-    auto detection = detect_s6_tree(parsed.options, variables);
-    if (!detection.detected) return messages;
-    messages.debug.push_back("s6-overlay tree detected: " + detection.reason);
-    auto mapping = map_s6_variables(variables);
-    for (auto& [name, value] : mapping.tend_variables) variables.emplace(name, value);
-    // Parse again with the mapped variables underneath the TEND_* ones and the flags.
-    config::EnvironmentVariables tend_only;
-    for (auto& [name, value] : variables)
-        if (name.starts_with("TEND_")) tend_only.emplace(name, value);
-    std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
-    auto reparsed = config::parse_options(args, tend_only);
-    if (!reparsed) {
-        std::fprintf(stderr, "%s\n",
-                     log::render(log::Level::Error, reparsed.error().message, reparsed.error().format).c_str());
-        parsed.kind = config::ParsedCommandLine::Kind::Exit;
-        parsed.exit_code = 2;
-        return messages;
+S6OptionLayer::S6OptionLayer(char** envp, fs::path root) : envp_(envp), root_(std::move(root)) {}
+
+S6OptionLayer::S6OptionLayer(config::EnvironmentVariables variables, fs::path root)
+    : variables_(std::move(variables)), root_(std::move(root)) {}
+
+std::vector<config::OptionLayer::Value> S6OptionLayer::values(const config::Options& so_far) {
+    if (!variables_) variables_ = config::variables_with_prefixes(envp_, {"S6_", "TEND_"});
+    messages_ = {};
+    detection_ = detect_s6_tree(so_far, *variables_, root_);
+    if (!detection_.detected) return {};
+    messages_.debug.push_back("s6-overlay tree detected: " + detection_.reason);
+    mapping_ = map_s6_variables(*variables_);
+    std::vector<Value> out;
+    for (const auto& [variable, value] : mapping_.tend_variables) {
+        auto source = mapping_.sources.find(variable);
+        out.push_back({variable, value, source != mapping_.sources.end() ? source->second : variable + "=" + value});
     }
-    parsed.options = std::move(reparsed->options);
-    parsed.options.s6_tree = true;
-    parsed.options.s6_keep_env = mapping.keep_env;
-    parsed.options.sync_disks = mapping.sync_disks;
-    parsed.options.start_cmd_after_ready_timeout = mapping.start_cmd_after_ready_timeout;
-    parsed.options.s6_stage2_hook = mapping.stage2_hook;
-    if (!parsed.options.command.empty() && !mapping.cmd_arg0.empty())
-        parsed.options.command.insert(parsed.options.command.begin(), mapping.cmd_arg0.begin(), mapping.cmd_arg0.end());
-    for (auto& note : mapping.debug_notes) messages.debug.push_back(std::move(note));
-    for (auto& warning : mapping.warnings) messages.warnings.push_back(std::move(warning));
-    for (auto& warning : detection.warnings) messages.warnings.push_back(std::move(warning));
-    return messages;
+    return out;
+}
+
+void S6OptionLayer::complete(config::Options& options) {
+    if (!detection_.detected) return;
+    options.s6_tree = true;
+    options.s6_keep_env = mapping_.keep_env;
+    options.sync_disks = mapping_.sync_disks;
+    options.start_cmd_after_ready_timeout = mapping_.start_cmd_after_ready_timeout;
+    options.s6_stage2_hook = mapping_.stage2_hook;
+    if (!options.command.empty() && !mapping_.cmd_arg0.empty())
+        options.command.insert(options.command.begin(), mapping_.cmd_arg0.begin(), mapping_.cmd_arg0.end());
+    for (auto& note : mapping_.debug_notes) messages_.debug.push_back(std::move(note));
+    for (auto& warning : mapping_.warnings) messages_.warnings.push_back(std::move(warning));
+    for (auto& warning : detection_.warnings) messages_.warnings.push_back(std::move(warning));
 }
 
 }  // namespace tend::s6

@@ -57,6 +57,7 @@ S6Mapping map_s6_variables(const config::EnvironmentVariables& variables) {
             return;
         }
         out.tend_variables[std::string(tend_name)] = mapped;
+        out.sources[std::string(tend_name)] = std::string(s6_name) + "=" + value;
         out.debug_notes.push_back(std::string(s6_name) + "=" + value + " -> " + std::string(tend_name) + "=" + mapped);
     };
     auto bad = [&](std::string_view name, const std::string& value, std::string_view expected) {

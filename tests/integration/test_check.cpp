@@ -290,5 +290,31 @@ TEST(Check, TheDockerExampleTreesPassSilentlyWithTheirImagesUsers) {
     }
 }
 
+// A longrun only `user2` wants starts after every services.d service: check
+// loads it with that dependency as start does, so a services.d service that
+// depends on it is a cycle here too (start refuses both).
+TEST(Check, AnS6OverlayLongrunAfterTheLegacyServicesIsLoadedAsAtStart) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    const fs::path rc = sandbox.root() / "etc-upper/s6-overlay/s6-rc.d";
+    write_file(rc / "late/type", "longrun\n");
+    write_file(rc / "late/run", "#!/bin/sh\nexec sleep 1000\n", 0755);
+    write_file(rc / "user2/type", "bundle\n");
+    write_file(rc / "user2/contents.d/late", "");
+    sandbox.service("web").line("depends", "late").run(marker("web"));
+    TendOptions options;
+    options.env = {{"PATH", "/usr/bin:/bin"}};
+    options.launcher_script = fmt::format(
+        "set -e\nmkdir -p {r}/etc-work\n"
+        "mount -t overlay overlay -o lowerdir=/etc,upperdir={r}/etc-upper,workdir={r}/etc-work /etc\n"
+        "set +e\nexec \"$@\"",
+        fmt::arg("r", shell_quote(sandbox.root().string())));
+    RunResult r = run_check(sandbox, {}, options);
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+    EXPECT_EQ(r.exit_code, 1) << r.diagnostics();
+    expect_problem(r, sandbox.services_dir() / "web" / "depends", "dependency cycle");
+    EXPECT_FALSE(file_exists(sandbox.out("web.ran")));
+}
+
 }  // namespace
 }  // namespace tend::itest

@@ -27,6 +27,7 @@ using tend::config::EnvironmentVariables;
 using tend::s6::map_s6_variables;
 using tend::testing::ScratchDir;
 using tend::testing::write_file;
+using Args = std::vector<std::string>;
 
 // ---- shebangs -------------------------------------------------------------
 
@@ -470,6 +471,91 @@ TEST_F(S6Detection, OverlayDirsAndUnsupportedParts) {
     auto d = detect();
     ASSERT_EQ(d.warnings.size(), 1u);
     EXPECT_NE(d.warnings[0].find("fix-attrs.d"), std::string::npos);
+}
+
+// ---- S6_* as a layer of the one option parse ------------------------------------
+
+// The dirs of the fixture on the command line, as an image's ENTRYPOINT would give them.
+Args fixture_dirs(const tend::config::Options& options) {
+    return {"--services-dir", options.services_dir.string(), "--cont-init-dir", options.cont_init_dir.string(),
+            "--cont-finish-dir", options.cont_finish_dir.string()};
+}
+
+// s6-overlay's default S6_BEHAVIOUR_IF_STAGE2_FAILS (0: go on) holds for a
+// tree found only by a shebang in the dirs the command line names: the tree
+// is detected inside the parse, before the S6_* values are applied.
+TEST_F(S6Detection, AShebangOnlyTreeGetsS6OverlaysContinueInTheOneParse) {
+    write_file(options_.cont_init_dir / "00", "#!/usr/bin/with-contenv sh\nexit 1\n", 0755);
+    S6OptionLayer layer(EnvironmentVariables{}, dir_.path() / "root");
+    auto parsed = tend::config::parse_options(fixture_dirs(options_), {}, &layer);
+    ASSERT_TRUE(parsed) << parsed.error().message;
+    EXPECT_TRUE(parsed->options.s6_tree);
+    EXPECT_EQ(parsed->options.on_init_failure, tend::config::InitFailure::Continue);
+    EXPECT_TRUE(parsed->options.start_cmd_after_ready_timeout);
+    ASSERT_FALSE(layer.messages().debug.empty());
+    EXPECT_EQ(layer.messages().debug.front(),
+              "s6-overlay tree detected: " + (options_.cont_init_dir / "00").string() + " has an s6-overlay shebang");
+
+    // Its dir given by TEND_CONT_INIT_DIR instead: found the same way; TEND_* still wins.
+    Args services_only{"--services-dir", options_.services_dir.string()};
+    EnvironmentVariables tend_variables{{"TEND_CONT_INIT_DIR", options_.cont_init_dir.string()},
+                                        {"TEND_ON_INIT_FAILURE", "stop"}};
+    S6OptionLayer twin_layer(tend_variables, dir_.path() / "root");
+    auto twin = tend::config::parse_options(services_only, tend_variables, &twin_layer);
+    ASSERT_TRUE(twin) << twin.error().message;
+    EXPECT_TRUE(twin->options.s6_tree);
+    EXPECT_EQ(twin->options.on_init_failure, tend::config::InitFailure::Stop);
+
+    // A plain tree: tend's own default, no s6 settings.
+    write_file(options_.cont_init_dir / "00", "#!/bin/sh\nexit 1\n", 0755);
+    S6OptionLayer plain_layer(EnvironmentVariables{}, dir_.path() / "root");
+    auto plain = tend::config::parse_options(fixture_dirs(options_), {}, &plain_layer);
+    ASSERT_TRUE(plain);
+    EXPECT_FALSE(plain->options.s6_tree);
+    EXPECT_EQ(plain->options.on_init_failure, tend::config::InitFailure::Stop);
+    EXPECT_TRUE(plain_layer.messages().debug.empty());
+}
+
+TEST_F(S6Detection, FlagsOverTendVariablesOverS6VariablesInTheOneParse) {
+    EnvironmentVariables variables{{"S6_KILL_GRACETIME", "100"},
+                                   {"S6_SERVICES_GRACETIME", "200"},
+                                   {"S6_KILL_FINISH_MAXTIME", "300"},
+                                   {"S6_BEHAVIOUR_IF_STAGE2_FAILS", "2"},
+                                   {"S6_CMD_ARG0", "/bin/echo prefix"},
+                                   {"S6_KEEP_ENV", "1"},
+                                   {"TEND_SERVICES_GRACE", "2s"}};
+    S6OptionLayer layer(variables, dir_.path() / "root");
+    Args args = fixture_dirs(options_);
+    for (const char* word : {"--finish-timeout", "4s", "--on-init-failure=continue", "cmd", "--its-own"})
+        args.push_back(word);
+    auto parsed = tend::config::parse_options(args, {{"TEND_SERVICES_GRACE", "2s"}}, &layer);
+    ASSERT_TRUE(parsed) << parsed.error().message;
+    const tend::config::Options& options = parsed->options;
+    EXPECT_TRUE(options.s6_tree);
+    EXPECT_EQ(options.kill_grace, std::chrono::milliseconds(100)) << "S6_* over the default";
+    EXPECT_EQ(options.services_grace, std::chrono::seconds(2)) << "TEND_* over S6_*";
+    EXPECT_EQ(options.finish_timeout, std::chrono::seconds(4)) << "the flag over S6_*";
+    EXPECT_EQ(options.on_init_failure, tend::config::InitFailure::Continue) << "the flag over S6_* 2";
+    EXPECT_FALSE(options.start_cmd_after_ready_timeout) << "S6_BEHAVIOUR_IF_STAGE2_FAILS=2, which no flag sets";
+    EXPECT_TRUE(options.s6_keep_env);
+    EXPECT_EQ(options.command, (Args{"/bin/echo", "prefix", "cmd", "--its-own"}));
+    bool noted = false;
+    for (const auto& note : layer.messages().debug)
+        noted = noted || note == "S6_SERVICES_GRACETIME=200 ignored: TEND_SERVICES_GRACE is set";
+    EXPECT_TRUE(noted);
+}
+
+// `tend check` refuses a CMD naming the word written, not S6_CMD_ARG0's.
+TEST_F(S6Detection, CheckRefusesTheCmdWrittenBeforeS6CmdArg0IsPrepended) {
+    S6OptionLayer layer(EnvironmentVariables{{"S6_CMD_ARG0", "/bin/echo"}}, dir_.path() / "root");
+    Args words{"tend", "check", "--services-dir", options_.services_dir.string(), "php-fpm"};
+    std::vector<char*> argv;
+    for (auto& word : words) argv.push_back(word.data());
+    argv.push_back(nullptr);
+    auto parsed = tend::config::parse_command_line(static_cast<int>(words.size()), argv.data(), &layer);
+    EXPECT_EQ(parsed.exit_code, 2);
+    EXPECT_EQ(parsed.usage_error,
+              std::optional<std::string>("check starts nothing and takes no CMD: 'php-fpm' (see tend check --help)"));
 }
 
 // ---- how a script starts, decided once ----------------------------------

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -384,6 +385,80 @@ TEST(VariablesWithPrefixes, KeepsOnlyNamedPrefixesAndWholeVariables) {
     EXPECT_EQ(both, (tend::config::EnvironmentVariables{
                         {"TEND_VERBOSITY", "3"}, {"S6_KEEP_ENV", "1"}, {"S6_", "empty-name-tail"}, {"TEND_EMPTY", ""}}));
     EXPECT_TRUE(tend::config::variables_with_prefixes(nullptr, {"TEND_"}).empty());
+}
+
+// --- A layer beneath the TEND_* variables (s6-overlay's S6_* is one) ----------
+
+// Gives fixed values and records what the parse asked of it.
+class RecordingLayer : public tend::config::OptionLayer {
+public:
+    std::vector<Value> given;
+    int asked = 0;
+    int completed = 0;
+    std::filesystem::path services_dir_seen;
+    tend::config::InitFailure on_init_failure_seen{};
+
+    std::vector<Value> values(const Options& so_far) override {
+        ++asked;
+        services_dir_seen = so_far.services_dir;
+        on_init_failure_seen = so_far.on_init_failure;
+        return given;
+    }
+    void complete(Options& options) override {
+        ++completed;
+        options.s6_tree = true;
+    }
+};
+
+TEST(OptionLayer, ItsValuesGoBeneathTendVariablesAndTheCommandLineInOneParse) {
+    RecordingLayer layer;
+    layer.given = {{"TEND_KILL_GRACE", "100", "S6_KILL_GRACETIME=100"},
+                   {"TEND_SERVICES_GRACE", "200", "S6_SERVICES_GRACETIME=200"},
+                   {"TEND_FINISH_TIMEOUT", "300", "S6_KILL_FINISH_MAXTIME=300"},
+                   {"TEND_ON_INIT_FAILURE", "continue", "S6_BEHAVIOUR_IF_STAGE2_FAILS=(unset, 0)"}};
+    auto parsed = parse_options({"--services-grace", "5s", "--services-dir=/srv/services"},
+                                {{"TEND_FINISH_TIMEOUT", "2s"}, {"TEND_CONT_INIT_DIR", "/srv/init"}}, &layer);
+    ASSERT_TRUE(parsed) << parsed.error().message;
+    const Options& options = parsed->options;
+    EXPECT_EQ(options.kill_grace, 100ms) << "the layer's over the default";
+    EXPECT_EQ(options.finish_timeout, 2s) << "TEND_* over the layer";
+    EXPECT_EQ(options.services_grace, 5s) << "the command line over both";
+    EXPECT_EQ(options.on_init_failure, tend::config::InitFailure::Continue);
+    EXPECT_EQ(layer.asked, 1);
+    EXPECT_EQ(layer.completed, 1);
+    EXPECT_TRUE(options.s6_tree) << "complete() is the parse's last step";
+    EXPECT_EQ(layer.services_dir_seen, "/srv/services") << "the layer looks where the command line says";
+    EXPECT_EQ(layer.on_init_failure_seen, tend::config::InitFailure::Stop) << "asked before its own values";
+
+    auto flag_wins = parse_options({"--on-init-failure=stop"}, {}, &layer);
+    ASSERT_TRUE(flag_wins);
+    EXPECT_EQ(flag_wins->options.on_init_failure, tend::config::InitFailure::Stop);
+    auto twin_wins = parse_options({}, {{"TEND_ON_INIT_FAILURE", "stop"}}, &layer);
+    ASSERT_TRUE(twin_wins);
+    EXPECT_EQ(twin_wins->options.on_init_failure, tend::config::InitFailure::Stop);
+    // A TEND_* variable set to "" counts as unset: the layer's value stands.
+    auto empty_twin = parse_options({}, {{"TEND_KILL_GRACE", ""}}, &layer);
+    ASSERT_TRUE(empty_twin);
+    EXPECT_EQ(empty_twin->options.kill_grace, 100ms);
+}
+
+TEST(OptionLayer, NotAskedForHelpVersionOrAMistakeFoundBeforeIt) {
+    RecordingLayer layer;
+    EXPECT_TRUE(parse_options({"--help"}, {}, &layer));
+    EXPECT_TRUE(parse_options({"--version"}, {}, &layer));
+    EXPECT_FALSE(parse_options({"--verbosity", "9"}, {}, &layer));
+    EXPECT_FALSE(parse_options({}, {{"TEND_VERBOSITY", "abc"}}, &layer));
+    EXPECT_EQ(layer.asked, 0);
+    EXPECT_EQ(layer.completed, 0);
+}
+
+TEST(OptionLayer, AWrongValueIsNamedAsTheLayerWroteIt) {
+    RecordingLayer layer;
+    layer.given = {{"TEND_VERBOSITY", "9", "S6_VERBOSITY=9"}};
+    auto parsed = parse_options({}, {}, &layer);
+    ASSERT_FALSE(parsed);
+    EXPECT_EQ(parsed.error().message, "S6_VERBOSITY=9: out of range (0..4)");
+    EXPECT_EQ(layer.completed, 0);
 }
 
 // --- The table, for documentation generators ------------------------------

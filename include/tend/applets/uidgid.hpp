@@ -15,7 +15,7 @@
 
 namespace tend::applets {
 
-// s6-setuidgid's USER, extended as the SPEC says: a name, or `user:group`
+// s6-setuidgid's USER, extended (docs/s6-overlay.md): a name, or `user:group`
 // with names or numbers on either side. `uid` or `uid:gid` (the user part all
 // digits) clears the supplementary groups, as s6 does for numbers; a name
 // (with or without `:group`) follows tend's `user` rule (its /etc/group

@@ -2,9 +2,11 @@
 //
 // Every option has an environment twin TEND_<NAME> (upper case, '-' -> '_'),
 // so a Dockerfile can configure tend with ENV. The command line wins over the
-// environment. One table of options (options.cpp) is read by everything: the
-// CLI11 registrations, --help, the TEND_* twins, the did-you-mean suggestions,
-// and option_rows() below, which documentation generators print.
+// environment, and the environment over an OptionLayer's values (s6-overlay's
+// S6_*, given by s6/tree.hpp): one parse reads all three. One table of options
+// (options.cpp) is read by everything: the CLI11 registrations, --help, the
+// TEND_* twins, the did-you-mean suggestions, and option_rows() below, which
+// documentation generators print.
 #pragma once
 
 #include <chrono>
@@ -48,7 +50,8 @@ struct Options {
     std::optional<std::chrono::milliseconds> ready_timeout;
     std::optional<std::string> control_group;
     std::vector<std::string> command;     // CMD and its args
-    // s6-overlay compatibility (s6/tree.hpp): set only when an s6 tree is detected.
+    // s6-overlay compatibility: set by s6's option layer (s6/tree.hpp) only
+    // when an s6 tree is detected.
     bool s6_tree = false;
     bool s6_keep_env = false;                    // S6_KEEP_ENV: every service keep-env
     bool sync_disks = false;                     // S6_SYNC_DISKS: sync() before exit
@@ -66,6 +69,7 @@ struct Options {
 
 // What main should do after parsing.
 struct UsageError;
+class OptionLayer;
 
 // `tend ctl ...` / `tend health`: the client's words, parsed here so that
 // every command line of the binary goes through the same parser.
@@ -94,8 +98,10 @@ struct ParsedCommandLine {
 // --help/--version to stdout; a usage error (exit code 2; 1 for `tend health`,
 // whose callers only look at 0 or not) is returned for the caller to print.
 // `tend check` gets `options` as `tend` with the same options and
-// environment would (its CMD is refused: check starts nothing).
-ParsedCommandLine parse_command_line(int argc, char** argv);
+// environment would (its CMD is refused: check starts nothing). `layer`:
+// values beneath the TEND_* variables (OptionLayer below), asked only when
+// tend's or check's options are parsed.
+ParsedCommandLine parse_command_line(int argc, char** argv, OptionLayer* layer = nullptr);
 
 // One row of the option table, for documentation generators (docs/
 // configuration.md, the man page): what --help shows, as data.
@@ -127,6 +133,28 @@ struct CommandLine {
 // Only variables starting with TEND_ are looked at.
 using EnvironmentVariables = std::map<std::string, std::string, std::less<>>;
 
+// Option values from a source below the TEND_* variables, filled by a layer
+// above config (s6/ gives s6-overlay's S6_* variables this way: config knows
+// nothing of s6). The one parse asks it once, after the command line and the
+// TEND_* variables are read without error, with the options they give over
+// the defaults (the dirs it may look in), and applies each value it returns
+// to an option neither of them set. The precedence is therefore
+// defaults < layer < TEND_* < command line. It is never asked for --help,
+// --version or a usage error found before it.
+class OptionLayer {
+public:
+    struct Value {
+        std::string variable;  // the option's TEND_* twin: "TEND_KILL_GRACE"
+        std::string value;     // as that variable would hold it
+        std::string source;    // how it was written, for an error: "S6_KILL_GRACETIME=100"
+    };
+    virtual ~OptionLayer() = default;
+    virtual std::vector<Value> values(const Options& so_far) = 0;
+    // Last step of the parse, once every value is applied: what the layer
+    // sets that no option does (Options' s6 fields; the CMD's first words).
+    virtual void complete(Options& options) = 0;
+};
+
 // The variables of `envp` whose names start with one of `prefixes` (TEND_,
 // S6_). Each entry is checked against the prefixes before anything else is
 // done with it: a Kubernetes pod's environment has hundreds of other entries.
@@ -134,9 +162,11 @@ EnvironmentVariables variables_with_prefixes(char** envp, std::initializer_list<
 
 // args: argv without argv[0]. Options end at `--` or at the first word that
 // is not an option (the CMD); an unknown option before that is an error. The
-// command line wins over the environment; a variable set to "" counts as unset.
+// command line wins over the environment, which wins over `layer`'s values; a
+// variable set to "" counts as unset.
 std::expected<CommandLine, UsageError> parse_options(const std::vector<std::string>& args,
-                                                     const EnvironmentVariables& environment);
+                                                     const EnvironmentVariables& environment,
+                                                     OptionLayer* layer = nullptr);
 
 // The known option closest to a mistyped one ("service-dir" -> "services-dir";
 // names without the leading dashes), or nothing when none is close or two are.

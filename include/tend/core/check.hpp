@@ -7,8 +7,10 @@
 //   - cont-init and cont-finish dirs: config::list_scripts, then each
 //     script's plan and #! line (s6::script_start_problem);
 //   - s6-overlay v3 (/etc/s6-overlay, when tend detects an s6 tree):
-//     s6::load_s6rc (unknown names, dependency cycles), its oneshots'
-//     up/down like cont-init scripts;
+//     s6::Overlay::check_s6rc (unknown names, dependency cycles; its
+//     oneshots' up/down like cont-init scripts), and its longruns with the
+//     dependencies Init gives them (Overlay::longrun_dirs);
+// s6 is seen only through s6/overlay.hpp, as Init sees it.
 //   - the services dir: the Supervisor's own load() (each dir parsed, users
 //     and groups resolved against the image's /etc/passwd and /etc/group,
 //     capabilities against tend's own, limits against the current hard

@@ -1,4 +1,4 @@
-// tend as an init: the stages of SPEC.md around one event loop. Which phase
+// tend as an init: the stages of docs/behaviour.md around one event loop. Which phase
 // comes next, every timeout and the exit code are decided by InitSequence
 // (init_sequence.hpp, pure); Init owns the processes and carries out its
 // actions.

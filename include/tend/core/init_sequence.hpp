@@ -1,4 +1,4 @@
-// The stages of SPEC.md as a pure machine: events in, actions out, no system
+// The stages of docs/behaviour.md as a pure machine: events in, actions out, no system
 // call and no clock (the caller passes `now`), like ServiceMachine.
 //
 // Phases:

@@ -1,4 +1,4 @@
-// Restart backoff (SPEC): first restart after 100 ms, doubling up to 30 s;
+// Restart backoff (docs/service-directory.md): first restart after 100 ms, doubling up to 30 s;
 // back to 100 ms once the service stayed up 10 s. Pure; time comes in as the
 // uptime of the life that just ended.
 #pragma once

@@ -56,12 +56,11 @@ struct Credentials {
 };
 
 // Resolve `name`, `name:group`, `uid`, `uid:gid` (group may be a name or a
-// number). Rules (SPEC):
+// number). Rules (docs/service-directory.md, users and groups):
 //  - a name must exist in passwd; its gid is the passwd gid unless a group is given;
 //  - supplementary groups = exactly the /etc/group entries that list the
-//    user's passwd name as a member (the primary gid is not added; this is
-//    the SPEC's "its /etc/group memberships"); none for numeric ids without a
-//    passwd entry, and none when a name:group or uid:gid override is given
+//    user's passwd name as a member (the primary gid is not added); none for
+//    numeric ids without a passwd entry, and none when a name:group or uid:gid override is given
 //    for a numeric uid without passwd entry;
 //  - a bare number uses that uid's passwd gid when an entry exists, else the same number;
 //  - HOME/user_name come from the passwd entry of the target uid when there

@@ -1,13 +1,13 @@
 // Building a service's environment.
 //
-// Layers, later wins (SPEC "Decisions on the fine points"):
+// Layers, later wins (docs/service-directory.md):
 //  1. the container env (keep-env) or the listed subset (import-env); keep-env
 //     wins when both exist;
 //  2. PATH (only if layer 1 set none); HOME, USER, LOGNAME of the target user
 //     whenever the service has a `user` file; TEND_SERVICE always;
 //  3. env/, where an entry without value unsets.
 // With neither keep-env nor a `user` file, HOME/USER/LOGNAME still come from
-// tend's own user (SPEC: a cleared environment still holds them); values that
+// tend's own user (a cleared environment still holds them); values that
 // import-env brought in are kept, since they already belong to that user.
 // With keep-env and no `user` file the container's values stay as they are.
 // A target without passwd name gets no USER/LOGNAME (removed if layer 1 had

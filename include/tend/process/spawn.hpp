@@ -4,7 +4,7 @@
 // Everything is decided in the parent: argv, envp, numeric ids, group list,
 // limits and capability masks are laid out in plain arrays before the child
 // is forked, so the child makes only async-signal-safe system calls, in the
-// SPEC's order:
+// order below (the reasons: docs/security.md):
 //
 //   setsid/setpgid -> signals sent to tend's group before that discarded ->
 //   rlimits, umask, chdir -> capabilities prepared (bounding set, keep-caps)
@@ -166,7 +166,7 @@ StartReport read_start_report(int status_fd, const FailureContext& context);
 // missing or nothing more can be said. Reads files: call it only on failure.
 std::optional<std::pair<std::string, std::string>> explain_missing_interpreter(const std::string& executable);
 
-// Setup phase (SPEC, fine points): tend raises its own soft RLIMIT_NOFILE to
+// Setup phase (docs/behaviour.md): tend raises its own soft RLIMIT_NOFILE to
 // the hard limit, because every service's pipes cost tend fds; from then on
 // every child spawn() starts gets the original soft limit back before its
 // plan's own `limits` apply, so a service sees the limit the container gave.

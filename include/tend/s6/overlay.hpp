@@ -19,6 +19,8 @@
 //     ScriptStart Init keeps for a failed start's message);
 //   - the halt signal of the `halt` applet, and at the end the exit code the
 //     s6-overlay exit-code files give.
+// `tend check` (core/check.cpp) asks through this header too: the s6-rc
+// tree's findings instead of its log lines, and each script's start problem.
 #pragma once
 
 #include <sys/signalfd.h>
@@ -106,6 +108,18 @@ public:
     // Met when each service it waits for is ready, or will never be.
     bool waits_met(const S6rcOneshot& oneshot, const std::vector<ServiceView>& services,
                    const std::filesystem::path& services_dir) const;
+
+    // ---- tend check -----------------------------------------------------------
+
+    // The s6-rc tree as start reads it (s6 trees only), reported instead of
+    // logged: its errors, and each oneshot `up`/`down` that would not start
+    // (script_start_problem, with `envp` and `default_path`), are problems;
+    // its warnings are warnings. longrun_dirs() answers from it afterwards.
+    struct Findings {
+        std::vector<std::string> problems;  // each "FILE: what is wrong"
+        std::vector<std::string> warnings;
+    };
+    Findings check_s6rc(const std::vector<std::string>& envp, const std::string& default_path);
 
     // ---- S6_STAGE2_HOOK -----------------------------------------------------
 

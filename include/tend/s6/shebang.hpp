@@ -4,8 +4,8 @@
 // s6-overlay scripts start with `#!/usr/bin/with-contenv sh` (v2),
 // `#!/command/with-contenv bash` (v3) or `#!/usr/bin/execlineb -S0`. Images
 // that switch to tend may have none of these programs, so tend recognises the
-// forms itself when it starts run, finish and cont-init files (SPEC,
-// "s6-overlay compatibility"). Everything here is pure: no file access.
+// forms itself when it starts run, finish and cont-init files
+// (docs/s6-overlay.md). Everything here is pure: no file access.
 #pragma once
 
 #include <optional>

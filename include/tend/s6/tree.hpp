@@ -10,10 +10,12 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "tend/config/options.hpp"
+#include "tend/s6/variables.hpp"
 
 namespace tend::s6 {
 
@@ -27,13 +29,40 @@ struct S6TreeDetection {
 S6TreeDetection detect_s6_tree(const config::Options& options, const config::EnvironmentVariables& variables,
                                const std::filesystem::path& root = "/");
 
-// The whole s6-overlay step of option parsing: detect the tree; when it is
-// one, map S6_* (variables.hpp) and parse again so flags and TEND_* win.
-// Returns the lines to log once logging is set up (debug notes, warnings).
-struct S6Messages {
-    std::vector<std::string> debug;
-    std::vector<std::string> warnings;
+// S6_* as a layer of the one option parse (config::OptionLayer). The parse
+// asks it once, after the command line and TEND_* are read: it detects the
+// tree in the dirs they give (so a tree found only by its shebangs counts);
+// on an s6 tree its values are the S6_* variables mapped (variables.hpp),
+// s6-overlay's defaults included (on-init-failure continue), beneath TEND_*
+// and the flags; complete() sets Options' s6 fields and puts S6_CMD_ARG0
+// before the CMD. Nothing is read before the parse asks: `tend ctl` and
+// `tend health` never read the environment for it.
+class S6OptionLayer final : public config::OptionLayer {
+public:
+    // `envp`: where the S6_* and TEND_* variables are read, when asked.
+    // `root` prefixes /etc/s6-overlay and /etc/fix-attrs.d (tests).
+    explicit S6OptionLayer(char** envp, std::filesystem::path root = "/");
+    // Tests: the S6_* and TEND_* variables themselves.
+    explicit S6OptionLayer(config::EnvironmentVariables variables, std::filesystem::path root = "/");
+
+    std::vector<Value> values(const config::Options& so_far) override;
+    void complete(config::Options& options) override;
+
+    // The lines to log once logging is set up (debug notes, warnings); empty
+    // when no tree was detected.
+    struct Messages {
+        std::vector<std::string> debug;
+        std::vector<std::string> warnings;
+    };
+    const Messages& messages() const { return messages_; }
+
+private:
+    char** envp_ = nullptr;
+    std::optional<config::EnvironmentVariables> variables_;
+    std::filesystem::path root_;
+    S6TreeDetection detection_;
+    S6Mapping mapping_;
+    Messages messages_;
 };
-S6Messages apply_s6_overlay(config::ParsedCommandLine& parsed, int argc, char** argv, char** envp);
 
 }  // namespace tend::s6

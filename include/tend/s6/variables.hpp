@@ -1,12 +1,15 @@
 // s6-overlay's S6_* variables, mapped to tend's options when an s6 tree is
-// detected (SPEC "s6-overlay compatibility", Variables).
+// detected (docs/s6-overlay.md, "S6_* variables").
 //
-// A pure step before the TEND_* twins are read: each S6_* variable becomes
-// the TEND_* variable it means, unless that twin is already set, so the
-// precedence is flags > TEND_* > S6_* > defaults. Values s6-overlay would
-// not accept either (not a number) are warned about and ignored.
+// A pure step, the values of s6's option layer (tree.hpp): each S6_*
+// variable becomes the TEND_* variable it means, which the one option parse
+// applies beneath the TEND_* variables and the flags, so the precedence is
+// flags > TEND_* > S6_* > defaults (a twin already set is noted for debug).
+// Values s6-overlay would not accept either (not a number) are warned about
+// and ignored.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -16,6 +19,7 @@ namespace tend::s6 {
 
 struct S6Mapping {
     config::EnvironmentVariables tend_variables;  // TEND_* to add (none of them was set)
+    std::map<std::string, std::string> sources;    // for each of those, "S6_NAME=value" it came from
     bool keep_env = false;                // S6_KEEP_ENV: every service keep-env
     bool sync_disks = false;              // S6_SYNC_DISKS: sync() before exit
     std::vector<std::string> cmd_arg0;    // S6_CMD_ARG0 split on blanks
