@@ -2,7 +2,9 @@
 #include "tend/core/service_set.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <optional>
+#include <queue>
 #include <unordered_map>
 
 namespace tend::core {
@@ -69,14 +71,42 @@ ServiceSet ServiceSet::resolve(std::span<const Service> services, std::vector<st
         }
     });
 
-    // A refused dependency refuses its dependants, transitively.
-    std::vector<bool> refused(n);
-    for (std::size_t i = 0; i < n; ++i) refused[i] = !refusals[i].empty();
-    const std::vector<bool> behind_refused = set.graph_.with_dependants(refused);
+    // A refused dependency refuses its dependants, transitively, naming the
+    // dependency found refused first by the passes tend has always made:
+    // over the services by index, each checking its dependencies in the
+    // file's order, again until nothing changes. The passes themselves
+    // would be quadratic (a chain listed backwards takes one per service),
+    // so when each service would be reached is computed instead, earliest
+    // first: (pass, index) grows along every dependant, so a heap visits
+    // each service once, as Dijkstra's shortest paths do.
+    constexpr std::size_t kNever = static_cast<std::size_t>(-1);
+    std::vector<std::size_t> pass(n, kNever);  // 0: refused before the passes
+    using Reached = std::pair<std::size_t, std::size_t>;  // (pass, index)
+    std::priority_queue<Reached, std::vector<Reached>, std::greater<>> heap;
+    for (std::size_t i = 0; i < n; ++i)
+        if (!refusals[i].empty()) pass[i] = 0;
+    // The pass in which `service` finds `dep` refused: the first pass for
+    // one refused before them; the same pass for one refused earlier in it.
+    auto seen_in = [&](std::size_t dep, std::size_t service) {
+        return pass[dep] == 0 ? 1 : dep < service ? pass[dep] : pass[dep] + 1;
+    };
+    for (std::size_t i = 0; i < n; ++i)
+        if (pass[i] == 0) heap.emplace(0, i);
+    while (!heap.empty()) {
+        const auto [reached, dep] = heap.top();
+        heap.pop();
+        if (reached != pass[dep]) continue;  // reached earlier already
+        for (std::size_t dependant : set.graph_.dependants(dep)) {
+            const std::size_t in = seen_in(dep, dependant);
+            if (in >= pass[dependant]) continue;
+            pass[dependant] = in;
+            heap.emplace(in, dependant);
+        }
+    }
     for (std::size_t i = 0; i < n; ++i) {
-        if (refused[i] || !behind_refused[i]) continue;
+        if (pass[i] == 0 || pass[i] == kNever) continue;
         for (std::size_t dep : set.graph_.dependencies(i)) {
-            if (!behind_refused[dep]) continue;
+            if (pass[dep] == kNever || seen_in(dep, i) > pass[i]) continue;
             refusals[i] = depends_file(services[i].dir) + ": dependency '" + std::string(services[dep].name) +
                           "' is refused";
             break;

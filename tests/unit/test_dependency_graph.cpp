@@ -211,6 +211,20 @@ TEST(ServiceSetDependencies, RefusalsNameTheDependsFileAndWhatIsWrong) {
     EXPECT_TRUE(set.dependencies(6).empty());
 }
 
+// Behind two refused dependencies, the one the passes over the services
+// (by index, each service's dependencies in the file's order) find first.
+TEST(ServiceSetDependencies, TheRefusedDependencyNamedIsTheOneFoundFirst) {
+    Services s;
+    s.add("app", {"cache", "db"});  // cache is refused after app, in the same pass
+    s.add("db", {"nowhere"});
+    s.add("cache", {"db"});
+    s.add("web", {"cache", "db"});  // after cache: both are refused when web is checked
+    s.resolve();
+    EXPECT_EQ(s.refusals[0], "/s/app/depends: dependency 'db' is refused");
+    EXPECT_EQ(s.refusals[2], "/s/cache/depends: dependency 'db' is refused");
+    EXPECT_EQ(s.refusals[3], "/s/web/depends: dependency 'cache' is refused");
+}
+
 TEST(ServiceSetDependencies, ADownFileHoldsDownEveryServiceWaitingForIt) {
     Services s;
     s.add("db", {}, true);

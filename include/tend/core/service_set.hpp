@@ -5,9 +5,8 @@
 // The Supervisor keeps one and asks it; nothing in it changes after load.
 // Resolving is bounded however the services depend on each other: one
 // iterative walk of the graph finds the cycles, and the refusals and `down`
-// files reach the dependants breadth-first, each service and edge once, so
-// a chain of 100,000 services neither grows tend's stack nor takes
-// quadratic time.
+// files reach the dependants each service and edge once, so a chain of
+// 100,000 services neither grows tend's stack nor takes quadratic time.
 //
 // Refusals, each naming the service's `depends` file:
 //   no service named 'x'       a name in `depends` that is no service
@@ -17,8 +16,9 @@
 //                              reaches it; a long cycle is shortened in
 //                              the middle ("... (N more) ...")
 //   dependency 'x' is refused  waits, directly or through others, for a
-//                              refused service: x is the first of its own
-//                              dependencies, in the file's order, that is
+//                              refused service: x is the dependency found
+//                              refused first by passes over the services
+//                              by index (the file's order within one)
 // Start order: start_all starts services by index (the services dir's
 // order); one whose dependencies are not ready waits for them.
 #pragma once
