@@ -122,7 +122,7 @@ CheckReport check_tree(const config::Options& options, char** envp) {
         std::vector<std::string> scripts{record.config->run};
         if (record.config->finish) scripts.push_back(*record.config->finish);
         for (const auto& script : scripts) {
-            const std::vector<std::string>& service_env = record.envp ? *record.envp : env_strings;
+            const std::vector<std::string>& service_env = record.resolved.envp ? *record.resolved.envp : env_strings;
             if (auto problem = s6::script_start_problem(script, s6::ScriptRole::Service, service_env, options.default_path))
                 report.problems.push_back(script + ": " + *problem);
         }

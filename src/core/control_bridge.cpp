@@ -135,15 +135,15 @@ std::vector<control::ServiceStatus> ControlBridge::services() const {
             list.push_back(std::move(s));
             continue;
         }
-        if (record.confinement)
-            s.confinement = control::ConfinementView{record.confinement->abi, record.confinement->rules,
-                                                     record.confinement->unenforced};
+        if (record.resolved.confinement)
+            s.confinement = control::ConfinementView{record.resolved.confinement->abi, record.resolved.confinement->rules,
+                                                     record.resolved.confinement->unenforced};
         const ServiceMachine& machine = *record.machine;
         s.state = to_string(machine.state());
         s.held_down = supervisor_.held_down(record);
         s.ready = machine.ready();
         if (machine.state() == ServiceState::Running || machine.state() == ServiceState::Stopping) {
-            s.pid = record.pid;
+            s.pid = record.life.pid;
             s.uptime = std::chrono::floor<Duration>(now - machine.started_at());
         }
         s.restarts = machine.starts() > 0 ? machine.starts() - 1 : 0;

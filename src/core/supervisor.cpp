@@ -2,10 +2,7 @@
 
 #include <signal.h>
 #include <linux/capability.h>
-#include <fcntl.h>
 #include <malloc.h>
-#include <sys/epoll.h>
-#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -17,13 +14,12 @@
 #include "tend/s6/script_plan.hpp"
 #include "tend/log/logger.hpp"
 #include "tend/process/capabilities.hpp"
-#include "tend/process/owned_pipe.hpp"
 
 namespace tend::core {
 namespace {
 
 const process::IdentityChange* owner(const ServiceRecord& record) {
-    return record.identity ? &*record.identity : nullptr;
+    return record.resolved.identity ? &*record.resolved.identity : nullptr;
 }
 
 }  // namespace
@@ -120,6 +116,14 @@ void Supervisor::load(const std::filesystem::path& services_dir, const std::vect
     }
     link_loggers(pipes);
     load_crontab();
+    // Each configured service's I/O, at a fixed address for the event loop's
+    // callbacks; made now that every record has its index.
+    for (std::size_t index = 0; index < services_.size(); ++index) {
+        ServiceRecord& record = services_[index];
+        if (record.machine)
+            record.io = std::make_unique<ServiceIo>(loop_, context_.router, record.name, pipe_owner(record),
+                                                    [this, index] { dispatch(services_[index], {EventKind::Ready}); });
+    }
     resolve_dependencies();
     compute_held_down();
     for (auto& record : services_) {
@@ -152,23 +156,23 @@ void Supervisor::prepare(ServiceRecord& record) {
         else
             log::debug("service {}: {}", record.name, plan->note->text);
     }
-    record.credentials = std::move(plan->credentials);
-    record.identity = std::move(plan->identity);
-    record.capabilities = plan->capabilities;
+    record.resolved.credentials = std::move(plan->credentials);
+    record.resolved.identity = std::move(plan->identity);
+    record.resolved.capabilities = plan->capabilities;
 
     prepare_confinement(record);
     if (record.refused()) return;
 
-    process::EnvironmentInputs inputs{context_.container_env, options.default_path, &record.credentials};
-    record.envp = shared_environment(process::build_service_environment(cfg, inputs).to_strings());
+    process::EnvironmentInputs inputs{context_.container_env, options.default_path, &record.resolved.credentials};
+    record.resolved.envp = shared_environment(process::build_service_environment(cfg, inputs).to_strings());
 
     // run and finish are read here, once; a FIFO or device is refused.
     std::string path = options.default_path;
-    for (const auto& entry : *record.envp)
+    for (const auto& entry : *record.resolved.envp)
         if (entry.starts_with("PATH=")) path = entry.substr(5);
-    record.run_start = s6::decide_script_start(cfg.run, s6::ScriptRole::Service, path);
-    if (cfg.finish) record.finish_start = s6::decide_script_start(*cfg.finish, s6::ScriptRole::Service, path);
-    for (const s6::ScriptStart* start : {&record.run_start, record.finish_start ? &*record.finish_start : nullptr}) {
+    record.resolved.run_start = s6::decide_script_start(cfg.run, s6::ScriptRole::Service, path);
+    if (cfg.finish) record.resolved.finish_start = s6::decide_script_start(*cfg.finish, s6::ScriptRole::Service, path);
+    for (const s6::ScriptStart* start : {&record.resolved.run_start, record.resolved.finish_start ? &*record.resolved.finish_start : nullptr}) {
         if (start == nullptr) continue;
         for (const auto& warning : start->warnings) log::warn("service {}: {}", record.name, warning);
         if (start->how == s6::ScriptStart::How::Refused) {
@@ -217,7 +221,7 @@ void Supervisor::prepare_confinement(ServiceRecord& record) {
         log::debug("service {}: confined by {} ({}), Landlock ABI {}", record.name, paths_file, built->rules,
                    built->abi);
     }
-    record.confinement = std::move(*built);
+    record.resolved.confinement = std::move(*built);
 }
 
 std::string Supervisor::spawn_failure_text(const ServiceRecord& record, const s6::ScriptStart& start,
@@ -226,7 +230,7 @@ std::string Supervisor::spawn_failure_text(const ServiceRecord& record, const s6
     std::string text = s6::describe_spawn_failure(start, failure, name_script);
     // Landlock answers EACCES for an exec it denies: the usual first mistake
     // in a paths file is a run file, or its #! interpreter, without an exec rule.
-    if (record.confinement && record.confinement->ruleset && failure.stage == process::SpawnStage::Exec &&
+    if (record.resolved.confinement && record.resolved.confinement->ruleset && failure.stage == process::SpawnStage::Exec &&
         failure.error == EACCES)
         text += " (" + (std::filesystem::path(record.config->dir) / "paths").string() + " confines it: is " + script +
                 ", and its #! interpreter, under an exec rule?)";
@@ -411,12 +415,18 @@ bool Supervisor::handle_event(ServiceRecord& record, const Event& event) {
     for (const auto& action : actions) execute(record, action);
     const ServiceState after = record.machine->state();
     if (before != after) log::debug("service {}: {} -> {}", record.name, to_string(before), to_string(after));
-    if (after == ServiceState::Down && before != ServiceState::Down) record.pgid = 0;
+    if (after == ServiceState::Down && before != ServiceState::Down) record.life.pgid = 0;
     // A probe runs only while the service is starting: once it is ready, or
     // no longer running, it makes no more attempts and no more wakeups.
-    if (record.probe && record.probe->active() && (after != ServiceState::Running || record.machine->ready()))
-        record.probe->stop();
-    if (event.kind == EventKind::Spawned && record.config->ready_when) start_probe(record, record.spawned_at);
+    if (after != ServiceState::Running || record.machine->ready()) record.io->stop_probe();
+    // `ready-when`: probed from the spawn on, as this life's own (a socket or
+    // file of the previous life never counts).
+    if (event.kind == EventKind::Spawned && record.config->ready_when && record.machine->state() == ServiceState::Running &&
+        !record.machine->ready()) {
+        std::optional<ProbeIdentity> identity;
+        if (record.resolved.identity) identity = ProbeIdentity{record.resolved.identity->uid, record.resolved.identity->gid};
+        record.io->start_probe(*record.config->ready_when, identity, clock_.now(), record.life.spawned_at);
+    }
     if (event.kind == EventKind::SpawnFailed && scheduled(record)) jobs_->run_failed(record_index(record));
     const bool changed = before != after || was_ready != record.machine->ready();
     if (after == ServiceState::Down && before != ServiceState::Down && scheduled(record))
@@ -459,18 +469,18 @@ void Supervisor::execute(ServiceRecord& record, const Action& action) {
             spawn_main(record);
             break;
         case ActionKind::SignalGroup:
-            ops_.signal_group(record.pgid, action.signal, owner(record));
+            ops_.signal_group(record.life.pgid, action.signal, owner(record));
             break;
         case ActionKind::KillGroup:
             log::warn("service {}: still running after timeout-kill, sending SIGKILL", record.name);
-            ops_.signal_group(record.pgid, SIGKILL, owner(record));
+            ops_.signal_group(record.life.pgid, SIGKILL, owner(record));
             break;
         case ActionKind::RunFinish:
             spawn_finish(record, action.exit);
             break;
         case ActionKind::KillFinish:
             log::warn("service {}: finish still running after timeout-finish, sending SIGKILL", record.name);
-            if (record.finish_pid > 0) ops_.signal_group(record.finish_pid, SIGKILL, owner(record));
+            if (record.life.finish_pid > 0) ops_.signal_group(record.life.finish_pid, SIGKILL, owner(record));
             break;
     }
 }
@@ -484,53 +494,24 @@ std::optional<std::vector<std::string>> Supervisor::container_envp(const Service
     config::ServiceConfig keep = *record.config;
     keep.keep_env = true;
     return process::build_service_environment(keep, {context_.container_env, context_.options->default_path,
-                                                     &record.credentials})
+                                                     &record.resolved.credentials})
         .to_strings();
 }
 
 process::SpawnPlan Supervisor::base_plan(const ServiceRecord& record) const {
     const config::ServiceConfig& cfg = *record.config;
     process::SpawnPlan plan;
-    if (record.envp) plan.envp = *record.envp;
+    if (record.resolved.envp) plan.envp = *record.resolved.envp;
     plan.group = process::GroupMode::NewSession;
     plan.limits = cfg.limits;
     plan.umask = cfg.umask;
     plan.workdir = cfg.workdir;
-    plan.identity = record.identity;
-    plan.capabilities = record.capabilities;
+    plan.identity = record.resolved.identity;
+    plan.capabilities = record.resolved.capabilities;
     plan.no_new_privs = !cfg.allow_new_privs;
-    if (record.confinement && record.confinement->ruleset) plan.landlock_ruleset_fd = record.confinement->ruleset.get();
+    if (record.resolved.confinement && record.resolved.confinement->ruleset) plan.landlock_ruleset_fd = record.resolved.confinement->ruleset.get();
     plan.stdin_null = true;  // tend's stdin (a terminal) is the CMD's, never a service's
     return plan;
-}
-
-// A stdout and a stderr pipe per service, made once and owned by the
-// service's user (created under its fsuid/fsgid), so it can reopen
-// /dev/stdout and /proc/self/fd/2. False when they cannot be made.
-bool Supervisor::attach_output(ServiceRecord& record, process::SpawnPlan& plan) {
-    if (!context_.router) return true;  // --inherit-output: tend's own fds
-    if (!record.output_writer) {
-        const uid_t uid = record.identity ? record.identity->uid : ::geteuid();
-        const gid_t gid = record.identity ? record.identity->gid : ::getegid();
-        sys::UniqueFd read_ends[2];
-        for (int stream = 0; stream < 2; ++stream) {
-            auto pipe = process::make_owned_pipe(uid, gid);
-            if (!pipe) {
-                log::error("service {}: cannot create its {} pipe: {}", record.name,
-                           stream == 0 ? "stdout" : "stderr", pipe.error());
-                record.output_write[0].reset();
-                return false;
-            }
-            read_ends[stream] = std::move(pipe->read);
-            record.output_write[stream] = std::move(pipe->write);
-        }
-        record.output_writer = context_.router->add_writer(record.name);
-        context_.router->add_source(*record.output_writer, std::move(read_ends[0]), log::Stream::Out);
-        context_.router->add_source(*record.output_writer, std::move(read_ends[1]), log::Stream::Err);
-    }
-    plan.stdout_fd = record.output_write[0].get();
-    plan.stderr_fd = record.output_write[1].get();
-    return true;
 }
 
 void Supervisor::link_loggers(const std::vector<std::pair<std::string, std::string>>& pipes) {
@@ -572,56 +553,35 @@ void Supervisor::link_loggers(const std::vector<std::pair<std::string, std::stri
     }
 }
 
-// The pipe of a logger, owned by its (first) producer's user, so that the
-// producer can reopen /dev/stdout as its own output pipe lets it. Both ends
-// stay with tend for its whole life, above fd 2 (the child replaces 0..2).
-bool Supervisor::make_log_pipe(ServiceRecord& logger) {
-    const ServiceRecord& owner_record = logger.producers.empty() ? logger : services_[logger.producers.front()];
-    const uid_t uid = owner_record.identity ? owner_record.identity->uid : ::geteuid();
-    const gid_t gid = owner_record.identity ? owner_record.identity->gid : ::getegid();
-    auto pipe = process::make_owned_pipe(uid, gid);
-    if (!pipe) {
-        log::error("service {}: cannot create the pipe it reads its producer's output from: {}", logger.name,
-                   pipe.error());
-        return false;
-    }
-    // The read end also keeps off the logger's notification-fd number (s6-log
-    // -d3 with notification-fd 3), which the child fills before its stdin.
-    const int taken = logger.config && logger.config->notification_fd ? *logger.config->notification_fd : -1;
-    for (sys::UniqueFd* end : {&pipe->read, &pipe->write}) {
-        if (end->get() >= 3 && !(end == &pipe->read && end->get() == taken)) continue;
-        const int moved = ::fcntl(end->get(), F_DUPFD_CLOEXEC, taken >= 3 ? taken + 1 : 3);
-        if (moved < 0) {
-            log::error("service {}: cannot move its log pipe above fd 2: {}", logger.name, std::strerror(errno));
-            return false;
-        }
-        *end = sys::UniqueFd(moved);
-    }
-    logger.log_pipe_read = std::move(pipe->read);
-    logger.log_pipe_write = std::move(pipe->write);
-    return true;
+ServiceIo::Owner Supervisor::pipe_owner(const ServiceRecord& record) {
+    const auto& identity = record.resolved.identity;
+    return {identity ? identity->uid : ::geteuid(), identity ? identity->gid : ::getegid()};
 }
 
-bool Supervisor::attach_log_pipe(ServiceRecord& record, process::SpawnPlan& plan, bool with_stdin) {
+// The logger's pipe is owned by its first producer's user, so that the
+// producer can reopen /dev/stdout as its own output pipe lets it.
+bool Supervisor::attach_pipes(ServiceRecord& record, process::SpawnPlan& plan, bool with_stdin) {
+    bool attached = record.io->attach_output(plan);
+    auto log_pipe_owner = [&](const ServiceRecord& logger) {
+        return pipe_owner(logger.producers.empty() ? logger : services_[logger.producers.front()]);
+    };
+    auto notification_fd = [](const ServiceRecord& logger) {
+        return logger.config ? logger.config->notification_fd : std::nullopt;
+    };
     if (record.logger) {
         ServiceRecord& logger = services_[*record.logger];
-        if (!logger.log_pipe_write && !make_log_pipe(logger)) return false;
-        plan.stdout_fd = logger.log_pipe_write.get();
+        attached = logger.io->attach_log_stdout(plan, log_pipe_owner(logger), notification_fd(logger)) && attached;
     }
-    if (with_stdin && !record.producers.empty()) {
-        if (!record.log_pipe_read && !make_log_pipe(record)) return false;
-        plan.stdin_fd = record.log_pipe_read.get();
-    }
-    return true;
+    if (with_stdin && !record.producers.empty())
+        attached = record.io->attach_log_stdin(plan, log_pipe_owner(record), notification_fd(record)) && attached;
+    return attached;
 }
 
 std::vector<std::pair<std::string, std::size_t>> Supervisor::unread_log_pipes() const {
     std::vector<std::pair<std::string, std::size_t>> unread;
-    for (const auto& record : services_) {
-        int bytes = 0;
-        if (record.log_pipe_read && ::ioctl(record.log_pipe_read.get(), FIONREAD, &bytes) == 0 && bytes > 0)
-            unread.emplace_back(record.name, static_cast<std::size_t>(bytes));
-    }
+    for (const auto& record : services_)
+        if (std::size_t bytes = record.io ? record.io->unread_log_bytes() : 0; bytes > 0)
+            unread.emplace_back(record.name, bytes);
     return unread;
 }
 
@@ -633,7 +593,7 @@ void Supervisor::spawn_main(ServiceRecord& record) {
         plan.executable = cfg.command.front();
         plan.argv = cfg.command;
     } else {
-        auto applied = s6::apply_script_start(record.run_start, plan, {}, container_envp(record, record.run_start),
+        auto applied = s6::apply_script_start(record.resolved.run_start, plan, {}, container_envp(record, record.resolved.run_start),
                                                   context_.options->default_path);
         if (!applied || !*applied) {
             log::error("service {}: {}", record.name, applied ? cfg.run + ": does nothing (no command)" : applied.error());
@@ -644,137 +604,72 @@ void Supervisor::spawn_main(ServiceRecord& record) {
     }
 
     std::vector<sys::UniqueFd> child_ends;  // closed in the parent after spawn
-    if (!attach_output(record, plan) || !attach_log_pipe(record, plan, true)) {
+    if (!attach_pipes(record, plan, true)) {
         dispatch(record, {EventKind::SpawnFailed});
         if (record.primary) primary_exited(126, "primary service " + record.name + " cannot get its output pipes");
         return;
     }
-    sys::UniqueFd notification_read;
     if (cfg.notification_fd) {
-        auto pipe = sys::make_pipe();
-        if (!pipe) {
-            log::error("service {}: cannot create notification pipe: {}", record.name, std::strerror(pipe.error()));
+        sys::UniqueFd write_end = record.io->open_notification(plan, *cfg.notification_fd);
+        if (!write_end) {
             dispatch(record, {EventKind::SpawnFailed});
             return;
         }
-        sys::set_nonblocking(pipe->read.get());
-        plan.notification_fd_number = *cfg.notification_fd;
-        plan.notification_fd = pipe->write.get();
-        notification_read = std::move(pipe->read);
-        child_ends.push_back(std::move(pipe->write));
+        child_ends.push_back(std::move(write_end));
     }
 
     auto pid = ops_.spawn(plan);
     child_ends.clear();
     if (!pid) {
-        log::error("service {}: {}", record.name, spawn_failure_text(record, record.run_start, cfg.run, pid.error()));
+        log::error("service {}: {}", record.name, spawn_failure_text(record, record.resolved.run_start, cfg.run, pid.error()));
+        record.io->close_notification();
         dispatch(record, {EventKind::SpawnFailed});
         if (record.primary)
             primary_exited(pid.error().shell_code(),
                             "primary service " + record.name + " cannot start");
         return;
     }
-    record.pid = *pid;
-    record.pgid = *pid;
+    record.life.pid = *pid;
+    record.life.pgid = *pid;
     log::info("service {}: started (pid {})", record.name, *pid);
-    if (notification_read) watch_notification(record, std::move(notification_read));
-    record.spawned_at = spawned_at;  // a `ready-when` probe starts from here (handle_event)
+    record.io->watch_notification();
+    record.life.spawned_at = spawned_at;  // a `ready-when` probe starts from here (handle_event)
     dispatch(record, {EventKind::Spawned});
-}
-
-// `ready-when`: probed from now on, as this life's own: a socket or file of
-// the previous life never counts.
-void Supervisor::start_probe(ServiceRecord& record, timespec spawned_at) {
-    if (record.machine->state() != ServiceState::Running || record.machine->ready()) return;
-    if (!record.probe) {
-        std::optional<ProbeIdentity> identity;
-        if (record.identity) identity = ProbeIdentity{record.identity->uid, record.identity->gid};
-        const std::size_t index = static_cast<std::size_t>(&record - services_.data());
-        record.probe = std::make_unique<ReadinessProbe>(loop_, record.name, *record.config->ready_when, identity,
-                                                        [this, index] { on_probe_ready(index); });
-    }
-    record.probe->start(clock_.now(), spawned_at);
-}
-
-void Supervisor::on_probe_ready(std::size_t index) {
-    ServiceRecord& record = services_[index];
-    log::info("service {}: ready ({})", record.name, config::describe(record.probe->condition()));
-    dispatch(record, {EventKind::Ready});
-}
-
-void Supervisor::watch_notification(ServiceRecord& record, sys::UniqueFd read_end) {
-    if (record.notification) loop_.remove(record.notification.get());
-    record.notification = std::move(read_end);
-    record.notification_bytes = 0;
-    std::size_t index = static_cast<std::size_t>(&record - services_.data());
-    auto added = loop_.add(record.notification.get(), EPOLLIN, [this, index](std::uint32_t) { on_notification(index); });
-    if (!added) log::error("service {}: cannot watch notification-fd: {}", record.name, std::strerror(added.error()));
-}
-
-// s6 readiness: only a newline makes the service ready; EOF without one never does.
-// The work is bounded: a few reads per wakeup (the fd stays readable, so the
-// loop comes back after the other events), and after kNotificationLimit bytes
-// without a newline tend stops reading. The fd stays open until the service
-// exits, so a flooding writer blocks on the full pipe instead of dying of SIGPIPE.
-void Supervisor::on_notification(std::size_t index) {
-    ServiceRecord& record = services_[index];
-    char buffer[512];
-    for (int reads = 0; reads < kNotificationReadsPerWakeup; ++reads) {
-        ssize_t n = ::read(record.notification.get(), buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && errno == EAGAIN) return;
-        bool newline = n > 0 && std::memchr(buffer, '\n', static_cast<std::size_t>(n)) != nullptr;
-        if (n > 0 && !newline) {
-            record.notification_bytes += static_cast<std::size_t>(n);
-            if (record.notification_bytes < kNotificationLimit) continue;
-            log::warn("service {}: notification-fd: {} bytes without a newline; no longer read, so it cannot "
-                      "make the service ready",
-                      record.name, record.notification_bytes);
-            loop_.remove(record.notification.get());
-            return;
-        }
-        loop_.remove(record.notification.get());
-        record.notification.reset();
-        if (newline) {
-            log::info("service {}: ready", record.name);
-            dispatch(record, {EventKind::Ready});
-        }
-        return;
-    }
 }
 
 void Supervisor::spawn_finish(ServiceRecord& record, const ExitInfo& exit) {
     process::SpawnPlan plan = base_plan(record);
-    auto applied = s6::apply_script_start(*record.finish_start, plan,
+    auto applied = s6::apply_script_start(*record.resolved.finish_start, plan,
                                               {std::to_string(exit.code), std::to_string(exit.signal)},
-                                              container_envp(record, *record.finish_start),
+                                              container_envp(record, *record.resolved.finish_start),
                                               context_.options->default_path);
     if (!applied || !*applied) {  // an execline finish of comments only: done at once
         if (!applied) log::error("service {}: finish: {}", record.name, applied.error());
         dispatch(record, {EventKind::FinishExited});
         return;
     }
-    attach_output(record, plan);  // without its pipes, finish writes to tend's own
-    attach_log_pipe(record, plan, false);  // a producer's finish writes to its logger, as under s6
+    // Without its pipes, finish writes to tend's own; a producer's finish
+    // writes to its logger, as under s6.
+    attach_pipes(record, plan, false);
     auto pid = ops_.spawn(plan);
     if (!pid) {
-        log::error("service {}: finish: {}", record.name, spawn_failure_text(record, *record.finish_start, *record.config->finish, pid.error(), false));
+        log::error("service {}: finish: {}", record.name, spawn_failure_text(record, *record.resolved.finish_start, *record.config->finish, pid.error(), false));
         dispatch(record, {EventKind::FinishExited});
         return;
     }
-    record.finish_pid = *pid;
+    record.life.finish_pid = *pid;
 }
 
 bool Supervisor::on_child_exit(pid_t pid, int wait_status, const std::optional<process::SpawnFailure>& failure) {
     for (auto& record : services_) {
         if (!record.machine) continue;
-        if (record.pid == pid) {
-            record.pid = 0;
+        if (record.life.pid == pid) {
+            record.life.pid = 0;
             // A run that could not start ends as a shell's would (126, or 127
             // when something was not found); s6-supervise's child exits so too,
             // and finish sees that code.
             if (failure) {
-                log::error("service {}: {}", record.name, spawn_failure_text(record, record.run_start, record.config->run, *failure));
+                log::error("service {}: {}", record.name, spawn_failure_text(record, record.resolved.run_start, record.config->run, *failure));
                 wait_status = failure->shell_code() << 8;
             }
             ExitInfo exit = exit_info(wait_status);
@@ -787,12 +682,9 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status, const std::optional<p
             } else if (!record.primary && !failure) {  // a failure was said above
                 log::info("service {}: {}", record.name, describe(exit));
             }
-            if (context_.router && record.output_writer) context_.router->writer_exited(*record.output_writer);
-            bool group_empty = !ops_.group_alive(record.pgid);
-            if (record.notification) {
-                loop_.remove(record.notification.get());
-                record.notification.reset();
-            }
+            record.io->writer_exited();
+            bool group_empty = !ops_.group_alive(record.life.pgid);
+            record.io->close_notification();
             dispatch(record, {EventKind::MainExited, wait_status, group_empty});
             if (record.primary) {
                 primary_exited(exit.shell_code(),
@@ -800,12 +692,12 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status, const std::optional<p
             }
             return true;
         }
-        if (record.finish_pid == pid) {
-            record.finish_pid = 0;
+        if (record.life.finish_pid == pid) {
+            record.life.finish_pid = 0;
             if (failure && record.config->finish)
                 log::error("service {}: finish: {}", record.name,
-                           spawn_failure_text(record, *record.finish_start, *record.config->finish, *failure, false));
-            if (context_.router && record.output_writer) context_.router->writer_exited(*record.output_writer);
+                           spawn_failure_text(record, *record.resolved.finish_start, *record.config->finish, *failure, false));
+            record.io->writer_exited();
             dispatch(record, {EventKind::FinishExited});
             return true;
         }
@@ -815,8 +707,8 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status, const std::optional<p
         ServiceRecord& record = services_[*service];
         if (failure)
             log::error("service {}: {}", record.name,
-                       spawn_failure_text(record, record.run_start, record.config->run, *failure));
-        if (context_.router && record.output_writer) context_.router->writer_exited(*record.output_writer);
+                       spawn_failure_text(record, record.resolved.run_start, record.config->run, *failure));
+        record.io->writer_exited();
         changed_ = true;  // all_down may be true now
         drain();
         return true;
@@ -826,7 +718,7 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status, const std::optional<p
 
 void Supervisor::after_reap() {
     for (auto& record : services_) {
-        if (record.machine && record.machine->state() == ServiceState::Draining && !ops_.group_alive(record.pgid))
+        if (record.machine && record.machine->state() == ServiceState::Draining && !ops_.group_alive(record.life.pgid))
             dispatch(record, {EventKind::GroupEmpty});
     }
 }
@@ -839,7 +731,7 @@ void Supervisor::on_timer() {
     }
     jobs_->on_timer();
     for (auto& record : services_) {
-        if (record.probe) record.probe->on_timer(now);
+        if (record.io) record.io->on_timer(now);
     }
 }
 
@@ -848,7 +740,7 @@ std::optional<TimePoint> Supervisor::next_deadline() const {
     for (const auto& record : services_) {
         if (!record.machine) continue;
         for (auto deadline : {record.machine->deadline(),
-                              record.probe ? record.probe->deadline() : std::optional<TimePoint>{}})
+                              record.io->probe_deadline()})
             if (deadline && (!earliest || *deadline < *earliest)) earliest = deadline;
     }
     if (auto tick = jobs_->next_deadline(); tick && (!earliest || *tick < *earliest)) earliest = tick;
@@ -904,7 +796,7 @@ bool Supervisor::has_primary() const {
 
 void Supervisor::signal_primaries(int signo) {
     for (auto& record : services_)
-        if (record.primary && record.pid > 0) ops_.signal_group(record.pgid, signo, owner(record));
+        if (record.primary && record.life.pid > 0) ops_.signal_group(record.life.pgid, signo, owner(record));
 }
 
 // A service that waits, directly or through others, for a `down` service is

@@ -50,7 +50,7 @@ admin::StartOutcome Supervisor::admin_start(const std::string& name) {
     const ServiceState state = record->machine->state();
     if (state == ServiceState::Running || state == ServiceState::Starting) {
         outcome.what = What::AlreadyRunning;
-        outcome.pid = record->pid;
+        outcome.pid = record->life.pid;
         return outcome;
     }
     if (state == ServiceState::Waiting) {
@@ -67,7 +67,7 @@ admin::StartOutcome Supervisor::admin_start(const std::string& name) {
     const ServiceState after = record->machine->state();
     if (after == ServiceState::Running) {
         outcome.what = What::Started;
-        outcome.pid = record->pid;
+        outcome.pid = record->life.pid;
     } else if (after == ServiceState::Waiting) {
         outcome.what = What::Waiting;
     } else if (record->machine->restart_pending()) {
@@ -122,7 +122,7 @@ admin::RestartOutcome Supervisor::admin_restart(const std::string& name) {
     outcome.what = What::Restarting;
     if (before == ServiceState::Down && after == ServiceState::Running) {
         outcome.what = What::WasDownStarted;
-        outcome.pid = record->pid;
+        outcome.pid = record->life.pid;
     } else if (before == ServiceState::Down && after == ServiceState::Waiting) {
         outcome.what = What::WasDownWaiting;
     }
@@ -169,7 +169,7 @@ admin::StartOutcome Supervisor::admin_run_now(ServiceRecord& record) {
         outcome.pid = jobs_->newest_overlapping_run(index);
     } else {
         outcome.what = What::RunStarted;
-        outcome.pid = record.pid;
+        outcome.pid = record.life.pid;
     }
     return outcome;
 }
@@ -181,7 +181,7 @@ admin::StopOutcome Supervisor::admin_disarm(ServiceRecord& record) {
     const bool was_running = !record.machine->idle();
     admin::StopOutcome outcome;
     outcome.what = admin::StopOutcome::What::Disarmed;
-    outcome.pid = record.pid;
+    outcome.pid = record.life.pid;
     record.admin_stopped = true;
     jobs_->scheduler().disarm(record.name);
     if (was_running)
@@ -211,14 +211,14 @@ admin::SignalOutcome Supervisor::admin_signal(const std::string& name, int signo
     ServiceRecord* record = find_service(name);
     if (!record) return refused<admin::SignalOutcome>(admin::Refusal::NoSuchService);
     if (record->refused()) return refused<admin::SignalOutcome>(admin::Outcome{admin::Refusal::Refused, record->refusal});
-    if (record->pgid <= 0 || !record->machine || record->machine->state() == ServiceState::Down)
+    if (record->life.pgid <= 0 || !record->machine || record->machine->state() == ServiceState::Down)
         return refused<admin::SignalOutcome>(admin::Refusal::NotRunning);
     log::info("service {}: sending {} to its process group {} (tend ctl signal)", name, config::signal_name(signo),
-              record->pgid);
-    ops_.signal_group(record->pgid, signo, record->identity ? &*record->identity : nullptr);
+              record->life.pgid);
+    ops_.signal_group(record->life.pgid, signo, record->resolved.identity ? &*record->resolved.identity : nullptr);
     admin::SignalOutcome outcome;
     outcome.signo = signo;
-    outcome.pgid = record->pgid;
+    outcome.pgid = record->life.pgid;
     return outcome;
 }
 

@@ -95,7 +95,7 @@ void Supervisor::arm_schedules() {
 JobHost::RunState Supervisor::run_state(std::size_t service) const {
     const ServiceRecord& record = services_[service];
     if (!record.machine) return {};
-    return {record.machine->idle(), record.machine->stop_requested(), record.pid};
+    return {record.machine->idle(), record.machine->stop_requested(), record.life.pid};
 }
 
 std::optional<std::string> Supervisor::unready_dependency(std::size_t service) const {
@@ -127,10 +127,10 @@ std::optional<pid_t> Supervisor::start_overlapping_run(std::size_t service) {
     process::SpawnPlan plan = base_plan(record);
     plan.executable = cfg.command.empty() ? cfg.run : cfg.command.front();
     plan.argv = cfg.command.empty() ? std::vector<std::string>{cfg.run} : cfg.command;
-    if (!attach_output(record, plan) || !attach_log_pipe(record, plan, true)) return std::nullopt;
+    if (!attach_pipes(record, plan, true)) return std::nullopt;
     auto pid = ops_.spawn(plan);
     if (!pid) {
-        log::error("service {}: {}", record.name, spawn_failure_text(record, record.run_start, cfg.run, pid.error()));
+        log::error("service {}: {}", record.name, spawn_failure_text(record, record.resolved.run_start, cfg.run, pid.error()));
         return std::nullopt;
     }
     log::info("service {}: started an overlapping run (pid {})", record.name, *pid);
@@ -139,7 +139,7 @@ std::optional<pid_t> Supervisor::start_overlapping_run(std::size_t service) {
 
 void Supervisor::signal_overlapping_run(std::size_t service, pid_t pgid, int signo) {
     const ServiceRecord& record = services_[service];
-    ops_.signal_group(pgid, signo, record.identity ? &*record.identity : nullptr);
+    ops_.signal_group(pgid, signo, record.resolved.identity ? &*record.resolved.identity : nullptr);
 }
 
 void Supervisor::readiness_changed() {

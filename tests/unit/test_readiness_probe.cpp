@@ -462,7 +462,7 @@ TEST_F(ProbedServiceTest, AfterARestartNotReadyUntilTheProbeSucceedsAgain) {
     ASSERT_TRUE(supervisor->on_child_exit(pid, 1 << 8));
     EXPECT_FALSE(record("php").machine->ready());
     EXPECT_EQ(record("php").machine->state(), core::ServiceState::Backoff);
-    EXPECT_FALSE(record("php").probe->active()) << "a probe outlived its service";
+    EXPECT_FALSE(record("php").io->probe()->active()) << "a probe outlived its service";
 
     wait_until_older_than_now(marker);
     fire_timer();  // the restart
@@ -481,7 +481,7 @@ TEST_F(ProbedServiceTest, AStopWhileStartingEndsTheProbe) {
     supervisor->start_all();
     fire_timer();
     supervisor->stop_all();
-    EXPECT_FALSE(record("php").probe->active());
+    EXPECT_FALSE(record("php").io->probe()->active());
     EXPECT_EQ(record("php").machine->state(), core::ServiceState::Stopping);
 }
 

@@ -29,14 +29,14 @@ TEST_F(SupervisorConfinement, EveryStartAndFinishGetsTheRulesetBuiltOnceAtLoad) 
     service("plain");
     auto& sup = load(with_abi(process::probe_landlock().abi));
     ASSERT_FALSE(record("web").refused()) << record("web").refusal;
-    ASSERT_TRUE(record("web").confinement);
-    const int fd = record("web").confinement->ruleset.get();
+    ASSERT_TRUE(record("web").resolved.confinement);
+    const int fd = record("web").resolved.confinement->ruleset.get();
     ASSERT_GE(fd, 0);
     // Files, TCP and ioctl: all of it from ABI 5 on.
     if (process::probe_landlock().abi >= 5) {
-        EXPECT_TRUE(record("web").confinement->enforced());
+        EXPECT_TRUE(record("web").resolved.confinement->enforced());
     }
-    EXPECT_FALSE(record("plain").confinement);
+    EXPECT_FALSE(record("plain").resolved.confinement);
 
     sup.start_all();
     EXPECT_EQ(ops.plans.at("web").landlock_ruleset_fd, fd);
@@ -50,10 +50,10 @@ TEST_F(SupervisorConfinement, AnOlderKernelEnforcesWhatItKnowsAndTheStatusSaysWh
     service("web", {{"paths", "exec /usr\ntcp-bind 8080\nscope signals\n"}});
     auto& sup = load(with_abi(3));
     ASSERT_FALSE(record("web").refused()) << record("web").refusal;
-    ASSERT_TRUE(record("web").confinement);
-    EXPECT_GE(record("web").confinement->ruleset.get(), 0) << "ABI 3 still confines files";
-    EXPECT_EQ(record("web").confinement->abi, 3);
-    EXPECT_EQ(record("web").confinement->unenforced,
+    ASSERT_TRUE(record("web").resolved.confinement);
+    EXPECT_GE(record("web").resolved.confinement->ruleset.get(), 0) << "ABI 3 still confines files";
+    EXPECT_EQ(record("web").resolved.confinement->abi, 3);
+    EXPECT_EQ(record("web").resolved.confinement->unenforced,
               (std::vector<std::string>{"TCP bind and connect (Landlock ABI 4, Linux 6.7)",
                                         "device ioctl (Landlock ABI 5, Linux 6.10)",
                                         "scope signals (Landlock ABI 6, Linux 6.12)"}));
@@ -73,8 +73,8 @@ TEST_F(SupervisorConfinement, WithoutLandlockTheServiceRunsUnconfined) {
     service("web", {{"paths", "exec /usr\n"}});
     auto& sup = load(with_abi(0, ENOSYS));
     ASSERT_FALSE(record("web").refused()) << record("web").refusal;
-    ASSERT_TRUE(record("web").confinement);
-    EXPECT_FALSE(record("web").confinement->ruleset.valid());
+    ASSERT_TRUE(record("web").resolved.confinement);
+    EXPECT_FALSE(record("web").resolved.confinement->ruleset.valid());
     sup.start_all();
     EXPECT_EQ(ops.plans.at("web").landlock_ruleset_fd, -1);
 }

@@ -49,8 +49,8 @@ TEST_F(SupervisorLoggers, ALogDirIsAServiceReadingTheProducersStdout) {
 
     sup.start_all();
     EXPECT_EQ(ops.spawned, (std::vector<std::string>{"log", "app"})) << "the logger starts first";
-    const int read_end = logger.log_pipe_read.get();
-    const int write_end = logger.log_pipe_write.get();
+    const int read_end = logger.io->log_pipe_read_end();
+    const int write_end = logger.io->log_pipe_write_end();
     EXPECT_TRUE(cloexec(read_end));
     EXPECT_TRUE(cloexec(write_end));
     EXPECT_EQ(ops.plans.at("log").stdin_fd, read_end);
@@ -67,7 +67,7 @@ TEST_F(SupervisorLoggers, ALogDirIsAServiceReadingTheProducersStdout) {
     EXPECT_EQ(ops.count("app"), 2u);
     EXPECT_EQ(ops.plans.at("log").stdin_fd, read_end);
     EXPECT_EQ(ops.plans.at("app").stdout_fd, write_end);
-    EXPECT_EQ(record("app-log").log_pipe_read.get(), read_end);
+    EXPECT_EQ(record("app-log").io->log_pipe_read_end(), read_end);
 }
 
 TEST_F(SupervisorLoggers, ThePipeCarriesWhatTheProducerWritesWhileNoLoggerRuns) {
@@ -79,7 +79,7 @@ TEST_F(SupervisorLoggers, ThePipeCarriesWhatTheProducerWritesWhileNoLoggerRuns) 
     exit_service("log", 0);  // the logger is down
     ASSERT_EQ(::write(ops.plans.at("app").stdout_fd, "kept\n", 5), 5);
     char buffer[16] = {};
-    ASSERT_EQ(::read(logger.log_pipe_read.get(), buffer, sizeof buffer), 5);
+    ASSERT_EQ(::read(logger.io->log_pipe_read_end(), buffer, sizeof buffer), 5);
     EXPECT_STREQ(buffer, "kept\n");
 }
 
@@ -123,8 +123,8 @@ TEST_F(SupervisorLoggers, AnS6RcProducerForLinksTheTwoLongruns) {
     supervisor->load(root / "services", {{rc / "svc", {"svc-log"}, "svc-log"}, {rc / "svc-log", {}}});
     supervisor->start_all();
     EXPECT_EQ(ops.spawned, (std::vector<std::string>{"svc-log", "svc"}));
-    EXPECT_EQ(ops.plans.at("svc").stdout_fd, record("svc-log").log_pipe_write.get());
-    EXPECT_EQ(ops.plans.at("svc-log").stdin_fd, record("svc-log").log_pipe_read.get());
+    EXPECT_EQ(ops.plans.at("svc").stdout_fd, record("svc-log").io->log_pipe_write_end());
+    EXPECT_EQ(ops.plans.at("svc-log").stdin_fd, record("svc-log").io->log_pipe_read_end());
 }
 
 }  // namespace

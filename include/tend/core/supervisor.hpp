@@ -11,14 +11,15 @@
 // Glossary (one name per idea; the code uses these and no others):
 //
 //   service record   ServiceRecord, one per service dir, for tend's whole
-//                    life. Its fields have four lifetimes, in this order:
-//                    the parsed config (read once at load); what load
-//                    resolves from it (credentials, identity, environment,
-//                    capability plan, confinement, how run/finish start);
-//                    run-time state (the machine, pid, pgid, finish pid),
-//                    valid for one life of the service; its I/O (readiness
-//                    pipe, probe, output pipes), made at the first start and
-//                    kept across restarts.
+//                    life. Its parts have four lifetimes, in this order:
+//                    what it is (the parsed config, read once at load, and
+//                    ResolvedService: credentials, identity, environment,
+//                    capability plan, confinement, how run/finish start,
+//                    resolved from it at load); its place among the others
+//                    (dependencies, loggers); its state (the machine, across
+//                    lives, and ServiceLife: pid, pgid, finish pid, valid for
+//                    one life); its I/O (ServiceIo: output pipes, log pipe,
+//                    notification pipe, probe), made at load and kept.
 //   refused          could not be configured (a file, an identity, a
 //                    dependency); never starts; `refusal` says why, and
 //                    `tend ctl status` shows it as refused, not as down.
@@ -70,6 +71,7 @@
 #include "tend/core/jobs.hpp"
 #include "tend/core/scheduler.hpp"
 #include "tend/core/readiness_probe.hpp"
+#include "tend/core/service_io.hpp"
 #include "tend/core/service_machine.hpp"
 #include "tend/log/output_router.hpp"
 #include "tend/process/credentials.hpp"
@@ -94,13 +96,9 @@ struct SupervisorContext {
     std::optional<process::LandlockSupport> landlock;
 };
 
-struct ServiceRecord {
-    std::string name;
-    std::string dir;  // a string, not a path: see config::ServiceConfig
-    std::optional<config::ServiceConfig> config;
-    std::string refusal;  // why it never starts (config error, dependency problem)
-
-    // Resolved in the parent at load time.
+// How every start of a service is made, resolved in the parent at load
+// from its config and never changed after: no start reads a file again.
+struct ResolvedService {
     process::Credentials credentials;
     std::optional<process::IdentityChange> identity;
     // Shared between services whose environment is the same (the usual
@@ -109,46 +107,50 @@ struct ServiceRecord {
     std::shared_ptr<const std::vector<std::string>> envp;
     process::CapabilityPlan capabilities;
     // `paths`: the Landlock ruleset every start, finish and scheduled run of
-    // the service is confined by, built at load (process/landlock.hpp).
+    // the service is confined by (process/landlock.hpp).
     std::optional<process::Confinement> confinement;
-    // How run and finish start, decided once from the files at load: no
-    // start reads them again (s6/script_plan.hpp).
+    // How run and finish start (s6/script_plan.hpp).
     s6::ScriptStart run_start;
     std::optional<s6::ScriptStart> finish_start;
+};
 
-    std::unique_ptr<ServiceMachine> machine;
-    std::vector<std::size_t> dependencies;  // indices
-    std::vector<std::size_t> dependants;
-    bool primary = false;
-    bool admin_stopped = false;  // `tend ctl stop`: stays down until `start`
-
+// The processes of one life, from its spawn to the end of its group.
+struct ServiceLife {
     pid_t pid = 0;         // main process while it runs
     pid_t pgid = 0;        // its process group, kept until the group is gone
     pid_t finish_pid = 0;  // finish script while it runs
-    sys::UniqueFd notification;  // read end of the readiness pipe
-    timespec spawned_at{};       // of the current life, for `ready-when file`
-    std::size_t notification_bytes = 0;  // read from it without a newline
-    std::unique_ptr<ReadinessProbe> probe;  // `ready-when`, made at the first start
+    timespec spawned_at{};  // file clock before the spawn, for `ready-when file`
+};
 
-    // The service's own stdout and stderr pipes, owned by its user: made at
-    // its first start and kept for tend's whole life, so restarts create no
-    // fds. tend keeps these write ends (given to every start and to finish);
-    // the router has the read ends.
-    sys::UniqueFd output_write[2];
-    std::optional<log::OutputRouter::WriterId> output_writer;
+// One per service, for tend's whole life; its parts in the order of their
+// lifetimes (see the glossary above).
+struct ServiceRecord {
+    // What the service is: read at load, never changed after.
+    std::string name;
+    std::string dir;  // a string, not a path: see config::ServiceConfig
+    std::optional<config::ServiceConfig> config;
+    std::string refusal;  // why it never starts (config error, dependency problem)
+    bool primary = false;
+    ResolvedService resolved;
 
+    // Its place among the others, fixed at load.
+    std::vector<std::size_t> dependencies;  // indices
+    std::vector<std::size_t> dependants;
     // Loggers (a v2 `log/` dir, an s6-rc pipeline): a producer's stdout is
-    // the pipe its logger reads as stdin. The pipe belongs to the logger's
-    // record, is made at the first start of either side and kept for tend's
-    // whole life with both ends held by tend (close-on-exec, placed on the
-    // child's fd 0 or 1 only between fork and exec), as s6-svscan holds it:
-    // a restart of either side loses nothing, and a producer never gets
-    // SIGPIPE while its logger restarts. The producer depends on its logger,
-    // so the logger starts first and is stopped after it (it drains).
-    std::optional<std::size_t> logger;  // index of the service reading our stdout
+    // the pipe its logger reads as stdin (ServiceIo's log pipe, held by the
+    // logger's record). The producer depends on its logger, so the logger
+    // starts first and is stopped after it (it drains).
+    std::optional<std::size_t> logger;   // index of the service reading our stdout
     std::vector<std::size_t> producers;  // services whose stdout we read
-    sys::UniqueFd log_pipe_read;
-    sys::UniqueFd log_pipe_write;
+
+    // Its state across lives.
+    std::unique_ptr<ServiceMachine> machine;
+    bool admin_stopped = false;  // `tend ctl stop`: stays down until `start`
+    ServiceLife life;  // the current life's processes
+
+    // Its fds with tend (output pipes, log pipe, readiness), made at load for
+    // every configured service, at a fixed address (service_io.hpp).
+    std::unique_ptr<ServiceIo> io;
 
     bool refused() const { return !refusal.empty(); }
 };
@@ -268,18 +270,15 @@ private:
     process::SpawnPlan base_plan(const ServiceRecord& record) const;
     std::optional<std::vector<std::string>> container_envp(const ServiceRecord& record,
                                                            const s6::ScriptStart& start) const;
-    bool attach_output(ServiceRecord& record, process::SpawnPlan& plan);
     // Loggers: v2 `NAME/log` dirs become services named NAME-log; links
     // each producer to its logger (see ServiceRecord::logger).
     void link_loggers(const std::vector<std::pair<std::string, std::string>>& pipes);
-    // The logger pipe on the plan's fd 0 (a logger) and fd 1 (a producer);
-    // false when it cannot be made (logged).
-    bool attach_log_pipe(ServiceRecord& record, process::SpawnPlan& plan, bool with_stdin);
-    bool make_log_pipe(ServiceRecord& logger);
-    void watch_notification(ServiceRecord& record, sys::UniqueFd read_end);
-    void on_notification(std::size_t index);
-    void start_probe(ServiceRecord& record, timespec spawned_at);
-    void on_probe_ready(std::size_t index);
+    // The service's output pipes on the plan's fd 1 and 2, then the logger
+    // pipe on its fd 0 (a logger, `with_stdin`) and fd 1 (a producer); false
+    // when one cannot be made (logged).
+    bool attach_pipes(ServiceRecord& record, process::SpawnPlan& plan, bool with_stdin);
+    // Who the service's pipes belong to: the user it runs as.
+    static ServiceIo::Owner pipe_owner(const ServiceRecord& record);
     bool dependencies_ready(const ServiceRecord& record) const;
     void compute_held_down();
     void start_waiting();
@@ -324,8 +323,6 @@ private:
     process::TendPrivileges tend_privileges_;  // what plan_identity weighs each service's files against
     std::optional<process::LandlockSupport> landlock_;  // asked at the first `paths`
     bool stopping_all_ = false;
-    static constexpr int kNotificationReadsPerWakeup = 8;             // of 512 bytes
-    static constexpr std::size_t kNotificationLimit = 64 * 1024;  // bytes without a newline
     static constexpr std::size_t kStartBatch = 16;  // spawns between two looks at the event loop
     static constexpr std::size_t kNothingToStart = static_cast<std::size_t>(-1);
     std::size_t next_to_start_ = kNothingToStart;  // start_all()'s next service
