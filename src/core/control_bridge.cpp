@@ -1,8 +1,125 @@
+// ControlBridge: the status rows and the answers of `tend ctl` (see
+// control_bridge.hpp). Every line a user reads about a service comes from
+// here; the Supervisor only says what it did (admin.hpp).
 #include "tend/core/control_bridge.hpp"
+
+#include <string_view>
 
 #include "tend/config/service_config.hpp"
 
 namespace tend::core {
+
+// ---- start, stop, restart, once, signal ------------------------------------
+
+namespace {
+
+using admin::Refusal;
+using admin::RunInProgress;
+
+control::ActionResult yes(std::string message) { return {true, std::move(message)}; }
+control::ActionResult no(std::string message) { return {false, std::move(message)}; }
+
+std::string pid_in_parentheses(pid_t pid) { return "(pid " + std::to_string(pid) + ")"; }
+
+// Why nothing was done. `as_primary`: what the command would do to the
+// primary service, after "NAME is the primary service: ".
+control::ActionResult refusal(const std::string& name, const admin::Outcome& outcome, std::string_view as_primary = {}) {
+    switch (outcome.refusal) {
+        case Refusal::NoSuchService: return no("no service named '" + name + "'");
+        case Refusal::Refused: return no(name + ": refused: " + outcome.refusal_reason);
+        case Refusal::NotLoaded: return no(name + ": not loaded");
+        case Refusal::ShuttingDown: return no(name + ": tend is shutting down");
+        case Refusal::Primary: return no(name + " is the primary service: " + std::string(as_primary));
+        case Refusal::Scheduled: return no(name + " is a scheduled service: use `tend ctl stop` to disarm it");
+        case Refusal::NotRunning: return no(name + ": not running");
+        case Refusal::None: break;
+    }
+    return no(name + ": not done");  // not reached: callers ask only for a refusal
+}
+
+}  // namespace
+
+control::ActionResult ControlBridge::answer(const std::string& name, const admin::StartOutcome& outcome,
+                                            const Scheduler& scheduler) {
+    using What = admin::StartOutcome::What;
+    if (outcome.refused()) return refusal(name, outcome);
+    const auto next = [&] { return describe_next_run(scheduler, outcome.next.service, outcome.next.at); };
+    switch (outcome.what) {
+        case What::AlreadyRunning:
+            return yes(name + ": already running" + (outcome.pid > 0 ? " " + pid_in_parentheses(outcome.pid) : ""));
+        case What::AlreadyWaiting: return yes(name + ": already waiting for its dependencies");
+        case What::AlreadyRestarting: return yes(name + ": already restarting (backoff)");
+        case What::Started: return yes(name + ": started " + pid_in_parentheses(outcome.pid));
+        case What::Waiting: return yes(name + ": waiting for its dependencies");
+        case What::StartsOnceStopped: return yes(name + ": starts again once it has stopped");
+        case What::InState: break;
+        case What::RunStarted: return yes(name + ": run started " + pid_in_parentheses(outcome.pid) + "; " + next());
+        case What::RunStartedBeside:
+            return yes(name + ": run started beside the one in progress " + pid_in_parentheses(outcome.pid) + "; " +
+                       next());
+        case What::RunReplacing: return yes(name + ": the run in progress is stopped, a new one starts once it is gone");
+        case What::RunNotStarted: return no(name + ": not run: " + outcome.not_run_reason + "; " + next());
+    }
+    return yes(name + ": " + to_string(outcome.state));
+}
+
+control::ActionResult ControlBridge::answer(const std::string& name, const admin::StopOutcome& outcome) {
+    using What = admin::StopOutcome::What;
+    if (outcome.refused()) return refusal(name, outcome, "use `tend ctl halt` to stop the container");
+    switch (outcome.what) {
+        case What::AlreadyDown: return yes(name + ": already down; stays down until `tend ctl start`");
+        case What::Disarmed: {
+            std::string message = name + ": disarmed, no runs until `tend ctl start` or `restart`";
+            if (outcome.run == RunInProgress::Stopped) message += "; its run was stopped";
+            if (outcome.run == RunInProgress::Stopping)
+                message += "; stopping its run in progress" +
+                           (outcome.pid > 0 ? " " + pid_in_parentheses(outcome.pid) : std::string());
+            return yes(std::move(message));
+        }
+        case What::Stopped:
+        case What::Stopping: break;
+    }
+    std::string message = name + (outcome.what == What::Stopped ? ": stopped" : ": stopping");
+    for (std::size_t i = 0; i < outcome.dependants_running.size(); ++i)
+        message += (i ? ", " : "; its dependants keep running: ") + outcome.dependants_running[i];
+    return yes(std::move(message));
+}
+
+control::ActionResult ControlBridge::answer(const std::string& name, const admin::RestartOutcome& outcome,
+                                            const Scheduler& scheduler) {
+    using What = admin::RestartOutcome::What;
+    if (outcome.refused()) return refusal(name, outcome, "its exit ends the container; use `tend ctl halt`");
+    switch (outcome.what) {
+        case What::Waiting: return yes(name + ": waiting for its dependencies");
+        case What::Starting: return yes(name + ": starting");
+        case What::WasDownStarted: return yes(name + ": was down, started " + pid_in_parentheses(outcome.pid));
+        case What::WasDownWaiting: return yes(name + ": was down, waiting for its dependencies");
+        case What::Restarting: break;
+        case What::Rearmed: {
+            std::string message =
+                name + ": re-armed, " + describe_next_run(scheduler, outcome.next.service, outcome.next.at);
+            if (outcome.run != RunInProgress::None)
+                message += std::string("; its run in progress ") +
+                           (outcome.run == RunInProgress::Stopped ? "was stopped" : "is stopping");
+            return yes(std::move(message));
+        }
+    }
+    return yes(name + ": restarting");
+}
+
+control::ActionResult ControlBridge::answer(const std::string& name, const admin::OnceOutcome& outcome) {
+    if (outcome.refused()) return refusal(name, outcome, "its exit ends the container already");
+    if (outcome.what == admin::OnceOutcome::What::Down) return yes(name + ": down; stays down until `tend ctl start`");
+    return yes(name + ": runs on, and stays down once it exits until `tend ctl start`");
+}
+
+control::ActionResult ControlBridge::answer(const std::string& name, const admin::SignalOutcome& outcome) {
+    if (outcome.refused()) return refusal(name, outcome);
+    return yes("sent " + config::signal_name(outcome.signo) + " to " + name + " (process group " +
+               std::to_string(outcome.pgid) + ")");
+}
+
+// ---- status ----------------------------------------------------------------
 
 std::vector<control::ServiceStatus> ControlBridge::services() const {
     std::vector<control::ServiceStatus> list;

@@ -69,9 +69,12 @@ void Jobs::on_clock_step() {
     scheduler_.clock_changed();
 }
 
+std::string describe_next_run(const Scheduler& scheduler, std::size_t service, std::optional<WallTime> at) {
+    return at ? "next run " + scheduler.format_local(service, *at) : std::string("no next run");
+}
+
 std::string Jobs::next_run_text(std::size_t service) const {
-    auto at = scheduler_.next_run(service);
-    return at ? "next run " + scheduler_.format_local(service, *at) : std::string("no next run");
+    return describe_next_run(scheduler_, service, scheduler_.next_run(service));
 }
 
 bool Jobs::replacing(std::size_t service) const {

@@ -14,6 +14,7 @@
 
 #include "fake_clock.hpp"
 #include "fake_process_ops.hpp"
+#include "tend/core/control_bridge.hpp"
 #include "tend/core/supervisor.hpp"
 
 namespace tend::test {
@@ -52,6 +53,8 @@ protected:
         EXPECT_TRUE(supervisor->on_child_exit(pid, wait_status));
     }
     const core::ServiceRecord& record(const std::string& name) { return find_record(*supervisor, name); }
+    // `tend ctl` on the supervisor: what it does and the line it answers.
+    core::ControlBridge ctl() { return core::ControlBridge(*supervisor, clock); }
 
     std::filesystem::path root;
     std::optional<sys::EventLoop> loop;

@@ -348,7 +348,7 @@ TEST_F(ScheduledServiceTest, CtlStartRunsAJobNowAndStatusShowsTheRun) {
         EXPECT_FALSE(s.schedule->last_start);
         EXPECT_FALSE(s.last_exit);
     }
-    auto started = sup.admin_start("job");
+    auto started = ctl().start("job");
     EXPECT_TRUE(started.ok) << started.message;
     EXPECT_NE(started.message.find("job: run started (pid " + std::to_string(ops.pids.at("job")) + ")"),
               std::string::npos)
@@ -380,8 +380,8 @@ TEST_F(ScheduledServiceTest, CtlStartRunsAJobNowAndStatusShowsTheRun) {
 TEST_F(ScheduledServiceTest, CtlStartWhileARunGoesIsRefusedWithTheReason) {
     service("job", {{"schedule", "* * * * *\n"}});
     auto& sup = make();
-    ASSERT_TRUE(sup.admin_start("job").ok);
-    auto again = sup.admin_start("job");
+    ASSERT_TRUE(ctl().start("job").ok);
+    auto again = ctl().start("job");
     EXPECT_FALSE(again.ok);
     EXPECT_NE(again.message.find("job: not run: the previous run (pid " + std::to_string(ops.pids.at("job")) +
                                  ") is still running; next run 2026-01-05 10:01:00 UTC"),
@@ -396,8 +396,8 @@ TEST_F(ScheduledServiceTest, CtlStopDisarmsStopsTheRunAndRestartRearms) {
     service("job", {{"schedule", "* * * * *\n"}});
     auto& sup = make();
     core::ControlBridge bridge(sup, clock);
-    ASSERT_TRUE(sup.admin_start("job").ok);
-    auto stopped = sup.admin_stop("job");
+    ASSERT_TRUE(ctl().start("job").ok);
+    auto stopped = ctl().stop("job");
     EXPECT_TRUE(stopped.ok) << stopped.message;
     EXPECT_NE(stopped.message.find("job: disarmed, no runs until `tend ctl start` or `restart`; stopping its run"),
               std::string::npos)
@@ -417,7 +417,7 @@ TEST_F(ScheduledServiceTest, CtlStopDisarmsStopsTheRunAndRestartRearms) {
     advance(5min);
     EXPECT_EQ(ops.count("job"), 1u) << "no runs while disarmed";
 
-    auto rearmed = sup.admin_restart("job");
+    auto rearmed = ctl().restart("job");
     EXPECT_TRUE(rearmed.ok) << rearmed.message;
     EXPECT_NE(rearmed.message.find("job: re-armed, next run 2026-01-05 10:06:00 UTC"), std::string::npos)
         << rearmed.message;
@@ -437,7 +437,7 @@ TEST_F(ScheduledServiceTest, CtlRestartDuringARunStopsItAndKeepsTheSchedule) {
     auto& sup = make();
     advance_to_deadline();
     ASSERT_EQ(ops.count("job"), 1u);
-    auto restarted = sup.admin_restart("job");
+    auto restarted = ctl().restart("job");
     EXPECT_TRUE(restarted.ok) << restarted.message;
     EXPECT_NE(restarted.message.find("its run in progress is stopping"), std::string::npos) << restarted.message;
     ASSERT_FALSE(ops.signals.empty());
@@ -487,7 +487,7 @@ TEST_F(ScheduledServiceTest, CrontabJobWithOverlappingStartsAnotherRunBesideTheO
     ASSERT_TRUE(ops.signals.empty());
 
     // `tend ctl start` now: another run beside the first, and the answer names it.
-    auto started = sup.admin_start("crontab-0");
+    auto started = ctl().start("crontab-0");
     ASSERT_TRUE(started.ok) << started.message;
     ASSERT_EQ(ops.count("bin"), 4u);
     const pid_t fourth = ops.pids.at("bin");

@@ -51,7 +51,7 @@ protected:
 TEST_F(SupervisorAdmin, StoppedServiceStaysDownUntilStarted) {
     service("web");
     auto& sup = make();
-    auto stop = sup.admin_stop("web");
+    auto stop = ctl().stop("web");
     EXPECT_TRUE(stop.ok);
     EXPECT_EQ(stop.message, "web: stopping");
     EXPECT_EQ(ops.signals.front(), (std::pair<pid_t, int>{100, SIGTERM}));
@@ -60,7 +60,7 @@ TEST_F(SupervisorAdmin, StoppedServiceStaysDownUntilStarted) {
     EXPECT_FALSE(sup.next_deadline()) << "no restart is scheduled";
     EXPECT_TRUE(sup.services()[0].admin_stopped);
 
-    auto start = sup.admin_start("web");
+    auto start = ctl().start("web");
     EXPECT_TRUE(start.ok);
     EXPECT_EQ(start.message, "web: started (pid 101)");
     EXPECT_FALSE(sup.services()[0].admin_stopped);
@@ -69,8 +69,8 @@ TEST_F(SupervisorAdmin, StoppedServiceStaysDownUntilStarted) {
 
 TEST_F(SupervisorAdmin, RestartGivesANewProcessWithoutBackoff) {
     service("web");
-    auto& sup = make();
-    EXPECT_TRUE(sup.admin_restart("web").ok);
+    make();
+    EXPECT_TRUE(ctl().restart("web").ok);
     exit_service("web");
     fire_timers();
     EXPECT_EQ(ops.spawned, (std::vector<std::string>{"web", "web"}));
@@ -80,18 +80,18 @@ TEST_F(SupervisorAdmin, RestartGivesANewProcessWithoutBackoff) {
 
 TEST_F(SupervisorAdmin, RestartOfADownServiceStartsIt) {
     service("optional", {{"down", ""}});
-    auto& sup = make();
+    make();
     EXPECT_TRUE(ops.spawned.empty());
-    auto result = sup.admin_restart("optional");
+    auto result = ctl().restart("optional");
     EXPECT_TRUE(result.ok);
     EXPECT_EQ(result.message, "optional: was down, started (pid 100)");
 }
 
 TEST_F(SupervisorAdmin, StartWhileStoppingStartsAgainOnceDown) {
     service("web");
-    auto& sup = make();
-    sup.admin_stop("web");
-    auto start = sup.admin_start("web");
+    make();
+    ctl().stop("web");
+    auto start = ctl().start("web");
     EXPECT_EQ(start.message, "web: starts again once it has stopped");
     exit_service("web");
     fire_timers();
@@ -102,12 +102,12 @@ TEST_F(SupervisorAdmin, PrimaryRefusedAndDependantsKeepRunning) {
     service("main", {{"primary", ""}});
     service("db");
     service("app", {{"depends", "db\n"}});
-    auto& sup = make();
-    auto primary = sup.admin_stop("main");
+    make();
+    auto primary = ctl().stop("main");
     EXPECT_FALSE(primary.ok);
     EXPECT_NE(primary.message.find("use `tend ctl halt`"), std::string::npos);
-    EXPECT_FALSE(sup.admin_restart("main").ok);
-    auto db = sup.admin_stop("db");
+    EXPECT_FALSE(ctl().restart("main").ok);
+    auto db = ctl().stop("db");
     EXPECT_TRUE(db.ok);
     EXPECT_EQ(db.message, "db: stopping; its dependants keep running: app");
     exit_service("db");
@@ -116,32 +116,32 @@ TEST_F(SupervisorAdmin, PrimaryRefusedAndDependantsKeepRunning) {
 
 TEST_F(SupervisorAdmin, RefusedAndUnknownServicesAnswerWithTheirReason) {
     service("bad", {{"user", "no-such-user-here\n"}});
-    auto& sup = make();
-    auto bad = sup.admin_start("bad");
+    make();
+    auto bad = ctl().start("bad");
     EXPECT_FALSE(bad.ok);
     EXPECT_NE(bad.message.find("bad: refused: "), std::string::npos) << bad.message;
     EXPECT_NE(bad.message.find("no-such-user-here"), std::string::npos) << bad.message;
-    EXPECT_FALSE(sup.admin_stop("nope").ok);
-    EXPECT_FALSE(sup.admin_signal("bad", SIGHUP).ok);
+    EXPECT_FALSE(ctl().stop("nope").ok);
+    EXPECT_FALSE(ctl().signal("bad", SIGHUP).ok);
 }
 
 TEST_F(SupervisorAdmin, SignalGoesToTheGroupOfARunningServiceOnly) {
     service("web");
-    auto& sup = make();
-    auto sent = sup.admin_signal("web", SIGHUP);
+    make();
+    auto sent = ctl().signal("web", SIGHUP);
     EXPECT_TRUE(sent.ok);
     EXPECT_EQ(sent.message, "sent SIGHUP to web (process group 100)");
     EXPECT_EQ(ops.signals.back(), (std::pair<pid_t, int>{100, SIGHUP}));
-    sup.admin_stop("web");
+    ctl().stop("web");
     exit_service("web");
-    EXPECT_FALSE(sup.admin_signal("web", SIGHUP).ok);
+    EXPECT_FALSE(ctl().signal("web", SIGHUP).ok);
 }
 
 TEST_F(SupervisorAdmin, NothingDuringShutdown) {
     service("web");
     auto& sup = make();
     sup.stop_all();
-    auto start = sup.admin_start("web");
+    auto start = ctl().start("web");
     EXPECT_FALSE(start.ok);
     EXPECT_EQ(start.message, "web: tend is shutting down");
 }

@@ -75,6 +75,10 @@ public:
     virtual ~JobHost() = default;
 };
 
+// "next run 2026-03-29 03:00:00 CEST" (in the zone of the service's job) or
+// "no next run": a next run as tend's log and `tend ctl`'s answers say it.
+std::string describe_next_run(const Scheduler& scheduler, std::size_t service, std::optional<WallTime> at);
+
 class Jobs {
 public:
     // `wall`: the wall clock schedules are matched on; nullptr: the system's.
@@ -124,8 +128,6 @@ public:
     // ---- for `tend ctl` ----------------------------------------------------
     // The run in progress is being replaced (`schedule-overlap kill`).
     bool replacing(std::size_t service) const;
-    // "next run 2026-03-29 03:00:00 CEST" or "no next run".
-    std::string next_run_text(std::size_t service) const;
     Scheduler& scheduler() { return scheduler_; }
     const Scheduler& scheduler() const { return scheduler_; }
 
@@ -143,6 +145,8 @@ private:
         bool replace_pending = false;  // schedule-overlap kill: the old run is stopping
         std::vector<OverlappingRun> overlapping;
     };
+    // The service's next run as its log lines say it (describe_next_run).
+    std::string next_run_text(std::size_t service) const;
     // The Scheduler's start_run: starts a run of `service` or says why not.
     std::expected<void, std::string> start(std::size_t service, Trigger trigger);
     void stop(std::size_t service);

@@ -66,7 +66,7 @@
 #include "tend/s6/script_plan.hpp"
 #include "tend/config/options.hpp"
 #include "tend/config/service_config.hpp"
-#include "tend/control/commands.hpp"
+#include "tend/core/admin.hpp"
 #include "tend/core/clock.hpp"
 #include "tend/core/process_ops.hpp"
 #include "tend/core/jobs.hpp"
@@ -207,13 +207,13 @@ public:
     // Names of services that should be up but are not ready, for messages.
     std::vector<std::string> not_ready() const;
 
-    // tend ctl, by service name. `ok` is false when the service or tend said
-    // no; `message` is one line for the user either way.
-    control::ActionResult admin_start(const std::string& name);
-    control::ActionResult admin_stop(const std::string& name);
-    control::ActionResult admin_restart(const std::string& name);
-    control::ActionResult admin_once(const std::string& name);
-    control::ActionResult admin_signal(const std::string& name, int signo);
+    // tend ctl, by service name: each acts and says what it did, or why it
+    // did nothing, as data (admin.hpp); the ControlBridge words the answer.
+    admin::StartOutcome admin_start(const std::string& name);
+    admin::StopOutcome admin_stop(const std::string& name);
+    admin::RestartOutcome admin_restart(const std::string& name);
+    admin::OnceOutcome admin_once(const std::string& name);
+    admin::SignalOutcome admin_signal(const std::string& name, int signo);
     // Held down: the service has a `down` file, or waits (directly or
     // through others) for a service that has one (ServiceSet).
     bool held_down(const ServiceRecord& record) const;
@@ -289,11 +289,12 @@ private:
     void start_batch();
     void continue_shutdown();
     ServiceRecord* find_service(const std::string& name);
-    std::optional<control::ActionResult> admin_refusal(const ServiceRecord* record, const std::string& name) const;
+    // Why no command can act on the service now (refused() false: none).
+    admin::Outcome admin_refusal(const ServiceRecord* record) const;
     // `tend ctl start|stop|restart` of a scheduled service (supervisor_admin.cpp).
-    control::ActionResult admin_run_now(ServiceRecord& record);
-    control::ActionResult admin_disarm(ServiceRecord& record);
-    control::ActionResult admin_rearm(ServiceRecord& record);
+    admin::StartOutcome admin_run_now(ServiceRecord& record);
+    admin::StopOutcome admin_disarm(ServiceRecord& record);
+    admin::RestartOutcome admin_rearm(ServiceRecord& record);
 
     // Scheduled services (supervisor_schedule.cpp): Jobs decides, the
     // Supervisor answers it as its JobHost.
