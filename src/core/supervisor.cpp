@@ -11,7 +11,7 @@
 #include <cstring>
 #include <map>
 
-#include "tend/s6/script_plan.hpp"
+#include "tend/s6/overlay.hpp"
 #include "tend/log/logger.hpp"
 #include "tend/process/capabilities.hpp"
 

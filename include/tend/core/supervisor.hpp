@@ -63,7 +63,7 @@
 #include <string>
 #include <vector>
 
-#include "tend/s6/script_plan.hpp"
+#include "tend/s6/overlay.hpp"
 #include "tend/config/options.hpp"
 #include "tend/config/service_config.hpp"
 #include "tend/core/admin.hpp"
