@@ -278,7 +278,11 @@ void InitSequence::begin_shutdown(int signo, const std::string& reason, const In
         return;
     }
     if (phase_ == Phase::ContInit) {
-        if (!shutdown_requested_) say("shutting down: " + reason + " during cont-init");
+        // No script running here means none has started yet (the next one
+        // starts in the same round the last one ended): say so, rather than
+        // name a cont-init the image may not even have.
+        if (!shutdown_requested_)
+            say("shutting down: " + reason + (facts.script_running ? " during cont-init" : " before the services started"));
         shutdown_requested_ = true;
         if (facts.script_running) {
             act(InitActionKind::SignalScript, signo);

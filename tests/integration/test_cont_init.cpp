@@ -160,7 +160,7 @@ TEST(ContInit, ASigtermPendingAtTheStartRunsNoContInitNorServiceButContFinish) {
     EXPECT_FALSE(fs::exists(sandbox.out("init.ran"))) << r.diagnostics();
     EXPECT_FALSE(fs::exists(sandbox.out("svc.ran"))) << r.diagnostics();
     EXPECT_EQ(read_file(sandbox.out("finish.ran")), "ran\n") << r.diagnostics();
-    EXPECT_TRUE(contains(r.err, "info: shutting down: SIGTERM received during cont-init")) << r.diagnostics();
+    EXPECT_TRUE(contains(r.err, "info: shutting down: SIGTERM received before the services started")) << r.diagnostics();
 }
 
 }  // namespace

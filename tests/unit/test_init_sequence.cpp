@@ -199,6 +199,15 @@ TEST(InitSequence, TheCmdGetsSigkillAfterServicesGrace) {
     EXPECT_TRUE(d.said("CMD still running after --services-grace, sending SIGKILL"));
 }
 
+TEST(InitSequence, ASignalBeforeAnyScriptStartedSaysBeforeTheServicesStartedNotContInit) {
+    Driver d;
+    d.facts.script_running = false;
+    d.send({EK::ShutdownSignal, SIGTERM, false, "SIGTERM received"});
+    EXPECT_TRUE(d.said("shutting down: SIGTERM received before the services started"));
+    EXPECT_FALSE(d.said("shutting down: SIGTERM received during cont-init"));
+    EXPECT_FALSE(d.asked(AK::SignalScript, SIGTERM));
+}
+
 TEST(InitSequence, AContInitScriptIgnoringTheSignalGetsSigkillAfterServicesGrace) {
     Driver d;
     d.facts.script_running = true;
