@@ -193,13 +193,15 @@ Overlay::Findings Overlay::check_s6rc(const std::vector<std::string>& envp, cons
     if (!s6rc_.present) return findings;
     findings.problems = s6rc_.errors;
     findings.warnings = s6rc_.warnings;
-    // Its oneshots run like cont-init scripts (execline: execlineb -P).
-    for (const auto& oneshot : s6rc_.oneshots)
-        for (const fs::path& script : {oneshot.up, oneshot.down}) {
-            if (script.empty()) continue;
-            if (auto problem = script_start_problem(script, ScriptRole::Oneshot, envp, default_path))
-                findings.problems.push_back(script.string() + ": " + *problem);
-        }
+    // Its oneshots run like cont-init scripts (execline: execlineb -P): those
+    // after cont-init.d and the late ones, which wait for services first.
+    for (const auto* oneshots : {&s6rc_.oneshots, &s6rc_.late_oneshots})
+        for (const auto& oneshot : *oneshots)
+            for (const fs::path& script : {oneshot.up, oneshot.down}) {
+                if (script.empty()) continue;
+                if (auto problem = script_start_problem(script, ScriptRole::Oneshot, envp, default_path))
+                    findings.problems.push_back(script.string() + ": " + *problem);
+            }
     return findings;
 }
 

@@ -316,5 +316,37 @@ TEST(Check, AnS6OverlayLongrunAfterTheLegacyServicesIsLoadedAsAtStart) {
     EXPECT_FALSE(file_exists(sandbox.out("web.ran")));
 }
 
+
+// Oneshots are checked as they will start, the late ones (waiting for a
+// longrun) as well as those that run right after cont-init.d.
+TEST(Check, EveryOneshotsScriptIsCheckedEarlyAndLate) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    const fs::path rc = sandbox.root() / "etc-upper/s6-overlay/s6-rc.d";
+    write_file(rc / "svc/type", "longrun\n");
+    write_file(rc / "svc/run", "#!/bin/sh\nexec sleep 1000\n", 0755);
+    write_file(rc / "early/type", "oneshot\n");
+    write_file(rc / "early/up", "/no/such/program-early\n");
+    write_file(rc / "late/type", "oneshot\n");
+    write_file(rc / "late/up", "/no/such/program-late\n");
+    write_file(rc / "late/dependencies.d/svc", "");
+    write_file(rc / "user/type", "bundle\n");
+    for (const char* name : {"svc", "early", "late"}) write_file(rc / "user/contents.d" / name, "");
+    TendOptions options;
+    options.env = {{"PATH", "/usr/bin:/bin"}};
+    options.launcher_script = fmt::format(
+        "set -e\nmkdir -p {r}/etc-work\n"
+        "mount -t overlay overlay -o lowerdir=/etc,upperdir={r}/etc-upper,workdir={r}/etc-work /etc\n"
+        "set +e\nexec \"$@\"",
+        fmt::arg("r", shell_quote(sandbox.root().string())));
+    RunResult r = run_check(sandbox, {}, options);
+    ASSERT_FALSE(r.timed_out) << r.diagnostics();
+    EXPECT_EQ(r.exit_code, 1) << r.diagnostics();
+    EXPECT_TRUE(contains(r.err, "/etc/s6-overlay/s6-rc.d/early/up: /no/such/program-early: No such file or directory\n"))
+        << r.diagnostics();
+    EXPECT_TRUE(contains(r.err, "/etc/s6-overlay/s6-rc.d/late/up: /no/such/program-late: No such file or directory\n"))
+        << r.diagnostics();
+}
+
 }  // namespace
 }  // namespace tend::itest
