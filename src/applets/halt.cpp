@@ -16,7 +16,7 @@
 #include "tend/config/file_reader.hpp"
 #include "tend/control/client.hpp"
 #include "tend/s6/halt.hpp"
-#include "tend/s6/options.hpp"
+#include "tend/applets/s6_options.hpp"
 
 namespace tend::applets {
 namespace {
@@ -64,7 +64,7 @@ std::expected<std::optional<int>, std::string> parse_halt_args(const std::vector
 std::expected<bool, std::string> parse_svscanctl_args(const std::vector<std::string>& args) {
     // Each letter is a command; only -t (terminate) has a meaning here.
     bool terminate = false;
-    auto first = s6::parse_s6_flags(args, [&](char letter) -> std::string {
+    auto first = parse_s6_flags(args, [&](char letter) -> std::string {
         if (letter == 't') {
             terminate = true;
             return {};

@@ -14,7 +14,7 @@
 #include "tend/applets/applets.hpp"
 #include "tend/s6/container_env.hpp"
 #include "tend/s6/keep_env.hpp"
-#include "tend/s6/options.hpp"
+#include "tend/applets/s6_options.hpp"
 #include "tend/applets/uidgid.hpp"
 
 namespace tend::applets {
@@ -58,7 +58,7 @@ std::optional<std::string> logging_script_value() {
 
 std::expected<NewFifo, std::string> parse_logutil_newfifo(const std::vector<std::string>& args) {
     NewFifo plan;
-    auto first = s6::parse_s6_options(
+    auto first = parse_s6_options(
         args, "mo", [](char option) { return std::string("unknown option -") + option; },
         [&](char option, const std::string& value) -> std::string {
             if (option == 'o') {
@@ -81,7 +81,7 @@ std::expected<NewFifo, std::string> parse_logutil_newfifo(const std::vector<std:
 
 std::expected<LogutilService, std::string> parse_logutil_service(const std::vector<std::string>& args) {
     LogutilService plan;
-    auto first = s6::parse_s6_options(
+    auto first = parse_s6_options(
         args, "f", [](char option) { return std::string("unknown option -") + option; },
         [&](char, const std::string& value) -> std::string {
             if (!value.empty()) plan.fifo = value;  // s6-overlay's: an empty -f means none

@@ -15,7 +15,7 @@
 
 #include "tend/applets/applets.hpp"
 #include "tend/s6/execline.hpp"
-#include "tend/s6/options.hpp"
+#include "tend/applets/s6_options.hpp"
 #include "tend/config/file_reader.hpp"
 
 namespace tend::applets {
@@ -157,7 +157,7 @@ int poll_for_readiness(const NotifyOnCheck& options, const std::vector<std::stri
 
 std::expected<NotifyOnCheck, std::string> parse_notifyoncheck(const std::vector<std::string>& args) {
     NotifyOnCheck options;
-    auto first = s6::parse_s6_options(
+    auto first = parse_s6_options(
         args, "3sTtwnc",
         [&](char option) -> std::string {
             if (option == 'd') {

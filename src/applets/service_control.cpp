@@ -8,7 +8,7 @@
 #include <optional>
 
 #include "tend/applets/applets.hpp"
-#include "tend/s6/options.hpp"
+#include "tend/applets/s6_options.hpp"
 #include "tend/control/client.hpp"
 
 namespace tend::applets {
@@ -191,7 +191,7 @@ std::string_view wait_command(WaitFor wait) {
 std::expected<ServiceCommandPlan, std::string> parse_svc(const std::vector<std::string>& args,
                                                          const std::filesystem::path& cwd) {
     ServiceCommandPlan plan;
-    auto first = s6::parse_s6_options(
+    auto first = parse_s6_options(
         args, "Tw",
         [&](char option) -> std::string {
             if (option == 'u') plan.actions.push_back({"start"});
@@ -224,7 +224,7 @@ std::expected<ServiceCommandPlan, std::string> parse_svc(const std::vector<std::
 std::expected<ServiceCommandPlan, std::string> parse_s6rc(const std::vector<std::string>& args) {
     ServiceCommandPlan plan;
     bool direction = false;
-    auto first = s6::parse_s6_options(
+    auto first = parse_s6_options(
         args, "tvl",
         [&](char option) -> std::string {
             if (option == 'u' || option == 'd') {
@@ -261,7 +261,7 @@ std::expected<ServiceCommandPlan, std::string> parse_svwait(const std::vector<st
                                                             const std::filesystem::path& cwd) {
     ServiceCommandPlan plan;
     plan.wait = WaitFor::Up;
-    auto first = s6::parse_s6_options(
+    auto first = parse_s6_options(
         args, "t",
         [&](char option) -> std::string {
             if (option == 'a') return {};

@@ -8,7 +8,7 @@
 #include <cstdio>
 
 #include "tend/applets/applets.hpp"
-#include "tend/s6/options.hpp"
+#include "tend/applets/s6_options.hpp"
 #include "tend/applets/service_control.hpp"
 #include "tend/config/file_reader.hpp"
 #include "tend/config/service_config.hpp"
@@ -112,7 +112,7 @@ std::optional<std::string> json_field(std::string_view json, std::string_view ke
 std::expected<SvstatRequest, std::string> parse_svstat(const std::vector<std::string>& args,
                                                        const std::filesystem::path& cwd) {
     SvstatRequest request;
-    auto first = s6::parse_s6_options(
+    auto first = parse_s6_options(
         args, "o",
         [&](char letter) -> std::string {
             if (letter == 'n') {

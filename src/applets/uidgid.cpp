@@ -14,7 +14,7 @@
 #include <cstring>
 
 #include "tend/applets/applets.hpp"
-#include "tend/s6/options.hpp"
+#include "tend/applets/s6_options.hpp"
 
 namespace tend::applets {
 namespace {
@@ -88,7 +88,7 @@ std::vector<std::pair<std::string, std::string>> envuidgid_variables(const proce
 std::expected<ApplyUidGid, std::string> parse_applyuidgid(const std::vector<std::string>& args,
                                                           const std::function<const char*(const char*)>& getenv) {
     ApplyUidGid plan;
-    auto first = s6::parse_s6_options(
+    auto first = parse_s6_options(
         args, "ugG",
         [&](char option) -> std::string {
             if (option == 'z') {
@@ -172,7 +172,7 @@ int envuidgid_main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
     std::optional<std::string> defaults;
     bool user_only = false, group_only = false;
-    auto first = s6::parse_s6_options(
+    auto first = parse_s6_options(
         args, "D",
         [&](char option) -> std::string {
             if (option == 'u') user_only = true;

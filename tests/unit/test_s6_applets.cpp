@@ -7,7 +7,7 @@
 #include "tend/s6/halt.hpp"
 #include "tend/applets/logutil.hpp"
 #include "tend/applets/notifyoncheck.hpp"
-#include "tend/s6/options.hpp"
+#include "tend/applets/s6_options.hpp"
 #include "tend/applets/svstat.hpp"
 #include "tend/applets/uidgid.hpp"
 

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-namespace tend::s6 {
+namespace tend::applets {
 
 // `with_value`: the letters that take a value. on_flag(letter) and
 // on_value(letter, value) return an empty string, or the message that ends
@@ -54,4 +54,4 @@ std::expected<std::size_t, std::string> parse_s6_flags(const std::vector<std::st
     return parse_s6_options(args, "", on_flag, [](char, const std::string&) { return std::string(); });
 }
 
-}  // namespace tend::s6
+}  // namespace tend::applets
