@@ -43,6 +43,28 @@ bool ServiceIo::attach_output(process::SpawnPlan& plan) {
     return true;
 }
 
+bool ServiceIo::attach_run_output(process::SpawnPlan& plan, std::vector<sys::UniqueFd>& child_ends) {
+    if (!router_) return true;  // --inherit-output: tend's own fds
+    if (!output_writer_) output_writer_ = router_->add_writer(service_);
+    sys::Pipe pipes[2];
+    for (int stream = 0; stream < 2; ++stream) {
+        auto pipe = process::make_owned_pipe(owner_.uid, owner_.gid);
+        if (!pipe) {
+            log::error("service {}: cannot create the {} pipe of its overlapping run: {}", service_,
+                       stream == 0 ? "stdout" : "stderr", pipe.error());
+            return false;
+        }
+        pipes[stream] = std::move(*pipe);
+    }
+    for (int stream = 0; stream < 2; ++stream) {
+        router_->add_source(*output_writer_, std::move(pipes[stream].read),
+                            stream == 0 ? log::Stream::Out : log::Stream::Err, log::OutputRouter::SourceEnd::EndOfFile);
+        (stream == 0 ? plan.stdout_fd : plan.stderr_fd) = pipes[stream].write.get();
+        child_ends.push_back(std::move(pipes[stream].write));
+    }
+    return true;
+}
+
 void ServiceIo::writer_exited() {
     if (router_ && output_writer_) router_->writer_exited(*output_writer_);
 }

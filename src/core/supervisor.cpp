@@ -521,8 +521,9 @@ ServiceIo::Owner Supervisor::pipe_owner(const ServiceRecord& record) {
 
 // The logger's pipe is owned by its first producer's user, so that the
 // producer can reopen /dev/stdout as its own output pipe lets it.
-bool Supervisor::attach_pipes(ServiceRecord& record, process::SpawnPlan& plan, bool with_stdin) {
-    bool attached = record.io->attach_output(plan);
+bool Supervisor::attach_pipes(ServiceRecord& record, process::SpawnPlan& plan, bool with_stdin,
+                              std::vector<sys::UniqueFd>* run_ends) {
+    bool attached = run_ends ? record.io->attach_run_output(plan, *run_ends) : record.io->attach_output(plan);
     auto log_pipe_owner = [&](const ServiceRecord& logger) {
         return pipe_owner(logger.producers.empty() ? logger : services_[logger.producers.front()]);
     };
@@ -669,7 +670,8 @@ bool Supervisor::on_child_exit(pid_t pid, int wait_status, const std::optional<p
         if (failure)
             log::error("service {}: {}", record.name,
                        spawn_failure_text(record, record.resolved.run_start, record.config->run, *failure));
-        record.io->writer_exited();
+        // Its output pipes were its own: they end at their end of file, and
+        // the run in progress keeps its partial line.
         changed_ = true;  // all_down may be true now
         drain();
         return true;

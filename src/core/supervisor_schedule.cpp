@@ -127,8 +127,10 @@ std::optional<pid_t> Supervisor::start_overlapping_run(std::size_t service) {
     process::SpawnPlan plan = base_plan(record);
     plan.executable = cfg.command.empty() ? cfg.run : cfg.command.front();
     plan.argv = cfg.command.empty() ? std::vector<std::string>{cfg.run} : cfg.command;
-    if (!attach_pipes(record, plan, true)) return std::nullopt;
+    std::vector<sys::UniqueFd> run_ends;  // closed here once the child has them
+    if (!attach_pipes(record, plan, true, &run_ends)) return std::nullopt;
     auto pid = ops_.spawn(plan);
+    run_ends.clear();
     if (!pid) {
         log::error("service {}: {}", record.name, spawn_failure_text(record, record.resolved.run_start, cfg.run, pid.error()));
         return std::nullopt;

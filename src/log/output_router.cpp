@@ -48,10 +48,10 @@ OutputRouter::WriterId OutputRouter::add_writer(std::string name, bool prefixed)
     return writers_.size() - 1;
 }
 
-void OutputRouter::add_source(WriterId writer, sys::UniqueFd read_end, Stream stream) {
+void OutputRouter::add_source(WriterId writer, sys::UniqueFd read_end, Stream stream, SourceEnd end) {
     sys::set_nonblocking(read_end.get());
-    sources_.push_back(std::make_unique<Source>(
-        Source{std::move(read_end), LineSplitter(writers_.at(writer).prefix), stream, writer, false, std::nullopt, 0}));
+    sources_.push_back(std::make_unique<Source>(Source{std::move(read_end), LineSplitter(writers_.at(writer).prefix),
+                                                       stream, writer, end, false, std::nullopt, 0}));
     if (!paused_ && !watch(sources_.back().get())) sources_.pop_back();
 }
 
@@ -124,7 +124,7 @@ void OutputRouter::close_source(Source* source) {
 void OutputRouter::writer_exited(WriterId writer) {
     std::vector<Source*> of_writer;
     for (auto& source : sources_)
-        if (source->writer == writer) of_writer.push_back(source.get());
+        if (source->writer == writer && source->end == SourceEnd::WriterExit) of_writer.push_back(source.get());
     for (Source* source : of_writer) {
         source->flush_when_empty = true;
         // While paused, the flush waits until reading resumes and finds the pipe empty.

@@ -228,5 +228,42 @@ TEST(Supercronic, OverlappingRunsAJobBesideItsRunInProgress) {
     EXPECT_EQ(p.exit_code, 0) << p.diagnostics();
 }
 
+// -overlapping: each overlapping run has its own output pipes. The first run
+// writes half a line, the next run (beside it) a whole line, then the first
+// run the rest: two lines, each whole, neither cut nor joined with the other
+// (on one shared pipe the router read "first-beginsecond-line").
+TEST(Supercronic, OverlappingRunsNeverJoinOrCutEachOthersLines) {
+    TEND_REQUIRE_NAMESPACES();
+    Sandbox sandbox;
+    const fs::path crontab = sandbox.root() / "crontab";
+    const fs::path job = sandbox.root() / "job.sh";
+    const std::string out = sandbox.out_dir().string();
+    write_file(job, fmt::format(
+        "wait_for() {{ while [ ! -e \"$1\" ]; do sleep 0.02; done; }}\n"
+        "if mkdir {0}/first 2>/dev/null; then\n"
+        "  wait_for {0}/second-started\n"
+        "  printf first-begin\n"
+        "  touch {0}/half-written\n"
+        "  wait_for {0}/second-done\n"
+        "  echo -first-end\n"
+        "  echo done > {0}/first-done\n"
+        "elif mkdir {0}/second 2>/dev/null; then\n"
+        "  touch {0}/second-started\n"
+        "  wait_for {0}/half-written\n"
+        "  echo second-line\n"
+        "  touch {0}/second-done\n"
+        "fi\n", out));
+    write_file(crontab, fmt::format("* * * * * * * sh {}\n", job.string()));
+    TendProcess tend(sandbox, supercronic(sandbox, {"-overlapping", crontab.string()}));
+    ASSERT_TRUE(wait_for_file(sandbox.out("first-done"), 15s)) << tend.current_err();
+    ASSERT_TRUE(wait_until([&] { return contains(tend.current_out(), "-first-end"); }, 5s)) << tend.current_out();
+    ASSERT_TRUE(tend.signal(SIGTERM));
+    RunResult r = tend.wait();
+    EXPECT_EQ(r.exit_code, 0) << r.diagnostics();
+    EXPECT_TRUE(contains(r.out, "crontab-0 | second-line\n")) << r.diagnostics();
+    EXPECT_TRUE(contains(r.out, "crontab-0 | first-begin-first-end\n")) << r.diagnostics();
+    EXPECT_FALSE(contains(r.out, "first-beginsecond")) << r.diagnostics();
+}
+
 }  // namespace
 }  // namespace tend::itest

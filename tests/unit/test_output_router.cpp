@@ -95,6 +95,26 @@ TEST(OutputRouter, UnprefixedWriterStaysUnprefixedWithLogPrefix) {
     EXPECT_EQ(read_all(f.out.read.get()), "plain\n");
 }
 
+// An overlapping run's own pipe (SourceEnd::EndOfFile): the exit of another
+// process of the same writer leaves its partial line waiting; the run's own
+// end of file flushes it.
+TEST(OutputRouter, ARunsOwnPipeKeepsItsPartialLineWhenTheWriterExitsAndFlushesItAtItsEnd) {
+    RouterFixture f(true);
+    auto run = nonblocking_pipe();
+    f.router->add_source(f.web, std::move(run.read), Stream::Out, OutputRouter::SourceEnd::EndOfFile);
+    write_all(run.write.get(), "half");
+    f.turn();
+    write_all(f.web_out.write.get(), "shared half");
+    f.turn();
+    f.router->writer_exited(f.web);
+    EXPECT_EQ(read_all(f.out.read.get()), "web | shared half\n") << "only the shared pipe's line is cut";
+    write_all(run.write.get(), " and the rest");
+    f.turn();
+    run.write.reset();
+    f.turn();
+    EXPECT_EQ(read_all(f.out.read.get()), "web | half and the rest\n");
+}
+
 TEST(OutputRouter, PartialLineWaitsOneSecondThenIsFlushed) {
     RouterFixture f(false);
     write_all(f.web_out.write.get(), "done\nprompt> ");

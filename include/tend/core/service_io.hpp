@@ -62,6 +62,13 @@ public:
     // A process writing to them (main, finish, a run) ended: the router says
     // its partial last line now.
     void writer_exited();
+    // An overlapping run's own stdout and stderr pipes (a crontab job's run
+    // beside the one in progress, supercronic -overlapping), routed under
+    // the service's name: a line one run writes in pieces is never joined
+    // with the other's, and neither run's end cuts the other's partial line.
+    // They end with the run (end of file: tend keeps no write end); the
+    // write ends go to `child_ends`, to close once the child holds them.
+    bool attach_run_output(process::SpawnPlan& plan, std::vector<sys::UniqueFd>& child_ends);
 
     // ---- the log pipe (this service is a logger) ----
     // The pipe on a producer's fd 1, or on this logger's own fd 0; made by

@@ -280,8 +280,11 @@ private:
     void link_loggers(const std::vector<std::pair<std::string, std::string>>& pipes);
     // The service's output pipes on the plan's fd 1 and 2, then the logger
     // pipe on its fd 0 (a logger, `with_stdin`) and fd 1 (a producer); false
-    // when one cannot be made (logged).
-    bool attach_pipes(ServiceRecord& record, process::SpawnPlan& plan, bool with_stdin);
+    // when one cannot be made (logged). `run_ends`: an overlapping run's own
+    // output pipes instead of the service's, their write ends put there to
+    // close once the child is spawned (ServiceIo::attach_run_output).
+    bool attach_pipes(ServiceRecord& record, process::SpawnPlan& plan, bool with_stdin,
+                      std::vector<sys::UniqueFd>* run_ends = nullptr);
     // Who the service's pipes belong to: the user it runs as.
     static ServiceIo::Owner pipe_owner(const ServiceRecord& record);
     bool dependencies_ready(const ServiceRecord& record) const;

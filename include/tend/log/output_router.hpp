@@ -15,7 +15,9 @@
 // waited kPartialLineWait for its newline (next_deadline/on_timer, fed into
 // the one timerfd), or at exit (drain_all). A source whose pipe does reach end
 // of file (the CMD's, whose write ends tend does not keep) is flushed and
-// closed.
+// closed. A pipe of one run only (SourceEnd::EndOfFile: an overlapping run of
+// a crontab job, beside the job's run on its shared pipes) is flushed at its
+// own end of file, never when another process of the same writer ends.
 #pragma once
 
 #include <chrono>
@@ -55,11 +57,15 @@ public:
     // One producer of output (a service, the CMD), named in prefixes and in
     // the report of dropped bytes. `prefixed` false: never prefixed (the CMD).
     WriterId add_writer(std::string name, bool prefixed = true);
+    // What ends a source's partial last line besides kPartialLineWait: its
+    // writer's exit (writer_exited), or only its own end of file.
+    enum class SourceEnd { WriterExit, EndOfFile };
     // Takes ownership of `read_end` (made non-blocking) and forwards what
     // arrives to tend's stdout or stderr.
-    void add_source(WriterId writer, sys::UniqueFd read_end, Stream stream);
+    void add_source(WriterId writer, sys::UniqueFd read_end, Stream stream,
+                    SourceEnd end = SourceEnd::WriterExit);
     // The writer's process ended: its partial lines are flushed as soon as
-    // its pipes are empty.
+    // its pipes are empty (those of SourceEnd::WriterExit).
     void writer_exited(WriterId writer);
 
     // When a partial line will have waited kPartialLineWait; nullopt when
@@ -96,6 +102,7 @@ private:
         LineSplitter splitter;
         Stream stream;
         WriterId writer;
+        SourceEnd end = SourceEnd::WriterExit;
         bool flush_when_empty = false;
         std::optional<sys::TimePoint> partial_since;  // when the pending partial line began to wait
         std::uint64_t partial_line = 0;                // splitter.lines_emitted() at that moment
