@@ -204,6 +204,17 @@ TEST(Check, TheOptionsAndVariablesOfTheStartAreChecked) {
     EXPECT_TRUE(contains(help.out, "TEND_SERVICES_DIR")) << help.diagnostics();
 }
 
+// The launcher of the s6-overlay cases: /etc seen through an overlay whose
+// upper dir is the sandbox's etc-upper (where each test writes
+// /etc/s6-overlay), private to the run's mount namespace.
+std::string with_etc_overlay(const Sandbox& sandbox) {
+    return fmt::format(
+        "set -e\nmkdir -p {r}/etc-work\n"
+        "mount -t overlay overlay -o lowerdir=/etc,upperdir={r}/etc-upper,workdir={r}/etc-work /etc\n"
+        "set +e\nexec \"$@\"",
+        fmt::arg("r", shell_quote(sandbox.root().string())));
+}
+
 // s6-overlay v3 (/etc/s6-overlay): unknown names and a dependency cycle.
 TEST(Check, AnS6OverlayV3TreeWithACycleAndAnUnknownName) {
     TEND_REQUIRE_NAMESPACES();
@@ -222,11 +233,7 @@ TEST(Check, AnS6OverlayV3TreeWithACycleAndAnUnknownName) {
     for (const char* name : {"a", "b", "c"}) write_file(rc / "user/contents.d" / name, "");
     TendOptions options;
     options.env = {{"S6_BEHAVIOUR_IF_STAGE2_FAILS", "2"}, {"PATH", "/usr/bin:/bin"}};
-    options.launcher_script = fmt::format(
-        "set -e\nmkdir -p {r}/etc-work\n"
-        "mount -t overlay overlay -o lowerdir=/etc,upperdir={r}/etc-upper,workdir={r}/etc-work /etc\n"
-        "set +e\nexec \"$@\"",
-        fmt::arg("r", shell_quote(sandbox.root().string())));
+    options.launcher_script = with_etc_overlay(sandbox);
     RunResult r = run_check(sandbox, {}, options);
     ASSERT_FALSE(r.timed_out) << r.diagnostics();
     EXPECT_EQ(r.exit_code, 1) << r.diagnostics();
@@ -304,11 +311,7 @@ TEST(Check, AnS6OverlayLongrunAfterTheLegacyServicesIsLoadedAsAtStart) {
     sandbox.service("web").line("depends", "late").run(marker("web"));
     TendOptions options;
     options.env = {{"PATH", "/usr/bin:/bin"}};
-    options.launcher_script = fmt::format(
-        "set -e\nmkdir -p {r}/etc-work\n"
-        "mount -t overlay overlay -o lowerdir=/etc,upperdir={r}/etc-upper,workdir={r}/etc-work /etc\n"
-        "set +e\nexec \"$@\"",
-        fmt::arg("r", shell_quote(sandbox.root().string())));
+    options.launcher_script = with_etc_overlay(sandbox);
     RunResult r = run_check(sandbox, {}, options);
     ASSERT_FALSE(r.timed_out) << r.diagnostics();
     EXPECT_EQ(r.exit_code, 1) << r.diagnostics();
@@ -334,11 +337,7 @@ TEST(Check, EveryOneshotsScriptIsCheckedEarlyAndLate) {
     for (const char* name : {"svc", "early", "late"}) write_file(rc / "user/contents.d" / name, "");
     TendOptions options;
     options.env = {{"PATH", "/usr/bin:/bin"}};
-    options.launcher_script = fmt::format(
-        "set -e\nmkdir -p {r}/etc-work\n"
-        "mount -t overlay overlay -o lowerdir=/etc,upperdir={r}/etc-upper,workdir={r}/etc-work /etc\n"
-        "set +e\nexec \"$@\"",
-        fmt::arg("r", shell_quote(sandbox.root().string())));
+    options.launcher_script = with_etc_overlay(sandbox);
     RunResult r = run_check(sandbox, {}, options);
     ASSERT_FALSE(r.timed_out) << r.diagnostics();
     EXPECT_EQ(r.exit_code, 1) << r.diagnostics();
