@@ -173,8 +173,11 @@ void Supervisor::prepare(ServiceRecord& record) {
     for (const auto& entry : *record.resolved.envp)
         if (entry.starts_with("PATH=")) path = entry.substr(5);
     record.resolved.run_start = s6::decide_script_start(cfg.run, s6::ScriptRole::Service, path);
-    if (cfg.finish) record.resolved.finish_start = s6::decide_script_start(*cfg.finish, s6::ScriptRole::Service, path);
-    for (const s6::ScriptStart* start : {&record.resolved.run_start, record.resolved.finish_start ? &*record.resolved.finish_start : nullptr}) {
+    if (cfg.finish)
+        record.resolved.finish_start =
+            std::make_unique<const s6::ScriptStart>(s6::decide_script_start(*cfg.finish, s6::ScriptRole::Service, path));
+    const s6::ScriptStart* starts[] = {&record.resolved.run_start, record.resolved.finish_start.get()};
+    for (const s6::ScriptStart* start : starts) {
         if (start == nullptr) continue;
         for (const auto& warning : start->warnings) log::warn("service {}: {}", record.name, warning);
         if (start->how == s6::ScriptStart::How::Refused) {

@@ -148,12 +148,12 @@ ScriptStart decide_script_start(const fs::path& script, ScriptRole role, const s
 
     auto as_execline = [&](ExeclinebOptions options, std::vector<std::string> execlineb_args) {
         start.how = ScriptStart::How::Execline;
-        start.execline = parse_execline(content);
-        start.execline_options = options;
-        start.execlineb_args = std::move(execlineb_args);
-        start.execlineb = find_execlineb(start.shebang, path).value_or("");
-        ExeclineDecision decision = carry_out_execline(*start.execline, options, start.script, {}, {});
-        if (!decision.exec && start.execlineb.empty()) {
+        auto plan = std::make_shared<ExeclinePlan>(ExeclinePlan{parse_execline(content), options,
+                                                                 find_execlineb(start.shebang, path).value_or(""),
+                                                                 std::move(execlineb_args)});
+        start.execline = plan;
+        ExeclineDecision decision = carry_out_execline(plan->words, options, start.script, {}, {});
+        if (!decision.exec && plan->execlineb.empty()) {
             start.how = ScriptStart::How::Refused;
             start.refusal = start.script + ": uses " + decision.needs_execlineb +
                             ", which only execlineb can run, and there is none " +
@@ -231,7 +231,8 @@ std::expected<bool, std::string> apply_script_start(const ScriptStart& start, pr
         }
         case ScriptStart::How::Execline: break;
     }
-    ExeclineDecision decision = carry_out_execline(*start.execline, start.execline_options, start.script, args, plan.envp);
+    const ExeclinePlan& execline = *start.execline;
+    ExeclineDecision decision = carry_out_execline(execline.words, execline.options, start.script, args, plan.envp);
     std::string path = "/command:" + value_in(plan.envp, "PATH").value_or(default_path);
     if (start.role == ScriptRole::Oneshot) path += ":/etc/s6-overlay/scripts";
     if (decision.exec) {
@@ -239,7 +240,7 @@ std::expected<bool, std::string> apply_script_start(const ScriptStart& start, pr
         auto program = resolve_program(decision.exec->argv.front(), path);
         // A program only execlineb's own PATH has (Debian puts execline's
         // programs in /usr/lib/execline/bin): let execlineb look.
-        if (program || start.execlineb.empty()) {
+        if (program || execline.execlineb.empty()) {
             plan.executable = program.value_or(decision.exec->argv.front());  // unfound: exec names it
             plan.argv = std::move(decision.exec->argv);
             for (const auto& [name, value] : decision.exec->env) set_variable(plan.envp, name, value);
@@ -256,13 +257,13 @@ std::expected<bool, std::string> apply_script_start(const ScriptStart& start, pr
             }
             return true;
         }
-    } else if (start.execlineb.empty()) {
+    } else if (execline.execlineb.empty()) {
         return std::unexpected(start.script + ": uses " + decision.needs_execlineb +
                                ", which only execlineb can run, and there is none in /command or on PATH");
     }
-    plan.executable = start.execlineb;
-    std::vector<std::string> argv{start.execlineb};
-    argv.insert(argv.end(), start.execlineb_args.begin(), start.execlineb_args.end());
+    plan.executable = execline.execlineb;
+    std::vector<std::string> argv{execline.execlineb};
+    argv.insert(argv.end(), execline.execlineb_args.begin(), execline.execlineb_args.end());
     plan.argv = with_args(std::move(argv));
     return true;
 }
@@ -276,8 +277,8 @@ std::string describe_spawn_failure(const ScriptStart& start, const process::Spaw
     const std::string prefix = name_script ? fs::path(start.script).filename().string() + ": " : "";
     switch (start.how) {
         case ScriptStart::How::Execline:
-            if (start.execline && !start.execline->argv.empty())
-                return prefix + "program " + start.execline->argv.front() + " not found";
+            if (start.execline && !start.execline->words.argv.empty())
+                return prefix + "program " + start.execline->words.argv.front() + " not found";
             return failure.message();
         case ScriptStart::How::Interpreter:
             return prefix + "interpreter " + start.command.front() + " not found";

@@ -111,9 +111,11 @@ struct ResolvedService {
     // `paths`: the Landlock ruleset every start, finish and scheduled run of
     // the service is confined by (process/landlock.hpp).
     std::optional<process::Confinement> confinement;
-    // How run and finish start (s6/script_plan.hpp).
+    // How run and finish start (s6/script_plan.hpp). finish_start is null
+    // without a finish script, which most services have not: a pointer, not
+    // an optional, so they do not carry an empty ScriptStart (392 bytes).
     s6::ScriptStart run_start;
-    std::optional<s6::ScriptStart> finish_start;
+    std::unique_ptr<const s6::ScriptStart> finish_start;
 };
 
 // The processes of one life, from its spawn to the end of its group.

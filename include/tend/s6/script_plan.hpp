@@ -32,6 +32,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,6 +49,15 @@ enum class ScriptRole {
     Oneshot,   // s6-rc up/down: execline, run as `execlineb -P`
 };
 
+// An execline script's start: what tend carries out, or hands to a real
+// execlineb.
+struct ExeclinePlan {
+    ExeclineScript words;
+    ExeclinebOptions options;
+    std::string execlineb;                    // a real execlineb for what tend cannot do exactly, or empty
+    std::vector<std::string> execlineb_args;  // its options (from the shebang)
+};
+
 struct ScriptStart {
     enum class How {
         Exec,         // exec the file itself
@@ -60,10 +70,9 @@ struct ScriptStart {
     ScriptRole role = ScriptRole::Service;
     std::vector<std::string> command;       // Interpreter: the words before the script
     bool container_env = false;             // a with-contenv shebang from a trusted file
-    std::optional<ExeclineScript> execline;  // Execline: the words
-    ExeclinebOptions execline_options;
-    std::string execlineb;                  // a real execlineb for what tend cannot do exactly, or empty
-    std::vector<std::string> execlineb_args;  // its options (from the shebang)
+    // Execline only, behind a pointer: every service keeps its ScriptStart,
+    // and most are not execline.
+    std::shared_ptr<const ExeclinePlan> execline;
     std::string refusal;                    // Refused: the whole message (names the file)
     std::vector<std::string> warnings;      // said once, at load
     std::optional<Shebang> shebang;         // for messages after a failed exec
