@@ -19,25 +19,34 @@ ServiceIo::ServiceIo(sys::EventLoop& loop, log::OutputRouter* router, std::strin
 
 ServiceIo::~ServiceIo() { close_notification(); }
 
+// Both pipes are made before either is routed, so a failure leaves nothing
+// half made; the writer (the service's name in the router) is one for all
+// its pipes.
+bool ServiceIo::route_output_pipes(sys::UniqueFd (&write_ends)[2], log::OutputRouter::SourceEnd end,
+                                   std::string_view whose) {
+    sys::Pipe pipes[2];
+    for (int stream = 0; stream < 2; ++stream) {
+        auto pipe = process::make_owned_pipe(owner_.uid, owner_.gid);
+        if (!pipe) {
+            log::error("service {}: cannot create {} {} pipe: {}", service_, whose, stream == 0 ? "stdout" : "stderr",
+                       pipe.error());
+            return false;
+        }
+        pipes[stream] = std::move(*pipe);
+    }
+    if (!output_writer_) output_writer_ = router_->add_writer(service_);
+    for (int stream = 0; stream < 2; ++stream) {
+        router_->add_source(*output_writer_, std::move(pipes[stream].read),
+                            stream == 0 ? log::Stream::Out : log::Stream::Err, end);
+        write_ends[stream] = std::move(pipes[stream].write);
+    }
+    return true;
+}
+
 bool ServiceIo::attach_output(process::SpawnPlan& plan) {
     if (!router_) return true;  // --inherit-output: tend's own fds
-    if (!output_writer_) {
-        sys::UniqueFd read_ends[2];
-        for (int stream = 0; stream < 2; ++stream) {
-            auto pipe = process::make_owned_pipe(owner_.uid, owner_.gid);
-            if (!pipe) {
-                log::error("service {}: cannot create its {} pipe: {}", service_, stream == 0 ? "stdout" : "stderr",
-                           pipe.error());
-                output_write_[0].reset();
-                return false;
-            }
-            read_ends[stream] = std::move(pipe->read);
-            output_write_[stream] = std::move(pipe->write);
-        }
-        output_writer_ = router_->add_writer(service_);
-        router_->add_source(*output_writer_, std::move(read_ends[0]), log::Stream::Out);
-        router_->add_source(*output_writer_, std::move(read_ends[1]), log::Stream::Err);
-    }
+    if (!output_write_[0] && !route_output_pipes(output_write_, log::OutputRouter::SourceEnd::WriterExit, "its"))
+        return false;
     plan.stdout_fd = output_write_[0].get();
     plan.stderr_fd = output_write_[1].get();
     return true;
@@ -45,23 +54,12 @@ bool ServiceIo::attach_output(process::SpawnPlan& plan) {
 
 bool ServiceIo::attach_run_output(process::SpawnPlan& plan, std::vector<sys::UniqueFd>& child_ends) {
     if (!router_) return true;  // --inherit-output: tend's own fds
-    if (!output_writer_) output_writer_ = router_->add_writer(service_);
-    sys::Pipe pipes[2];
-    for (int stream = 0; stream < 2; ++stream) {
-        auto pipe = process::make_owned_pipe(owner_.uid, owner_.gid);
-        if (!pipe) {
-            log::error("service {}: cannot create the {} pipe of its overlapping run: {}", service_,
-                       stream == 0 ? "stdout" : "stderr", pipe.error());
-            return false;
-        }
-        pipes[stream] = std::move(*pipe);
-    }
-    for (int stream = 0; stream < 2; ++stream) {
-        router_->add_source(*output_writer_, std::move(pipes[stream].read),
-                            stream == 0 ? log::Stream::Out : log::Stream::Err, log::OutputRouter::SourceEnd::EndOfFile);
-        (stream == 0 ? plan.stdout_fd : plan.stderr_fd) = pipes[stream].write.get();
-        child_ends.push_back(std::move(pipes[stream].write));
-    }
+    sys::UniqueFd write_ends[2];
+    if (!route_output_pipes(write_ends, log::OutputRouter::SourceEnd::EndOfFile, "its overlapping run's"))
+        return false;
+    plan.stdout_fd = write_ends[0].get();
+    plan.stderr_fd = write_ends[1].get();
+    for (sys::UniqueFd& end : write_ends) child_ends.push_back(std::move(end));
     return true;
 }
 

@@ -319,7 +319,6 @@ TEST(Check, AnS6OverlayLongrunAfterTheLegacyServicesIsLoadedAsAtStart) {
     EXPECT_FALSE(file_exists(sandbox.out("web.ran")));
 }
 
-
 // Oneshots are checked as they will start, the late ones (waiting for a
 // longrun) as well as those that run right after cont-init.d.
 TEST(Check, EveryOneshotsScriptIsCheckedEarlyAndLate) {

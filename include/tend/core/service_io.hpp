@@ -27,6 +27,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "tend/config/ready_when.hpp"
 #include "tend/core/clock.hpp"
@@ -104,6 +105,11 @@ public:
     const ReadinessProbe* probe() const { return probe_.get(); }
 
 private:
+    // The service's stdout and stderr pipes, owned by its user, their read
+    // ends routed under its name (`end`: see log::OutputRouter::SourceEnd),
+    // their write ends put in `write_ends`. False when one cannot be made
+    // (logged as "cannot create WHOSE stdout pipe").
+    bool route_output_pipes(sys::UniqueFd (&write_ends)[2], log::OutputRouter::SourceEnd end, std::string_view whose);
     bool make_log_pipe(Owner owner, std::optional<int> keep_off);
     void on_notification();
 
